@@ -1,0 +1,52 @@
+"""The Celery application: tasks are discovered in each app's ``tasks.py``.
+
+Queues: ``scoring`` (risk scoring and alert sync), ``imports`` (uploads), ``notifications``
+(e-mail), ``default``. In the embedded default, tasks run eagerly in the calling process.
+"""
+
+import os
+
+from celery import Celery
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("medwatch")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+# Each queue gets its own routing key: with one shared key a message would reach every queue.
+app.conf.task_queues = [Queue(name, routing_key=name) for name in ("default", "scoring", "imports", "notifications")]
+app.autodiscover_tasks()
+
+# Monthly declaration duty (arrêté 263-02): reminder on the 1st, late list on the 6th, 08:00 local.
+from celery.schedules import crontab  # noqa: E402
+
+app.conf.beat_schedule = {
+    **(app.conf.beat_schedule or {}),
+    "partners-declaration-reminders": {
+        "task": "partners.tasks.declaration_reminders",
+        "schedule": crontab(minute=0, hour=8, day_of_month=1),
+        "options": {"queue": "notifications"},
+    },
+    "partners-late-declarants": {
+        "task": "partners.tasks.late_declarants_report",
+        "schedule": crontab(minute=0, hour=8, day_of_month=6),
+        "options": {"queue": "notifications"},
+    },
+}
+
+# Risk scoring: every night at 02:30 local, and soon after data changes (watched every 15 minutes,
+# debounced by SCORING_DEBOUNCE_SECONDS in shortages.tasks.scoring_request).
+app.conf.beat_schedule = {
+    **(app.conf.beat_schedule or {}),
+    "shortages-nightly-scoring": {
+        "task": "shortages.tasks.scoring_dispatch",
+        "schedule": crontab(minute=30, hour=2),
+        "kwargs": {"trigger": "nightly"},
+        "options": {"queue": "scoring"},
+    },
+    "shortages-scoring-watch": {
+        "task": "shortages.tasks.scoring_watch",
+        "schedule": crontab(minute="*/15"),
+        "options": {"queue": "scoring"},
+    },
+}

@@ -1,0 +1,258 @@
+"""API representations of the partners app. Writes that carry a rule are handed to services."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+
+from partners.choices import DeclarationStatus, SupplyKind
+from partners.models import (
+    Agreement,
+    Commitment,
+    CommitmentProgress,
+    Company,
+    Membership,
+    Organization,
+    ProductSupplier,
+    Representation,
+    Signatory,
+    SupplyDeclaration,
+    SupplyLine,
+)
+from partners.services.declarations import DeclarationData, SupplyLineData
+from stock.models import Medicine
+
+
+class RepresentationSerializer(serializers.ModelSerializer):
+    person = serializers.CharField(source="person.full_name", read_only=True)
+
+    class Meta:
+        model = Representation
+        fields = ["person", "role", "from_year", "to_year"]
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    successor = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    representatives = RepresentationSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Organization
+        fields = [
+            "id",
+            "name",
+            "acronym",
+            "kind",
+            "description",
+            "country",
+            "founded_on",
+            "dissolved_on",
+            "predecessor",
+            "successor",
+            "parent",
+            "source",
+            "representatives",
+        ]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["successor"] = getattr(getattr(instance, "successor", None), "pk", None)
+        return data
+
+
+class CompanySerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="organization.name", read_only=True)
+
+    class Meta:
+        model = Company
+        fields = ["id", "organization", "name", "registration_number", "is_local_manufacturer", "contact_email"]
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Membership
+        fields = ["id", "member", "body", "started_on", "ended_on"]
+
+
+class ProductSupplierSerializer(serializers.ModelSerializer):
+    medicine = serializers.IntegerField(source="product.medicine_id", read_only=True)
+
+    class Meta:
+        model = ProductSupplier
+        fields = ["id", "company", "product", "medicine", "role"]
+
+
+class SignatorySerializer(serializers.ModelSerializer):
+    organization_name = serializers.CharField(source="organization.name", read_only=True)
+    representative_name = serializers.CharField(source="representative.full_name", read_only=True, default=None)
+
+    class Meta:
+        model = Signatory
+        fields = ["organization", "organization_name", "representative", "representative_name"]
+
+
+class AgreementSerializer(serializers.ModelSerializer):
+    signatories = SignatorySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Agreement
+        fields = ["id", "kind", "title", "signed_on", "place", "domains", "summary", "source", "signatories"]
+
+
+class CommitmentSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True)
+    latest_value = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    latest_reported_on = serializers.DateField(read_only=True)
+
+    class Meta:
+        model = Commitment
+        fields = [
+            "id",
+            "agreement",
+            "party",
+            "category",
+            "description",
+            "indicator",
+            "unit",
+            "baseline",
+            "target",
+            "start_date",
+            "due_date",
+            "latest_value",
+            "latest_reported_on",
+            "status",
+        ]
+
+
+class CommitmentProgressSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CommitmentProgress
+        fields = ["id", "commitment", "reported_on", "value", "comment", "reported_by", "created_at"]
+        read_only_fields = ["reported_by", "created_at"]
+
+
+class MonthField(serializers.DateField):
+    """A month as ``YYYY-MM`` (or any date of the month); returned as its first day."""
+
+    def to_internal_value(self, value):
+        if isinstance(value, str) and len(value) == 7:
+            value = f"{value}-01"
+        month = super().to_internal_value(value)
+        if month.day != 1:
+            raise serializers.ValidationError(_("Indiquez un mois (AAAA-MM) ou le premier jour du mois."))
+        return month
+
+
+class SupplyLineSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=SupplyKind.choices)
+
+    class Meta:
+        model = SupplyLine
+        fields = ["expected_on", "quantity", "kind"]
+
+
+class DeclarationSerializer(serializers.ModelSerializer):
+    """Read: one version with its lines. Write: a new version of its period (see the service)."""
+
+    company = serializers.PrimaryKeyRelatedField(queryset=Company.objects.all())
+    medicine = serializers.PrimaryKeyRelatedField(queryset=Medicine.objects.all())
+    month = MonthField()
+    supply_lines = SupplyLineSerializer(many=True, required=False)
+    # Read: any status; written: draft or submitted only (``validate_status``).
+    status = serializers.ChoiceField(choices=DeclarationStatus.choices, default=DeclarationStatus.SUBMITTED)
+    company_name = serializers.CharField(source="company.organization.name", read_only=True)
+    medicine_label = serializers.CharField(source="medicine.__str__", read_only=True)
+
+    class Meta:
+        model = SupplyDeclaration
+        fields = [
+            "id",
+            "company",
+            "company_name",
+            "medicine",
+            "medicine_label",
+            "month",
+            "version",
+            "is_current",
+            "status",
+            "stock_on_hand",
+            "monthly_sales",
+            "disruption",
+            "disruption_cause",
+            "disruption_start",
+            "disruption_end",
+            "api_origin_country",
+            "supply_lines",
+            "review_comment",
+            "reviewed_at",
+            "submitted_by",
+            "created_at",
+        ]
+        read_only_fields = ["version", "is_current", "review_comment", "reviewed_at", "submitted_by", "created_at"]
+        validators = []  # a period is re-submitted on purpose: the service adds a version
+
+    def validate_status(self, status: str) -> str:
+        if status not in (DeclarationStatus.DRAFT, DeclarationStatus.SUBMITTED):
+            raise serializers.ValidationError(_("Une déclaration est enregistrée en brouillon ou soumise."))
+        return status
+
+    def validate_company(self, company: Company) -> Company:
+        user = self.context["request"].user
+        if not Company.objects.covered_by(user).filter(pk=company.pk).exists():
+            raise serializers.ValidationError(_("Vous ne pouvez pas déclarer pour cette entreprise."))
+        return company
+
+    def to_declaration_data(self) -> DeclarationData:
+        values = dict(self.validated_data)
+        lines = values.pop("supply_lines", [])
+        values.pop("status", None)
+        return DeclarationData(**values, supply_lines=tuple(SupplyLineData(**line) for line in lines))
+
+
+class ReviewSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ComplianceQuerySerializer(serializers.Serializer):
+    month = MonthField()
+    company = serializers.IntegerField(required=False)
+
+
+class ComplianceRowSerializer(serializers.Serializer):
+    declaration_id = serializers.IntegerField()
+    company_id = serializers.IntegerField()
+    company = serializers.CharField()
+    medicine_id = serializers.IntegerField()
+    medicine = serializers.CharField()
+    month = serializers.DateField()
+    status = serializers.CharField()
+    stock_on_hand = serializers.IntegerField()
+    monthly_sales = serializers.IntegerField()
+    required_stock = serializers.IntegerField()
+    months_of_stock = serializers.DecimalField(max_digits=12, decimal_places=1, allow_null=True)
+    gap = serializers.IntegerField()
+    compliant = serializers.BooleanField()
+
+
+class UploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class ImportJobSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    file_name = serializers.CharField()
+    total_rows = serializers.IntegerField()
+    rows_written = serializers.IntegerField()
+    errors = serializers.ListField(child=serializers.DictField())
+    summary = serializers.DictField()
+
+
+class LocalSourcingQuerySerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    by = serializers.MultipleChoiceField(choices=["period", "year", "section"], required=False)
+
+    def validate(self, attrs):
+        if attrs["end"] < attrs["start"]:
+            raise serializers.ValidationError({"end": [_("La fin précède le début.")]})
+        return attrs

@@ -1,0 +1,136 @@
+"""One FilterSet per listed model, shared by the API viewsets and the pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import django_filters as filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from partners.choices import (
+    AgreementKind,
+    CommitmentCategory,
+    DeclarationStatus,
+    OrganizationKind,
+    SupplierRole,
+)
+from partners.models import (
+    Agreement,
+    Commitment,
+    CommitmentProgress,
+    Company,
+    Membership,
+    Organization,
+    ProductSupplier,
+    SupplyDeclaration,
+)
+
+
+class MonthFilter(filters.CharFilter):
+    """A month given as YYYY-MM (or a full date), matched on the first day of that month."""
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        try:
+            month = dt.date.fromisoformat(value if len(value) > 7 else f"{value}-01").replace(day=1)
+        except ValueError:
+            return qs.none()
+        return qs.filter(**{self.field_name: month})
+
+
+class OrganizationFilterSet(filters.FilterSet):
+    q = filters.CharFilter(method="search", label=_("Recherche"))
+    kind = filters.ChoiceFilter(choices=OrganizationKind.choices, label=_("Type"))
+
+    class Meta:
+        model = Organization
+        fields = ["q", "kind"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(name__icontains=value) | Q(acronym__icontains=value))
+
+
+class CompanyFilterSet(filters.FilterSet):
+    q = filters.CharFilter(method="search", label=_("Recherche"))
+    member_of = filters.NumberFilter(method="filter_member_of", label=_("Membre de (organisation)"))
+
+    class Meta:
+        model = Company
+        fields = ["q", "is_local_manufacturer", "member_of"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(organization__name__icontains=value) | Q(registration_number__icontains=value))
+
+    def filter_member_of(self, queryset, name, value):
+        return queryset.filter(
+            organization__memberships__body=value, organization__memberships__ended_on__isnull=True
+        ).distinct()
+
+
+class MembershipFilterSet(filters.FilterSet):
+    current = filters.BooleanFilter(field_name="ended_on", lookup_expr="isnull", label=_("En cours"))
+
+    class Meta:
+        model = Membership
+        fields = ["member", "body", "current"]
+
+
+class ProductSupplierFilterSet(filters.FilterSet):
+    medicine = filters.NumberFilter(field_name="product__medicine_id", label=_("Médicament"))
+    role = filters.ChoiceFilter(choices=SupplierRole.choices, label=_("Rôle"))
+
+    class Meta:
+        model = ProductSupplier
+        fields = ["company", "product", "medicine", "role"]
+
+
+class AgreementFilterSet(filters.FilterSet):
+    kind = filters.ChoiceFilter(choices=AgreementKind.choices, label=_("Type"))
+    year = filters.NumberFilter(
+        field_name="signed_on", lookup_expr="year", label=_("Année"), min_value=1900, max_value=2100
+    )
+    party = filters.NumberFilter(field_name="signatories__organization", label=_("Signataire"), distinct=True)
+
+    class Meta:
+        model = Agreement
+        fields = ["kind", "year", "party"]
+
+
+class CommitmentFilterSet(filters.FilterSet):
+    category = filters.ChoiceFilter(choices=CommitmentCategory.choices, label=_("Catégorie"))
+
+    class Meta:
+        model = Commitment
+        fields = ["agreement", "party", "category"]
+
+
+class CommitmentProgressFilterSet(filters.FilterSet):
+    class Meta:
+        model = CommitmentProgress
+        fields = ["commitment"]
+
+
+class DeclarationFilterSet(filters.FilterSet):
+    month = MonthFilter(field_name="month", label=_("Mois (AAAA-MM)"))
+    status = filters.ChoiceFilter(choices=DeclarationStatus.choices, label=_("Statut"))
+    current = filters.BooleanFilter(
+        field_name="is_current",
+        label=_("Version en vigueur"),
+        widget=forms.Select(choices=[("", _("Toutes")), ("true", _("Oui")), ("false", _("Non"))]),
+    )
+    company = filters.NumberFilter(field_name="company_id", label=_("Entreprise"))
+    medicine = filters.NumberFilter(field_name="medicine_id", label=_("Médicament"))
+
+    class Meta:
+        model = SupplyDeclaration
+        fields = ["month", "status", "disruption", "current", "company", "medicine"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        # Current versions unless asked otherwise; ``current=`` (empty) lists every version.
+        if data is not None and "current" not in data:
+            data = data.copy()
+            data["current"] = "true"
+        super().__init__(data, *args, **kwargs)

@@ -1,0 +1,171 @@
+"""The partners registry: bodies, companies, memberships, people and who supplies what."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from partners.choices import OrganizationKind, SupplierRole
+from stock import roles
+
+
+class RegistryQuerySet(models.QuerySet):
+    def visible_to(self, user) -> RegistryQuerySet:
+        """The registry is shared knowledge for every authenticated user."""
+        if user is None or not user.is_authenticated:
+            return self.none()
+        return self
+
+
+class Organization(models.Model):
+    """A body of the sector: federation, association, cluster, council, public authority, company,
+    academic or foreign partner. ``predecessor`` links renamed bodies (AMIP -> FMIP -> FMIIP)."""
+
+    name = models.CharField(max_length=200, unique=True)
+    acronym = models.CharField(max_length=30, blank=True)
+    kind = models.CharField(max_length=12, choices=OrganizationKind.choices)
+    description = models.TextField(blank=True)
+    country = models.CharField(max_length=60, default="Maroc")
+    founded_on = models.DateField(null=True, blank=True)
+    dissolved_on = models.DateField(null=True, blank=True)
+    predecessor = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="successor"
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text=_("Organisation de rattachement (ex. FMIP rattachée à la FNS)."),
+    )
+    source = models.CharField(max_length=200, blank=True)
+    users = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="organizations")
+
+    objects = RegistryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(dissolved_on__isnull=True)
+                | Q(founded_on__isnull=True)
+                | Q(dissolved_on__gte=F("founded_on")),
+                name="organization_valid_dates",
+            ),
+            models.CheckConstraint(condition=~Q(predecessor=F("id")), name="organization_not_own_predecessor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+
+class CompanyQuerySet(RegistryQuerySet):
+    def covered_by(self, user) -> CompanyQuerySet:
+        """Companies ``user`` may declare for: their own companies, and the current member
+        companies of the associations they belong to. Analysts cover all."""
+        if roles.is_analyst(user):
+            return self
+        if not roles.is_industry(user):
+            return self.none()
+        return self.filter(
+            Q(organization__users=user)
+            | Q(
+                organization__memberships__body__users=user,
+                organization__memberships__ended_on__isnull=True,
+            )
+        ).distinct()
+
+
+class Company(models.Model):
+    """A pharmaceutical company (one organization of kind company) that supplies products."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="company")
+    registration_number = models.CharField(max_length=40, blank=True)
+    is_local_manufacturer = models.BooleanField(default=False)
+    contact_email = models.EmailField(blank=True)
+
+    objects = CompanyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organization__name"]
+        verbose_name_plural = "companies"
+
+    def __str__(self) -> str:
+        return self.organization.name
+
+
+class Membership(models.Model):
+    """``member`` belongs to ``body`` (a company to an association, an association to a federation)."""
+
+    member = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    body = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="members")
+    started_on = models.DateField(null=True, blank=True)
+    ended_on = models.DateField(null=True, blank=True)
+
+    objects = RegistryQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "body", "started_on"], name="membership_unique_period"),
+            models.CheckConstraint(condition=~Q(member=F("body")), name="membership_not_self"),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(started_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                name="membership_valid_dates",
+            ),
+        ]
+
+
+class Person(models.Model):
+    """Someone who represents an organization (a minister, a president, a chief executive)."""
+
+    full_name = models.CharField(max_length=150, unique=True)
+    title = models.CharField(max_length=40, blank=True)
+
+    objects = RegistryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["full_name"]
+        verbose_name_plural = "people"
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.full_name}".strip()
+
+
+class Representation(models.Model):
+    """``person`` represented ``organization`` in ``role`` over a span of years."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="representations")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="representatives")
+    role = models.CharField(max_length=100)
+    from_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    to_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    source = models.CharField(max_length=200, blank=True)
+
+    objects = RegistryQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "organization", "role"], name="representation_unique"),
+            models.CheckConstraint(
+                condition=Q(to_year__isnull=True) | Q(from_year__isnull=True) | Q(to_year__gte=F("from_year")),
+                name="representation_valid_years",
+            ),
+        ]
+
+
+class ProductSupplier(models.Model):
+    """``company`` supplies ``product`` in ``role`` (holder, manufacturer, importer, distributor)."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="supplied_products")
+    product = models.ForeignKey("stock.Product", on_delete=models.CASCADE, related_name="suppliers")
+    role = models.CharField(max_length=12, choices=SupplierRole.choices)
+
+    objects = RegistryQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["company", "product", "role"], name="productsupplier_unique_role"),
+        ]

@@ -1,0 +1,1 @@
+"""Composed reads of the partners app (one module per area)."""

@@ -1,0 +1,1 @@
+"""Writes of the partners app that enforce a rule (one module per area)."""

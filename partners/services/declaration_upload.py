@@ -1,0 +1,96 @@
+"""Spreadsheet upload of declarations: the whole file or nothing, with a per-row error report.
+
+The file is read by ``stock.uploads.read_table`` (CSV in UTF-8 or Windows-1252, or XLSX; every
+missing and every unknown column named), each typed row is checked by
+:func:`~partners.services.declaration_rows.declaration_row_parse`, and only when no row of the file
+has an error are all rows submitted, in one transaction. The ``ImportJob`` keeps the outcome and the
+error report (``{"line", "column", "message"}``) either way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from partners.services.declaration_rows import COLUMNS, EXAMPLE_ROW, RowContext, declaration_row_parse
+from partners.services.declarations import DeclarationData, declarations_submit_many
+from stock.choices import ImportKind, ImportStatus
+from stock.models import ImportJob
+from stock.uploads import RowError, Table, UploadRejected, read_table, template_csv, template_workbook
+
+
+def declaration_template(*, file_format: str) -> bytes:
+    """The downloadable template (``csv`` or ``xlsx``): the header and one example row."""
+    if file_format == "xlsx":
+        # Help texts are lazy translations; the workbook needs plain strings in the active language.
+        columns = [replace(spec, help=str(spec.help)) for spec in COLUMNS]
+        return template_workbook(columns, examples=[EXAMPLE_ROW], title="declarations")
+    return template_csv(COLUMNS, examples=[EXAMPLE_ROW])
+
+
+def _check_rows(*, user, table: Table) -> tuple[list[DeclarationData], list[RowError]]:
+    context = RowContext.load(user=user, rows=table.rows)
+    items: list[DeclarationData] = []
+    errors = list(table.errors)
+    first_line_of_period: dict[tuple, int] = {}
+    for row in table.rows:
+        data, row_errors = declaration_row_parse(row, context=context)
+        if data is not None:
+            period = (data.company.pk, data.medicine.pk, data.month)
+            if period in first_line_of_period:
+                row_errors.setdefault("medicament", []).append(
+                    _("Même entreprise, médicament et mois qu'à la ligne %(n)s.") % {"n": first_line_of_period[period]}
+                )
+                data = None
+            first_line_of_period.setdefault(period, row["_line"])
+        for column, messages in row_errors.items():
+            errors.extend(RowError(row["_line"], column, message) for message in messages)
+        if data is not None:
+            items.append(data)
+    errors.sort(key=lambda error: (error.line or 0, error.column or ""))
+    return items, errors
+
+
+def declarations_import(*, user, file: Any, file_name: str) -> ImportJob:
+    """Import an uploaded declaration file for ``user``: all rows or none. Returns the job: status
+    succeeded or failed, ``errors`` listing ``{line, column, message}``, ``summary`` with counts."""
+    job = ImportJob.objects.create(
+        kind=ImportKind.DECLARATION, status=ImportStatus.RUNNING, file_name=file_name[:255], created_by=user
+    )
+    errors: list[RowError] = []
+    warnings: list[str] = []
+    written = 0
+    try:
+        table = read_table(file, columns=COLUMNS, file_name=file_name)
+        warnings = table.warnings
+        job.total_rows = len(table.rows) + len({error.line for error in table.errors})
+        items, errors = _check_rows(user=user, table=table)
+        if not errors and not items:
+            errors = [RowError(None, None, _("Le fichier ne contient aucune ligne de données."))]
+        if not errors:
+            with transaction.atomic():
+                written = len(declarations_submit_many(user=user, items=items, import_job=job))
+    except UploadRejected as rejected:
+        errors = rejected.errors
+    except (PermissionDenied, ValidationError) as error:  # the data changed between check and write
+        errors = [RowError(None, None, " ".join(getattr(error, "messages", [str(error)])))]
+    job.status = ImportStatus.FAILED if errors else ImportStatus.SUCCEEDED
+    # A file in an unexpected encoding can put NUL characters into the messages (header names);
+    # PostgreSQL cannot store them in JSON, and they mean nothing to a reader.
+    job.errors = [
+        {key: value.replace("\x00", "") if isinstance(value, str) else value for key, value in error.as_dict().items()}
+        for error in errors
+    ]
+    job.processed_rows = job.total_rows
+    job.rows_written = written
+    job.summary = {"declarations": written, "errors": len(errors), "warnings": warnings}
+    job.finished_at = timezone.now()
+    job.save(
+        update_fields=["status", "errors", "total_rows", "processed_rows", "rows_written", "summary", "finished_at"]
+    )
+    return job

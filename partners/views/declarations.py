@@ -1,0 +1,239 @@
+"""Declaration pages: list, form, upload, history, review, late declarants, safety-stock compliance."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from partners.filtersets import DeclarationFilterSet
+from partners.forms import (
+    ComplianceForm,
+    DeclarationForm,
+    DeclarationUploadForm,
+    ReviewForm,
+    SupplyLineFormSet,
+    supply_lines_from,
+)
+from partners.models import SupplyDeclaration
+from partners.selectors.declarations import (
+    declarant_statuses,
+    declaration_deadline,
+    declaration_history,
+    previous_month,
+    safety_stock_compliance,
+)
+from partners.services.declaration_upload import declaration_template, declarations_import
+from partners.services.declarations import declaration_review, declaration_submit
+from partners.views.common import analyst_required, declarant_required, paginate
+from stock import roles
+
+TEMPLATE_TYPES = {
+    "csv": ("text/csv; charset=utf-8", "modele-declarations.csv"),
+    "xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "modele-declarations.xlsx",
+    ),
+}
+
+
+def _form_errors_from(form, error: DjangoValidationError) -> None:
+    for field, errors in error.message_dict.items():
+        for message in errors:
+            form.add_error(field if field in form.fields else None, message)
+
+
+@declarant_required
+def declaration_list(request):
+    queryset = (
+        SupplyDeclaration.objects.visible_to(request.user)
+        .select_related("company__organization", "medicine")
+        .order_by("-month", "company__organization__name", "medicine__inn", "-version")
+    )
+    filterset = DeclarationFilterSet(request.GET, queryset=queryset)
+    return render(
+        request,
+        "partners/declaration_list.html",
+        {
+            "filter": filterset,
+            "page_obj": paginate(request, filterset.qs),
+            "is_analyst": roles.is_analyst(request.user),
+        },
+    )
+
+
+@declarant_required
+def declaration_create(request):
+    form = DeclarationForm(request.POST or None, user=request.user)
+    formset = SupplyLineFormSet(request.POST or None, prefix="lines")
+    if request.method == "POST" and formset.is_valid():
+        form.supply_lines = supply_lines_from(formset)
+        if form.is_valid():
+            try:
+                declaration = declaration_submit(user=request.user, data=form.to_data())
+            except DjangoValidationError as error:
+                _form_errors_from(form, error)
+            else:
+                messages.success(request, _("Déclaration enregistrée (version %(v)s).") % {"v": declaration.version})
+                return redirect("partners:declaration_detail", pk=declaration.pk)
+    elif request.method == "POST":
+        form.is_valid()
+    return render(request, "partners/declaration_form.html", {"form": form, "formset": formset})
+
+
+@declarant_required
+def declaration_upload(request):
+    form = DeclarationUploadForm(request.POST or None, request.FILES or None)
+    job = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        job = declarations_import(user=request.user, file=upload, file_name=upload.name)
+        if job.status == "succeeded":
+            messages.success(request, _("%(n)s déclarations enregistrées.") % {"n": job.rows_written})
+    return render(request, "partners/declaration_upload.html", {"form": form, "job": job})
+
+
+@declarant_required
+def declaration_template_download(request):
+    file_format = request.GET.get("format", "csv")
+    if file_format not in TEMPLATE_TYPES:
+        file_format = "csv"
+    content_type, file_name = TEMPLATE_TYPES[file_format]
+    response = HttpResponse(declaration_template(file_format=file_format), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
+    return response
+
+
+@declarant_required
+def declaration_detail(request, pk: int):
+    declaration = get_object_or_404(
+        SupplyDeclaration.objects.visible_to(request.user).select_related("company__organization", "medicine"), pk=pk
+    )
+    versions = declaration_history(
+        user=request.user,
+        company_id=declaration.company_id,
+        medicine_id=declaration.medicine_id,
+        month=declaration.month,
+    )
+    can_review = roles.is_analyst(request.user) and declaration.is_current and declaration.status == "submitted"
+    return render(
+        request,
+        "partners/declaration_detail.html",
+        {
+            "declaration": declaration,
+            "versions": versions,
+            "review_form": ReviewForm() if can_review else None,
+        },
+    )
+
+
+@require_POST
+@analyst_required
+def declaration_review_view(request, pk: int):
+    declaration = get_object_or_404(SupplyDeclaration, pk=pk)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choisissez une décision."))
+        return redirect("partners:declaration_detail", pk=pk)
+    try:
+        declaration_review(
+            user=request.user,
+            declaration=declaration,
+            accept=form.cleaned_data["decision"] == "accept",
+            comment=form.cleaned_data["comment"],
+        )
+    except DjangoValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Décision enregistrée."))
+    return redirect("partners:declaration_detail", pk=pk)
+
+
+def _month_from(request):
+    form = ComplianceForm(request.GET or None)
+    month = form.cleaned_data["month"] if form.is_bound and form.is_valid() else previous_month(timezone.localdate())
+    if not form.is_bound:
+        form = ComplianceForm(initial={"month": month})
+    return form, month
+
+
+@analyst_required
+def late_declarants(request):
+    form, month = _month_from(request)
+    statuses = declarant_statuses(month=month, today=timezone.localdate())
+    return render(
+        request,
+        "partners/late_declarants.html",
+        {
+            "form": form,
+            "month": month,
+            "deadline": declaration_deadline(month),
+            "late": [status for status in statuses if status.late],
+            "expected_count": len(statuses),
+        },
+    )
+
+
+@declarant_required
+def compliance(request):
+    form, month = _month_from(request)
+    rows = safety_stock_compliance(user=request.user, month=month)
+    if request.GET.get("format") == "csv":
+        return _compliance_csv(rows, month)
+    compliant = sum(1 for row in rows if row.compliant)
+    return render(
+        request,
+        "partners/compliance.html",
+        {
+            "form": form,
+            "month": month,
+            "page_obj": paginate(request, rows),
+            "total": len(rows),
+            "compliant": compliant,
+            "share": compliant / len(rows) if rows else None,
+        },
+    )
+
+
+def _compliance_csv(rows, month) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="stock-securite-{month:%Y-%m}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow(
+        [
+            "mois",
+            "entreprise",
+            "medicament",
+            "statut",
+            "stock",
+            "ventes_mensuelles",
+            "stock_requis",
+            "mois_de_stock",
+            "manque",
+            "conforme",
+        ]
+    )
+    for row in rows:
+        writer.writerow(
+            [
+                f"{row.month:%Y-%m}",
+                row.company,
+                row.medicine,
+                row.status,
+                row.stock_on_hand,
+                row.monthly_sales,
+                row.required_stock,
+                "" if row.months_of_stock is None else row.months_of_stock,
+                row.gap,
+                "oui" if row.compliant else "non",
+            ]
+        )
+    return response

@@ -1,0 +1,189 @@
+"""API serializers of the shortages app: shapes only, no rule (rules live in services)."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from shortages.models import (
+    Alert,
+    AlertEvent,
+    MitigationAction,
+    Notification,
+    RiskScore,
+    ScoringRun,
+    Shortage,
+    Subscription,
+)
+from stock.models import Establishment, Medicine, Region
+
+
+class ScoringRunSerializer(serializers.ModelSerializer):
+    duration_seconds = serializers.FloatField(read_only=True, allow_null=True)
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ScoringRun
+        fields = [
+            "id", "as_of", "scope", "status", "trigger", "chunks_total", "chunks_done", "progress", "positions",
+            "medicines", "alerts_opened", "alerts_closed", "error", "created_at", "started_at", "finished_at",
+            "duration_seconds",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_progress(self, run: ScoringRun) -> float:
+        """Share of chunks scored (0-1)."""
+        return run.chunks_done / run.chunks_total if run.chunks_total else (1.0 if run.status == "succeeded" else 0.0)
+
+
+class ScoringRunRequestSerializer(serializers.Serializer):
+    as_of = serializers.DateField(required=False)
+
+
+class RiskScoreSerializer(serializers.ModelSerializer):
+    medicine_name = serializers.CharField(source="medicine.__str__", read_only=True)
+    establishment_name = serializers.CharField(
+        source="establishment.name", read_only=True, default=None, allow_null=True
+    )
+
+    class Meta:
+        model = RiskScore
+        fields = [
+            "id", "run", "as_of", "medicine", "medicine_name", "establishment", "establishment_name", "region",
+            "stock", "usable_stock", "amc", "sigma", "months_of_stock", "days_of_cover", "pipeline",
+            "horizon_months", "stockout_probability", "stock_status", "score", "level", "insufficient_data",
+            "figures", "contributions",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class AlertEventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", default=None, read_only=True, allow_null=True)
+
+    class Meta:
+        model = AlertEvent
+        fields = ["id", "kind", "actor", "run", "from_value", "to_value", "comment", "created_at"]
+        read_only_fields = fields
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    medicine_name = serializers.CharField(source="medicine.__str__", read_only=True)
+    establishment_name = serializers.CharField(
+        source="establishment.name", read_only=True, default=None, allow_null=True
+    )
+    assignee = serializers.CharField(source="assignee.username", read_only=True, default=None, allow_null=True)
+
+    class Meta:
+        model = Alert
+        fields = [
+            "id", "kind", "medicine", "medicine_name", "establishment", "establishment_name", "region", "level",
+            "status", "message", "value", "clear_runs", "assignee", "opened_at", "updated_at", "closed_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class AlertDetailSerializer(AlertSerializer):
+    events = AlertEventSerializer(many=True, read_only=True)
+
+    class Meta(AlertSerializer.Meta):
+        fields = [*AlertSerializer.Meta.fields, "events"]
+        read_only_fields = fields
+
+
+class AlertCommentSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AlertAssignSerializer(AlertCommentSerializer):
+    assignee = serializers.SlugRelatedField(slug_field="username", queryset=get_user_model().objects.all())
+
+
+class SubscriptionSerializer(serializers.ModelSerializer):
+    region = serializers.PrimaryKeyRelatedField(queryset=Region.objects.all(), required=False, allow_null=True)
+    medicine = serializers.PrimaryKeyRelatedField(queryset=Medicine.objects.all(), required=False, allow_null=True)
+
+    class Meta:
+        model = Subscription
+        fields = ["id", "region", "therapeutic_section", "medicine", "min_level"]
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "alert", "subject", "body", "created_at", "emailed_at", "read_at"]
+        read_only_fields = fields
+
+
+class MitigationActionSerializer(serializers.ModelSerializer):
+    owner = serializers.SlugRelatedField(
+        slug_field="username", queryset=get_user_model().objects.all(), required=False, allow_null=True
+    )
+    from_establishment = serializers.PrimaryKeyRelatedField(
+        queryset=Establishment.objects.all(), required=False, allow_null=True
+    )
+    to_establishment = serializers.PrimaryKeyRelatedField(
+        queryset=Establishment.objects.all(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = MitigationAction
+        fields = [
+            "id", "shortage", "kind", "description", "owner", "owner_organization", "due_date", "status",
+            "alternative", "from_establishment", "to_establishment", "quantity", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+
+class ShortageSerializer(serializers.ModelSerializer):
+    medicine_name = serializers.CharField(source="medicine.__str__", read_only=True)
+    actions = MitigationActionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Shortage
+        fields = [
+            "id", "medicine", "medicine_name", "status", "cause", "scope", "region", "establishment",
+            "description", "started_on", "expected_end", "actual_end", "source_alert", "source_declaration",
+            "created_at", "updated_at", "actions",
+        ]  # fmt: skip
+        read_only_fields = ["id", "source_alert", "source_declaration", "created_at", "updated_at", "actions"]
+
+
+class ShortageFromAlertSerializer(serializers.Serializer):
+    alert = serializers.IntegerField()
+
+
+class ShortageFromDeclarationSerializer(serializers.Serializer):
+    declaration = serializers.IntegerField()
+
+
+class DeclarationProposalSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    medicine = serializers.IntegerField()
+    company = serializers.IntegerField()
+    cause = serializers.CharField()
+
+
+class ShortageProposalsSerializer(serializers.Serializer):
+    alerts = AlertSerializer(many=True)
+    declarations = DeclarationProposalSerializer(many=True)
+
+
+class AlternativeSuggestionSerializer(serializers.Serializer):
+    medicine = serializers.IntegerField()
+    medicine_name = serializers.CharField()
+    score = serializers.FloatField(allow_null=True)
+    level = serializers.CharField()
+    months_of_stock = serializers.FloatField(allow_null=True)
+
+
+class ReallocationSuggestionSerializer(serializers.Serializer):
+    establishment = serializers.IntegerField()
+    establishment_name = serializers.CharField()
+    region = serializers.IntegerField(allow_null=True)
+    months_of_stock = serializers.FloatField(allow_null=True)
+    surplus = serializers.IntegerField(help_text="Units above the establishment's maximum level.")
+
+
+class ShortageSuggestionsSerializer(serializers.Serializer):
+    alternatives = AlternativeSuggestionSerializer(many=True)
+    reallocations = ReallocationSuggestionSerializer(many=True)

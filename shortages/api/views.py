@@ -1,0 +1,251 @@
+"""API viewsets of the shortages app: scoped by ``visible_to``; every write goes through a service."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from partners.models import SupplyDeclaration
+from shortages import filtersets, selectors
+from shortages.api import serializers
+from shortages.models import Alert, MitigationAction, Notification, RiskScore, ScoringRun, Shortage, Subscription
+from shortages.services import alerts as alert_services
+from shortages.services import register
+from shortages.services.notifications import notification_mark_read, subscription_create
+from shortages.services.scores import scoring_run_request
+from stock import roles
+from stock.api.pagination import LargeListCursorPagination
+
+
+class IsAnalystOrReadOnly(permissions.BasePermission):
+    """Every authenticated user reads what they may see; analysts write."""
+
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS:
+            return bool(request.user and request.user.is_authenticated)
+        return roles.is_analyst(request.user)
+
+
+class ScoringRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Scoring runs and their progress; analysts start one with POST (``as_of`` defaults to today)."""
+
+    queryset = ScoringRun.objects.all()
+    serializer_class = serializers.ScoringRunSerializer
+    permission_classes = [IsAnalystOrReadOnly]
+    filterset_class = filtersets.ScoringRunFilterSet
+
+    def get_queryset(self):
+        return ScoringRun.objects.visible_to(self.request.user)
+
+    @extend_schema(request=serializers.ScoringRunRequestSerializer, responses={202: serializers.ScoringRunSerializer})
+    def create(self, request, *args, **kwargs):
+        data = serializers.ScoringRunRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        as_of = data.validated_data.get("as_of") or timezone.localdate()
+        run = scoring_run_request(as_of=as_of, trigger=f"api:{request.user.username}")
+        run.refresh_from_db()
+        return Response(self.get_serializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class RiskScoreViewSet(viewsets.ReadOnlyModelViewSet):
+    """Risk scores; without ``as_of`` the latest published day. ``national=true`` for medicines."""
+
+    serializer_class = serializers.RiskScoreSerializer
+    filterset_class = filtersets.RiskScoreFilterSet
+    pagination_class = LargeListCursorPagination
+    ordering_fields = ["id", "score", "stockout_probability", "months_of_stock"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no database access
+            return RiskScore.objects.none()
+        if "as_of" in self.request.query_params or self.action == "retrieve":
+            return RiskScore.objects.visible_to(self.request.user).select_related("medicine", "establishment")
+        return selectors.scores_published(user=self.request.user)
+
+
+class AlertViewSet(viewsets.ReadOnlyModelViewSet):
+    """Alerts of the user's scope; analysts acknowledge, assign, comment and resolve them."""
+
+    filterset_class = filtersets.AlertFilterSet
+    pagination_class = LargeListCursorPagination
+    ordering_fields = ["id", "opened_at", "level"]
+
+    def get_queryset(self):
+        alerts = selectors.alerts_list(user=self.request.user)
+        return alerts.prefetch_related("events__actor") if self.action == "retrieve" else alerts
+
+    def get_serializer_class(self):
+        return serializers.AlertDetailSerializer if self.action != "list" else serializers.AlertSerializer
+
+    def _act(self, request, service, serializer_class=serializers.AlertCommentSerializer, **extra):
+        alert = self.get_object()
+        data = serializer_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        service(alert_id=alert.pk, user=request.user, **data.validated_data, **extra)
+        alert = self.get_queryset().prefetch_related("events__actor").get(pk=alert.pk)
+        return Response(serializers.AlertDetailSerializer(alert).data)
+
+    @extend_schema(request=serializers.AlertCommentSerializer, responses=serializers.AlertDetailSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[IsAnalystOrReadOnly])
+    def acknowledge(self, request, pk=None):
+        return self._act(request, alert_services.alert_acknowledge)
+
+    @extend_schema(request=serializers.AlertAssignSerializer, responses=serializers.AlertDetailSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[IsAnalystOrReadOnly])
+    def assign(self, request, pk=None):
+        return self._act(request, alert_services.alert_assign, serializers.AlertAssignSerializer)
+
+    @extend_schema(request=serializers.AlertCommentSerializer, responses=serializers.AlertDetailSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[IsAnalystOrReadOnly])
+    def comment(self, request, pk=None):
+        return self._act(request, alert_services.alert_comment)
+
+    @extend_schema(request=serializers.AlertCommentSerializer, responses=serializers.AlertDetailSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[IsAnalystOrReadOnly])
+    def resolve(self, request, pk=None):
+        return self._act(request, alert_services.alert_resolve)
+
+
+class SubscriptionViewSet(
+    mixins.CreateModelMixin, mixins.DestroyModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
+    """The user's own alert subscriptions (a region, a therapeutic section or a medicine)."""
+
+    serializer_class = serializers.SubscriptionSerializer
+
+    queryset = Subscription.objects.none()  # for the schema; requests use get_queryset
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        return Subscription.objects.filter(user=self.request.user).select_related("region", "medicine")
+
+    def perform_create(self, serializer):
+        serializer.instance = subscription_create(user=self.request.user, **serializer.validated_data)
+
+
+class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
+    """The user's in-app inbox; ``read`` marks one read."""
+
+    serializer_class = serializers.NotificationSerializer
+    filterset_fields = ["alert"]
+
+    queryset = Notification.objects.none()  # for the schema; requests use get_queryset
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        return Notification.objects.filter(user=self.request.user)
+
+    @extend_schema(request=None, responses=serializers.NotificationSerializer)
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        notification = notification_mark_read(notification_id=self.get_object().pk, user=request.user)
+        return Response(self.get_serializer(notification).data)
+
+
+class ShortageViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """The shortage register; analysts open and update shortages, or open one from a national alert
+    or a declared disruption. ``suggestions`` lists alternatives and reallocations."""
+
+    serializer_class = serializers.ShortageSerializer
+    filterset_class = filtersets.ShortageFilterSet
+    permission_classes = [IsAnalystOrReadOnly]
+
+    def get_queryset(self):
+        return (
+            Shortage.objects.visible_to(self.request.user).select_related("medicine").prefetch_related("actions__owner")
+        )
+
+    def perform_create(self, serializer):
+        serializer.instance = register.shortage_open(user=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = register.shortage_update(
+            shortage_id=serializer.instance.pk, user=self.request.user, **serializer.validated_data
+        )
+
+    @extend_schema(responses=serializers.ShortageSuggestionsSerializer)
+    @action(detail=True, methods=["get"])
+    def suggestions(self, request, pk=None):
+        shortage = self.get_object()
+        alternatives = selectors.shortage_alternatives(user=request.user, shortage=shortage)
+        reallocations = selectors.reallocation_suggestions(user=request.user, shortage=shortage)
+        return Response(
+            {
+                "alternatives": [
+                    {**item, "medicine": item["medicine"].pk, "medicine_name": str(item["medicine"])}
+                    for item in alternatives
+                ],
+                "reallocations": [
+                    {
+                        **item,
+                        "establishment": item["establishment"].pk,
+                        "establishment_name": item["establishment"].name,
+                        "region": item["region"].pk if item["region"] else None,
+                    }
+                    for item in reallocations
+                ],
+            }
+        )
+
+    @extend_schema(responses=serializers.ShortageProposalsSerializer)
+    @action(detail=False, methods=["get"])
+    def proposals(self, request):
+        proposals = selectors.shortage_proposals(user=request.user)
+        return Response(
+            {
+                "alerts": serializers.AlertSerializer(proposals["alerts"], many=True).data,
+                "declarations": [
+                    {"id": d.pk, "medicine": d.medicine_id, "company": d.company_id, "cause": d.disruption_cause}
+                    for d in proposals["declarations"]
+                ],
+            }
+        )
+
+    @extend_schema(request=serializers.ShortageFromAlertSerializer, responses={201: serializers.ShortageSerializer})
+    @action(detail=False, methods=["post"], url_path="from-alert")
+    def from_alert(self, request):
+        data = serializers.ShortageFromAlertSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        alert = get_object_or_404(Alert.objects.visible_to(request.user), pk=data.validated_data["alert"])
+        shortage = register.shortage_open_from_alert(alert_id=alert.pk, user=request.user)
+        return Response(self.get_serializer(shortage).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=serializers.ShortageFromDeclarationSerializer, responses={201: serializers.ShortageSerializer}
+    )
+    @action(detail=False, methods=["post"], url_path="from-declaration")
+    def from_declaration(self, request):
+        data = serializers.ShortageFromDeclarationSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        declaration = get_object_or_404(
+            SupplyDeclaration.objects.visible_to(request.user), pk=data.validated_data["declaration"]
+        )
+        shortage = register.shortage_open_from_declaration(declaration_id=declaration.pk, user=request.user)
+        return Response(self.get_serializer(shortage).data, status=status.HTTP_201_CREATED)
+
+
+class MitigationActionViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Mitigation actions of the shortages the user may see; analysts add and update them."""
+
+    serializer_class = serializers.MitigationActionSerializer
+    filterset_class = filtersets.MitigationActionFilterSet
+    permission_classes = [IsAnalystOrReadOnly]
+
+    def get_queryset(self):
+        return MitigationAction.objects.visible_to(self.request.user).select_related("owner")
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        shortage = data.pop("shortage")
+        serializer.instance = register.action_add(shortage_id=shortage.pk, user=self.request.user, **data)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("shortage", None)
+        serializer.instance = register.action_update(action_id=serializer.instance.pk, user=self.request.user, **data)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ShortagesConfig(AppConfig):
+    name = "shortages"
+    verbose_name = "Ruptures"

@@ -1,0 +1,149 @@
+"""API latency under load: gunicorn (the production configuration, ``config/gunicorn.conf.py``) on a
+free port of 127.0.0.1, and 16 concurrent clients, each sending its requests one after the other.
+Every endpoint is measured the same way, beside ``/health/`` (one database query and one Redis ping)
+as the minimal endpoint of the same server."""
+
+from __future__ import annotations
+
+import http.client
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+
+from shortages.benchmarks.scoring_bench import child_env
+
+BENCH_HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((BENCH_HOST, 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_up(port: int, process: subprocess.Popen, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("gunicorn exited during start-up (see var/benchmark-gunicorn.log)")
+        try:
+            connection = http.client.HTTPConnection(BENCH_HOST, port, timeout=5)
+            connection.request("GET", "/health/")
+            connection.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"gunicorn did not answer on port {port} within {timeout:.0f} s")
+
+
+@contextmanager
+def gunicorn_server(*, workers: int | None = None, threads: int | None = None):
+    """gunicorn serving this project on a free local port, production settings (DEBUG off) with the
+    API throttle raised so that the load test measures the endpoints, not the rate limit."""
+    port = free_port()
+    env = child_env()
+    env.update(
+        GUNICORN_BIND=f"{BENCH_HOST}:{port}",
+        DJANGO_DEBUG="0",
+        SECRET_KEY=env.get("SECRET_KEY") or "benchmark-only-secret-key-not-for-production-use-0123456789",
+        SECURE_SSL_REDIRECT="0",
+        API_RATE_USER="1000000/min",
+        LOG_LEVEL="WARNING",
+    )
+    if workers:
+        env["WEB_CONCURRENCY"] = str(workers)
+    if threads:
+        env["GUNICORN_THREADS"] = str(threads)
+    log_path = Path(settings.VAR_DIR) / "benchmark-gunicorn.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi:application"]
+    with log_path.open("w") as log:
+        process = subprocess.Popen(  # noqa: S603 - fixed command
+            command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            _wait_until_up(port, process)
+            yield port
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def load_test(
+    *, port: int, paths: Callable[[random.Random], str], token: str, clients: int = 16, requests_per_client: int = 50
+) -> dict:
+    """``clients`` threads each send ``requests_per_client`` GETs (path drawn by ``paths``), one at a
+    time, on one keep-alive connection; latencies in milliseconds."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+
+    def client(number: int) -> None:
+        rng = random.Random(number)  # noqa: S311 - picking URLs
+        connection = http.client.HTTPConnection(BENCH_HOST, port, timeout=120)
+        mine: list[float] = []
+        for _ in range(requests_per_client):
+            path = paths(rng)
+            started = time.perf_counter()
+            try:
+                connection.request("GET", path, headers=headers)
+                response = connection.getresponse()
+                response.read()
+                if response.status != 200:
+                    with lock:
+                        errors.append(f"{response.status} {path}")
+                if response.getheader("Connection", "").lower() == "close":
+                    connection.close()
+            except (OSError, http.client.HTTPException) as error:
+                connection.close()
+                with lock:
+                    errors.append(f"{type(error).__name__} {path}")
+                continue
+            mine.append((time.perf_counter() - started) * 1000)
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client, args=(number,)) for number in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    return summarize(latencies, errors=errors, elapsed=elapsed, clients=clients)
+
+
+def summarize(latencies: list[float], *, errors: list[str], elapsed: float, clients: int) -> dict:
+    ordered = sorted(latencies)
+
+    def percentile(share: float) -> float | None:
+        if not ordered:
+            return None
+        return round(ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))], 1)
+
+    return {
+        "clients": clients,
+        "requests": len(ordered),
+        "errors": len(errors),
+        "error_examples": sorted(set(errors))[:5],
+        "p50_ms": percentile(0.50),
+        "p95_ms": percentile(0.95),
+        "max_ms": round(ordered[-1], 1) if ordered else None,
+        "mean_ms": round(statistics.fmean(ordered), 1) if ordered else None,
+        "requests_per_second": round(len(ordered) / elapsed, 1) if elapsed else None,
+    }

@@ -1,0 +1,218 @@
+"""Server-side SVG: line and bar charts and the regional risk map. No JavaScript, no external service.
+
+Every chart carries a ``<title>`` and ``<desc>`` for screen readers; the data is also shown in a table
+next to it by the templates, so colour is never the only carrier of meaning.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from shortages import geo
+
+LEVEL_COLOURS = {
+    "critical": "#b3261e",
+    "high": "#e07b00",
+    "medium": "#e8c547",
+    "low": "#5aa469",
+    "unknown": "#c8cdd3",
+}
+SERIES_COLOURS = ("#0b5cad", "#b3261e", "#e07b00", "#5aa469", "#6f42c1")
+
+
+@dataclass
+class Series:
+    """One line of a chart: a label and one value (or None for a gap) per x position."""
+
+    label: str
+    values: Sequence[float | None]
+    colour: str = ""
+    dashed: bool = False
+
+
+@dataclass
+class ChartFrame:
+    width: int = 640
+    height: int = 240
+    left: int = 52
+    right: int = 28
+    top: int = 26
+    bottom: int = 36
+    ticks: list[float] = field(default_factory=list)
+
+    @property
+    def plot_width(self) -> float:
+        return self.width - self.left - self.right
+
+    @property
+    def plot_height(self) -> float:
+        return self.height - self.top - self.bottom
+
+
+def _nice_max(value: float) -> float:
+    """The smallest 1, 2 or 5 times a power of ten at or above ``value`` (at least 1)."""
+    if value <= 0:
+        return 1.0
+    magnitude = 10 ** (len(str(int(value))) - 1) if value >= 1 else 1
+    for step in (1, 2, 2.5, 5, 10):
+        if step * magnitude >= value:
+            return float(step * magnitude)
+    return float(10 * magnitude)
+
+
+def _format_tick(value: float) -> str:
+    if value >= 1_000_000:
+        return f"{value / 1_000_000:g} M"
+    if value >= 10_000:
+        return f"{value / 1000:g} k"
+    return f"{value:g}"
+
+
+def _axes(
+    frame: ChartFrame, x_labels: Sequence[str], y_max: float, y_unit: str, x_pos: Callable[[int], float]
+) -> list[str]:
+    parts = []
+    for i in range(5):
+        value = y_max * i / 4
+        y = frame.top + frame.plot_height * (1 - i / 4)
+        parts.append(
+            f'<line class="grid-line" stroke="#e3e7eb" x1="{frame.left}" x2="{frame.width - frame.right}" y1="{y:.1f}" y2="{y:.1f}"/>'
+            f'<text x="{frame.left - 6}" y="{y + 4:.1f}" text-anchor="end">{escape(_format_tick(value))}</text>'
+        )
+    parts.append(
+        f'<line class="axis" stroke="#8c959f" x1="{frame.left}" x2="{frame.width - frame.right}" '
+        f'y1="{frame.top + frame.plot_height}" y2="{frame.top + frame.plot_height}"/>'
+    )
+    step = max(1, len(x_labels) // 12)
+    for index, label in enumerate(x_labels):
+        if index % step:
+            continue
+        x = x_pos(index)
+        parts.append(
+            f'<text x="{x:.1f}" y="{frame.height - frame.bottom + 16}" text-anchor="middle">{escape(label)}</text>'
+        )
+    if y_unit:
+        parts.append(f'<text x="4" y="12" text-anchor="start">{escape(y_unit)}</text>')
+    return parts
+
+
+def _x(frame: ChartFrame, index: int, count: int) -> float:
+    if count <= 1:
+        return frame.left + frame.plot_width / 2
+    return frame.left + frame.plot_width * index / (count - 1)
+
+
+def _svg(frame: ChartFrame, title: str, description: str, body: list[str]) -> SafeString:
+    return mark_safe(  # noqa: S308 - every text piece above is escaped
+        f'<svg class="chart" viewBox="0 0 {frame.width} {frame.height}" role="img" '
+        f'xmlns="http://www.w3.org/2000/svg" font-size="11" fill="#57606a">'
+        f"<title>{escape(title)}</title><desc>{escape(description)}</desc>{''.join(body)}</svg>"
+    )
+
+
+def line_chart(
+    x_labels: Sequence[str], series: Sequence[Series], *, title: str, description: str = "", y_unit: str = ""
+) -> SafeString:
+    """A line chart of one or more series over the same x positions (months, usually)."""
+    frame = ChartFrame()
+    values = [v for s in series for v in s.values if v is not None]
+    y_max = _nice_max(max(values, default=0))
+    body = _axes(frame, x_labels, y_max, y_unit, lambda index: _x(frame, index, len(x_labels)))
+    for number, line in enumerate(series):
+        colour = line.colour or SERIES_COLOURS[number % len(SERIES_COLOURS)]
+        segments, current = [], []
+        for index, value in enumerate(line.values):
+            if value is None:
+                if current:
+                    segments.append(current)
+                current = []
+                continue
+            y = frame.top + frame.plot_height * (1 - value / y_max)
+            current.append(f"{_x(frame, index, len(x_labels)):.1f},{y:.1f}")
+        if current:
+            segments.append(current)
+        dash = ' stroke-dasharray="6 4"' if line.dashed else ""
+        for points in segments:
+            if len(points) == 1:
+                x, y = points[0].split(",")
+                body.append(f'<circle cx="{x}" cy="{y}" r="3" fill="{colour}"/>')
+            else:
+                body.append(
+                    f'<polyline class="series" fill="none" stroke-width="2.5" stroke="{colour}"{dash} points='
+                    f'"{" ".join(points)}"/>'
+                )
+    legend_x = frame.left
+    for number, line in enumerate(series if len(series) > 1 else []):
+        colour = line.colour or SERIES_COLOURS[number % len(SERIES_COLOURS)]
+        body.append(
+            f'<rect x="{legend_x}" y="{frame.height - 12}" width="10" height="10" fill="{colour}"/>'
+            f'<text x="{legend_x + 14}" y="{frame.height - 3}">{escape(line.label)}</text>'
+        )
+        legend_x += 24 + 7 * len(line.label)
+    return _svg(frame, title, description, body)
+
+
+def _integer_max(values: Sequence[float | None]) -> float:
+    """An axis maximum for counts: at least 4, so that the five ticks are whole numbers."""
+    top = _nice_max(max((v for v in values if v is not None), default=0))
+    return max(4.0, float(math.ceil(top / 4) * 4))
+
+
+def bar_chart(
+    x_labels: Sequence[str],
+    values: Sequence[float | None],
+    *,
+    title: str,
+    description: str = "",
+    y_unit: str = "",
+    colours: Sequence[str] | None = None,
+) -> SafeString:
+    """A vertical bar chart, one bar per label; ``colours`` may give one colour per bar."""
+    frame = ChartFrame()
+    whole = all(float(v).is_integer() for v in values if v is not None)
+    y_max = _integer_max(values) if whole else _nice_max(max((v for v in values if v is not None), default=0))
+    slot = frame.plot_width / max(1, len(x_labels))
+    body = _axes(frame, x_labels, y_max, y_unit, lambda index: frame.left + slot * (index + 0.5))
+    for index, value in enumerate(values):
+        if value is None:
+            continue
+        height = frame.plot_height * value / y_max
+        x = frame.left + slot * index + slot * 0.15
+        colour = colours[index] if colours else SERIES_COLOURS[0]
+        body.append(
+            f'<rect class="bar" fill="{colour}" x="{x:.1f}" y="{frame.top + frame.plot_height - height:.1f}" '
+            f'width="{slot * 0.7:.1f}" height="{height:.1f}"><title>{escape(x_labels[index])}: {value:g}</title></rect>'
+        )
+    return _svg(frame, title, description, body)
+
+
+def region_map(
+    levels: Mapping[str, str],
+    *,
+    names: Mapping[str, str],
+    urls: Mapping[str, str] | None = None,
+    title: str,
+    level_labels: Mapping[str, str],
+) -> SafeString:
+    """The 12 regions coloured by risk level (``levels``: region code -> level code), each a link when
+    ``urls`` has one, with its name and level as a tooltip."""
+    paths = geo.region_paths()
+    body = []
+    for code, region in paths["regions"].items():
+        level = levels.get(code, "unknown")
+        tooltip = f"{names.get(code, code)} — {level_labels.get(level, level)}"
+        shape = (
+            f'<path d="{region["path"]}" fill="{LEVEL_COLOURS.get(level, LEVEL_COLOURS["unknown"])}" '
+            f'data-region="{escape(code)}" data-level="{escape(level)}"><title>{escape(tooltip)}</title></path>'
+        )
+        url = (urls or {}).get(code)
+        body.append(f'<a href="{escape(url)}" aria-label="{escape(tooltip)}">{shape}</a>' if url else shape)
+    return mark_safe(  # noqa: S308 - names and labels are escaped, paths are numbers
+        f'<svg viewBox="{paths["viewBox"]}" role="img" xmlns="http://www.w3.org/2000/svg" '
+        f'aria-label="{escape(title)}"><title>{escape(title)}</title>{"".join(body)}</svg>'
+    )

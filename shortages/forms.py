@@ -1,0 +1,101 @@
+"""Forms of the shortage register pages. They parse input and name the field in error; the rules
+live in ``shortages.services.register``."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from shortages.choices import ActionKind, ActionStatus, ShortageCause, ShortageScope, ShortageStatus
+from stock import roles
+from stock.models import Establishment, Medicine, Region
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def _analysts():
+    return get_user_model().objects.filter(groups__name=roles.ANALYST, is_active=True).order_by("username")
+
+
+class ShortageOpenForm(forms.Form):
+    medicine = forms.ModelChoiceField(
+        queryset=Medicine.objects.all(),
+        to_field_name="code",
+        label=_("Code du médicament"),
+        widget=forms.TextInput(),
+        error_messages={"invalid_choice": _("Code médicament inconnu.")},
+    )
+    status = forms.ChoiceField(
+        choices=[
+            (ShortageStatus.ANTICIPATED, ShortageStatus.ANTICIPATED.label),
+            (ShortageStatus.ONGOING, ShortageStatus.ONGOING.label),
+        ],
+        label=_("Statut"),
+    )
+    cause = forms.ChoiceField(choices=ShortageCause.choices, label=_("Cause"))
+    scope = forms.ChoiceField(choices=ShortageScope.choices, label=_("Portée"))
+    region = forms.ModelChoiceField(queryset=Region.objects.order_by("code"), required=False, label=_("Région"))
+    establishment = forms.ModelChoiceField(
+        queryset=Establishment.objects.all(),
+        to_field_name="code",
+        required=False,
+        label=_("Code de l'établissement"),
+        widget=forms.TextInput(),
+        error_messages={"invalid_choice": _("Code établissement inconnu.")},
+    )
+    started_on = forms.DateField(widget=DateInput(), label=_("Début"))
+    expected_end = forms.DateField(widget=DateInput(), required=False, label=_("Fin prévue"))
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Description"))
+
+
+class ShortageUpdateForm(forms.Form):
+    status = forms.ChoiceField(choices=ShortageStatus.choices, label=_("Statut"))
+    cause = forms.ChoiceField(choices=ShortageCause.choices, label=_("Cause"))
+    expected_end = forms.DateField(widget=DateInput(), required=False, label=_("Fin prévue"))
+    actual_end = forms.DateField(widget=DateInput(), required=False, label=_("Fin réelle"))
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Description"))
+
+
+class ActionAddForm(forms.Form):
+    kind = forms.ChoiceField(choices=ActionKind.choices, label=_("Action"))
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Description"))
+    owner = forms.ModelChoiceField(queryset=_analysts(), required=False, label=_("Responsable"))
+    due_date = forms.DateField(widget=DateInput(), required=False, label=_("Échéance"))
+    alternative = forms.ModelChoiceField(queryset=Medicine.objects.none(), required=False, label=_("Alternative"))
+    from_establishment = forms.ModelChoiceField(
+        queryset=Establishment.objects.all(),
+        to_field_name="code",
+        required=False,
+        widget=forms.TextInput(),
+        label=_("Depuis (code établissement)"),
+        error_messages={"invalid_choice": _("Code établissement inconnu.")},
+    )
+    to_establishment = forms.ModelChoiceField(
+        queryset=Establishment.objects.all(),
+        to_field_name="code",
+        required=False,
+        widget=forms.TextInput(),
+        label=_("Vers (code établissement)"),
+        error_messages={"invalid_choice": _("Code établissement inconnu.")},
+    )
+    quantity = forms.IntegerField(min_value=1, required=False, label=_("Quantité"))
+
+    def __init__(self, *args, medicine: Medicine | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = _analysts()
+        if medicine is not None:
+            self.fields["alternative"].queryset = medicine.alternatives.order_by("inn")
+
+    def service_fields(self) -> dict:
+        """The cleaned values the service takes, without the empty ones."""
+        return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+
+
+class ActionStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=ActionStatus.choices, label=_("Statut"))

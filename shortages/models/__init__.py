@@ -1,0 +1,14 @@
+from shortages.models.alerts import Alert, AlertEvent, Notification, Subscription
+from shortages.models.register import MitigationAction, Shortage
+from shortages.models.scores import RiskScore, ScoringRun
+
+__all__ = [
+    "Alert",
+    "AlertEvent",
+    "MitigationAction",
+    "Notification",
+    "RiskScore",
+    "ScoringRun",
+    "Shortage",
+    "Subscription",
+]

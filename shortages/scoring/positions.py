@@ -1,0 +1,189 @@
+"""Figures of one position (establishment e, medicine m) as of a day, computed for all positions at once.
+
+Input frames:
+- ``positions``: ``establishment_id``, ``medicine_id``, ``region_id``, ``level`` (establishment level),
+  ``stock`` (units on hand), ``in_transit`` (units shipped to it, not yet received);
+- ``lots``: ``establishment_id``, ``medicine_id``, ``expiry_date``, ``quantity`` (units);
+- ``consumption``: see :mod:`shortages.scoring.consumption`;
+- ``medicines``: ``medicine_id``, ``ven_class``, ``lead_time_months``, ``review_period_months`` (NaN
+  when the level's default applies).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.special import ndtr
+
+from shortages.scoring.consumption import POSITION_KEYS, adjusted_consumption, consumption_stats
+from shortages.scoring.params import DAYS_PER_MONTH, VEN_CRITICALITY, ScoringParams
+
+STOCKED_OUT = "stocked_out"
+BELOW_EMERGENCY = "below_emergency"
+UNDERSTOCKED = "understocked"
+ADEQUATE = "adequate"
+OVERSTOCKED = "overstocked"
+NO_CONSUMPTION = "no_consumption"
+INSUFFICIENT_DATA = "insufficient_data"
+
+
+def usable_stock(positions: pd.DataFrame, lots: pd.DataFrame, amc: pd.Series, params: ScoringParams) -> pd.DataFrame:
+    """Per position: ``expired_stock``, ``expiring_unused``, ``expiry_at_risk`` and ``usable_stock`` (units).
+
+    Rule: lots are used first-expiry-first-out at the daily rate r = AMC / 30.4375. With U_i the units
+    used from the first i lots, U_i = min(U_{i-1} + q_i, r x d_i) (d_i = days to expiry), that is
+    U_i = Q_i + min(0, min_{j<=i}(r x d_j - Q_j)) with Q the cumulative quantity: a grouped cumulative
+    minimum, no loop. Lots expiring on or before the day are expired. What a lot cannot deliver before
+    its expiry is ``expiring_unused``; ``expiry_at_risk`` is the part of it in lots expiring within
+    ``expiry_alert_months``. Stock not held in lots never expires. With AMC = 0 every lot expires
+    unused; with AMC unknown nothing is projected. S = stock - expired - expiring unused (>= 0).
+    """
+    keyed = positions[POSITION_KEYS + ["stock"]].copy()
+    keyed["amc"] = amc.to_numpy()
+    frame = lots.merge(keyed[POSITION_KEYS + ["amc"]], on=POSITION_KEYS, how="inner")
+    as_of = pd.Timestamp(params.as_of)
+    frame["days"] = (pd.to_datetime(frame["expiry_date"]) - as_of).dt.days.astype("float64")
+    frame["quantity"] = frame["quantity"].astype("float64")
+    frame = frame.sort_values(POSITION_KEYS + ["days"], kind="stable")
+    expired = frame["days"] <= 0
+    live = frame.loc[~expired].copy()
+    rate = live["amc"] / DAYS_PER_MONTH
+    cumulative = live.groupby(POSITION_KEYS)["quantity"].cumsum()
+    slack = (rate * live["days"] - cumulative).groupby([live[k] for k in POSITION_KEYS]).cummin()
+    used_to_date = cumulative + np.minimum(0.0, slack)
+    used = used_to_date - used_to_date.groupby([live[k] for k in POSITION_KEYS]).shift(1, fill_value=0.0)
+    unused = (live["quantity"] - used).clip(lower=0.0)
+    unused = unused.where(live["amc"].notna(), 0.0)
+    live["unused"] = unused
+    live["at_risk"] = unused.where(live["days"] <= params.expiry_alert_months * DAYS_PER_MONTH, 0.0)
+    per_expired = frame.loc[expired].groupby(POSITION_KEYS)["quantity"].sum().rename("expired_stock")
+    per_unused = live.groupby(POSITION_KEYS)[["unused", "at_risk"]].sum()
+    per_unused.columns = ["expiring_unused", "expiry_at_risk"]
+    result = keyed.set_index(POSITION_KEYS).join(per_expired).join(per_unused)
+    result = result.fillna({"expired_stock": 0.0, "expiring_unused": 0.0, "expiry_at_risk": 0.0})
+    stock = result["stock"].astype("float64")
+    result["expired_stock"] = np.minimum(result["expired_stock"], stock)
+    result["usable_stock"] = (stock - result["expired_stock"] - result["expiring_unused"]).clip(lower=0.0)
+    return result[["expired_stock", "expiring_unused", "expiry_at_risk", "usable_stock"]].reset_index()
+
+
+def stock_status(usable: pd.Series, amc: pd.Series, months_of_stock: pd.Series, levels: pd.DataFrame) -> np.ndarray:
+    """Status by max-min levels (``levels``: ``emergency``, ``minimum``, ``maximum`` in months).
+
+    Rule, first match: AMC = 0 -> no consumption; S <= 0 -> stocked out; AMC unknown -> insufficient
+    data; MOS < emergency -> below emergency point; MOS < minimum -> understocked; MOS <= maximum ->
+    adequate; else overstocked.
+    """
+    conditions = [
+        amc.to_numpy() == 0,
+        usable.to_numpy() <= 0,
+        amc.isna().to_numpy(),
+        (months_of_stock < levels["emergency"]).to_numpy(),
+        (months_of_stock < levels["minimum"]).to_numpy(),
+        (months_of_stock <= levels["maximum"]).to_numpy(),
+    ]
+    choices = [NO_CONSUMPTION, STOCKED_OUT, INSUFFICIENT_DATA, BELOW_EMERGENCY, UNDERSTOCKED, ADEQUATE]
+    return np.select(conditions, choices, default=OVERSTOCKED)
+
+
+def stockout_probability(
+    stock: pd.Series, pipeline: pd.Series, amc: pd.Series, sigma: pd.Series, horizon: pd.Series
+) -> pd.Series:
+    """P = 1 - Phi((S + Q - AMC x H) / (sigma x sqrt(H))), a probability in [0, 1].
+
+    Rule: NaN when AMC is unknown; 0 when AMC = 0 (no demand); with sigma = 0 the outcome is certain:
+    1 when S + Q < AMC x H, 0 when above, 0.5 on the boundary.
+    """
+    margin = stock + pipeline - amc * horizon
+    spread = sigma * np.sqrt(horizon)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = margin / spread
+    probability = pd.Series(1.0 - ndtr(z.to_numpy(dtype="float64")), index=stock.index)
+    certain = np.select([margin < 0, margin > 0], [1.0, 0.0], default=0.5)
+    probability = probability.where(spread > 0, certain)
+    probability = probability.where(amc != 0, 0.0)
+    return probability.where(amc.notna()).clip(0.0, 1.0)
+
+
+def risk_level(score: pd.Series, thresholds) -> np.ndarray:
+    """critical / high / medium / low from the 0-100 score (lower bounds in ``thresholds``); unknown for NaN."""
+    return np.select(
+        [score.isna(), score >= thresholds["critical"], score >= thresholds["high"], score >= thresholds["medium"]],
+        ["unknown", "critical", "high", "medium"],
+        default="low",
+    )
+
+
+def weighted_score(factors: pd.DataFrame, weights) -> tuple[pd.Series, pd.DataFrame]:
+    """0-100 score = 100 x sum(w_f x f) / sum(w_f) over the factors present (each factor in [0, 1]).
+
+    Returns the score and each factor's contribution in points (they add up to the score); a factor
+    that is NaN is left out and the weights of the others are rescaled.
+    """
+    names = list(weights)
+    values = factors[names].astype("float64")
+    weight_row = pd.Series({name: float(weights[name]) for name in names})
+    present = values.notna()
+    total = present.mul(weight_row, axis=1).sum(axis=1)
+    contributions = values.fillna(0.0).mul(weight_row, axis=1).mul(100.0).div(total.where(total > 0), axis=0)
+    contributions = contributions.where(present)
+    score = contributions.sum(axis=1, min_count=1)
+    return score, contributions
+
+
+def score_positions(
+    positions: pd.DataFrame,
+    lots: pd.DataFrame,
+    consumption: pd.DataFrame,
+    medicines: pd.DataFrame,
+    params: ScoringParams,
+) -> pd.DataFrame:
+    """Every figure of every position; one row per position of ``positions``.
+
+    Units: quantities in dispensing units, ``amc``/``sigma`` in units per month, ``months_of_stock``
+    and ``horizon_months`` in months, ``days_of_cover`` in days, probabilities in [0, 1], ``score``
+    0-100 with ``contrib_<factor>`` points.
+    """
+    frame = positions.reset_index(drop=True).copy()
+    for column in ("stock", "in_transit"):
+        frame[column] = frame[column].astype("float64")
+    stats = consumption_stats(adjusted_consumption(consumption, as_of=params.as_of, months=params.months))
+    frame = frame.merge(stats, on=POSITION_KEYS, how="left")
+    frame["months_used"] = frame["months_used"].fillna(0).astype("int64")
+    frame = frame.merge(medicines, on="medicine_id", how="left")
+    frame = frame.join(usable_stock(frame, lots, frame["amc"], params).drop(columns=POSITION_KEYS))
+
+    levels = pd.DataFrame.from_dict(params.stock_levels, orient="index")
+    level_values = levels.reindex(frame["level"]).reset_index(drop=True)
+    frame["insufficient_data"] = frame["amc"].isna()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mos = frame["usable_stock"] / frame["amc"].where(frame["amc"] > 0)
+    frame["months_of_stock"] = mos
+    frame["days_of_cover"] = mos * DAYS_PER_MONTH
+    frame["stock_status"] = stock_status(frame["usable_stock"], frame["amc"], mos, level_values)
+    frame["lead_time_months"] = pd.to_numeric(frame["lead_time_months"]).fillna(level_values["lead_time"])
+    frame["review_period_months"] = pd.to_numeric(frame["review_period_months"]).fillna(level_values["review"])
+    frame["horizon_months"] = frame["lead_time_months"] + frame["review_period_months"]
+    frame["pipeline"] = frame["in_transit"]
+    frame["stockout_probability"] = stockout_probability(
+        frame["usable_stock"], frame["pipeline"], frame["amc"], frame["sigma"], frame["horizon_months"]
+    )
+
+    factors = pd.DataFrame(
+        {
+            "stockout_probability": frame["stockout_probability"],
+            "cover": (1.0 - mos / level_values["minimum"]).clip(0.0, 1.0).where(frame["amc"] > 0, 0.0),
+            "criticality": frame["ven_class"].map(VEN_CRITICALITY).fillna(0.5),
+        }
+    )
+    factors.loc[frame["insufficient_data"], "cover"] = np.nan
+    factors.loc[frame["stock_status"] == STOCKED_OUT, "cover"] = 1.0
+    score, contributions = weighted_score(factors, params.position_weights)
+    # Without an AMC there is no probability: the position is "insufficient data", never low risk.
+    score = score.where(~frame["insufficient_data"])
+    frame["score"] = score.round(2)
+    frame["risk_level"] = risk_level(frame["score"], params.thresholds)
+    for name in contributions.columns:
+        frame[f"factor_{name}"] = factors[name]
+        frame[f"contrib_{name}"] = contributions[name].where(score.notna()).round(2)
+    return frame

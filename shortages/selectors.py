@@ -1,0 +1,169 @@
+"""Composed reads of the shortages app, for the API and the pages.
+
+Published scores are those of the latest succeeded run: national rows are only ever written by a
+succeeded run, and position rows are read for the day of that run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Max, Q, QuerySet
+
+from partners.models import SupplyDeclaration
+from shortages.choices import ACTIVE_ALERT_STATUSES, AlertKind, RunStatus
+from shortages.models import Alert, RiskScore, ScoringRun, Shortage
+from stock.models import Establishment
+
+
+def latest_run() -> ScoringRun | None:
+    """The succeeded run of the most recent day (a back-filled past day never hides today's scores)."""
+    return ScoringRun.objects.filter(status=RunStatus.SUCCEEDED).order_by("-as_of", "-finished_at", "-id").first()
+
+
+def published_as_of() -> dt.date | None:
+    """The day of the latest published scores."""
+    run = latest_run()
+    return run.as_of if run else None
+
+
+def scores_published(*, user, as_of: dt.date | None = None) -> QuerySet[RiskScore]:
+    """Scores ``user`` may read for ``as_of`` (default: the latest published day)."""
+    day = as_of or published_as_of()
+    return (
+        RiskScore.objects.visible_to(user)
+        .filter(as_of=day, run__status=RunStatus.SUCCEEDED)
+        .select_related("medicine", "establishment", "region")
+    )
+
+
+def medicine_national_score(*, user, medicine_id: int) -> RiskScore | None:
+    """The latest published national score of a medicine, with ``figures`` and ``contributions``."""
+    return scores_published(user=user).national().filter(medicine_id=medicine_id).first()
+
+
+def medicine_score_history(*, user, medicine_id: int, limit: int = 24) -> QuerySet[RiskScore]:
+    """National scores of a medicine over time (latest first), for trend charts."""
+    return (
+        RiskScore.objects.visible_to(user)
+        .national()
+        .filter(medicine_id=medicine_id, run__status=RunStatus.SUCCEEDED)
+        .order_by("-as_of")[:limit]
+    )
+
+
+def position_figures(*, user, establishment_id: int, medicine_id: int) -> RiskScore | None:
+    """The latest published figures of one position, or None when not visible or not scored."""
+    return scores_published(user=user).filter(establishment_id=establishment_id, medicine_id=medicine_id).first()
+
+
+def establishment_scores(*, user, establishment_id: int) -> QuerySet[RiskScore]:
+    """The latest published scores of one establishment's positions, riskiest first."""
+    return scores_published(user=user).filter(establishment_id=establishment_id).order_by("-score", "medicine__inn")
+
+
+def top_risks(*, user, limit: int = 20, region_id: int | None = None) -> QuerySet[RiskScore]:
+    """Riskiest medicines nationally (or positions of a region when ``region_id`` is given)."""
+    scores = scores_published(user=user).exclude(score__isnull=True)
+    scores = scores.positions().filter(region_id=region_id) if region_id else scores.national()
+    return scores.order_by("-score")[:limit]
+
+
+def counts_by_level(*, user, national: bool = True) -> dict[str, int]:
+    """How many published scores fall in each risk level (national or positions)."""
+    scores = scores_published(user=user)
+    scores = scores.national() if national else scores.positions()
+    rows = scores.order_by().values("level").annotate(count=Count("id"))
+    return {row["level"]: row["count"] for row in rows}
+
+
+def alerts_list(*, user, active_only: bool = False) -> QuerySet[Alert]:
+    """Alerts ``user`` may see, with what a list shows, newest first."""
+    alerts = Alert.objects.visible_to(user).select_related("medicine", "establishment", "region", "assignee")
+    return alerts.active() if active_only else alerts
+
+
+def alert_counts(*, user) -> dict[str, int]:
+    """Active alerts of ``user``'s scope by level."""
+    rows = Alert.objects.visible_to(user).active().order_by().values("level").annotate(count=Count("id"))
+    return {row["level"]: row["count"] for row in rows}
+
+
+def shortage_alternatives(*, user, shortage: Shortage) -> list[dict]:
+    """Therapeutic alternatives of the shortage's medicine with their latest national score."""
+    alternatives = list(shortage.medicine.alternatives.all())  # uses a prefetch when the caller made one
+    if not alternatives:
+        return []
+    scores = {
+        score.medicine_id: score
+        for score in scores_published(user=user).national().filter(medicine__in=[m.pk for m in alternatives])
+    }
+    return [
+        {
+            "medicine": medicine,
+            "score": scores[medicine.pk].score if medicine.pk in scores else None,
+            "level": scores[medicine.pk].level if medicine.pk in scores else "unknown",
+            "months_of_stock": scores[medicine.pk].months_of_stock if medicine.pk in scores else None,
+        }
+        for medicine in alternatives
+    ]
+
+
+def reallocation_suggestions(*, user, shortage: Shortage, limit: int = 20) -> list[dict]:
+    """Establishments of the shortage's region (all regions for a national one) holding the medicine
+    above their maximum level: ``surplus`` = usable stock - maximum months x AMC (units)."""
+    from django.conf import settings
+
+    scores = scores_published(user=user).positions().filter(medicine=shortage.medicine, stock_status="overstocked")
+    if shortage.region_id:
+        scores = scores.filter(region_id=shortage.region_id)
+    if shortage.establishment_id:
+        scores = scores.exclude(establishment_id=shortage.establishment_id)
+    suggestions = []
+    for score in scores.order_by("-months_of_stock")[: limit * 2]:
+        maximum = settings.STOCK_LEVELS[score.establishment.level]["maximum"]
+        surplus = score.usable_stock - maximum * (score.amc or 0)
+        if surplus > 0:
+            suggestions.append(
+                {
+                    "establishment": score.establishment,
+                    "region": score.region,
+                    "months_of_stock": score.months_of_stock,
+                    "surplus": round(surplus),
+                }
+            )
+    return sorted(suggestions, key=lambda item: -item["surplus"])[:limit]
+
+
+def shortage_proposals(*, user) -> dict[str, list]:
+    """What could enter the register: active national alerts (national risk, disruption, safety
+    stock) and accepted current declarations of a disruption, without an open shortage."""
+    open_medicines = Shortage.objects.filter(status__in=["anticipated", "ongoing"]).values("medicine_id")
+    alerts = (
+        Alert.objects.visible_to(user)
+        .filter(
+            status__in=ACTIVE_ALERT_STATUSES,
+            establishment__isnull=True,
+            kind__in=[AlertKind.NATIONAL_RISK, AlertKind.DISRUPTION, AlertKind.SAFETY_STOCK],
+        )
+        .exclude(medicine_id__in=open_medicines)
+        .select_related("medicine")
+    )
+    declarations = (
+        SupplyDeclaration.objects.current()
+        .accepted()
+        .filter(disruption=True)
+        .exclude(Q(medicine_id__in=open_medicines) | Q(shortages__isnull=False))
+        .select_related("medicine", "company__organization")
+    )
+    return {"alerts": list(alerts[:100]), "declarations": list(declarations[:100])}
+
+
+def establishments_in_region(*, region_id: int) -> QuerySet[Establishment]:
+    """Active establishments of a region (for reallocation forms)."""
+    return Establishment.objects.filter(region_id=region_id, is_active=True)
+
+
+def latest_score_day() -> dt.date | None:
+    """The most recent day with published national scores."""
+    return RiskScore.objects.national().filter(run__status=RunStatus.SUCCEEDED).aggregate(day=Max("as_of"))["day"]

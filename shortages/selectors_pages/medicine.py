@@ -1,0 +1,200 @@
+"""The medicine page: national and regional stock, consumption, suppliers and their declarations,
+the risk score explained, alerts, shortages and alternatives."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, F, Prefetch, Q, Sum
+from django.utils import timezone
+
+from partners.models import ProductSupplier, SupplyDeclaration, SupplyLine
+from shortages.choices import AlertKind, RunStatus
+from shortages.models import Alert, RiskScore, Shortage
+from shortages.selectors_pages.common import AT_RISK_STATUSES, last_months, month_label
+from shortages.selectors_pages.explain import Factor, factors_explain
+from stock import roles
+from stock.models import ConsumptionMonth, Medicine
+
+HISTORY_DAYS = 366
+DECLARATION_MONTHS = 3
+POSITION_LIMIT = 10
+
+
+@dataclass
+class AlertCount:
+    kind: str
+    level: str
+    count: int
+
+    @property
+    def kind_label(self) -> str:
+        return str(AlertKind(self.kind).label) if self.kind in AlertKind.values else self.kind
+
+
+@dataclass
+class RegionalStock:
+    code: str
+    name: str
+    positions: int
+    stock: float
+    amc: float
+    stocked_out: int
+    at_risk: int
+
+    @property
+    def months_of_stock(self) -> float | None:
+        return self.stock / self.amc if self.amc else None
+
+
+@dataclass
+class MedicinePage:
+    medicine: Medicine
+    score: RiskScore | None
+    factors: list[Factor]
+    history: list[RiskScore]
+    regions: list[RegionalStock]
+    months: list[dt.date]
+    consumption: list[int]
+    stockout_positions: list[int]
+    suppliers: list[ProductSupplier]
+    declarations: list[SupplyDeclaration]
+    alerts: list[Alert]
+    alert_summary: list[AlertCount]
+    shortages: list[Shortage]
+    alternatives: list[tuple[Medicine, RiskScore | None]]
+    positions: list[RiskScore]
+    show_positions: bool
+
+    @property
+    def month_labels(self) -> list[str]:
+        return [month_label(month) for month in self.months]
+
+    @property
+    def consumption_rows(self) -> list[tuple[str, int, int]]:
+        return list(zip(self.month_labels, self.consumption, self.stockout_positions, strict=True))
+
+
+def medicine_page_get(*, user: Any, medicine_id: int, today: dt.date | None = None) -> MedicinePage:
+    """The medicine page in a fixed number of queries; raises ``Medicine.DoesNotExist`` when the
+    medicine is unknown. Lists of rows are scoped with ``visible_to``; regional figures are
+    aggregates, shared with every role."""
+    today = today or timezone.localdate()
+    medicine = Medicine.objects.visible_to(user).get(pk=medicine_id)
+    history = list(
+        RiskScore.objects.visible_to(user)
+        .national()
+        .filter(
+            medicine=medicine,
+            as_of__gte=today - dt.timedelta(days=HISTORY_DAYS),
+            run__status=RunStatus.SUCCEEDED,
+        )
+        .order_by("as_of")
+    )
+    score = history[-1] if history else None
+    as_of = score.as_of if score else None
+
+    regions = [
+        RegionalStock(
+            code=row["region__code"],
+            name=row["region__name_fr"],
+            positions=row["n"],
+            stock=row["stock"] or 0.0,
+            amc=row["amc"] or 0.0,
+            stocked_out=row["out"],
+            at_risk=row["at_risk"],
+        )
+        for row in RiskScore.objects.positions()
+        .filter(medicine=medicine, as_of=as_of, region__isnull=False)
+        .values("region__code", "region__name_fr")
+        .annotate(
+            n=Count("id"),
+            stock=Sum("usable_stock"),
+            amc=Sum("amc"),
+            out=Count("id", filter=Q(stock_status="stocked_out")),
+            at_risk=Count("id", filter=Q(stock_status__in=AT_RISK_STATUSES)),
+        )
+        .order_by("region__code")
+    ]
+
+    months = last_months(12, today=today)
+    monthly = {
+        row["month"]: row
+        for row in ConsumptionMonth.objects.filter(medicine=medicine, month__gte=months[0], month__lte=months[-1])
+        .values("month")
+        .annotate(issued=Sum("issued"), out=Count("id", filter=Q(stockout_days__gt=0)))
+        .order_by()
+    }
+
+    suppliers = list(
+        ProductSupplier.objects.visible_to(user)
+        .filter(product__medicine=medicine)
+        .select_related("company__organization", "product")
+        .order_by("company__organization__name", "product__brand", "role")
+    )
+    declarations = list(
+        SupplyDeclaration.objects.visible_to(user)
+        .current()
+        .filter(medicine=medicine, month__gte=months[-DECLARATION_MONTHS])
+        .select_related("company__organization")
+        .prefetch_related(Prefetch("supply_lines", queryset=SupplyLine.objects.order_by("expected_on")))
+        .order_by("-month", "company__organization__name")[:50]
+    )
+    active_alerts = Alert.objects.visible_to(user).active().filter(medicine=medicine)
+    alert_summary = [
+        AlertCount(kind=row["kind"], level=row["level"], count=row["n"])
+        for row in active_alerts.values("kind", "level").annotate(n=Count("id")).order_by("kind", "level")
+    ]
+    alerts = list(active_alerts.filter(establishment__isnull=True).select_related("region").order_by("-opened_at")[:10])
+    shortages = list(
+        Shortage.objects.visible_to(user)
+        .filter(medicine=medicine)
+        .select_related("region", "establishment")
+        .annotate(action_count=Count("actions"))
+        .order_by("-started_on")[:20]
+    )
+    alternative_list = list(medicine.alternatives.order_by("inn", "strength"))
+    alternative_scores = (
+        {
+            s.medicine_id: s
+            for s in RiskScore.objects.national().filter(medicine__in=[a.pk for a in alternative_list], as_of=as_of)
+        }
+        if alternative_list and as_of
+        else {}
+    )
+    show_positions = roles.is_analyst(user) or roles.is_establishment(user)
+    positions = (
+        list(
+            RiskScore.objects.visible_to(user)
+            .positions()
+            .filter(medicine=medicine, as_of=as_of)
+            .select_related("establishment")
+            .order_by(F("months_of_stock").asc(nulls_last=True), "establishment__name")[:POSITION_LIMIT]
+        )
+        if show_positions and as_of
+        else []
+    )
+    return MedicinePage(
+        medicine=medicine,
+        score=score,
+        factors=factors_explain(
+            contributions=score.contributions if score else None,
+            figures=score.figures if score else None,
+            ven_class=medicine.ven_class,
+        ),
+        history=history,
+        regions=regions,
+        months=months,
+        consumption=[int(monthly[m]["issued"] or 0) if m in monthly else 0 for m in months],
+        stockout_positions=[monthly[m]["out"] if m in monthly else 0 for m in months],
+        suppliers=suppliers,
+        declarations=declarations,
+        alerts=alerts,
+        alert_summary=alert_summary,
+        shortages=shortages,
+        alternatives=[(alt, alternative_scores.get(alt.pk)) for alt in alternative_list],
+        positions=positions,
+        show_positions=show_positions,
+    )

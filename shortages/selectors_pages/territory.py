@@ -1,0 +1,188 @@
+"""Establishment and region pages: stock status with months of stock, lots expiring soon, alerts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from shortages.choices import RunStatus
+from shortages.models import Alert, RiskScore
+from shortages.selectors_pages.alerts import LEVEL_RANK
+from shortages.selectors_pages.common import AT_RISK_STATUSES, add_months, latest_as_of, region_level
+from stock.models import Establishment, Region, StockLevel, StockLot
+
+EXPIRY_WINDOW_MONTHS = 6
+LIST_LIMIT = 50
+
+
+def stock_rows(*, establishment: Establishment) -> QuerySet[StockLevel]:
+    """The stock positions of one establishment with the figures of their latest score annotated
+    (``mos``, ``amc``, ``stock_status``, ``probability``, ``as_of``): one query however many positions."""
+    latest = RiskScore.objects.filter(
+        establishment_id=OuterRef("establishment_id"),
+        medicine_id=OuterRef("medicine_id"),
+        run__status=RunStatus.SUCCEEDED,
+    )
+    latest = latest.order_by("-as_of")
+    rows = (
+        StockLevel.objects.filter(establishment=establishment)
+        .select_related("medicine")
+        .annotate(
+            mos=Subquery(latest.values("months_of_stock")[:1]),
+            amc=Subquery(latest.values("amc")[:1]),
+            stock_status=Subquery(latest.values("stock_status")[:1]),
+            probability=Subquery(latest.values("stockout_probability")[:1]),
+            as_of=Subquery(latest.values("as_of")[:1]),
+        )
+        .order_by(F("mos").asc(nulls_last=True), "medicine__inn", "medicine__strength")
+    )
+    return rows
+
+
+def expiring_lots(*, lots: QuerySet[StockLot], today: dt.date | None = None) -> QuerySet[StockLot]:
+    """Lots with stock left that expire within six months (already expired ones first)."""
+    today = today or timezone.localdate()
+    limit = add_months(today.replace(day=1), EXPIRY_WINDOW_MONTHS + 1)
+    return (
+        lots.filter(quantity__gt=0, expiry_date__lt=limit)
+        .select_related("medicine", "establishment")
+        .order_by("expiry_date", "lot_number")
+    )
+
+
+@dataclass
+class EstablishmentPage:
+    establishment: Establishment
+    counts: dict[str, int]
+    lots: list[StockLot]
+    alerts: list[Alert]
+
+
+def establishment_get(*, user: Any, establishment_id: int) -> Establishment:
+    """One establishment whose stock ``user`` may read; raises ``Establishment.DoesNotExist`` otherwise."""
+    return Establishment.objects.stock_visible_to(user).select_related("region", "province").get(pk=establishment_id)
+
+
+def establishment_page_get(
+    *, user: Any, establishment: Establishment, today: dt.date | None = None
+) -> EstablishmentPage:
+    """Status counts, expiring lots and active alerts of an establishment (the stock table is
+    paginated separately from :func:`stock_rows`)."""
+    as_of = latest_as_of()
+    counts = dict(
+        RiskScore.objects.filter(establishment=establishment, as_of=as_of)
+        .values_list("stock_status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    lots = list(expiring_lots(lots=StockLot.objects.filter(establishment=establishment), today=today)[:LIST_LIMIT])
+    alerts = list(
+        Alert.objects.visible_to(user)
+        .active()
+        .filter(establishment=establishment)
+        .select_related("medicine")
+        .order_by("-opened_at")[:LIST_LIMIT]
+    )
+    return EstablishmentPage(establishment=establishment, counts=counts, lots=lots, alerts=alerts)
+
+
+@dataclass
+class RegionSummary:
+    region: Region
+    positions: int
+    stocked_out: int
+    at_risk: int
+    establishments: int
+
+    @property
+    def share_at_risk(self) -> float | None:
+        return self.at_risk / self.positions if self.positions else None
+
+    @property
+    def level(self) -> str:
+        return region_level(self.share_at_risk)
+
+
+def region_list_get() -> list[RegionSummary]:
+    """The 12 regions with their positions at risk on the latest scoring date (three queries)."""
+    as_of = latest_as_of()
+    per_region = {
+        row["region_id"]: row
+        for row in RiskScore.objects.positions()
+        .filter(as_of=as_of)
+        .values("region_id")
+        .annotate(
+            n=Count("id"),
+            out=Count("id", filter=Q(stock_status="stocked_out")),
+            at_risk=Count("id", filter=Q(stock_status__in=AT_RISK_STATUSES)),
+        )
+        .order_by()
+    }
+    regions = Region.objects.annotate(n_establishments=Count("establishments")).order_by("code")
+    empty = {"n": 0, "out": 0, "at_risk": 0}
+    return [
+        RegionSummary(
+            region=region,
+            positions=per_region.get(region.pk, empty)["n"],
+            stocked_out=per_region.get(region.pk, empty)["out"],
+            at_risk=per_region.get(region.pk, empty)["at_risk"],
+            establishments=region.n_establishments,
+        )
+        for region in regions
+    ]
+
+
+@dataclass
+class RegionPage:
+    region: Region
+    as_of: dt.date | None
+    medicines: list[dict[str, Any]]
+    lots: list[StockLot]
+    alerts: list[Alert]
+
+
+def region_establishments(*, region: Region, as_of: dt.date | None) -> QuerySet[Establishment]:
+    """The establishments of a region with their positions stocked out and at risk on ``as_of``."""
+    on_date = Q(risk_scores__as_of=as_of)
+    return (
+        Establishment.objects.filter(region=region)
+        .select_related("province")
+        .annotate(
+            positions=Count("risk_scores", filter=on_date),
+            stocked_out=Count("risk_scores", filter=on_date & Q(risk_scores__stock_status="stocked_out")),
+            at_risk=Count("risk_scores", filter=on_date & Q(risk_scores__stock_status__in=AT_RISK_STATUSES)),
+        )
+        .order_by("-at_risk", "name")
+    )
+
+
+def region_page_get(*, region_id: int, today: dt.date | None = None) -> RegionPage:
+    """The medicines most at risk in a region, its expiring lots and alerts; raises
+    ``Region.DoesNotExist``. For analysts only (it names establishments)."""
+    region = Region.objects.get(pk=region_id)
+    as_of = latest_as_of()
+    medicines = list(
+        RiskScore.objects.positions()
+        .filter(region=region, as_of=as_of)
+        .values("medicine_id", "medicine__inn", "medicine__strength", "medicine__dosage_form")
+        .annotate(
+            positions=Count("id"),
+            stocked_out=Count("id", filter=Q(stock_status="stocked_out")),
+            at_risk=Count("id", filter=Q(stock_status__in=AT_RISK_STATUSES)),
+        )
+        .filter(at_risk__gt=0)
+        .order_by("-at_risk", "-stocked_out", "medicine__inn")[:20]
+    )
+    lots = list(expiring_lots(lots=StockLot.objects.filter(establishment__region=region), today=today)[:LIST_LIMIT])
+    alerts = list(
+        Alert.objects.active()
+        .filter(Q(region=region) | Q(establishment__region=region))
+        .select_related("medicine", "establishment")
+        .annotate(level_rank=LEVEL_RANK)
+        .order_by("level_rank", "-opened_at")[:LIST_LIMIT]
+    )
+    return RegionPage(region=region, as_of=as_of, medicines=medicines, lots=lots, alerts=alerts)

@@ -1,0 +1,220 @@
+"""Alert lifecycle: synchronisation with a run's conditions, and what analysts do with an alert.
+
+One active alert per (kind, medicine, establishment or national) is enforced by the database. A
+run opens what newly holds, raises or lowers the level of what still holds, and counts the clear
+runs of what no longer holds: the alert closes after ``ALERT_CLEAR_RUNS`` consecutive clear runs.
+Every change is an :class:`AlertEvent`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from shortages.choices import ACTIVE_ALERT_STATUSES, AlertEventKind, AlertKind, AlertStatus
+from shortages.models import Alert, AlertEvent, ScoringRun
+from stock import roles
+
+LEVEL_RANK = {"unknown": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+KEY = ["kind", "medicine_id", "establishment_key"]
+
+
+@dataclass
+class SyncOutcome:
+    """What a synchronisation changed."""
+
+    opened: int = 0
+    escalated: int = 0
+    deescalated: int = 0
+    closed: int = 0
+    notification_ids: list[int] = field(default_factory=list)
+
+
+def _message(kind: str, metric: str, value) -> str:
+    label = AlertKind(kind).label
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return str(label)
+    return f"{label} — {metric} = {value:.4g}"
+
+
+def _value(row) -> dict:
+    value = row["value"]
+    return {row["metric"]: None if pd.isna(value) else float(value)}
+
+
+@transaction.atomic
+def alerts_sync(*, run: ScoringRun, conditions: pd.DataFrame) -> SyncOutcome:
+    """Bring the active alerts in line with ``conditions`` (see :mod:`shortages.scoring.alerts`).
+
+    Set-based: one query reads the active alerts, bulk writes apply the changes; events carry the run.
+    Returns counts and the in-app notifications created for openings and escalations.
+    """
+    from shortages.services.notifications import notifications_create
+
+    outcome = SyncOutcome()
+    now = timezone.now()
+    wanted = conditions.assign(
+        establishment_key=conditions["establishment_id"].fillna(0).astype("int64"),
+        medicine_id=conditions["medicine_id"].astype("int64"),
+    ).drop_duplicates(KEY)
+    active = pd.DataFrame.from_records(
+        list(
+            Alert.objects.filter(status__in=ACTIVE_ALERT_STATUSES).values_list(
+                "id", "kind", "medicine_id", "establishment_id", "level", "clear_runs"
+            )
+        ),
+        columns=["alert_id", "kind", "medicine_id", "establishment_id", "current_level", "clear_runs"],
+    )
+    active["establishment_key"] = active["establishment_id"].fillna(0).astype("int64")
+    active = active.drop(columns=["establishment_id"])
+    merged = wanted.merge(active, on=KEY, how="outer", indicator=True)
+    events: list[AlertEvent] = []
+
+    new = merged.loc[merged["_merge"] == "left_only"]
+    created = Alert.objects.bulk_create(
+        [
+            Alert(
+                kind=row["kind"],
+                medicine_id=int(row["medicine_id"]),
+                establishment_id=int(row["establishment_id"]) if not pd.isna(row["establishment_id"]) else None,
+                region_id=int(row["region_id"]) if not pd.isna(row["region_id"]) else None,
+                level=row["level"],
+                message=_message(row["kind"], row["metric"], row["value"]),
+                value=_value(row),
+            )
+            for row in new.to_dict("records")
+        ],
+        batch_size=1000,
+    )
+    events += [AlertEvent(alert=alert, kind=AlertEventKind.OPENED, run=run, to_value=alert.level) for alert in created]
+    outcome.opened = len(created)
+
+    held = merged.loc[merged["_merge"] == "both"]
+    changed = held.loc[held["level"] != held["current_level"]]
+    if len(changed):
+        updates = []
+        for row in changed.to_dict("records"):
+            rising = LEVEL_RANK[row["level"]] > LEVEL_RANK[row["current_level"]]
+            alert = Alert(pk=int(row["alert_id"]), level=row["level"], value=_value(row), clear_runs=0, updated_at=now)
+            alert.message = _message(row["kind"], row["metric"], row["value"])
+            updates.append(alert)
+            events.append(
+                AlertEvent(
+                    alert_id=alert.pk,
+                    kind=AlertEventKind.ESCALATED if rising else AlertEventKind.DEESCALATED,
+                    run=run,
+                    from_value=row["current_level"],
+                    to_value=row["level"],
+                )
+            )
+            outcome.escalated += rising
+            outcome.deescalated += not rising
+        Alert.objects.bulk_update(updates, ["level", "value", "message", "clear_runs", "updated_at"], batch_size=1000)
+    recovered = held.loc[(held["level"] == held["current_level"]) & (held["clear_runs"] > 0), "alert_id"]
+    Alert.objects.filter(pk__in=recovered.astype("int64").tolist()).update(clear_runs=0)
+
+    clear = merged.loc[merged["_merge"] == "right_only"]
+    closing = clear.loc[clear["clear_runs"] + 1 >= settings.ALERT_CLEAR_RUNS]
+    counting = clear.loc[clear["clear_runs"] + 1 < settings.ALERT_CLEAR_RUNS, "alert_id"]
+    Alert.objects.filter(pk__in=counting.astype("int64").tolist()).update(clear_runs=F("clear_runs") + 1)
+    closing_ids = closing["alert_id"].astype("int64").tolist()
+    Alert.objects.filter(pk__in=closing_ids).update(
+        status=AlertStatus.CLOSED, clear_runs=F("clear_runs") + 1, closed_at=now, updated_at=now
+    )
+    events += [
+        AlertEvent(alert_id=alert_id, kind=AlertEventKind.CLOSED, run=run, from_value=level, to_value="")
+        for alert_id, level in zip(closing_ids, closing["current_level"], strict=True)
+    ]
+    outcome.closed = len(closing_ids)
+    AlertEvent.objects.bulk_create(events, batch_size=1000)
+    notify = [event for event in events if event.kind in (AlertEventKind.OPENED, AlertEventKind.ESCALATED)]
+    outcome.notification_ids = notifications_create(events=notify)
+    return outcome
+
+
+def _require_analyst(user) -> None:
+    if not roles.is_analyst(user):
+        raise PermissionDenied("Only analysts manage alerts.")
+
+
+def _locked_active(alert_id: int) -> Alert:
+    alert = Alert.objects.select_for_update().get(pk=alert_id)
+    if alert.status not in ACTIVE_ALERT_STATUSES:
+        raise ValidationError({"status": [f"The alert is {alert.status}; only open or acknowledged alerts change."]})
+    return alert
+
+
+@transaction.atomic
+def alert_acknowledge(*, alert_id: int, user, comment: str = "") -> Alert:
+    """An analyst takes the alert in hand (open -> acknowledged)."""
+    _require_analyst(user)
+    alert = _locked_active(alert_id)
+    if alert.status == AlertStatus.ACKNOWLEDGED:
+        raise ValidationError({"status": ["The alert is already acknowledged."]})
+    AlertEvent.objects.create(
+        alert=alert,
+        kind=AlertEventKind.ACKNOWLEDGED,
+        actor=user,
+        from_value=alert.status,
+        to_value="acknowledged",
+        comment=comment,
+    )
+    alert.status = AlertStatus.ACKNOWLEDGED
+    alert.save(update_fields=["status", "updated_at"])
+    return alert
+
+
+@transaction.atomic
+def alert_assign(*, alert_id: int, user, assignee, comment: str = "") -> Alert:
+    """An analyst gives the alert to ``assignee`` (an analyst)."""
+    _require_analyst(user)
+    if not roles.is_analyst(assignee):
+        raise ValidationError({"assignee": ["The assignee must be an analyst."]})
+    alert = _locked_active(alert_id)
+    AlertEvent.objects.create(
+        alert=alert,
+        kind=AlertEventKind.ASSIGNED,
+        actor=user,
+        from_value=alert.assignee.username if alert.assignee else "",
+        to_value=assignee.username,
+        comment=comment,
+    )
+    alert.assignee = assignee
+    alert.save(update_fields=["assignee", "updated_at"])
+    return alert
+
+
+@transaction.atomic
+def alert_comment(*, alert_id: int, user, comment: str) -> AlertEvent:
+    """An analyst adds a comment to the alert's history."""
+    _require_analyst(user)
+    if not comment.strip():
+        raise ValidationError({"comment": ["The comment is empty."]})
+    alert = Alert.objects.get(pk=alert_id)
+    return AlertEvent.objects.create(alert=alert, kind=AlertEventKind.COMMENTED, actor=user, comment=comment.strip())
+
+
+@transaction.atomic
+def alert_resolve(*, alert_id: int, user, comment: str = "") -> Alert:
+    """An analyst closes the alert as dealt with; the key is free for a new alert."""
+    _require_analyst(user)
+    alert = _locked_active(alert_id)
+    AlertEvent.objects.create(
+        alert=alert,
+        kind=AlertEventKind.RESOLVED,
+        actor=user,
+        from_value=alert.status,
+        to_value="resolved",
+        comment=comment,
+    )
+    alert.status = AlertStatus.RESOLVED
+    alert.closed_at = timezone.now()
+    alert.save(update_fields=["status", "closed_at", "updated_at"])
+    return alert

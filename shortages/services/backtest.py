@@ -1,0 +1,106 @@
+"""Backtest of the stockout probability: replay the history month by month.
+
+For each month-end t of the history (that leaves a full horizon after it), positions are scored as
+they stood then: stock = the month's closing balance, consumption = the months up to t, no lots
+(expiry is not replayed) and nothing in transit. The outcome is whether the position had stockout
+days in any of the next ceil(H) reported months. Positions already stocked out at t, without
+consumption or with insufficient data are left out (nothing to forecast). Reads: three queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from shortages import scoring
+from shortages.scoring.positions import INSUFFICIENT_DATA, NO_CONSUMPTION, STOCKED_OUT
+from shortages.services import inputs
+from stock.models import ConsumptionMonth, Establishment
+
+HISTORY_COLUMNS = [
+    "establishment_id",
+    "medicine_id",
+    "month",
+    "issued",
+    "stockout_days",
+    "reported",
+    "closing_balance",
+]
+
+
+@dataclass
+class BacktestResult:
+    """Metrics overall and by establishment level, and the months replayed."""
+
+    months: list[dt.date]
+    overall: dict
+    by_level: dict[str, dict]
+    threshold: float
+
+
+def history_frame(*, start: dt.date | None = None, end: dt.date | None = None) -> pd.DataFrame:
+    """Monthly consumption with closing balances (one query, streamed)."""
+    rows = ConsumptionMonth.objects.order_by()
+    if start:
+        rows = rows.filter(month__gte=start)
+    if end:
+        rows = rows.filter(month__lte=end)
+    frame = pd.DataFrame.from_records(
+        rows.values_list(*HISTORY_COLUMNS).iterator(chunk_size=20000), columns=HISTORY_COLUMNS
+    )
+    frame["month"] = pd.to_datetime(frame["month"])
+    frame["closing_balance"] = frame["closing_balance"].astype("float64")
+    return frame
+
+
+def backtest_run(
+    *, months: int | None = None, threshold: float | None = None, start: dt.date | None = None
+) -> BacktestResult:
+    """Replay every month-end of the history from ``start`` (default: as soon as ``SCORING_MONTHS``
+    months precede it) that has a full horizon after it; ``months`` limits to the latest ones."""
+    history = history_frame()
+    if history.empty:
+        raise ValueError("history: no monthly consumption to replay")
+    establishments = pd.DataFrame.from_records(
+        Establishment.objects.values_list("id", "region_id", "level"),
+        columns=["establishment_id", "region_id", "level"],
+    )
+    medicines = inputs.medicines_frame()
+    probe = inputs.scoring_params(as_of=dt.date.today())
+    all_months = sorted(history["month"].unique())
+    longest = max(levels["lead_time"] + levels["review"] for levels in probe.stock_levels.values())
+    longest = max(longest, float(np.nanmax(medicines[["lead_time_months", "review_period_months"]].sum(axis=1))))
+    first = probe.months - 1
+    last = len(all_months) - int(np.ceil(longest)) - 1
+    candidates = [pd.Timestamp(month) for month in all_months[first : last + 1]]
+    if start:
+        candidates = [month for month in candidates if month.date() >= start]
+    if months:
+        candidates = candidates[-months:]
+    if not candidates:
+        raise ValueError("history: too short to replay a month with a full horizon after it")
+    results = []
+    for month in candidates:
+        as_of = (month + pd.offsets.MonthEnd(0)).date()
+        params = inputs.scoring_params(as_of=as_of)
+        positions = scoring.positions_at_month_end(history, month).merge(establishments, on="establishment_id")
+        past = history.loc[history["month"] <= month]
+        lots = pd.DataFrame(columns=["establishment_id", "medicine_id", "expiry_date", "quantity"])
+        scored = scoring.score_positions(positions, lots, past, medicines, params)
+        scored = scored.loc[~scored["stock_status"].isin([STOCKED_OUT, NO_CONSUMPTION, INSUFFICIENT_DATA])]
+        outcome = scoring.stockout_outcomes(history, scored, month)
+        frame = scored[["establishment_id", "medicine_id", "level", "stockout_probability"]].merge(
+            outcome, on=["establishment_id", "medicine_id"]
+        )
+        results.append(frame.loc[frame["observed"]])
+    replayed = pd.concat(results, ignore_index=True)
+    cut = probe.probability_alert if threshold is None else threshold
+    overall = scoring.classification_metrics(replayed["stocked_out"], replayed["stockout_probability"], cut)
+    by_level = {
+        level: scoring.classification_metrics(group["stocked_out"], group["stockout_probability"], cut)
+        for level, group in replayed.groupby("level")
+    }
+    return BacktestResult(months=[m.date() for m in candidates], overall=overall, by_level=by_level, threshold=cut)

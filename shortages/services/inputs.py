@@ -1,0 +1,157 @@
+"""Input frames of the scoring, read set-based: one ``values()`` query per table, no per-row query.
+
+Position inputs are read per chunk of establishments; national inputs read the stored position
+scores of the day back in one query, so the national aggregation never holds the ledger in memory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from django.conf import settings
+
+from partners.selectors.scoring import scoring_inputs
+from shortages.models import RiskScore, Shortage
+from shortages.scoring import ScoringParams, window_months
+from shortages.services import fast_frames
+from stock.models import ConsumptionMonth, Establishment, Medicine, StockLevel, StockLot
+
+POSITION_KEYS = ["establishment_id", "medicine_id"]
+
+
+def scoring_params(*, as_of: dt.date) -> ScoringParams:
+    """The scoring parameters of ``settings`` (domain-parameter block) for one day."""
+    return ScoringParams(
+        as_of=as_of,
+        months=settings.SCORING_MONTHS,
+        stock_levels=settings.STOCK_LEVELS,
+        position_weights=settings.POSITION_RISK_WEIGHTS,
+        national_weights=settings.RISK_WEIGHTS,
+        thresholds=settings.RISK_LEVEL_THRESHOLDS,
+        safety_stock_months=float(settings.SAFETY_STOCK_MONTHS),
+        national_cover_target_months=float(settings.NATIONAL_COVER_TARGET_MONTHS),
+        probability_alert=float(settings.STOCKOUT_PROBABILITY_ALERT),
+        expiry_alert_months=float(settings.EXPIRY_ALERT_MONTHS),
+        history_months=settings.SCORING_HISTORY_MONTHS,
+        history_saturation=settings.SCORING_HISTORY_SATURATION,
+    )
+
+
+def _frame(rows, columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame.from_records(list(rows), columns=columns)
+
+
+@dataclass
+class PositionInputs:
+    """Frames of :func:`shortages.scoring.score_positions` for a set of establishments."""
+
+    positions: pd.DataFrame
+    lots: pd.DataFrame
+    consumption: pd.DataFrame
+
+
+def medicines_frame() -> pd.DataFrame:
+    """``medicine_id``, ``ven_class``, ``therapeutic_section`` and the horizon overrides (months, NaN
+    when the establishment level's default applies). One query."""
+    rows = Medicine.objects.values_list(
+        "id", "ven_class", "therapeutic_section", "lead_time_months", "review_period_months"
+    )
+    frame = _frame(
+        rows, ["medicine_id", "ven_class", "therapeutic_section", "lead_time_months", "review_period_months"]
+    )
+    for column in ("lead_time_months", "review_period_months"):
+        frame[column] = pd.to_numeric(frame[column].astype("float64"))
+    return frame
+
+
+def position_inputs(*, as_of: dt.date, establishment_ids: list[int], months: int) -> PositionInputs:
+    """Positions of ``establishment_ids``: every stock level, plus every position that has
+    consumption in the window without a stock level (stock 0). Four queries whatever the size."""
+    window = window_months(as_of, months)
+    establishments = _frame(
+        Establishment.objects.filter(id__in=establishment_ids).values_list("id", "region_id", "level"),
+        ["establishment_id", "region_id", "level"],
+    )
+    levels = fast_frames.queryset_frame(
+        StockLevel.objects.filter(establishment_id__in=establishment_ids).values_list(
+            "establishment_id", "medicine_id", "quantity", "in_transit"
+        ),
+        POSITION_KEYS + ["stock", "in_transit"],
+    )
+    consumption = fast_frames.queryset_frame(
+        ConsumptionMonth.objects.filter(
+            establishment_id__in=establishment_ids, month__gte=window[0].date(), month__lte=window[-1].date()
+        ).values_list("establishment_id", "medicine_id", "month", "issued", "stockout_days", "reported"),
+        POSITION_KEYS + ["month", "issued", "stockout_days", "reported"],
+        bool_columns=("reported",),
+        date_columns=("month",),
+    )
+    lots = fast_frames.queryset_frame(
+        StockLot.objects.filter(establishment_id__in=establishment_ids, quantity__gt=0).values_list(
+            "establishment_id", "medicine_id", "expiry_date", "quantity"
+        ),
+        POSITION_KEYS + ["expiry_date", "quantity"],
+        date_columns=("expiry_date",),
+    )
+    keys = pd.concat([levels[POSITION_KEYS], consumption[POSITION_KEYS]]).drop_duplicates()
+    positions = keys.merge(levels, on=POSITION_KEYS, how="left").fillna({"stock": 0, "in_transit": 0})
+    positions = positions.merge(establishments, on="establishment_id", how="inner")
+    return PositionInputs(positions=positions, lots=lots, consumption=consumption)
+
+
+# Stored position figures the national aggregation and the alert rules read back.
+STORED_POSITION_FIELDS = {
+    "establishment_id": "establishment_id",
+    "medicine_id": "medicine_id",
+    "region_id": "region_id",
+    "stock": "stock",
+    "usable_stock": "usable_stock",
+    "amc": "amc",
+    "in_transit": "pipeline",
+    "months_of_stock": "months_of_stock",
+    "horizon_months": "horizon_months",
+    "stockout_probability": "stockout_probability",
+    "stock_status": "stock_status",
+    "expiry_at_risk": "figures__expiry_at_risk",
+}
+
+
+def stored_positions_frame(*, as_of: dt.date) -> pd.DataFrame:
+    """The position scores stored for ``as_of`` with the columns of :data:`STORED_POSITION_FIELDS`.
+    One query."""
+    rows = RiskScore.objects.positions().filter(as_of=as_of).values_list(*STORED_POSITION_FIELDS.values())
+    frame = fast_frames.queryset_frame(rows, list(STORED_POSITION_FIELDS), numeric_columns=("expiry_at_risk",))
+    for column in ("stock", "usable_stock", "amc", "in_transit", "months_of_stock", "horizon_months"):
+        frame[column] = frame[column].astype("float64")
+    frame["stockout_probability"] = frame["stockout_probability"].astype("float64")
+    frame["expiry_at_risk"] = pd.to_numeric(frame["expiry_at_risk"]).fillna(0.0).astype("float64")
+    return frame
+
+
+@dataclass
+class NationalInputs:
+    """Frames of :func:`shortages.scoring.score_medicines`."""
+
+    industry: pd.DataFrame
+    deliveries: pd.DataFrame
+    suppliers: pd.DataFrame
+    episodes: pd.DataFrame
+
+
+def national_inputs(*, as_of: dt.date, history_months: int) -> NationalInputs:
+    """Industry frames from ``partners.selectors.scoring_inputs`` (withdrawn products left out of the
+    suppliers) and shortage episodes of the register. A handful of queries whatever the size."""
+    industry = scoring_inputs(as_of=as_of)
+    suppliers = industry.suppliers
+    if "product_status" in suppliers:
+        suppliers = suppliers.loc[suppliers["product_status"] != "withdrawn"]
+    since = (pd.Timestamp(as_of) - pd.DateOffset(months=history_months)).date()
+    episodes = _frame(
+        Shortage.objects.filter(started_on__gt=since, started_on__lte=as_of).values_list("medicine_id", "started_on"),
+        ["medicine_id", "started_on"],
+    )
+    return NationalInputs(
+        industry=industry.industry, deliveries=industry.deliveries, suppliers=suppliers, episodes=episodes
+    )

@@ -1,0 +1,35 @@
+"""When to score again: has the data changed since the last run started?"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+from django.db.models import Max
+
+from partners.models import SupplyDeclaration
+from shortages.choices import RunStatus
+from shortages.models import ScoringRun
+from stock.models import ImportJob, StockLevel
+
+
+def scoring_data_changed_since_last_run() -> bool:
+    """True when a stock level moved, an import finished or a declaration was reviewed after the
+    start of the latest succeeded run (or when no run ever succeeded). Four aggregate queries."""
+    last = ScoringRun.objects.filter(status=RunStatus.SUCCEEDED).aggregate(at=Max("started_at"))["at"]
+    if last is None:
+        return StockLevel.objects.exists()
+    return (
+        StockLevel.objects.filter(updated_at__gt=last).exists()
+        or ImportJob.objects.filter(finished_at__gt=last).exists()
+        or SupplyDeclaration.objects.filter(reviewed_at__gt=last).exists()
+    )
+
+
+def incremental_possible(*, as_of: dt.date) -> bool:
+    """An incremental run needs a succeeded run of the same day to start from, and PostgreSQL (its
+    change queries use arrays)."""
+    return (
+        connection.vendor == "postgresql"
+        and ScoringRun.objects.filter(as_of=as_of, status=RunStatus.SUCCEEDED, started_at__isnull=False).exists()
+    )

@@ -1,0 +1,360 @@
+"""Scoring runs: start, score a chunk of establishments, publish the national result, fail.
+
+Visibility: position scores are written chunk by chunk (delete + insert for the day, tagged with
+the run); national scores are written, alerts synchronised and the run marked succeeded in one
+final transaction, so a run that dies half-way leaves no national result and readers, which follow
+the latest succeeded run, never see it. Re-running a day replaces its rows, never duplicates them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef
+from django.utils import timezone
+
+from shortages import scoring
+from shortages.choices import RunScope, RunStatus
+from shortages.models import RiskScore, ScoringRun
+from shortages.services import inputs, score_copy
+from shortages.services.alerts import alerts_sync
+from stock.models import ConsumptionMonth, Establishment, StockLevel
+
+logger = logging.getLogger(__name__)
+INSERT_BATCH = 2000
+POSITION_FIGURES = [
+    "months_used",
+    "sigma_rule",
+    "in_transit",
+    "expired_stock",
+    "expiring_unused",
+    "expiry_at_risk",
+    "lead_time_months",
+    "review_period_months",
+]
+NATIONAL_FIGURES = [
+    "positions",
+    "public_stock",
+    "public_amc",
+    "public_in_transit",
+    "national_mos",
+    "share_stocked_out",
+    "share_below_emergency",
+    "share_at_risk",
+    "declared_companies",
+    "industry_stock",
+    "industry_sales",
+    "industry_mos",
+    "safety_stock_required",
+    "safety_stock_gap",
+    "companies_in_breach",
+    "safety_stock_met",
+    "disrupted_companies",
+    "disrupted_sales_share",
+    "deliveries_due",
+    "supplier_count",
+    "supplier_hhi",
+    "import_share",
+    "api_origin_hhi",
+    "episodes",
+]
+
+
+def _clean(value):
+    """A JSON- and database-safe scalar: NaN and NaT become None, numpy scalars Python ones."""
+    if value is None or value is pd.NaT:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _figures(row: dict, names: list[str]) -> dict:
+    return {name: _clean(row.get(name)) for name in names}
+
+
+def _factors(row: dict, weights) -> tuple[dict, dict]:
+    contributions = {name: _clean(row.get(f"contrib_{name}")) for name in weights}
+    factors = {name: _clean(row.get(f"factor_{name}")) for name in weights}
+    return contributions, factors
+
+
+@transaction.atomic
+def scoring_runs_fail_stale(*, now: dt.datetime | None = None) -> int:
+    """Mark failed the runs still pending or running after the task time limit (their worker died)."""
+    now = now or timezone.now()
+    limit = now - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    return ScoringRun.objects.filter(status__in=[RunStatus.PENDING, RunStatus.RUNNING], created_at__lt=limit).update(
+        status=RunStatus.FAILED, finished_at=now, error="Abandonné : délai dépassé sans fin de calcul."
+    )
+
+
+def establishment_chunks(*, as_of: dt.date, chunk_size: int) -> list[list[int]]:
+    """Establishments that have positions, grouped by region and cut into chunks of ``chunk_size``.
+    Two queries."""
+    window = scoring.window_months(as_of, settings.SCORING_MONTHS)
+    with_levels = StockLevel.objects.filter(establishment=OuterRef("pk"))
+    with_consumption = ConsumptionMonth.objects.filter(establishment=OuterRef("pk"), month__gte=window[0].date())
+    ids = Establishment.objects.filter(Exists(with_levels) | Exists(with_consumption)).order_by("region_id", "id")
+    rows = list(ids.values_list("id", "region_id"))
+    chunks: list[list[int]] = []
+    current_region = object()
+    for establishment_id, region_id in rows:
+        if region_id != current_region or len(chunks[-1]) >= chunk_size:
+            chunks.append([])
+            current_region = region_id
+        chunks[-1].append(establishment_id)
+    return chunks
+
+
+def scoring_run_request(*, as_of: dt.date, trigger: str) -> ScoringRun:
+    """Create a pending run for ``as_of`` and enqueue its dispatcher once committed (in-process in
+    the embedded default)."""
+    from shortages.tasks import scoring_dispatch
+
+    with transaction.atomic():
+        run = ScoringRun.objects.create(as_of=as_of, scope=RunScope.FULL, trigger=trigger)
+        transaction.on_commit(lambda: scoring_dispatch.delay(run_id=run.pk, trigger=trigger))
+    return run
+
+
+class RunInProgress(Exception):
+    """Another run of the same day is still running: starting a second one would interleave them."""
+
+
+@dataclass
+class StartedRun:
+    """A run that has started, with the chunks its tasks must score."""
+
+    run: ScoringRun
+    chunks: list[list[int]] = field(default_factory=list)
+
+
+@transaction.atomic
+def scoring_run_start(
+    *, as_of: dt.date, scope: str = RunScope.FULL, trigger: str = "", task_id: str = "", run_id: int | None = None
+) -> StartedRun:
+    """Create (or take the pending ``run_id``) a run for ``as_of``, cut its establishments into chunks
+    and mark it running. Raises :class:`RunInProgress` while another run of the day is running."""
+    if scope != RunScope.FULL:
+        raise ValueError(f"scope: only {RunScope.FULL!r} runs are supported, got {scope!r}")
+    day = as_of if run_id is None else ScoringRun.objects.values_list("as_of", flat=True).get(pk=run_id)
+    busy = ScoringRun.objects.filter(as_of=day, status=RunStatus.RUNNING).exclude(pk=run_id).first()
+    if busy is not None:
+        raise RunInProgress(f"run {busy.pk} of {day} is still running")
+    if run_id is None:
+        run = ScoringRun.objects.create(as_of=as_of, scope=scope, trigger=trigger, task_id=task_id)
+    else:
+        run = ScoringRun.objects.select_for_update().get(pk=run_id)
+        if run.status != RunStatus.PENDING:
+            raise ValueError(f"run_id: run {run_id} is {run.status}, not pending")
+    chunks = establishment_chunks(as_of=run.as_of, chunk_size=settings.SCORING_CHUNK_SIZE)
+    run.status = RunStatus.RUNNING
+    run.started_at = timezone.now()
+    run.chunks_total = len(chunks)
+    run.task_id = task_id or run.task_id
+    run.save(update_fields=["status", "started_at", "chunks_total", "task_id"])
+    return StartedRun(run=run, chunks=chunks)
+
+
+def _position_rows(frame: pd.DataFrame, *, run: ScoringRun, weights) -> list[RiskScore]:
+    rows = []
+    for row in frame.to_dict("records"):
+        contributions, factors = _factors(row, weights)
+        figures = _figures(row, POSITION_FIGURES) | {"factors": factors}
+        rows.append(
+            RiskScore(
+                run=run,
+                as_of=run.as_of,
+                medicine_id=row["medicine_id"],
+                establishment_id=row["establishment_id"],
+                region_id=row["region_id"],
+                stock=float(row["stock"]),
+                usable_stock=float(row["usable_stock"]),
+                amc=_clean(row["amc"]),
+                sigma=_clean(row["sigma"]),
+                months_of_stock=_clean(row["months_of_stock"]),
+                days_of_cover=_clean(row["days_of_cover"]),
+                pipeline=float(row["pipeline"]),
+                horizon_months=_clean(row["horizon_months"]),
+                stockout_probability=_clean(row["stockout_probability"]),
+                stock_status=row["stock_status"],
+                score=_clean(row["score"]),
+                level=row["risk_level"],
+                insufficient_data=bool(row["insufficient_data"]),
+                figures=figures,
+                contributions=contributions,
+            )
+        )
+    return rows
+
+
+def position_scores_insert(*, scored: pd.DataFrame, run: ScoringRun, weights) -> None:
+    """Store the scored positions: ``COPY`` on PostgreSQL (about ten times faster than model
+    instances at national scale, see docs/performance.md), ``bulk_create`` elsewhere."""
+    if score_copy.copy_supported():
+        score_copy.position_scores_copy(scored=scored, run=run, figure_names=POSITION_FIGURES, weights=weights)
+    else:
+        RiskScore.objects.bulk_create(_position_rows(scored, run=run, weights=weights), batch_size=INSERT_BATCH)
+
+
+@transaction.atomic
+def scoring_chunk_execute(*, run_id: int, establishment_ids: list[int]) -> bool:
+    """Score the positions of ``establishment_ids`` for the run's day and store them, replacing that
+    day's rows of those establishments. Idempotent: a chunk already stored by this run is skipped.
+    Returns True when this was the run's last chunk (the caller then publishes the run)."""
+    run = ScoringRun.objects.select_for_update().get(pk=run_id)
+    if run.status != RunStatus.RUNNING:
+        raise ValueError(f"run_id: run {run_id} is {run.status}, not running")
+    if not RiskScore.objects.filter(run=run, establishment_id__in=establishment_ids).exists():
+        params = inputs.scoring_params(as_of=run.as_of)
+        data = inputs.position_inputs(as_of=run.as_of, establishment_ids=establishment_ids, months=params.months)
+        scored = scoring.score_positions(data.positions, data.lots, data.consumption, inputs.medicines_frame(), params)
+        RiskScore.objects.positions().filter(as_of=run.as_of, establishment_id__in=establishment_ids).delete()
+        position_scores_insert(scored=scored, run=run, weights=params.position_weights)
+        ScoringRun.objects.filter(pk=run.pk).update(
+            chunks_done=F("chunks_done") + 1, positions=F("positions") + len(scored)
+        )
+        run.refresh_from_db(fields=["chunks_done", "chunks_total"])
+    return run.chunks_done >= run.chunks_total
+
+
+def _regional_map(positions: pd.DataFrame) -> dict[int, dict[str, float]]:
+    """{medicine_id: {region_id: share at risk}} of :func:`shortages.scoring.regional_shares`."""
+    regional = scoring.regional_shares(positions).dropna(subset=["share_at_risk"])
+    if regional.empty:
+        return {}
+    table = regional.pivot(index="medicine_id", columns="region_id", values="share_at_risk")
+    return {
+        int(medicine_id): {
+            str(int(region)): round(share, 4) for region, share in shares.items() if not math.isnan(share)
+        }
+        for medicine_id, shares in table.to_dict("index").items()
+    }
+
+
+def _national_rows(
+    frame: pd.DataFrame, *, run: ScoringRun, weights, regional: dict[int, dict[str, float]]
+) -> list[RiskScore]:
+    rows = []
+    for row in frame.to_dict("records"):
+        contributions, factors = _factors(row, weights)
+        mos = _clean(row["national_mos"])
+        rows.append(
+            RiskScore(
+                run=run,
+                as_of=run.as_of,
+                medicine_id=row["medicine_id"],
+                stock=float(row["public_stock"]),
+                usable_stock=float(row["public_stock"]),
+                amc=_clean(row["public_amc"]),
+                months_of_stock=mos,
+                days_of_cover=mos * scoring.DAYS_PER_MONTH if mos is not None else None,
+                pipeline=float(row["pipeline"]),
+                horizon_months=_clean(row["horizon_months"]),
+                stockout_probability=_clean(row["stockout_probability"]),
+                stock_status=_national_status(row),
+                score=_clean(row["score"]),
+                level=row["risk_level"],
+                insufficient_data=bool(row["insufficient_data"]),
+                figures=_figures(row, NATIONAL_FIGURES)
+                | {"factors": factors, "share_at_risk_by_region": regional.get(int(row["medicine_id"]), {})},
+                contributions=contributions,
+            )
+        )
+    return rows
+
+
+def _national_status(row: dict) -> str:
+    """The national stock status by the hospital max-min levels applied to national months of stock."""
+    amc, mos, levels = _clean(row["public_amc"]), _clean(row["national_mos"]), settings.STOCK_LEVELS["hospital"]
+    if amc is None:
+        return "insufficient_data"
+    if amc == 0:
+        return "no_consumption"
+    if row["public_stock"] <= 0:
+        return "stocked_out"
+    if mos < levels["emergency"]:
+        return "below_emergency"
+    if mos < levels["minimum"]:
+        return "understocked"
+    return "adequate" if mos <= levels["maximum"] else "overstocked"
+
+
+@transaction.atomic
+def scoring_run_publish(*, run_id: int) -> list[int]:
+    """Aggregate the day's positions nationally, replace the day's national scores, synchronise the
+    alerts and mark the run succeeded, all in one transaction. Returns the ids of the notifications
+    to e-mail. A run that is not running (already published, failed) is left alone."""
+    run = ScoringRun.objects.select_for_update().get(pk=run_id)
+    if run.status != RunStatus.RUNNING:
+        return []
+    params = inputs.scoring_params(as_of=run.as_of)
+    positions = inputs.stored_positions_frame(as_of=run.as_of)
+    medicines = inputs.medicines_frame()
+    national_data = inputs.national_inputs(as_of=run.as_of, history_months=params.history_months)
+    positions = positions.merge(medicines[["medicine_id", "ven_class"]], on="medicine_id", how="left")
+    national = scoring.score_medicines(
+        positions,
+        medicines,
+        national_data.industry,
+        national_data.deliveries,
+        national_data.suppliers,
+        national_data.episodes,
+        params,
+    )
+    RiskScore.objects.national().filter(as_of=run.as_of).delete()
+    RiskScore.objects.bulk_create(
+        _national_rows(national, run=run, weights=params.national_weights, regional=_regional_map(positions)),
+        batch_size=INSERT_BATCH,
+    )
+    conditions = pd.concat(
+        [scoring.position_conditions(positions, params), scoring.national_conditions(national, params)],
+        ignore_index=True,
+    )
+    outcome = alerts_sync(run=run, conditions=conditions)
+    run.status = RunStatus.SUCCEEDED
+    run.medicines = len(national)
+    run.alerts_opened = outcome.opened
+    run.alerts_closed = outcome.closed
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "medicines", "alerts_opened", "alerts_closed", "finished_at"])
+    logger.info("scoring run %s published: %s positions, %s medicines", run.pk, run.positions, run.medicines)
+    return outcome.notification_ids
+
+
+@transaction.atomic
+def scoring_run_fail(*, run_id: int, error: str) -> None:
+    """Mark a run failed with its error (its national result was never published)."""
+    ScoringRun.objects.filter(pk=run_id, status__in=[RunStatus.PENDING, RunStatus.RUNNING]).update(
+        status=RunStatus.FAILED, error=error[:4000], finished_at=timezone.now()
+    )
+
+
+def scoring_run_execute(
+    *, as_of: dt.date, scope: str = RunScope.FULL, run_id: int | None = None, trigger: str = "manual"
+) -> ScoringRun:
+    """Run a whole scoring in this process: start, every chunk, publish, e-mail. Each step commits on
+    its own (a run is many transactions by design); any error marks the run failed and re-raises."""
+    from shortages.services.notifications import notifications_email_send
+
+    scoring_runs_fail_stale()
+    started = scoring_run_start(as_of=as_of, scope=scope, run_id=run_id, trigger=trigger)
+    try:
+        for chunk in started.chunks:
+            scoring_chunk_execute(run_id=started.run.pk, establishment_ids=chunk)
+        notification_ids = scoring_run_publish(run_id=started.run.pk)
+    except Exception as error:
+        scoring_run_fail(run_id=started.run.pk, error=f"{type(error).__name__}: {error}")
+        raise
+    notifications_email_send(notification_ids=notification_ids)
+    started.run.refresh_from_db()
+    return started.run

@@ -1,0 +1,118 @@
+"""Celery tasks of the scoring: thin wrappers around ``shortages.services``.
+
+Chain: ``scoring_dispatch`` starts a run and fans out one ``scoring_chunk`` per region or chunk of
+establishments; the chunk that completes the run enqueues ``scoring_publish`` (national aggregation
+and alert sync, one transaction), which enqueues ``notifications_send``. Tasks take ids and plain
+values, are idempotent, acknowledge late and retry only on transient (connection) errors; a task
+that finally fails marks its run failed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from celery import shared_task
+from django.conf import settings
+from django.core.cache import cache
+from django.db import InterfaceError, OperationalError, transaction
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from shortages.choices import RunScope
+from shortages.services import scores
+from shortages.services.notifications import notifications_email_send
+from shortages.services.schedule import incremental_possible, scoring_data_changed_since_last_run
+
+TRANSIENT = (OperationalError, InterfaceError, BrokerError, RedisConnectionError, ConnectionError, TimeoutError)
+RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": 5, "retry_backoff_max": 300, "max_retries": 5, "acks_late": True}
+DEBOUNCE_KEY = "shortages:scoring:debounce"
+
+
+def _fail_run(run_id: int, exc: BaseException) -> None:
+    scores.scoring_run_fail(run_id=run_id, error=f"{type(exc).__name__}: {exc}")
+
+
+@shared_task(bind=True, queue="scoring", **RETRY)
+def scoring_dispatch(
+    self, as_of: str | None = None, scope: str = "full", trigger: str = "nightly", run_id: int | None = None
+) -> int | None:
+    """Start a scoring run (the pending ``run_id``, or a new one for ``as_of``, an ISO date, default
+    today) and fan out its chunks; runs left running past the time limit are marked failed first.
+    ``scope="incremental"`` re-scores only the changed positions when the day already has a
+    succeeded run (PostgreSQL), else runs in full. Nothing starts while a run of the day is running
+    (a redelivered or overlapping request returns None)."""
+    scores.scoring_runs_fail_stale()
+    day = dt.date.fromisoformat(as_of) if as_of else timezone.localdate()
+    if scope == RunScope.INCREMENTAL and run_id is None and incremental_possible(as_of=day):
+        from shortages.services.incremental import scoring_run_incremental_execute
+
+        return scoring_run_incremental_execute(as_of=day, trigger=trigger).pk
+    try:
+        started = scores.scoring_run_start(
+            as_of=day, scope=RunScope.FULL, trigger=trigger, task_id=self.request.id or "", run_id=run_id
+        )
+    except scores.RunInProgress as busy:
+        if run_id is not None:
+            scores.scoring_run_fail(run_id=run_id, error=f"Not started: {busy}")
+        return None
+    run_id = started.run.pk
+    if not started.chunks:
+        transaction.on_commit(lambda: scoring_publish.delay(run_id))
+    for chunk in started.chunks:
+        transaction.on_commit(lambda chunk=chunk: scoring_chunk.delay(run_id, chunk))
+    return run_id
+
+
+@shared_task(bind=True, queue="scoring", soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT, **RETRY)
+def scoring_chunk(self, run_id: int, establishment_ids: list[int]) -> None:
+    """Score one chunk of establishments; the last chunk enqueues the publication."""
+    try:
+        last = scores.scoring_chunk_execute(run_id=run_id, establishment_ids=establishment_ids)
+    except TRANSIENT:
+        raise
+    except Exception as exc:
+        _fail_run(run_id, exc)
+        raise
+    if last:
+        transaction.on_commit(lambda: scoring_publish.delay(run_id))
+
+
+@shared_task(bind=True, queue="scoring", soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT, **RETRY)
+def scoring_publish(self, run_id: int) -> None:
+    """Publish the run's national scores and synchronise alerts; then e-mail the notifications."""
+    try:
+        notification_ids = scores.scoring_run_publish(run_id=run_id)
+    except TRANSIENT:
+        raise
+    except Exception as exc:
+        _fail_run(run_id, exc)
+        raise
+    if notification_ids:
+        transaction.on_commit(lambda: notifications_send.delay(notification_ids))
+
+
+@shared_task(queue="notifications", **RETRY)
+def notifications_send(notification_ids: list[int]) -> int:
+    """E-mail the notifications not yet e-mailed."""
+    return notifications_email_send(notification_ids=notification_ids)
+
+
+@shared_task(queue="scoring", **RETRY)
+def scoring_request(trigger: str = "data_change") -> bool:
+    """Ask for a run soon (after an import or a declaration review): debounced, at most one run per
+    ``SCORING_DEBOUNCE_SECONDS``, started that long after the first request."""
+    if not cache.add(DEBOUNCE_KEY, trigger, timeout=settings.SCORING_DEBOUNCE_SECONDS):
+        return False
+    scoring_dispatch.apply_async(
+        kwargs={"trigger": trigger, "scope": RunScope.INCREMENTAL}, countdown=settings.SCORING_DEBOUNCE_SECONDS
+    )
+    return True
+
+
+@shared_task(queue="scoring", **RETRY)
+def scoring_watch() -> bool:
+    """Beat: request a run when stock, consumption, imports or declarations changed since the last run."""
+    if scoring_data_changed_since_last_run():
+        return scoring_request(trigger="data_change")
+    return False

@@ -1,0 +1,1 @@
+"""Pages of the shortages app: overview, medicine, alerts, shortages and the home page per role."""

@@ -1,0 +1,50 @@
+"""The medicine page."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from shortages import charts
+from shortages.selectors_pages.medicine import medicine_page_get
+from stock.models import Medicine
+from stock.page_access import role_required
+
+
+@role_required("analyst", "industry", "establishment")
+def medicine_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Stock, consumption, suppliers, the risk score explained, alerts, shortages and alternatives."""
+    try:
+        page = medicine_page_get(user=request.user, medicine_id=pk)
+    except Medicine.DoesNotExist as error:
+        raise Http404 from error
+    consumption_chart = charts.line_chart(
+        page.month_labels,
+        [charts.Series(_("Quantités délivrées"), page.consumption)],
+        title=_("Consommation nationale déclarée par mois"),
+        y_unit=page.medicine.dispensing_unit,
+    )
+    history_chart = (
+        charts.line_chart(
+            [f"{s.as_of:%d/%m}" for s in page.history],
+            [
+                charts.Series(
+                    _("Score de risque"), [s.score for s in page.history], colour=charts.LEVEL_COLOURS["critical"]
+                )
+            ],
+            title=_("Évolution du score de risque national"),
+        )
+        if len(page.history) > 1
+        else None
+    )
+    return render(
+        request,
+        "shortages/medicine_detail.html",
+        {
+            "page": page,
+            "medicine": page.medicine,
+            "consumption_chart": consumption_chart,
+            "history_chart": history_chart,
+        },
+    )

@@ -1,0 +1,58 @@
+"""The national overview page."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from shortages import charts
+from shortages.selectors_pages.overview import overview_get
+from stock import roles
+from stock.page_access import role_required
+from stock.templatetags.ui import LEVEL_LABELS
+
+
+@role_required(roles.ANALYST, roles.INDUSTRY)
+def overview(request: HttpRequest) -> HttpResponse:
+    """Key figures, the regional risk map, the top risks and the trends of the last 12 months."""
+    data = overview_get(user=request.user)
+    can_open_regions = roles.is_analyst(request.user)
+    risk_map = charts.region_map(
+        {r.code: r.level for r in data.regions},
+        names={r.code: r.name for r in data.regions},
+        urls={r.code: reverse("shortages:region_detail", args=[r.pk]) for r in data.regions}
+        if can_open_regions
+        else None,
+        title=_("Carte des régions colorées selon la part des positions en rupture ou sous le seuil d'urgence"),
+        level_labels={k: str(v) for k, v in LEVEL_LABELS.items()},
+    )
+    stockout_chart = charts.line_chart(
+        data.month_labels,
+        [
+            charts.Series(
+                _("Positions avec jours de rupture (%)"),
+                [None if v is None else 100 * v for v in data.trend_stockout_share],
+            )
+        ],
+        title=_("Part des positions ayant connu au moins un jour de rupture, par mois"),
+        y_unit="%",
+    )
+    shortages_chart = charts.bar_chart(
+        data.month_labels,
+        data.trend_new_shortages,
+        title=_("Ruptures ouvertes par mois"),
+    )
+    return render(
+        request,
+        "shortages/overview.html",
+        {
+            "data": data,
+            "risk_map": risk_map,
+            "stockout_chart": stockout_chart,
+            "shortages_chart": shortages_chart,
+            "can_open_regions": can_open_regions,
+            "map_levels": [(code, LEVEL_LABELS[code]) for code in charts.LEVEL_COLOURS],
+        },
+    )

@@ -1,0 +1,253 @@
+"""The shortage register, one shortage with its mitigation actions, and the medicine list."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from shortages.choices import ActionStatus
+from shortages.forms import ActionAddForm, ActionStatusForm, ShortageOpenForm, ShortageUpdateForm
+from shortages.models import Alert, MitigationAction, Shortage
+from shortages.selectors import reallocation_suggestions, shortage_alternatives
+from shortages.selectors_pages.alerts import medicine_catalogue, shortage_detail_get, shortage_register
+from shortages.selectors_pages.filters import MedicinePageFilterSet, ShortagePageFilterSet
+from shortages.services import register as register_services
+from stock import roles
+from stock.exports import EXPORT_LINKS, export_format, table_response
+from stock.page_access import role_required
+
+PAGE_SIZE = 50
+EXPORT_LIMIT = 100_000
+
+
+@role_required(roles.ANALYST, roles.INDUSTRY, roles.ESTABLISHMENT)
+def shortage_list(request: HttpRequest) -> HttpResponse:
+    """The shortage register, filtered, with exports."""
+    filterset = ShortagePageFilterSet(request.GET, queryset=shortage_register(user=request.user), request=request)
+    shortages = filterset.qs
+    fmt = export_format(request)
+    if fmt:
+        return table_response(
+            fmt=fmt,
+            filename="ruptures",
+            headers=[
+                "id",
+                "medicament",
+                "statut",
+                "cause",
+                "portee",
+                "region",
+                "etablissement",
+                "debut",
+                "fin_prevue",
+                "fin_reelle",
+                "actions",
+            ],
+            rows=(
+                (
+                    s.pk,
+                    str(s.medicine),
+                    s.get_status_display(),
+                    s.get_cause_display(),
+                    s.get_scope_display(),
+                    s.region.name_fr if s.region else "",
+                    s.establishment.name if s.establishment else "",
+                    s.started_on,
+                    s.expected_end,
+                    s.actual_end,
+                    s.action_count,
+                )
+                for s in shortages[:EXPORT_LIMIT]
+            ),
+        )
+    page_obj = Paginator(shortages, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "shortages/shortage_list.html",
+        {
+            "filter": filterset,
+            "page_obj": page_obj,
+            "export_formats": EXPORT_LINKS,
+            "can_manage": roles.is_analyst(request.user),
+        },
+    )
+
+
+@role_required(roles.ANALYST, roles.INDUSTRY, roles.ESTABLISHMENT)
+def shortage_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One shortage: cause, dates, scope, mitigation actions, alternatives and reallocation
+    suggestions; analysts also get the forms to update it and add actions."""
+    try:
+        shortage = shortage_detail_get(user=request.user, shortage_id=pk)
+    except Shortage.DoesNotExist as error:
+        raise Http404 from error
+    return _render_detail(request, shortage)
+
+
+def _render_detail(request: HttpRequest, shortage: Shortage, **forms_in_error) -> HttpResponse:
+    can_manage = roles.is_analyst(request.user)
+    context = {
+        "shortage": shortage,
+        "can_manage": can_manage,
+        "alternatives": shortage_alternatives(user=request.user, shortage=shortage),
+        "reallocations": reallocation_suggestions(user=request.user, shortage=shortage, limit=10) if can_manage else [],
+    }
+    if can_manage:
+        context["update_form"] = forms_in_error.get("update_form") or ShortageUpdateForm(
+            initial={f: getattr(shortage, f) for f in ShortageUpdateForm.base_fields}
+        )
+        context["action_form"] = forms_in_error.get("action_form") or ActionAddForm(medicine=shortage.medicine)
+        context["action_statuses"] = ActionStatus.choices
+    status = 400 if forms_in_error else 200
+    return render(request, "shortages/shortage_detail.html", context, status=status)
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    for field, messages_ in error.message_dict.items():
+        for message in messages_:
+            form.add_error(field if field in form.fields else None, message)
+
+
+@role_required(roles.ANALYST)
+def shortage_create(request: HttpRequest) -> HttpResponse:
+    """Open a shortage in the register (anticipated or ongoing)."""
+    form = ShortageOpenForm(request.POST or None, initial={"started_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            shortage = register_services.shortage_open(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Rupture inscrite au registre."))
+            return redirect("shortages:shortage_detail", pk=shortage.pk)
+    return render(request, "shortages/shortage_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_POST
+@role_required(roles.ANALYST)
+def shortage_update(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a shortage's status, cause, dates or description."""
+    shortage = _visible_shortage(request, pk)
+    form = ShortageUpdateForm(request.POST)
+    if form.is_valid():
+        try:
+            register_services.shortage_update(shortage_id=pk, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Rupture mise à jour."))
+            return redirect("shortages:shortage_detail", pk=pk)
+    return _render_detail(request, shortage, update_form=form)
+
+
+@require_POST
+@role_required(roles.ANALYST)
+def action_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a mitigation action to a shortage."""
+    shortage = _visible_shortage(request, pk)
+    form = ActionAddForm(request.POST, medicine=shortage.medicine)
+    if form.is_valid():
+        fields = form.service_fields()
+        try:
+            register_services.action_add(shortage_id=pk, user=request.user, **fields)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Action ajoutée."))
+            return redirect("shortages:shortage_detail", pk=pk)
+    return _render_detail(request, shortage, action_form=form)
+
+
+@require_POST
+@role_required(roles.ANALYST)
+def action_status(request: HttpRequest, pk: int, action_id: int) -> HttpResponse:
+    """Move a mitigation action to another status."""
+    _visible_shortage(request, pk)
+    form = ActionStatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Statut inconnu."))
+    else:
+        try:
+            register_services.action_update(action_id=action_id, user=request.user, status=form.cleaned_data["status"])
+        except (ValidationError, MitigationAction.DoesNotExist):
+            messages.error(request, _("Cette action ne peut pas être modifiée."))
+        else:
+            messages.success(request, _("Statut de l'action mis à jour."))
+    return redirect("shortages:shortage_detail", pk=pk)
+
+
+@require_POST
+@role_required(roles.ANALYST)
+def shortage_from_alert(request: HttpRequest, alert_id: int) -> HttpResponse:
+    """Turn a national alert into an anticipated shortage."""
+    try:
+        shortage = register_services.shortage_open_from_alert(alert_id=alert_id, user=request.user)
+    except Alert.DoesNotExist as error:
+        raise Http404 from error
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("shortages:alert_detail", pk=alert_id)
+    messages.success(request, _("Rupture anticipée inscrite au registre."))
+    return redirect("shortages:shortage_detail", pk=shortage.pk)
+
+
+def _visible_shortage(request: HttpRequest, pk: int) -> Shortage:
+    try:
+        return shortage_detail_get(user=request.user, shortage_id=pk)
+    except Shortage.DoesNotExist as error:
+        raise Http404 from error
+
+
+@role_required(roles.ANALYST, roles.INDUSTRY, roles.ESTABLISHMENT)
+def medicine_list(request: HttpRequest) -> HttpResponse:
+    """The medicines with their latest national risk, filtered, with exports."""
+    filterset = MedicinePageFilterSet(request.GET, queryset=medicine_catalogue(user=request.user), request=request)
+    medicines = filterset.qs
+    fmt = export_format(request)
+    if fmt:
+        return table_response(
+            fmt=fmt,
+            filename="medicaments-risque",
+            headers=[
+                "code",
+                "dci",
+                "dosage",
+                "forme",
+                "atc",
+                "ven",
+                "liste_nationale",
+                "score",
+                "niveau",
+                "mois_de_stock",
+                "date_score",
+            ],
+            rows=(
+                (
+                    m.code,
+                    m.inn,
+                    m.strength,
+                    m.dosage_form,
+                    m.atc_code,
+                    m.ven_class,
+                    m.is_essential,
+                    m.risk_score,
+                    m.risk_level,
+                    m.national_mos,
+                    m.scored_on,
+                )
+                for m in medicines[:EXPORT_LIMIT]
+            ),
+        )
+    page_obj = Paginator(medicines, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "shortages/medicine_list.html",
+        {"filter": filterset, "page_obj": page_obj, "export_formats": EXPORT_LINKS},
+    )

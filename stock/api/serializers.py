@@ -1,0 +1,322 @@
+"""Serializers of the stock API. Related rows are named by their codes; writes only parse input,
+the rules live in ``stock.services``."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
+from rest_framework import serializers
+
+from stock.choices import LossReason
+from stock.models import (
+    ApiToken,
+    ConsumptionMonth,
+    Establishment,
+    ImportJob,
+    Medicine,
+    MonthlyReport,
+    Product,
+    Region,
+    StockLevel,
+    StockLot,
+    StockMovement,
+    Transfer,
+)
+from stock.services.imports import import_job_progress_of
+from stock.services.movements import DIRECT_KINDS, MAX_BULK_ITEMS
+
+
+def code_of() -> serializers.SlugRelatedField:
+    """A related row named by its code."""
+    return serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Region
+        fields = ["id", "code", "iso_code", "name_fr", "name_ar", "population"]
+
+
+class EstablishmentSerializer(serializers.ModelSerializer):
+    region = code_of()
+    province = code_of()
+    supplier = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Establishment
+        fields = ["id", "code", "name", "category", "level", "region", "province", "commune", "supplier", "is_active"]
+
+
+class MedicineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Medicine
+        fields = [
+            "id",
+            "code",
+            "inn",
+            "strength",
+            "dosage_form",
+            "atc_code",
+            "therapeutic_section",
+            "ven_class",
+            "is_essential",
+            "on_who_eml",
+            "dispensing_unit",
+            "lead_time_months",
+            "review_period_months",
+        ]
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    medicine = code_of()
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "ean",
+            "medicine",
+            "brand",
+            "presentation",
+            "public_price",
+            "hospital_price",
+            "reimbursement_base",
+            "reimbursement_rate",
+            "is_originator",
+            "origin",
+            "status",
+        ]
+
+
+class StockLevelSerializer(serializers.ModelSerializer):
+    establishment = code_of()
+    medicine = code_of()
+    region = serializers.CharField(source="establishment.region.code", read_only=True)
+
+    class Meta:
+        model = StockLevel
+        fields = ["id", "establishment", "medicine", "region", "quantity", "in_transit", "updated_at"]
+
+
+class StockLotSerializer(serializers.ModelSerializer):
+    establishment = code_of()
+    medicine = code_of()
+
+    class Meta:
+        model = StockLot
+        fields = ["id", "establishment", "medicine", "lot_number", "expiry_date", "quantity"]
+
+
+class MovementSerializer(serializers.ModelSerializer):
+    establishment = code_of()
+    medicine = code_of()
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Blank for every kind but losses: say so in the schema.
+    loss_reason = serializers.ChoiceField(choices=LossReason.choices, allow_blank=True, read_only=True)
+
+    class Meta:
+        model = StockMovement
+        fields = [
+            "id",
+            "establishment",
+            "medicine",
+            "kind",
+            "business_date",
+            "quantity",
+            "balance_after",
+            "lot_number",
+            "expiry_date",
+            "loss_reason",
+            "reason",
+            "source",
+            "idempotency_key",
+            "transfer",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class MovementInputSerializer(serializers.Serializer):
+    """One movement to record. ``quantity`` is the amount moved (positive); for a ``count`` it is the
+    quantity counted, and the movement records the difference from the stock on record."""
+
+    establishment = serializers.CharField(max_length=20, help_text=_("Code de l'établissement."))
+    medicine = serializers.CharField(max_length=32, help_text=_("Code du médicament."))
+    kind = serializers.ChoiceField(choices=DIRECT_KINDS)
+    business_date = serializers.DateField()
+    quantity = serializers.IntegerField()
+    lot_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    expiry_date = serializers.DateField(required=False, allow_null=True, default=None)
+    loss_reason = serializers.ChoiceField(choices=LossReason.choices, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    idempotency_key = serializers.CharField(max_length=100, required=False, allow_null=True, default=None)
+
+
+class BulkMovementInputSerializer(serializers.Serializer):
+    movements = MovementInputSerializer(many=True, allow_empty=False, max_length=MAX_BULK_ITEMS)
+
+
+class BulkMovementResultSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    movements = MovementSerializer(many=True)
+
+
+class TransferSerializer(serializers.ModelSerializer):
+    source = code_of()
+    destination = code_of()
+    medicine = code_of()
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Transfer
+        fields = [
+            "id",
+            "source",
+            "destination",
+            "medicine",
+            "quantity",
+            "shipped_on",
+            "received_on",
+            "status",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class TransferShipSerializer(serializers.Serializer):
+    source = serializers.SlugRelatedField(slug_field="code", queryset=Establishment.objects.all())
+    destination = serializers.SlugRelatedField(slug_field="code", queryset=Establishment.objects.all())
+    medicine = serializers.SlugRelatedField(slug_field="code", queryset=Medicine.objects.all())
+    quantity = serializers.IntegerField(min_value=1)
+    shipped_on = serializers.DateField()
+    lot_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+
+
+class TransferReceiveSerializer(serializers.Serializer):
+    received_on = serializers.DateField()
+
+
+class TransferCancelSerializer(serializers.Serializer):
+    cancelled_on = serializers.DateField()
+
+
+class MonthlyReportSerializer(serializers.ModelSerializer):
+    establishment = code_of()
+    medicine = code_of()
+    has_discrepancy = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = MonthlyReport
+        fields = [
+            "id",
+            "establishment",
+            "medicine",
+            "month",
+            "opening_balance",
+            "received",
+            "issued",
+            "losses",
+            "adjustments",
+            "closing_count",
+            "stockout_days",
+            "discrepancy",
+            "has_discrepancy",
+            "import_job",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class MonthlyReportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text=_("Fichier .csv ou .xlsx suivant le modèle."))
+    replace = serializers.BooleanField(
+        default=False, help_text=_("Remplacer les mois déjà déclarés au lieu de les refuser.")
+    )
+
+    def validate_file(self, value):
+        if value.size > settings.UPLOAD_MAX_BYTES:
+            raise serializers.ValidationError(
+                _("Fichier trop volumineux : la limite est de %(mb).1f Mo.") % {"mb": settings.UPLOAD_MAX_BYTES / 1e6}
+            )
+        if not value.name.lower().endswith((".csv", ".xlsx", ".txt")):
+            raise serializers.ValidationError(_("Format non pris en charge : envoyez un fichier .csv ou .xlsx."))
+        return value
+
+
+class ImportErrorSerializer(serializers.Serializer):
+    line = serializers.IntegerField(allow_null=True)
+    column = serializers.CharField(allow_null=True)
+    message = serializers.CharField()
+
+
+@extend_schema_serializer(component_name="StockImportJob")
+class ImportJobSerializer(serializers.ModelSerializer):
+    processed_rows = serializers.SerializerMethodField()
+    total_rows = serializers.SerializerMethodField()
+    errors = ImportErrorSerializer(many=True, read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "file_name",
+            "options",
+            "total_rows",
+            "processed_rows",
+            "rows_written",
+            "errors",
+            "summary",
+            "created_by",
+            "created_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_processed_rows(self, job: ImportJob) -> int:
+        return import_job_progress_of(job)[0]
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_total_rows(self, job: ImportJob) -> int:
+        return import_job_progress_of(job)[1]
+
+
+class ConsumptionSerializer(serializers.ModelSerializer):
+    establishment = code_of()
+    medicine = code_of()
+
+    class Meta:
+        model = ConsumptionMonth
+        fields = [
+            "id",
+            "establishment",
+            "medicine",
+            "month",
+            "issued",
+            "received",
+            "losses",
+            "stockout_days",
+            "closing_balance",
+            "reported",
+        ]
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+        read_only_fields = ["id", "prefix", "created_at", "last_used_at", "revoked_at"]
+
+
+class ApiTokenCreatedSerializer(ApiTokenSerializer):
+    token = serializers.CharField(read_only=True, help_text=_("Valeur du jeton, affichée une seule fois."))
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "token"]

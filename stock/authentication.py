@@ -1,0 +1,47 @@
+"""Token authentication against hashed, revocable tokens (``Authorization: Bearer <token>``)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
+
+from stock.models import ApiToken, hash_token
+
+# Writing last_used_at on every request would turn each read into a write; once a minute is enough.
+LAST_USED_RESOLUTION_SECONDS = 60
+
+
+class HashedTokenAuthentication(authentication.BaseAuthentication):
+    keywords = ("Bearer", "Token")
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].decode(errors="replace") not in self.keywords:
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Invalid token header: expected 'Bearer <token>'.")
+        try:
+            raw = header[1].decode()
+        except UnicodeDecodeError as error:
+            raise exceptions.AuthenticationFailed("Invalid token header: token is not valid text.") from error
+        token = (
+            ApiToken.objects.select_related("user").filter(key_hash=hash_token(raw), revoked_at__isnull=True).first()
+        )
+        if token is None or not token.user.is_active:
+            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+        now = timezone.now()
+        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > LAST_USED_RESOLUTION_SECONDS:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user, token
+
+    def authenticate_header(self, request) -> str:
+        return 'Bearer realm="api"'
+
+
+class HashedTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "stock.authentication.HashedTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer"}

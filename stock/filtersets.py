@@ -1,0 +1,176 @@
+"""Filters of the stock lists, shared by the API viewsets and the pages.
+
+Establishments, medicines and regions are named by their codes (``?establishment=CS-0001``), the
+way hospital software and spreadsheets know them. ``atc`` matches a code prefix (``J01`` matches
+every antibacterial).
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from stock.choices import (
+    EstablishmentCategory,
+    EstablishmentLevel,
+    ImportKind,
+    ImportStatus,
+    MovementKind,
+    MovementSource,
+    TransferStatus,
+    VenClass,
+)
+from stock.models import (
+    ConsumptionMonth,
+    Establishment,
+    ImportJob,
+    Medicine,
+    MonthlyReport,
+    Product,
+    StockLevel,
+    StockLot,
+    StockMovement,
+    Transfer,
+)
+
+STOCK_STATUS_CHOICES = (("stocked_out", _("En rupture")), ("in_stock", _("En stock")))
+
+
+class PositionFilterSet(django_filters.FilterSet):
+    """Filters common to every per-position list: establishment, medicine, region, ATC prefix."""
+
+    establishment = django_filters.CharFilter(field_name="establishment__code", label=_("Code établissement"))
+    medicine = django_filters.CharFilter(field_name="medicine__code", label=_("Code médicament"))
+    region = django_filters.CharFilter(field_name="establishment__region__code", label=_("Code région"))
+    atc = django_filters.CharFilter(field_name="medicine__atc_code", lookup_expr="istartswith", label=_("ATC"))
+
+
+class EstablishmentFilterSet(django_filters.FilterSet):
+    region = django_filters.CharFilter(field_name="region__code")
+    province = django_filters.CharFilter(field_name="province__code")
+    level = django_filters.ChoiceFilter(choices=EstablishmentLevel.choices)
+    category = django_filters.ChoiceFilter(choices=EstablishmentCategory.choices)
+    q = django_filters.CharFilter(method="search", label=_("Code ou nom"))
+
+    class Meta:
+        model = Establishment
+        fields = ["region", "province", "level", "category", "is_active"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value))
+
+
+class MedicineFilterSet(django_filters.FilterSet):
+    atc = django_filters.CharFilter(field_name="atc_code", lookup_expr="istartswith")
+    ven_class = django_filters.ChoiceFilter(choices=VenClass.choices)
+    section = django_filters.CharFilter(field_name="therapeutic_section", lookup_expr="icontains")
+    q = django_filters.CharFilter(method="search", label=_("DCI ou code"))
+
+    class Meta:
+        model = Medicine
+        fields = ["atc", "ven_class", "is_essential", "on_who_eml", "section"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(inn__icontains=value) | Q(code__icontains=value))
+
+
+class ProductFilterSet(django_filters.FilterSet):
+    medicine = django_filters.CharFilter(field_name="medicine__code")
+    atc = django_filters.CharFilter(field_name="medicine__atc_code", lookup_expr="istartswith")
+    q = django_filters.CharFilter(method="search", label=_("Marque ou EAN"))
+
+    class Meta:
+        model = Product
+        fields = ["medicine", "atc", "status", "origin", "is_originator"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(brand__icontains=value) | Q(ean__startswith=value))
+
+
+class StockLevelFilterSet(PositionFilterSet):
+    status = django_filters.ChoiceFilter(choices=STOCK_STATUS_CHOICES, method="by_status")
+    in_transit = django_filters.BooleanFilter(method="by_in_transit", label=_("Avec quantité en transit"))
+
+    class Meta:
+        model = StockLevel
+        fields = ["establishment", "medicine", "region", "atc", "status"]
+
+    def by_status(self, queryset, name, value):
+        return queryset.filter(quantity=0) if value == "stocked_out" else queryset.filter(quantity__gt=0)
+
+    def by_in_transit(self, queryset, name, value):
+        return queryset.filter(in_transit__gt=0) if value else queryset.filter(in_transit=0)
+
+
+class StockLotFilterSet(PositionFilterSet):
+    expires_before = django_filters.DateFilter(field_name="expiry_date", lookup_expr="lt")
+    expires_after = django_filters.DateFilter(field_name="expiry_date", lookup_expr="gte")
+    lot_number = django_filters.CharFilter()
+    non_empty = django_filters.BooleanFilter(method="by_non_empty", label=_("Lots non vides"))
+
+    class Meta:
+        model = StockLot
+        fields = ["establishment", "medicine", "region", "atc", "lot_number"]
+
+    def by_non_empty(self, queryset, name, value):
+        return queryset.filter(quantity__gt=0) if value else queryset.filter(quantity=0)
+
+
+class StockMovementFilterSet(PositionFilterSet):
+    kind = django_filters.MultipleChoiceFilter(choices=MovementKind.choices)
+    source = django_filters.ChoiceFilter(choices=MovementSource.choices)
+    date_from = django_filters.DateFilter(field_name="business_date", lookup_expr="gte")
+    date_to = django_filters.DateFilter(field_name="business_date", lookup_expr="lte")
+
+    class Meta:
+        model = StockMovement
+        fields = ["establishment", "medicine", "region", "atc", "kind", "source"]
+
+
+class TransferFilterSet(django_filters.FilterSet):
+    establishment = django_filters.CharFilter(method="by_establishment", label=_("Source ou destination"))
+    source = django_filters.CharFilter(field_name="source__code")
+    destination = django_filters.CharFilter(field_name="destination__code")
+    medicine = django_filters.CharFilter(field_name="medicine__code")
+    status = django_filters.ChoiceFilter(choices=TransferStatus.choices)
+    date_from = django_filters.DateFilter(field_name="shipped_on", lookup_expr="gte")
+    date_to = django_filters.DateFilter(field_name="shipped_on", lookup_expr="lte")
+
+    class Meta:
+        model = Transfer
+        fields = ["establishment", "source", "destination", "medicine", "status"]
+
+    def by_establishment(self, queryset, name, value):
+        return queryset.filter(Q(source__code=value) | Q(destination__code=value))
+
+
+class MonthlyReportFilterSet(PositionFilterSet):
+    month_from = django_filters.DateFilter(field_name="month", lookup_expr="gte")
+    month_to = django_filters.DateFilter(field_name="month", lookup_expr="lte")
+    discrepancy = django_filters.BooleanFilter(method="by_discrepancy", label=_("Rapports déséquilibrés"))
+
+    class Meta:
+        model = MonthlyReport
+        fields = ["establishment", "medicine", "region", "atc", "month"]
+
+    def by_discrepancy(self, queryset, name, value):
+        return queryset.exclude(discrepancy=0) if value else queryset.filter(discrepancy=0)
+
+
+class ConsumptionFilterSet(PositionFilterSet):
+    month_from = django_filters.DateFilter(field_name="month", lookup_expr="gte")
+    month_to = django_filters.DateFilter(field_name="month", lookup_expr="lte")
+
+    class Meta:
+        model = ConsumptionMonth
+        fields = ["establishment", "medicine", "region", "atc", "month", "reported"]
+
+
+class ImportJobFilterSet(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=ImportKind.choices)
+    status = django_filters.ChoiceFilter(choices=ImportStatus.choices)
+
+    class Meta:
+        model = ImportJob
+        fields = ["kind", "status"]

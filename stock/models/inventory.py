@@ -1,0 +1,284 @@
+"""Inventory: the append-only movement ledger, stock levels and lots, monthly summaries and reports."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from stock import roles
+from stock.choices import (
+    ImportKind,
+    ImportStatus,
+    LossReason,
+    MovementKind,
+    MovementSource,
+    TransferStatus,
+)
+
+
+class EstablishmentScopedQuerySet(models.QuerySet):
+    """Rows that belong to one establishment: analysts see all, establishment users their own,
+    everybody else (industry users included) nothing."""
+
+    establishment_field = "establishment"
+
+    def visible_to(self, user) -> EstablishmentScopedQuerySet:
+        if roles.is_analyst(user):
+            return self
+        if roles.is_establishment(user):
+            return self.filter(**{f"{self.establishment_field}__users": user})
+        return self.none()
+
+    def for_establishment(self, establishment) -> EstablishmentScopedQuerySet:
+        return self.filter(**{self.establishment_field: establishment})
+
+
+class StockLevel(models.Model):
+    """Current stock of one medicine at one establishment (a *position*). Never negative."""
+
+    establishment = models.ForeignKey("stock.Establishment", on_delete=models.CASCADE, related_name="stock_levels")
+    medicine = models.ForeignKey("stock.Medicine", on_delete=models.PROTECT, related_name="stock_levels")
+    quantity = models.BigIntegerField(default=0)
+    in_transit = models.BigIntegerField(
+        default=0, help_text=_("Quantité expédiée vers cet établissement, pas encore reçue.")
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EstablishmentScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["establishment", "medicine"], name="stocklevel_unique_position"),
+            models.CheckConstraint(condition=Q(quantity__gte=0), name="stocklevel_quantity_non_negative"),
+            models.CheckConstraint(condition=Q(in_transit__gte=0), name="stocklevel_in_transit_non_negative"),
+        ]
+        indexes = [models.Index(fields=["medicine", "establishment"])]
+
+    def __str__(self) -> str:
+        return f"{self.establishment_id}/{self.medicine_id}: {self.quantity}"
+
+
+class StockLot(models.Model):
+    """A lot of one medicine at one establishment, with its expiry date. Never negative."""
+
+    establishment = models.ForeignKey("stock.Establishment", on_delete=models.CASCADE, related_name="lots")
+    medicine = models.ForeignKey("stock.Medicine", on_delete=models.PROTECT, related_name="lots")
+    lot_number = models.CharField(max_length=40)
+    expiry_date = models.DateField()
+    quantity = models.BigIntegerField(default=0)
+
+    objects = EstablishmentScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["expiry_date", "lot_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["establishment", "medicine", "lot_number"], name="stocklot_unique_lot"),
+            models.CheckConstraint(condition=Q(quantity__gte=0), name="stocklot_quantity_non_negative"),
+        ]
+        indexes = [models.Index(fields=["establishment", "medicine", "expiry_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.lot_number} exp. {self.expiry_date}: {self.quantity}"
+
+
+class StockMovement(models.Model):
+    """One line of the append-only ledger. ``quantity`` is the signed effect on stock; a
+    correction is a new movement, never an update."""
+
+    establishment = models.ForeignKey("stock.Establishment", on_delete=models.PROTECT, related_name="movements")
+    medicine = models.ForeignKey("stock.Medicine", on_delete=models.PROTECT, related_name="movements")
+    kind = models.CharField(max_length=20, choices=MovementKind.choices)
+    business_date = models.DateField()
+    quantity = models.BigIntegerField(help_text=_("Effet signé sur le stock."))
+    balance_after = models.BigIntegerField()
+    lot = models.ForeignKey(StockLot, on_delete=models.SET_NULL, null=True, blank=True, related_name="movements")
+    lot_number = models.CharField(max_length=40, blank=True)
+    expiry_date = models.DateField(null=True, blank=True)
+    loss_reason = models.CharField(max_length=10, choices=LossReason.choices, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+    source = models.CharField(max_length=10, choices=MovementSource.choices, default=MovementSource.API)
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    transfer = models.ForeignKey(
+        "stock.Transfer", on_delete=models.PROTECT, null=True, blank=True, related_name="movements"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EstablishmentScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-business_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["establishment", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="movement_unique_idempotency_key",
+            ),
+            models.CheckConstraint(condition=Q(balance_after__gte=0), name="movement_balance_non_negative"),
+            models.CheckConstraint(condition=~Q(kind="loss") | ~Q(loss_reason=""), name="movement_loss_has_reason"),
+        ]
+        indexes = [
+            models.Index(fields=["establishment", "medicine", "business_date"]),
+            models.Index(fields=["business_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.quantity:+d} ({self.business_date})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.pop("allow_update", False):
+            raise ValueError("The stock ledger is append-only: record a correcting movement instead.")
+        super().save(*args, **kwargs)
+
+
+class Transfer(models.Model):
+    """A shipment between two establishments: the outgoing movement is written when shipped, the
+    incoming one when received; in between, the quantity is in transit (pipeline)."""
+
+    source = models.ForeignKey("stock.Establishment", on_delete=models.PROTECT, related_name="transfers_out")
+    destination = models.ForeignKey("stock.Establishment", on_delete=models.PROTECT, related_name="transfers_in")
+    medicine = models.ForeignKey("stock.Medicine", on_delete=models.PROTECT, related_name="transfers")
+    quantity = models.BigIntegerField()
+    shipped_on = models.DateField()
+    received_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=TransferStatus.choices, default=TransferStatus.IN_TRANSIT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class TransferQuerySet(models.QuerySet):
+        def visible_to(self, user):
+            if roles.is_analyst(user):
+                return self
+            if roles.is_establishment(user):
+                return self.filter(Q(source__users=user) | Q(destination__users=user)).distinct()
+            return self.none()
+
+    objects = TransferQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-shipped_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="transfer_quantity_positive"),
+            models.CheckConstraint(condition=~Q(source=F("destination")), name="transfer_distinct_ends"),
+            models.CheckConstraint(
+                condition=Q(received_on__isnull=True) | Q(received_on__gte=F("shipped_on")),
+                name="transfer_received_after_shipped",
+            ),
+        ]
+        indexes = [models.Index(fields=["destination", "medicine", "status"])]
+
+
+class ConsumptionMonth(models.Model):
+    """Monthly summary of one position: what was issued and how many days it was stocked out.
+    Kept current with every movement or report so that scoring never scans the ledger."""
+
+    establishment = models.ForeignKey("stock.Establishment", on_delete=models.CASCADE, related_name="consumption")
+    medicine = models.ForeignKey("stock.Medicine", on_delete=models.PROTECT, related_name="consumption")
+    month = models.DateField(help_text=_("Premier jour du mois."))
+    issued = models.BigIntegerField(default=0)
+    received = models.BigIntegerField(default=0)
+    losses = models.BigIntegerField(default=0)
+    stockout_days = models.PositiveSmallIntegerField(default=0)
+    closing_balance = models.BigIntegerField(null=True, blank=True)
+    reported = models.BooleanField(default=True, help_text=_("Faux quand aucune donnée n'a été reçue pour ce mois."))
+
+    objects = EstablishmentScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["month"]
+        constraints = [
+            models.UniqueConstraint(fields=["establishment", "medicine", "month"], name="consumption_unique_month"),
+            models.CheckConstraint(condition=Q(issued__gte=0), name="consumption_issued_non_negative"),
+            models.CheckConstraint(condition=Q(stockout_days__lte=31), name="consumption_stockout_days_max"),
+            models.CheckConstraint(condition=Q(month__day=1), name="consumption_month_first_day"),
+        ]
+        indexes = [models.Index(fields=["month", "medicine"])]
+
+
+class MonthlyReport(models.Model):
+    """The LMIS monthly report of one position. ``discrepancy`` = expected closing
+    (opening + received - issued - losses + adjustments) minus the physical count."""
+
+    establishment = models.ForeignKey("stock.Establishment", on_delete=models.CASCADE, related_name="monthly_reports")
+    medicine = models.ForeignKey("stock.Medicine", on_delete=models.PROTECT, related_name="monthly_reports")
+    month = models.DateField()
+    opening_balance = models.BigIntegerField()
+    received = models.BigIntegerField(default=0)
+    issued = models.BigIntegerField(default=0)
+    losses = models.BigIntegerField(default=0)
+    adjustments = models.BigIntegerField(default=0)
+    closing_count = models.BigIntegerField()
+    stockout_days = models.PositiveSmallIntegerField(default=0)
+    discrepancy = models.BigIntegerField(default=0)
+    import_job = models.ForeignKey(
+        "stock.ImportJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EstablishmentScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-month", "establishment_id", "medicine_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["establishment", "medicine", "month"], name="monthlyreport_unique_period"),
+            models.CheckConstraint(
+                condition=Q(opening_balance__gte=0)
+                & Q(received__gte=0)
+                & Q(issued__gte=0)
+                & Q(losses__gte=0)
+                & Q(closing_count__gte=0),
+                name="monthlyreport_quantities_non_negative",
+            ),
+            models.CheckConstraint(condition=Q(stockout_days__lte=31), name="monthlyreport_stockout_days_max"),
+            models.CheckConstraint(condition=Q(month__day=1), name="monthlyreport_month_first_day"),
+        ]
+
+    @property
+    def has_discrepancy(self) -> bool:
+        return self.discrepancy != 0
+
+
+class ImportJob(models.Model):
+    """An uploaded file processed as a whole (all rows or none), with its progress and its
+    per-row error report kept readable afterwards."""
+
+    kind = models.CharField(max_length=20, choices=ImportKind.choices)
+    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    file_name = models.CharField(max_length=255)
+    file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
+    options = models.JSONField(default=dict, blank=True)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    rows_written = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="import_jobs"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class ImportJobQuerySet(models.QuerySet):
+        def visible_to(self, user):
+            if roles.is_analyst(user):
+                return self
+            if user is None or not user.is_authenticated:
+                return self.none()
+            return self.filter(created_by=user)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.file_name} ({self.status})"

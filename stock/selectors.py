@@ -1,0 +1,73 @@
+"""Composed reads of the stock app: what a user may see or write, and the querysets of the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from stock import roles
+from stock.models import (
+    ConsumptionMonth,
+    Establishment,
+    ImportJob,
+    MonthlyReport,
+    StockLevel,
+    StockLot,
+    StockMovement,
+    Transfer,
+)
+
+
+def establishments_writable_by(user: Any) -> QuerySet[Establishment]:
+    """Establishments whose stock ``user`` may change: all for analysts, their own for
+    establishment users, none for anybody else (industry users never write establishment stock)."""
+    if roles.is_analyst(user):
+        return Establishment.objects.all()
+    if roles.is_establishment(user):
+        return Establishment.objects.filter(users=user)
+    return Establishment.objects.none()
+
+
+def writable_establishment_ids(user: Any, ids: set[int]) -> set[int]:
+    """The subset of ``ids`` that ``user`` may write, in one query."""
+    if not ids:
+        return set()
+    if roles.is_analyst(user):
+        return set(ids)
+    return set(establishments_writable_by(user).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def stock_levels_for(user: Any) -> QuerySet[StockLevel]:
+    """Stock levels ``user`` may read, with what the list shows joined in."""
+    return StockLevel.objects.visible_to(user).select_related("establishment__region", "medicine")
+
+
+def stock_lots_for(user: Any) -> QuerySet[StockLot]:
+    """Lots ``user`` may read."""
+    return StockLot.objects.visible_to(user).select_related("establishment", "medicine")
+
+
+def movements_for(user: Any) -> QuerySet[StockMovement]:
+    """Ledger lines ``user`` may read."""
+    return StockMovement.objects.visible_to(user).select_related("establishment", "medicine", "created_by")
+
+
+def transfers_for(user: Any) -> QuerySet[Transfer]:
+    """Transfers from or to an establishment of ``user``."""
+    return Transfer.objects.visible_to(user).select_related("source", "destination", "medicine", "created_by")
+
+
+def monthly_reports_for(user: Any) -> QuerySet[MonthlyReport]:
+    """Monthly reports ``user`` may read."""
+    return MonthlyReport.objects.visible_to(user).select_related("establishment", "medicine", "created_by")
+
+
+def consumption_for(user: Any) -> QuerySet[ConsumptionMonth]:
+    """Monthly consumption summaries ``user`` may read."""
+    return ConsumptionMonth.objects.visible_to(user).select_related("establishment", "medicine")
+
+
+def import_jobs_for(user: Any) -> QuerySet[ImportJob]:
+    """Import jobs ``user`` started (all of them for analysts)."""
+    return ImportJob.objects.visible_to(user).select_related("created_by")

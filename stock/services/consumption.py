@@ -1,0 +1,111 @@
+"""Monthly summaries (``ConsumptionMonth``) kept current with the ledger; the rules are in
+:mod:`stock.services.ledger`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Sum
+
+from stock.choices import MovementKind
+from stock.models import ConsumptionMonth, StockMovement
+from stock.services.positions import WRITE_BATCH, Position, month_end, month_start, position_batches, positions_q
+
+
+@dataclass
+class _MonthFigures:
+    issued: int = 0
+    received: int = 0
+    losses: int = 0
+    touched: bool = False
+
+
+def summaries_update(movements: list[StockMovement]) -> None:
+    figures: dict[tuple[int, int, dt.date], _MonthFigures] = defaultdict(_MonthFigures)
+    for movement in movements:
+        key = (movement.establishment_id, movement.medicine_id, month_start(movement.business_date))
+        month = figures[key]
+        month.touched = True
+        if movement.kind == MovementKind.ISSUE:
+            month.issued += -movement.quantity
+        elif movement.kind in (MovementKind.RECEIPT, MovementKind.TRANSFER_IN):
+            month.received += movement.quantity
+        elif movement.kind == MovementKind.LOSS:
+            month.losses += -movement.quantity
+    if not figures:
+        return
+    derived = consumption_derive(figures.keys())
+    existing = {}
+    months = {month for *_pos, month in figures}
+    for chunk in position_batches(key[:2] for key in figures):
+        for row in ConsumptionMonth.objects.filter(positions_q(chunk), month__in=months):
+            existing[(row.establishment_id, row.medicine_id, row.month)] = row
+    rows = []
+    for key, month in figures.items():
+        previous = existing.get(key)
+        closing, stockout_days = derived[key]
+        rows.append(
+            ConsumptionMonth(
+                establishment_id=key[0],
+                medicine_id=key[1],
+                month=key[2],
+                issued=(previous.issued if previous else 0) + month.issued,
+                received=(previous.received if previous else 0) + month.received,
+                losses=(previous.losses if previous else 0) + month.losses,
+                stockout_days=stockout_days,
+                closing_balance=closing,
+                reported=True,
+            )
+        )
+    ConsumptionMonth.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["establishment", "medicine", "month"],
+        update_fields=["issued", "received", "losses", "stockout_days", "closing_balance", "reported"],
+        batch_size=WRITE_BATCH,
+    )
+
+
+def consumption_derive(keys: Iterable[tuple[int, int, dt.date]]) -> dict[tuple[int, int, dt.date], tuple[int, int]]:
+    """(closing balance, stockout days) of each (establishment, medicine, month) from the ledger,
+    by the end-of-day rule of this module's docstring. Two queries per month and batch of positions."""
+    by_month: dict[dt.date, set[Position]] = defaultdict(set)
+    for establishment_id, medicine_id, month in keys:
+        by_month[month].add((establishment_id, medicine_id))
+    result: dict[tuple[int, int, dt.date], tuple[int, int]] = {}
+    for month, positions in by_month.items():
+        first_day, last_day = month, month_end(month)
+        opening: dict[Position, int] = {}
+        daily: dict[Position, dict[dt.date, int]] = defaultdict(dict)
+        for chunk in position_batches(positions):
+            for row in (
+                StockMovement.objects.filter(positions_q(chunk), business_date__lt=first_day)
+                .values("establishment_id", "medicine_id")
+                .annotate(total=Sum("quantity"))
+                .order_by()
+            ):
+                opening[(row["establishment_id"], row["medicine_id"])] = row["total"]
+            for row in (
+                StockMovement.objects.filter(positions_q(chunk), business_date__range=(first_day, last_day))
+                .values("establishment_id", "medicine_id", "business_date")
+                .annotate(total=Sum("quantity"))
+                .order_by()
+            ):
+                daily[(row["establishment_id"], row["medicine_id"])][row["business_date"]] = row["total"]
+        for position in positions:
+            known = position in opening
+            balance = opening.get(position, 0)
+            days = daily.get(position, {})
+            stockout_days = 0
+            for day_number in range(1, last_day.day + 1):
+                day = first_day.replace(day=day_number)
+                if day in days:
+                    balance += days[day]
+                    known = True
+                if known and balance <= 0:
+                    stockout_days += 1
+            result[(*position, month)] = (balance, stockout_days)
+    return result

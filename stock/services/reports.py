@@ -1,0 +1,204 @@
+"""Monthly stock reports of health centres (LMIS), uploaded as CSV or XLSX.
+
+A file lands whole or not at all: it is read (:mod:`stock.uploads`), every row is checked, and
+only when no row has an error is everything written in one transaction. The job then keeps every
+error (line, column, reason), or the number of rows written and a summary.
+
+Writing one report (establishment, medicine, month M) records, dated the last day of M:
+
+- the month's flows as movements: a receipt (received), an issue (issued), a loss (losses, with the
+  ``loss_reason`` column, ``expired`` by default), an adjustment (adjustments, signed);
+- a physical count bringing the balance at the end of M to the counted ``closing_count``;
+- the month's ``ConsumptionMonth`` straight from the report (issued, received, losses, stockout
+  days, closing balance), replacing what movements had summed for that month.
+
+When M is the position's latest period, the stock level ends at the counted closing. When later
+movements are already on record, the report is history: an adjustment dated the 1st of the next
+month offsets the count, so the current level (which later data already fixed) does not change,
+while the balance read in business-date order is still the count at the end of M.
+
+Within each report, increases are written before decreases, so no intermediate balance is negative.
+
+A report that does not balance (opening + received - issued - losses + adjustments differs from
+the count) is accepted; ``discrepancy`` keeps the difference and the summary counts such rows.
+
+**A period that is already there** (same establishment, medicine and month) is refused with an
+explicit error on its row, unless the upload says ``replace=true``. Then the new report replaces the
+old one: the movements written are the differences between the two reports (more received is a
+receipt, less received a negative adjustment, and so on; the count again lands on the new closing),
+the monthly summary is overwritten, and the old report row is replaced. Nothing is counted twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from stock.choices import LossReason
+from stock.models import Establishment, ImportJob, Medicine, MonthlyReport
+from stock.selectors import writable_establishment_ids
+from stock.services.ledger import month_end, position_batches, positions_q
+from stock.services.report_writing import ReportRowsRejected, monthly_reports_write
+from stock.uploads import ColumnSpec, RowError, UploadRejected, read_table
+
+__all__ = ["REPORT_COLUMNS", "TEMPLATE_EXAMPLE", "ReportRowsRejected", "monthly_report_file_import"]
+
+REPORT_COLUMNS = [
+    ColumnSpec("establishment", max_length=20, help=_("Code de l'établissement")),
+    ColumnSpec("medicine", max_length=32, help=_("Code du médicament")),
+    ColumnSpec("month", kind="month", help=_("Mois du rapport")),
+    ColumnSpec("opening_balance", kind="int", min_value=0, help=_("Stock au début du mois")),
+    ColumnSpec("received", kind="int", min_value=0, required=False, default=0, help=_("Quantité reçue")),
+    ColumnSpec("issued", kind="int", min_value=0, required=False, default=0, help=_("Quantité consommée")),
+    ColumnSpec("losses", kind="int", min_value=0, required=False, default=0, help=_("Pertes")),
+    ColumnSpec("adjustments", kind="int", required=False, default=0, help=_("Ajustements (signés)")),
+    ColumnSpec("closing_count", kind="int", min_value=0, help=_("Stock compté en fin de mois")),
+    ColumnSpec(
+        "stockout_days", kind="int", min_value=0, max_value=31, required=False, default=0, help=_("Jours de rupture")
+    ),
+    ColumnSpec(
+        "loss_reason",
+        choices=tuple(LossReason.values),
+        required=False,
+        optional_column=True,
+        default=LossReason.EXPIRED,
+        help=_("Motif des pertes (expired par défaut)"),
+    ),
+]
+TEMPLATE_EXAMPLE = {
+    "establishment": "CS-0001",
+    "medicine": "MED-00001",
+    "month": "2026-03",
+    "opening_balance": 120,
+    "received": 200,
+    "issued": 180,
+    "losses": 5,
+    "adjustments": 0,
+    "closing_count": 135,
+    "stockout_days": 0,
+    "loss_reason": "expired",
+}
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ReportImportResult:
+    """What an import wrote, or every error that stopped it (then nothing was written)."""
+
+    rows_written: int = 0
+    total_rows: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def monthly_report_file_import(
+    *, user: Any, file: Any, replace: bool = False, job: ImportJob | None = None, progress: Progress | None = None
+) -> ReportImportResult:
+    """Read, check and import a monthly report file; all rows or none."""
+    try:
+        table = read_table(file, columns=REPORT_COLUMNS)
+    except UploadRejected as rejected:
+        return ReportImportResult(errors=[error.as_dict() for error in rejected.errors])
+    total = len(table.rows) + len({error.line for error in table.errors})
+    if progress is not None:
+        progress(0, total)
+    errors = list(table.errors)
+    rows, row_errors, existing = _resolve(user=user, rows=table.rows, replace=replace)
+    errors.extend(row_errors)
+    if errors:
+        errors.sort(key=lambda error: (error.line or 0, error.column or ""))
+        return ReportImportResult(
+            total_rows=total,
+            errors=[error.as_dict() for error in errors],
+            summary={"warnings": table.warnings},
+        )
+    summary = monthly_reports_write(
+        user=user,
+        rows=rows,
+        existing=existing,
+        job=job,
+        progress=(lambda done: progress(done, total)) if progress is not None else None,
+    )
+    summary["warnings"] = table.warnings
+    return ReportImportResult(rows_written=len(rows), total_rows=total, summary=summary)
+
+
+def _resolve(
+    *, user: Any, rows: list[dict[str, Any]], replace: bool
+) -> tuple[list[dict[str, Any]], list[RowError], dict[tuple[int, int, dt.date], MonthlyReport]]:
+    """Attach establishments and medicines to rows and check the rules that need the database."""
+    errors: list[RowError] = []
+    establishments = {
+        row.code: row for row in Establishment.objects.filter(code__in={row["establishment"] for row in rows})
+    }
+    medicines = {row.code: row for row in Medicine.objects.filter(code__in={row["medicine"] for row in rows})}
+    writable = writable_establishment_ids(user, {row.pk for row in establishments.values()})
+    today = timezone.localdate()
+    first_line: dict[tuple[int, int, dt.date], int] = {}
+    good: list[dict[str, Any]] = []
+    for row in rows:
+        line, ok = row["_line"], True
+        establishment = establishments.get(row["establishment"])
+        medicine = medicines.get(row["medicine"])
+        if establishment is None:
+            errors.append(RowError(line, "establishment", _("Établissement inconnu : %s.") % row["establishment"]))
+            ok = False
+        elif establishment.pk not in writable:
+            errors.append(
+                RowError(line, "establishment", _("Vous ne pouvez pas déclarer le stock de cet établissement."))
+            )
+            ok = False
+        if medicine is None:
+            errors.append(RowError(line, "medicine", _("Médicament inconnu : %s.") % row["medicine"]))
+            ok = False
+        if row["month"] > today:
+            errors.append(RowError(line, "month", _("Le mois ne peut pas être dans le futur.")))
+            ok = False
+        elif row["stockout_days"] > month_end(row["month"]).day:
+            errors.append(RowError(line, "stockout_days", _("Plus de jours de rupture que de jours dans le mois.")))
+            ok = False
+        if not ok:
+            continue
+        key = (establishment.pk, medicine.pk, row["month"])
+        if key in first_line:
+            errors.append(
+                RowError(line, "month", _("Même établissement, médicament et mois qu'à la ligne %d.") % first_line[key])
+            )
+            continue
+        first_line[key] = line
+        good.append({**row, "establishment": establishment, "medicine": medicine, "key": key})
+    existing = _existing_reports(list(first_line))
+    if not replace:
+        for row in good:
+            previous = existing.get(row["key"])
+            if previous is not None:
+                errors.append(
+                    RowError(
+                        row["_line"],
+                        "month",
+                        _(
+                            "Ce mois est déjà déclaré pour ce médicament (rapport du %(date)s). "
+                            "Renvoyez le fichier avec replace=true pour le remplacer."
+                        )
+                        % {"date": timezone.localtime(previous.created_at).date().isoformat()},
+                    )
+                )
+    return good, errors, existing
+
+
+def _existing_reports(keys: list[tuple[int, int, dt.date]]) -> dict[tuple[int, int, dt.date], MonthlyReport]:
+    wanted = set(keys)
+    months = {key[2] for key in keys}
+    found: dict[tuple[int, int, dt.date], MonthlyReport] = {}
+    for chunk in position_batches(key[:2] for key in keys):
+        for report in MonthlyReport.objects.filter(positions_q(chunk), month__in=months):
+            key = (report.establishment_id, report.medicine_id, report.month)
+            if key in wanted:
+                found[key] = report
+    return found

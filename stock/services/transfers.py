@@ -1,0 +1,146 @@
+"""Transfers between establishments: shipped (out of the source, in transit to the destination),
+then received (into the destination's stock)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from stock.choices import MovementKind, MovementSource, TransferStatus
+from stock.models import Establishment, Medicine, StockLevel, Transfer
+from stock.selectors import writable_establishment_ids
+from stock.services.ledger import Entry, LedgerRejected, entries_apply, levels_lock
+
+
+def _refuse(field_name: str, message: str, code: str = "invalid") -> LedgerRejected:
+    return LedgerRejected({0: {field_name: [message]}}, code=code)
+
+
+@transaction.atomic
+def transfer_ship(
+    *,
+    user: Any,
+    source: Establishment,
+    destination: Establishment,
+    medicine: Medicine,
+    quantity: int,
+    shipped_on: dt.date,
+    lot_number: str = "",
+    idempotency_key: str | None = None,
+) -> Transfer:
+    """Ship ``quantity`` from ``source`` to ``destination``: a transfer_out movement at the source
+    and the quantity added to the destination's ``in_transit`` (its pipeline) until received."""
+    if source.pk not in writable_establishment_ids(user, {source.pk}):
+        raise _refuse("source", _("Vous ne pouvez pas écrire le stock de cet établissement."), "forbidden")
+    if source.pk == destination.pk:
+        raise _refuse("destination", _("La destination doit être un autre établissement."))
+    if quantity <= 0:
+        raise _refuse("quantity", _("La quantité doit être strictement positive."))
+    if shipped_on > timezone.localdate():
+        raise _refuse("shipped_on", _("La date d'expédition ne peut pas être dans le futur."))
+    transfer = Transfer.objects.create(
+        source=source,
+        destination=destination,
+        medicine=medicine,
+        quantity=quantity,
+        shipped_on=shipped_on,
+        created_by=user,
+    )
+    levels = levels_lock([(source.pk, medicine.pk), (destination.pk, medicine.pk)])
+    entries_apply(
+        [
+            Entry(
+                establishment=source,
+                medicine=medicine,
+                kind=MovementKind.TRANSFER_OUT,
+                business_date=shipped_on,
+                quantity=quantity,
+                lot_number=lot_number,
+                reason=_("Transfert vers %s") % destination.code,
+                idempotency_key=idempotency_key,
+                transfer_id=transfer.pk,
+            )
+        ],
+        levels=levels,
+        user=user,
+        source=MovementSource.API,
+    )
+    StockLevel.objects.filter(pk=levels[(destination.pk, medicine.pk)].pk).update(in_transit=F("in_transit") + quantity)
+    return transfer
+
+
+@transaction.atomic
+def transfer_receive(*, user: Any, transfer: Transfer, received_on: dt.date) -> Transfer:
+    """Receive a shipped transfer at its destination: a transfer_in movement, the quantity leaves
+    ``in_transit``, and the transfer is marked received. A transfer is received once only."""
+    transfer = Transfer.objects.select_for_update().select_related("destination", "medicine").get(pk=transfer.pk)
+    if transfer.destination_id not in writable_establishment_ids(user, {transfer.destination_id}):
+        raise _refuse("destination", _("Seul l'établissement destinataire peut réceptionner."), "forbidden")
+    if transfer.status != TransferStatus.IN_TRANSIT:
+        raise _refuse("status", _("Ce transfert n'est plus en transit (%s).") % transfer.get_status_display())
+    if received_on < transfer.shipped_on or received_on > timezone.localdate():
+        raise _refuse("received_on", _("La date de réception doit suivre l'expédition et ne pas être future."))
+    position = (transfer.destination_id, transfer.medicine_id)
+    levels = levels_lock([position])
+    entries_apply(
+        [
+            Entry(
+                establishment=transfer.destination,
+                medicine=transfer.medicine,
+                kind=MovementKind.TRANSFER_IN,
+                business_date=received_on,
+                quantity=transfer.quantity,
+                reason=_("Transfert n° %d") % transfer.pk,
+                transfer_id=transfer.pk,
+            )
+        ],
+        levels=levels,
+        user=user,
+        source=MovementSource.API,
+    )
+    StockLevel.objects.filter(pk=levels[position].pk).update(in_transit=F("in_transit") - transfer.quantity)
+    transfer.status = TransferStatus.RECEIVED
+    transfer.received_on = received_on
+    transfer.save(update_fields=["status", "received_on"])
+    return transfer
+
+
+@transaction.atomic
+def transfer_cancel(*, user: Any, transfer: Transfer, cancelled_on: dt.date) -> Transfer:
+    """Cancel a transfer still in transit: the quantity goes back into the source's stock (a
+    transfer_in movement at the source) and leaves the destination's ``in_transit``."""
+    transfer = Transfer.objects.select_for_update().select_related("source", "medicine").get(pk=transfer.pk)
+    if transfer.source_id not in writable_establishment_ids(user, {transfer.source_id}):
+        raise _refuse("source", _("Seul l'établissement expéditeur peut annuler."), "forbidden")
+    if transfer.status != TransferStatus.IN_TRANSIT:
+        raise _refuse("status", _("Ce transfert n'est plus en transit (%s).") % transfer.get_status_display())
+    if cancelled_on < transfer.shipped_on or cancelled_on > timezone.localdate():
+        raise _refuse("cancelled_on", _("La date d'annulation doit suivre l'expédition et ne pas être future."))
+    source = (transfer.source_id, transfer.medicine_id)
+    levels = levels_lock([source, (transfer.destination_id, transfer.medicine_id)])
+    entries_apply(
+        [
+            Entry(
+                establishment=transfer.source,
+                medicine=transfer.medicine,
+                kind=MovementKind.TRANSFER_IN,
+                business_date=cancelled_on,
+                quantity=transfer.quantity,
+                reason=_("Annulation du transfert n° %d") % transfer.pk,
+                transfer_id=transfer.pk,
+            )
+        ],
+        levels=levels,
+        user=user,
+        source=MovementSource.API,
+    )
+    destination_level = levels[(transfer.destination_id, transfer.medicine_id)]
+    StockLevel.objects.filter(pk=destination_level.pk).update(in_transit=F("in_transit") - transfer.quantity)
+    transfer.status = TransferStatus.CANCELLED
+    transfer.save(update_fields=["status"])
+    return transfer

@@ -1,0 +1,13 @@
+"""Celery tasks of the stock app (queue ``imports``)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from stock.services.report_jobs import monthly_report_job_run
+
+
+@shared_task(name="stock.tasks.monthly_report_import_run", acks_late=True)
+def monthly_report_import_run(job_id: int) -> str:
+    """Import the monthly report file of one ImportJob; all rows or none."""
+    return monthly_report_job_run(job_id=job_id).status

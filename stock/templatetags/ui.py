@@ -1,0 +1,135 @@
+"""Presentation helpers shared by every page: the role navigation, number formats and level labels.
+
+Navigation entries name URL patterns; an entry whose URL does not resolve (a page not built yet)
+is left out rather than breaking every page.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
+
+from stock import roles
+
+register = template.Library()
+
+# (label, url name) per role, in the order shown. Pages of other apps join by url name.
+ANALYST_NAV = (
+    (_("Vue nationale"), "shortages:overview"),
+    (_("Médicaments"), "shortages:medicine_list"),
+    (_("Régions"), "shortages:region_list"),
+    (_("Alertes"), "shortages:alert_list"),
+    (_("Ruptures"), "shortages:shortage_list"),
+    (_("Déclarations"), "partners:declaration_list"),
+    (_("Partenaires"), "partners:organization_list"),
+    (_("Accords"), "partners:agreement_list"),
+    (_("Journal"), "stock:audit_list"),
+)
+INDUSTRY_NAV = (
+    (_("Accueil"), "home"),
+    (_("Déclarations"), "partners:declaration_list"),
+    (_("Import"), "partners:declaration_upload"),
+    (_("Engagements"), "partners:commitment_list"),
+    (_("Vue nationale"), "shortages:overview"),
+)
+ESTABLISHMENT_NAV = (
+    (_("Mon stock"), "home"),
+    (_("Alertes"), "shortages:alert_list"),
+)
+
+LEVEL_LABELS = {
+    "critical": _("Critique"),
+    "high": _("Élevé"),
+    "medium": _("Moyen"),
+    "low": _("Faible"),
+    "unknown": _("Données insuffisantes"),
+    "stocked_out": _("En rupture"),
+    "below_emergency": _("Sous le seuil d'urgence"),
+    "understocked": _("Sous-stocké"),
+    "adequate": _("Adéquat"),
+    "overstocked": _("Surstocké"),
+    "no_consumption": _("Sans consommation"),
+    "insufficient_data": _("Données insuffisantes"),
+}
+
+
+def _nav_for(user: Any) -> tuple:
+    if roles.is_analyst(user):
+        return ANALYST_NAV
+    if roles.is_industry(user):
+        return INDUSTRY_NAV
+    if roles.is_establishment(user):
+        return ESTABLISHMENT_NAV
+    return ()
+
+
+@register.simple_tag(takes_context=True)
+def nav_items(context: template.Context) -> list[dict[str, Any]]:
+    """The navigation entries for the current user's role, with the current one marked."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    items = []
+    for label, name in _nav_for(user):
+        try:
+            items.append({"label": label, "url": reverse(name), "active": False})
+        except NoReverseMatch:
+            continue
+    # The entry whose URL is the longest prefix of the current path is the current one
+    # (so /declarations/import/ marks "Import", not also "Déclarations").
+    path = getattr(request, "path", "")
+    matches = [item for item in items if path == item["url"] or (item["url"] != "/" and path.startswith(item["url"]))]
+    if matches:
+        max(matches, key=lambda item: len(item["url"]))["active"] = True
+    return items
+
+
+@register.filter
+def level_label(code: str | None) -> str:
+    """The French label of a risk level or stock status code."""
+    return LEVEL_LABELS.get(code or "unknown", code or "")
+
+
+@register.filter
+def months(value: Any) -> str:
+    """Months of stock with one decimal, or an em dash when unknown."""
+    if value is None or value == "":
+        return "—"
+    return number_format(Decimal(str(value)), 1)
+
+
+@register.filter
+def qty(value: Any) -> str:
+    """An integer quantity with thousands separators, or an em dash when unknown."""
+    if value is None or value == "":
+        return "—"
+    return number_format(int(value), 0, force_grouping=True)
+
+
+@register.filter
+def pct(value: Any, digits: int = 0) -> str:
+    """A share in [0, 1] as a percentage, or an em dash when unknown."""
+    if value is None or value == "":
+        return "—"
+    return f"{number_format(Decimal(str(value)) * 100, int(digits))} %"
+
+
+@register.filter
+def person(user: Any) -> str:
+    """A user's full name, else username, else an em dash."""
+    if user is None:
+        return "—"
+    return user.get_full_name() or user.get_username()
+
+
+@register.filter
+def ratio(numerator: Any, denominator: Any) -> float | None:
+    """``numerator / denominator``, or None when the denominator is zero or unknown."""
+    try:
+        return float(numerator) / float(denominator) if denominator else None
+    except (TypeError, ValueError):
+        return None

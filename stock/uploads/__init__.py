@@ -1,0 +1,340 @@
+"""Reading uploaded tables (CSV or XLSX) with per-row errors, and the matching templates.
+
+The engine knows nothing about what the rows mean: an importer describes its columns with
+:class:`ColumnSpec`, calls :func:`read_table` and gets back typed rows plus every error found, each
+naming its line and column. The importer then checks references and rules of its own and writes
+everything in one transaction, or nothing when any error remains.
+
+Interface::
+
+    from stock.uploads import ColumnSpec, RowError, UploadRejected, read_table, template_workbook
+
+    COLUMNS = [
+        ColumnSpec("establishment", help="Code de l'établissement"),
+        ColumnSpec("month", kind="month"),
+        ColumnSpec("issued", kind="int", min_value=0),
+        ColumnSpec("loss_reason", required=False, optional_column=True, choices=("expired", "damaged")),
+    ]
+    try:
+        table = read_table(uploaded_file, columns=COLUMNS)   # name taken from uploaded_file.name
+    except UploadRejected as rejected:
+        rejected.errors                                       # file-level problems (list[RowError])
+    table.rows      # list[dict]: {"_line": 2, "establishment": "...", "month": date(2026, 3, 1), ...}
+    table.errors    # list[RowError] for the cells that did not parse; their rows are left out
+    table.warnings  # e.g. the file was not UTF-8 and was read as Windows-1252
+    template_workbook(COLUMNS, examples=[{...}])   # bytes of an .xlsx with headers, help and examples
+    template_csv(COLUMNS, examples=[{...}])        # bytes of a UTF-8 (with BOM) CSV, ";"-separated
+
+Rules:
+
+- Size: files larger than ``settings.UPLOAD_MAX_BYTES`` are rejected before being read.
+- Format: ``.xlsx`` (first sheet, read-only mode) or ``.csv``/``.txt``; anything else is rejected.
+- CSV encoding: UTF-8 with or without BOM; otherwise Windows-1252 (then Latin-1) with a warning
+  that says so. The delimiter (``;``, ``,`` or tab) is taken from the header line.
+- Headers are matched case-insensitively, ignoring surrounding spaces; missing required columns and
+  unknown columns are both reported, by name, as file-level errors (``line`` 1).
+- Cell kinds: ``str`` (trimmed, ``max_length``), ``int`` (``1 234`` and ``12.0`` accepted,
+  ``min_value``/``max_value``), ``decimal``, ``date`` (``YYYY-MM-DD`` or ``DD/MM/YYYY`` or an
+  Excel date), ``month`` (``YYYY-MM``, ``MM/YYYY``, or any date, normalised to the 1st), ``bool``
+  (oui/non, yes/no, true/false, 1/0). ``choices`` restricts values (compared case-insensitively,
+  returned as declared). An empty optional cell gives ``default``.
+- Blank lines are skipped. Line numbers are those a spreadsheet shows (the header is line 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from stock.uploads.cells import convert, is_blank
+
+__all__ = [
+    "ColumnSpec",
+    "RowError",
+    "Table",
+    "UploadRejected",
+    "read_table",
+    "template_csv",
+    "template_workbook",
+]
+
+KINDS = ("str", "int", "decimal", "date", "month", "bool")
+XLSX_SIGNATURE = b"PK\x03\x04"
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One column of an uploaded table: its header, the kind of its cells and their rules."""
+
+    name: str
+    kind: str = "str"
+    required: bool = True
+    optional_column: bool = False
+    choices: tuple[str, ...] | None = None
+    min_value: int | Decimal | None = None
+    max_value: int | Decimal | None = None
+    max_length: int | None = None
+    default: Any = None
+    help: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"Unknown column kind {self.kind!r}; expected one of {KINDS}.")
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A problem in the file: ``line`` as a spreadsheet shows it (None for the whole file)."""
+
+    line: int | None
+    column: str | None
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "column": self.column, "message": self.message}
+
+
+@dataclass
+class Table:
+    """The parsed rows (each with its ``_line``), the cell errors and the reading warnings."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    encoding: str | None = None
+
+
+class UploadRejected(Exception):
+    """The file as a whole cannot be read (size, format, encoding, headers)."""
+
+    def __init__(self, errors: list[RowError]):
+        self.errors = errors
+        super().__init__("; ".join(error.message for error in errors))
+
+
+def read_table(
+    file: Any,
+    *,
+    columns: Sequence[ColumnSpec],
+    file_name: str | None = None,
+    max_bytes: int | None = None,
+) -> Table:
+    """Read an uploaded CSV or XLSX file into typed rows; every bad cell becomes a RowError.
+
+    ``file`` is a Django ``UploadedFile``, any binary file object, or bytes. Raises
+    :class:`UploadRejected` when the file as a whole is unusable.
+    """
+    name = (file_name or getattr(file, "name", "") or "").lower()
+    data = _read_bytes(file, max_bytes=settings.UPLOAD_MAX_BYTES if max_bytes is None else max_bytes)
+    table = Table()
+    if name.endswith(".xlsx") or data.startswith(XLSX_SIGNATURE):
+        records = _xlsx_records(data)
+    elif name.endswith((".csv", ".txt")) or not name:
+        text, table.encoding, warning = _decode(data)
+        if warning:
+            table.warnings.append(warning)
+        records = _csv_records(text)
+    else:
+        raise UploadRejected([RowError(None, None, _("Format non pris en charge : envoyez un fichier .csv ou .xlsx."))])
+
+    header = next(records, None)
+    if header is None:
+        raise UploadRejected([RowError(None, None, _("Le fichier est vide."))])
+    positions = _match_header(header, columns)
+    for line, values in records:
+        if all(is_blank(value) for value in values):
+            continue
+        row: dict[str, Any] = {"_line": line}
+        row_ok = True
+        for spec in columns:
+            index = positions.get(spec.name)
+            raw = values[index] if index is not None and index < len(values) else None
+            try:
+                row[spec.name] = convert(raw, spec)
+            except ValueError as error:
+                table.errors.append(RowError(line, spec.name, str(error)))
+                row_ok = False
+        if row_ok:
+            table.rows.append(row)
+    if not table.rows and not table.errors:
+        raise UploadRejected([RowError(None, None, _("Le fichier ne contient aucune ligne de données."))])
+    return table
+
+
+def template_workbook(
+    columns: Sequence[ColumnSpec], *, examples: Iterable[dict[str, Any]] = (), title: str = "donnees"
+) -> bytes:
+    """An .xlsx template: the header row, example rows, and a second sheet explaining each column."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = title[:31]
+    sheet.append([spec.name for spec in columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for example in examples:
+        sheet.append([_cell_text(example.get(spec.name)) for spec in columns])
+    for index, spec in enumerate(columns, start=1):
+        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = max(14, len(spec.name) + 4)
+    notes = workbook.create_sheet("aide")
+    notes.append([_("colonne"), _("obligatoire"), _("format"), _("description")])
+    for cell in notes[1]:
+        cell.font = Font(bold=True)
+    for spec in columns:
+        notes.append([spec.name, _("oui") if spec.required else _("non"), _describe(spec), spec.help])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def template_csv(columns: Sequence[ColumnSpec], *, examples: Iterable[dict[str, Any]] = ()) -> bytes:
+    """A CSV template (UTF-8 with BOM so that spreadsheet software reads accents, ``;`` separated)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([spec.name for spec in columns])
+    for example in examples:
+        writer.writerow([_cell_text(example.get(spec.name)) for spec in columns])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+
+def _read_bytes(file: Any, *, max_bytes: int) -> bytes:
+    if isinstance(file, bytes | bytearray):
+        data = bytes(file)
+    else:
+        size = getattr(file, "size", None)
+        if size is not None and size > max_bytes:
+            raise UploadRejected([_too_big(max_bytes)])
+        if hasattr(file, "seek"):
+            file.seek(0)
+        data = file.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise UploadRejected([_too_big(max_bytes)])
+    return data
+
+
+def _too_big(max_bytes: int) -> RowError:
+    return RowError(None, None, _("Fichier trop volumineux : la limite est de %(mb).1f Mo.") % {"mb": max_bytes / 1e6})
+
+
+def _decode(data: bytes) -> tuple[str, str, str | None]:
+    """Text, encoding used, and a warning when the file was not UTF-8."""
+    if b"\x00" in data:
+        # UTF-16 or binary: read as a single-byte encoding it would fill every message with NUL
+        # characters, which PostgreSQL cannot store.
+        raise UploadRejected(
+            [RowError(None, None, _("Fichier binaire ou encodé en UTF-16 : enregistrez-le en « CSV UTF-8 »."))]
+        )
+    try:
+        return data.decode("utf-8-sig"), "utf-8", None
+    except UnicodeDecodeError:
+        pass
+    for encoding, label in (("cp1252", "Windows-1252"), ("latin-1", "ISO-8859-1 (Latin-1)")):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        warning = _(
+            "Le fichier n'est pas encodé en UTF-8 ; il a été lu comme %(label)s. "
+            "Vérifiez les accents, ou enregistrez-le en « CSV UTF-8 »."
+        ) % {"label": label}
+        return text, encoding, warning
+    raise UploadRejected([RowError(None, None, _("Encodage du fichier illisible : enregistrez-le en « CSV UTF-8 »."))])
+
+
+def _csv_records(text: str) -> Iterator[tuple[int, list[Any]]]:
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((";", ",", "\t"), key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    yield from enumerate(reader, start=1)
+
+
+def _xlsx_records(data: bytes) -> Iterator[tuple[int, list[Any]]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds for a damaged file
+        raise UploadRejected([RowError(None, None, _("Classeur Excel illisible : %(error)s") % {"error": error})])
+    sheet = workbook.worksheets[0]
+    try:
+        for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield line, list(values)
+    finally:
+        workbook.close()
+
+
+def _normalise_header(value: Any) -> str:
+    return str(value or "").strip().lstrip("\ufeff").strip().lower()
+
+
+def _match_header(header: tuple[int, list[Any]], columns: Sequence[ColumnSpec]) -> dict[str, int]:
+    names = header[1]
+    seen: dict[str, int] = {}
+    errors: list[RowError] = []
+    known = {spec.name.lower(): spec.name for spec in columns}
+    extra: list[str] = []
+    for index, raw in enumerate(names):
+        name = _normalise_header(raw)
+        if not name:
+            continue
+        if name not in known:
+            extra.append(str(raw).strip())
+            continue
+        if known[name] in seen:
+            errors.append(RowError(1, known[name], _("Colonne en double : %(name)s.") % {"name": known[name]}))
+        seen[known[name]] = index
+    missing = [spec.name for spec in columns if spec.name not in seen and not spec.optional_column]
+    if missing:
+        errors.append(
+            RowError(1, None, _("Colonnes manquantes : %(names)s.") % {"names": ", ".join(missing)}),
+        )
+    if extra:
+        errors.append(
+            RowError(
+                1,
+                None,
+                _("Colonnes inconnues : %(names)s. Colonnes attendues : %(expected)s.")
+                % {"names": ", ".join(extra), "expected": ", ".join(spec.name for spec in columns)},
+            )
+        )
+    if errors:
+        raise UploadRejected(errors)
+    return seen
+
+
+def _describe(spec: ColumnSpec) -> str:
+    labels = {
+        "str": _("texte"),
+        "int": _("nombre entier"),
+        "decimal": _("nombre"),
+        "date": _("date AAAA-MM-JJ"),
+        "month": _("mois AAAA-MM"),
+        "bool": _("oui / non"),
+    }
+    text = labels[spec.kind]
+    if spec.choices:
+        text += " (" + " | ".join(spec.choices) + ")"
+    if spec.min_value is not None:
+        text += f" >= {spec.min_value}"
+    if spec.max_value is not None:
+        text += f" <= {spec.max_value}"
+    return text
+
+
+def _cell_text(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return "" if value is None else value

@@ -1,0 +1,138 @@
+"""Converting one cell of an uploaded table to its column's kind (see :mod:`stock.uploads`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from stock.uploads import ColumnSpec
+
+TRUE_WORDS = {"1", "oui", "o", "yes", "y", "true", "vrai", "x"}
+FALSE_WORDS = {"0", "non", "n", "no", "false", "faux"}
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def convert(raw: Any, spec: ColumnSpec) -> Any:
+    if is_blank(raw):
+        if spec.required:
+            raise ValueError(_("Valeur obligatoire manquante."))
+        return spec.default
+    return CONVERTERS[spec.kind](raw, spec)
+
+
+def _to_str(raw: Any, spec: ColumnSpec) -> str:
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    value = str(raw).strip()
+    if spec.max_length is not None and len(value) > spec.max_length:
+        raise ValueError(_("Au plus %(n)d caractères.") % {"n": spec.max_length})
+    if spec.choices is not None:
+        lookup = {choice.lower(): choice for choice in spec.choices}
+        if value.lower() not in lookup:
+            raise ValueError(
+                _("Valeur « %(value)s » non reconnue ; valeurs possibles : %(choices)s.")
+                % {"value": value, "choices": ", ".join(spec.choices)}
+            )
+        value = lookup[value.lower()]
+    return value
+
+
+def _bounded(value: Any, spec: ColumnSpec) -> Any:
+    if spec.min_value is not None and value < spec.min_value:
+        raise ValueError(_("Doit être supérieur ou égal à %(n)s.") % {"n": spec.min_value})
+    if spec.max_value is not None and value > spec.max_value:
+        raise ValueError(_("Doit être inférieur ou égal à %(n)s.") % {"n": spec.max_value})
+    return value
+
+
+# Far above any real quantity, and inside a 64-bit database column whatever the column's own bounds.
+MAX_ABS_INT = 10**12
+
+
+def _int_bounded(value: int, spec: ColumnSpec) -> int:
+    if abs(value) > MAX_ABS_INT:
+        raise ValueError(_("Nombre hors limites (au plus %(n)s en valeur absolue).") % {"n": MAX_ABS_INT})
+    return _bounded(value, spec)
+
+
+def _to_int(raw: Any, spec: ColumnSpec) -> int:
+    if isinstance(raw, bool):
+        raise ValueError(_("Nombre entier attendu."))
+    if isinstance(raw, int):
+        return _int_bounded(raw, spec)
+    if isinstance(raw, float):
+        if not raw.is_integer():
+            raise ValueError(_("Nombre entier attendu, pas « %(value)s ».") % {"value": raw})
+        return _int_bounded(int(raw), spec)
+    text = re.sub(r"[\s\u00a0\u202f]", "", str(raw))
+    if re.fullmatch(r"[+-]?\d+([.,]0+)?", text):
+        return _int_bounded(int(re.split(r"[.,]", text)[0]), spec)
+    raise ValueError(_("Nombre entier attendu, pas « %(value)s ».") % {"value": str(raw).strip()})
+
+
+def _to_decimal(raw: Any, spec: ColumnSpec) -> Decimal:
+    text = re.sub(r"[\s\u00a0\u202f]", "", str(raw)).replace(",", ".")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(_("Nombre attendu, pas « %(value)s ».") % {"value": str(raw).strip()})
+    if not value.is_finite():
+        raise ValueError(_("Nombre attendu, pas « %(value)s ».") % {"value": str(raw).strip()})
+    return _bounded(value, spec)
+
+
+def _to_date(raw: Any, spec: ColumnSpec) -> dt.date:
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    text = str(raw).strip()
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(_("Date attendue (AAAA-MM-JJ ou JJ/MM/AAAA), pas « %(value)s ».") % {"value": text})
+
+
+def _to_month(raw: Any, spec: ColumnSpec) -> dt.date:
+    if isinstance(raw, dt.date | dt.datetime):
+        day = raw.date() if isinstance(raw, dt.datetime) else raw
+        return day.replace(day=1)
+    text = str(raw).strip()
+    for pattern in ("%Y-%m", "%m/%Y", "%Y/%m", "%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, pattern).date().replace(day=1)
+        except ValueError:
+            continue
+    raise ValueError(_("Mois attendu (AAAA-MM), pas « %(value)s ».") % {"value": text})
+
+
+def _to_bool(raw: Any, spec: ColumnSpec) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise ValueError(_("Oui ou non attendu, pas « %(value)s ».") % {"value": str(raw).strip()})
+
+
+CONVERTERS: dict[str, Callable[[Any, ColumnSpec], Any]] = {
+    "str": _to_str,
+    "int": _to_int,
+    "decimal": _to_decimal,
+    "date": _to_date,
+    "month": _to_month,
+    "bool": _to_bool,
+}

@@ -1,0 +1,27 @@
+"""The audit trail page, for analysts: who wrote what and when, newest first."""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+
+from stock import roles
+from stock.api.audit import AuditEntryFilter
+from stock.models import AuditEntry
+from stock.page_access import role_required
+
+PAGE_SIZE = 50
+
+
+@role_required(roles.ANALYST)
+def audit_list(request):
+    """Filtered like ``/api/v1/audit/``; pages go back in time with ``?before=<id>`` (constant cost
+    whatever the length of the trail)."""
+    entries = AuditEntry.objects.visible_to(request.user).select_related("actor")
+    filterset = AuditEntryFilter(request.GET or None, queryset=entries)
+    entries = filterset.qs if filterset.is_bound and filterset.is_valid() else entries
+    before = request.GET.get("before", "")
+    if before.isdigit():
+        entries = entries.filter(pk__lt=int(before))
+    page = list(entries.order_by("-id")[: PAGE_SIZE + 1])
+    older = page[PAGE_SIZE - 1].pk if len(page) > PAGE_SIZE else None
+    return render(request, "stock/audit_list.html", {"filter": filterset, "entries": page[:PAGE_SIZE], "older": older})

@@ -1,0 +1,208 @@
+"""Alert lifecycle: opened, escalated, closed after two clear runs; analysts' actions; notifications."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+
+from shortages.choices import AlertEventKind, AlertKind, AlertStatus
+from shortages.models import Alert, Notification, Subscription
+from shortages.services import scores
+from stock.models import ConsumptionMonth, StockLevel
+from tests import factories
+from tests.shortages.conftest import AS_OF
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def position(personas):
+    """Hospital A's position of an essential medicine consumed 100 units a month, stocked out."""
+    medicine = factories.MedicineFactory(ven_class="E", therapeutic_section="Cardiovascular medicines")
+    level = StockLevel.objects.create(establishment=personas.hospital_a, medicine=medicine, quantity=0)
+    for month in (dt.date(2026, 4, 1), dt.date(2026, 5, 1), dt.date(2026, 6, 1)):
+        ConsumptionMonth.objects.create(establishment=personas.hospital_a, medicine=medicine, month=month, issued=100)
+    return level
+
+
+def stockout_alert(position) -> Alert:
+    return Alert.objects.get(kind=AlertKind.STOCKOUT, medicine=position.medicine, establishment=position.establishment)
+
+
+def test_a_stockout_opens_one_alert_with_its_event(position):
+    # when
+    run = scores.scoring_run_execute(as_of=AS_OF)
+    # then
+    alert = stockout_alert(position)
+    assert alert.level == "high" and alert.status == AlertStatus.OPEN
+    assert alert.region_id == position.establishment.region_id
+    assert [(e.kind, e.run_id, e.to_value) for e in alert.events.all()] == [("opened", run.pk, "high")]
+
+
+def test_the_level_follows_the_condition_and_the_alert_closes_after_two_clear_runs(position):
+    # given an open stockout alert
+    scores.scoring_run_execute(as_of=AS_OF)
+    # when the medicine becomes vital: escalation
+    type(position.medicine).objects.filter(pk=position.medicine_id).update(ven_class="V")
+    scores.scoring_run_execute(as_of=AS_OF)
+    alert = stockout_alert(position)
+    assert alert.level == "critical"
+    # when stock comes back: one clear run keeps it open, the second closes it
+    StockLevel.objects.filter(pk=position.pk).update(quantity=250)
+    scores.scoring_run_execute(as_of=AS_OF)
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.OPEN and alert.clear_runs == 1
+    scores.scoring_run_execute(as_of=AS_OF)
+    alert.refresh_from_db()
+    # then
+    assert alert.status == AlertStatus.CLOSED and alert.closed_at is not None
+    kinds = list(alert.events.values_list("kind", flat=True))
+    assert kinds == [AlertEventKind.OPENED, AlertEventKind.ESCALATED, AlertEventKind.CLOSED]
+
+
+def test_a_condition_that_comes_back_resets_the_clear_count(position):
+    scores.scoring_run_execute(as_of=AS_OF)
+    StockLevel.objects.filter(pk=position.pk).update(quantity=250)
+    scores.scoring_run_execute(as_of=AS_OF)
+    StockLevel.objects.filter(pk=position.pk).update(quantity=0)
+    scores.scoring_run_execute(as_of=AS_OF)
+    alert = stockout_alert(position)
+    assert alert.status == AlertStatus.OPEN and alert.clear_runs == 0
+    assert Alert.objects.filter(kind=AlertKind.STOCKOUT).count() == 1
+
+
+def test_subscribers_hear_on_open_and_escalation_only(personas, position):
+    # given the analyst follows the region, a hospital B user follows the section (not their alert)
+    Subscription.objects.create(user=personas.analyst, region=position.establishment.region, min_level="medium")
+    Subscription.objects.create(
+        user=personas.hospital_b_user, therapeutic_section="Cardiovascular medicines", min_level="low"
+    )
+    # when: open, same again, escalation
+    scores.scoring_run_execute(as_of=AS_OF)
+    scores.scoring_run_execute(as_of=AS_OF)
+    type(position.medicine).objects.filter(pk=position.medicine_id).update(ven_class="V")
+    scores.scoring_run_execute(as_of=AS_OF)
+    # then two notifications (open, escalation) for the analyst only, each e-mailed with HTML
+    notifications = Notification.objects.filter(alert=stockout_alert(position))
+    assert sorted(notifications.values_list("user__username", "event__kind")) == [
+        ("analyst", "escalated"),
+        ("analyst", "opened"),
+    ]
+    assert all(n.emailed_at for n in notifications)
+    stockout_mails = [m for m in mail.outbox if "Rupture de stock" in m.subject]
+    assert len(stockout_mails) == 2
+    assert stockout_mails[0].alternatives[0][1] == "text/html"
+    assert not Notification.objects.filter(user=personas.hospital_b_user, alert=stockout_alert(position)).exists()
+
+
+def test_the_inbox_lists_own_notifications_and_marks_them_read(personas, position, api_client_for):
+    Subscription.objects.create(user=personas.analyst, medicine=position.medicine, min_level="low")
+    scores.scoring_run_execute(as_of=AS_OF)
+    client = api_client_for(personas.analyst)
+    inbox = client.get("/api/v1/notifications/").json()["results"]
+    assert inbox and inbox[0]["read_at"] is None
+    response = client.post(f"/api/v1/notifications/{inbox[0]['id']}/read/")
+    assert response.status_code == 200 and response.json()["read_at"]
+    assert api_client_for(personas.hospital_a_user).get("/api/v1/notifications/").json()["results"] == []
+
+
+def test_an_analyst_acknowledges_assigns_comments_and_resolves(personas, position, api_client_for):
+    # given
+    scores.scoring_run_execute(as_of=AS_OF)
+    alert = stockout_alert(position)
+    client = api_client_for(personas.analyst)
+    base = f"/api/v1/alerts/{alert.pk}"
+    # when
+    assert client.post(f"{base}/acknowledge/", {"comment": "vu"}, format="json").status_code == 200
+    assert client.post(f"{base}/assign/", {"assignee": "analyst"}, format="json").status_code == 200
+    assert client.post(f"{base}/comment/", {"comment": "commande passée"}, format="json").status_code == 200
+    response = client.post(f"{base}/resolve/", {"comment": "livré"}, format="json")
+    # then
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "resolved" and body["assignee"] == "analyst"
+    assert [event["kind"] for event in body["events"]] == [
+        "opened",
+        "acknowledged",
+        "assigned",
+        "commented",
+        "resolved",
+    ]
+    assert body["events"][3]["actor"] == "analyst" and body["events"][3]["comment"] == "commande passée"
+    again = client.post(f"{base}/resolve/", {}, format="json")
+    assert again.status_code == 400 and "status" in again.json()["error"]["fields"]
+
+
+def test_only_analysts_act_on_alerts_and_each_role_sees_its_scope(personas, position, api_client_for):
+    scores.scoring_run_execute(as_of=AS_OF)
+    alert = stockout_alert(position)
+    hospital_a = api_client_for(personas.hospital_a_user)
+    assert hospital_a.post(f"/api/v1/alerts/{alert.pk}/acknowledge/", {}, format="json").status_code == 403
+    assert [row["id"] for row in hospital_a.get("/api/v1/alerts/").json()["results"]] == [alert.pk]
+    assert api_client_for(personas.hospital_b_user).get("/api/v1/alerts/").json()["results"] == []
+    assert api_client_for(personas.company_user).get(f"/api/v1/alerts/{alert.pk}/").status_code == 404
+
+
+def test_assigning_to_a_non_analyst_names_the_field(personas, position, api_client_for):
+    scores.scoring_run_execute(as_of=AS_OF)
+    response = api_client_for(personas.analyst).post(
+        f"/api/v1/alerts/{stockout_alert(position).pk}/assign/", {"assignee": "hospital_a"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "assignee" in response.json()["error"]["fields"]
+
+
+def test_lots_that_will_expire_unused_raise_an_expiry_alert_with_the_figure(personas, position, api_client_for):
+    # given 500 units in a lot expiring in 2 months while 100 are used a month: 300 will expire unused
+    from stock.models import StockLot
+
+    StockLevel.objects.filter(pk=position.pk).update(quantity=500)
+    StockLot.objects.create(
+        establishment=position.establishment,
+        medicine=position.medicine,
+        lot_number="L-EXP",
+        expiry_date=AS_OF + dt.timedelta(days=61),
+        quantity=500,
+    )
+    # when
+    scores.scoring_run_execute(as_of=AS_OF)
+    # then
+    alert = Alert.objects.get(kind=AlertKind.EXPIRY, establishment=position.establishment)
+    assert alert.level == "high"  # 300 of 500 units, more than half the stock
+    assert alert.value["expiry_at_risk"] == pytest.approx(500 - 61 * 100 / 30.4375, abs=0.01)
+    row = (
+        api_client_for(personas.hospital_a_user)
+        .get("/api/v1/risk-scores/", {"establishment": position.establishment_id})
+        .json()["results"][0]
+    )
+    assert row["usable_stock"] == pytest.approx(61 * 100 / 30.4375, abs=0.01)
+    assert row["figures"]["expiring_unused"] == pytest.approx(500 - 61 * 100 / 30.4375, abs=0.01)
+
+
+def test_declarations_raise_safety_stock_and_disruption_alerts_nationally(personas):
+    # given a company declaring one month of stock (duty: three) and a disruption
+    from partners.models import SupplyDeclaration
+
+    medicine = factories.MedicineFactory(ven_class="V")
+    SupplyDeclaration.objects.create(
+        company=personas.member_company,
+        medicine=medicine,
+        month=dt.date(2026, 6, 1),
+        stock_on_hand=100,
+        monthly_sales=100,
+        disruption=True,
+        disruption_cause="api",
+        status="accepted",
+    )
+    # when
+    scores.scoring_run_execute(as_of=AS_OF)
+    # then
+    alerts = dict(Alert.objects.filter(medicine=medicine).values_list("kind", "level"))
+    assert alerts[AlertKind.SAFETY_STOCK] == "high"  # 1 month < 1.5, half the duty
+    assert alerts[AlertKind.DISRUPTION] == "critical"  # all declared sales disrupted
+    national = medicine.risk_scores.get(establishment__isnull=True)
+    assert national.figures["companies_in_breach"] == 1
+    assert national.figures["safety_stock_gap"] == 200
+    assert national.contributions["disruption"] > 0 and national.score is not None

@@ -1,0 +1,87 @@
+"""Filters of the stock lists: status, ATC prefix, dates, kinds, discrepancy, transit."""
+
+import datetime as dt
+
+import pytest
+
+from stock.models import StockLevel
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def analyst(personas, api_client_for):
+    return api_client_for(personas.analyst)
+
+
+@pytest.fixture
+def ledger(personas, api_client_for):
+    """Two medicines at hospital A: amoxicillin (J01) in stock, paracetamol (N02) issued to zero."""
+    factories.MedicineFactory(code="AMOX", atc_code="J01CA04")
+    factories.MedicineFactory(code="PARA", atc_code="N02BE01")
+    client = api_client_for(personas.hospital_a_user)
+    base = {"establishment": "T-HOSP-A"}
+    items = [
+        {**base, "medicine": "AMOX", "kind": "receipt", "quantity": 30, "business_date": "2026-01-10"},
+        {**base, "medicine": "PARA", "kind": "receipt", "quantity": 10, "business_date": "2026-01-10"},
+        {**base, "medicine": "PARA", "kind": "issue", "quantity": 10, "business_date": "2026-02-03"},
+    ]
+    assert client.post("/api/v1/movements/bulk/", {"movements": items}).status_code == 201
+
+
+def codes(response, key="medicine"):
+    assert response.status_code == 200, response.json()
+    return sorted(row[key] for row in response.json()["results"])
+
+
+def test_stock_levels_filter_by_status_and_atc(analyst, ledger):
+    assert codes(analyst.get("/api/v1/stock-levels/", {"status": "stocked_out"})) == ["PARA"]
+    assert codes(analyst.get("/api/v1/stock-levels/", {"status": "in_stock"})) == ["AMOX"]
+    assert codes(analyst.get("/api/v1/stock-levels/", {"atc": "j01"})) == ["AMOX"]
+    assert codes(analyst.get("/api/v1/stock-levels/", {"region": "01", "medicine": "PARA"})) == ["PARA"]
+
+
+def test_movements_filter_by_dates_and_kinds(analyst, ledger):
+    february = analyst.get("/api/v1/movements/", {"date_from": "2026-02-01", "date_to": "2026-02-28"})
+    receipts = analyst.get("/api/v1/movements/", {"kind": ["receipt"]})
+
+    assert codes(february) == ["PARA"]
+    assert codes(receipts) == ["AMOX", "PARA"]
+
+
+def test_consumption_filters_by_month(analyst, ledger):
+    rows = analyst.get("/api/v1/consumption/", {"month_from": "2026-02-01"}).json()["results"]
+
+    assert [(row["medicine"], row["issued"], row["stockout_days"]) for row in rows] == [("PARA", 10, 26)]
+
+
+def test_an_invalid_filter_value_is_named(analyst, ledger):
+    response = analyst.get("/api/v1/movements/", {"date_from": "yesterday"})
+
+    assert response.status_code == 400 and "date_from" in response.json()["error"]["fields"]
+
+
+def test_in_transit_filter(personas, analyst, ledger):
+    StockLevel.objects.filter(medicine__code="AMOX").update(in_transit=4)
+
+    assert codes(analyst.get("/api/v1/stock-levels/", {"in_transit": "true"})) == ["AMOX"]
+
+
+def test_lots_filter_by_expiry(personas, api_client_for, analyst, ledger):
+    client = api_client_for(personas.hospital_a_user)
+    for lot, expiry in (("A", "2026-06-30"), ("B", "2027-06-30")):
+        client.post(
+            "/api/v1/movements/",
+            {
+                "establishment": "T-HOSP-A",
+                "medicine": "AMOX",
+                "kind": "receipt",
+                "quantity": 1,
+                "business_date": dt.date(2026, 3, 1).isoformat(),
+                "lot_number": lot,
+                "expiry_date": expiry,
+            },
+        )
+
+    assert codes(analyst.get("/api/v1/lots/", {"expires_before": "2027-01-01"}), key="lot_number") == ["A"]

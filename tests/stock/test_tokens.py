@@ -1,0 +1,57 @@
+"""API tokens: stored hashed, shown once, revocable by their owner, through the API and the command."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+from stock.models import ApiToken, hash_token
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_user_creates_a_token_sees_it_once_and_revokes_it(personas, api_client_for):
+    # given
+    client = api_client_for(personas.hospital_a_user)
+
+    # when
+    created = client.post("/api/v1/tokens/", {"name": "pharmacie"})
+    raw = created.json()["token"]
+    fresh = APIClient()
+    fresh.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    before = fresh.get("/api/v1/stock-levels/")
+    listed = client.get("/api/v1/tokens/").json()["results"]
+    revoked = client.post(f"/api/v1/tokens/{created.json()['id']}/revoke/")
+    after = fresh.get("/api/v1/stock-levels/")
+
+    # then
+    assert created.status_code == 201
+    assert ApiToken.objects.get(pk=created.json()["id"]).key_hash == hash_token(raw)
+    assert not ApiToken.objects.filter(key_hash=raw).exists()
+    assert all("token" not in row for row in listed)
+    assert before.status_code == 200 and revoked.json()["revoked_at"] is not None
+    assert after.status_code == 401
+
+
+def test_a_user_cannot_revoke_someone_elses_token(personas, api_client_for):
+    other, _ = ApiToken.issue(user=personas.hospital_b_user, name="b")
+
+    response = api_client_for(personas.hospital_a_user).post(f"/api/v1/tokens/{other.pk}/revoke/")
+
+    assert response.status_code == 404
+    other.refresh_from_db()
+    assert other.revoked_at is None
+
+
+def test_the_command_creates_lists_and_revokes(personas):
+    out = io.StringIO()
+
+    call_command("api_token", "create", "hospital_a", "--name", "cli", stdout=out)
+    raw = out.getvalue().strip().splitlines()[-1]
+    token = ApiToken.objects.get(key_hash=hash_token(raw))
+    call_command("api_token", "list", "hospital_a", stdout=out)
+    call_command("api_token", "revoke", "hospital_a", str(token.pk), stdout=out)
+
+    token.refresh_from_db()
+    assert token.revoked_at is not None and "cli" in out.getvalue()

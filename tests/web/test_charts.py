@@ -1,0 +1,61 @@
+"""Server-side SVG: the simplified region outlines, the risk map and the charts."""
+
+from __future__ import annotations
+
+import json
+
+from shortages import charts, geo
+
+
+def test_simplify_drops_points_on_a_straight_line_and_keeps_corners():
+    # given
+    line = [(0.0, 0.0), (1.0, 0.001), (2.0, 0.0), (2.0, 2.0)]
+    # when
+    simplified = geo.simplify(line, tolerance=0.01)
+    # then
+    assert simplified == [(0.0, 0.0), (2.0, 0.0), (2.0, 2.0)]
+
+
+def test_committed_region_paths_match_a_rebuild_from_the_boundaries():
+    # given
+    committed = json.loads(geo.OUTPUT_PATH.read_text(encoding="utf-8"))
+    # when
+    rebuilt = geo.build_region_paths()
+    # then
+    assert sorted(committed["regions"]) == [f"{n:02d}" for n in range(1, 13)]
+    assert committed == json.loads(json.dumps(rebuilt, ensure_ascii=False))
+    assert committed["attribution"] == "© OpenStreetMap contributors"
+    assert geo.OUTPUT_PATH.stat().st_size < 40_000
+
+
+def test_region_map_colours_regions_by_level_and_escapes_names():
+    # when
+    svg = charts.region_map(
+        {"01": "critical", "06": "low"},
+        names={"01": "Tanger <b>", "06": "Casablanca-Settat"},
+        urls={"06": "/regions/6/"},
+        title="Carte",
+        level_labels={"critical": "Critique", "low": "Faible", "unknown": "Inconnu"},
+    )
+    # then
+    assert svg.count("<path ") == 12
+    assert f'fill="{charts.LEVEL_COLOURS["critical"]}" data-region="01"' in svg
+    assert f'fill="{charts.LEVEL_COLOURS["unknown"]}" data-region="02"' in svg
+    assert 'href="/regions/6/"' in svg
+    assert "Tanger &lt;b&gt;" in svg and "<b>" not in svg
+
+
+def test_line_chart_breaks_the_line_at_missing_months():
+    # when
+    svg = charts.line_chart(["a", "b", "c", "d"], [charts.Series("s", [1, None, 3, 4])], title="T <x>")
+    # then
+    assert svg.count("<polyline") == 1
+    assert svg.count("<circle") == 1
+    assert "<title>T &lt;x&gt;</title>" in svg
+
+
+def test_bar_chart_of_counts_has_whole_number_ticks():
+    # when
+    svg = charts.bar_chart(["a", "b"], [1, 0], title="Ruptures")
+    # then
+    assert ">0.25<" not in svg and ">1<" in svg and ">4<" in svg

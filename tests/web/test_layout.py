@@ -1,0 +1,49 @@
+"""The shared layout: login, the role navigation, the language switch to right-to-left Arabic."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from tests import factories
+
+
+@pytest.mark.django_db
+def test_login_page_renders_in_french(client):
+    # when
+    response = client.get(reverse("login"))
+    # then
+    assert response.status_code == 200
+    assert 'lang="fr"' in response.content.decode()
+    assert "Connexion" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_home_requires_login(client):
+    # when
+    response = client.get(reverse("home"))
+    # then
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_login_then_home(client, personas):
+    # when
+    response = client.post(
+        reverse("login"), {"username": "analyst", "password": factories.DEFAULT_PASSWORD}, follow=True
+    )
+    # then
+    assert response.status_code == 200
+    assert response.context["user"].username == "analyst"
+
+
+def test_arabic_renders_right_to_left(client, personas):
+    # given
+    client.force_login(personas.analyst)
+    # when
+    client.post(reverse("set_language"), {"language": "ar", "next": "/"})
+    response = client.get(reverse("home"))
+    # then
+    assert 'dir="rtl"' in response.content.decode()
+    assert 'lang="ar"' in response.content.decode()
+    assert "النظرة الوطنية" in response.content.decode()  # the navigation is translated
