@@ -165,12 +165,15 @@ def test_a_windows_1252_file_is_read_with_a_warning(personas, api_client_for, me
     assert SupplyDeclaration.objects.get().company == personas.outside_company
 
 
-def test_a_utf16_file_is_refused_with_its_header_problems_named(personas, api_client_for, medicines):
+def test_a_utf16_file_is_refused_with_the_encoding_to_use(personas, api_client_for, medicines):
+    # given a spreadsheet saved as "Unicode text" (UTF-16)
     content = csv_bytes([row(personas.outside_company, medicines[0])], encoding="utf-16")
+    # when
     response = send(api_client_for(personas.company_user), content)
+    # then it is refused with the encoding named and how to save it, and nothing is written
     assert response.status_code == 400
     messages = " ".join(error["message"] for error in response.json()["error"]["rows"])
-    assert "Colonnes manquantes" in messages
+    assert "UTF-16" in messages and "CSV UTF-8" in messages
     assert not SupplyDeclaration.objects.exists()
 
 
