@@ -33,6 +33,7 @@ def organization_list(request):
         Organization.objects.visible_to(request.user)
         .select_related("predecessor", "successor", "parent")
         .annotate(member_count=Count("members", distinct=True))
+        .order_by("name", "id")
     )
     filterset = OrganizationFilterSet(request.GET, queryset=queryset)
     return render(
@@ -71,8 +72,12 @@ def organization_detail_view(request, pk: int):
 
 @registry_reader_required
 def agreement_list(request):
-    queryset = Agreement.objects.visible_to(request.user).annotate(
-        commitment_count=Count("commitments", distinct=True), signatory_count=Count("signatories", distinct=True)
+    queryset = (
+        Agreement.objects.visible_to(request.user)
+        .annotate(
+            commitment_count=Count("commitments", distinct=True), signatory_count=Count("signatories", distinct=True)
+        )
+        .order_by("-signed_on", "id")
     )
     filterset = AgreementFilterSet(request.GET, queryset=queryset)
     return render(

@@ -122,7 +122,7 @@ class SubscriptionViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        return Subscription.objects.filter(user=self.request.user).select_related("region", "medicine")
+        return Subscription.objects.filter(user=self.request.user).select_related("region", "medicine").order_by("id")
 
     def perform_create(self, serializer):
         serializer.instance = subscription_create(user=self.request.user, **serializer.validated_data)
