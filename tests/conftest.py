@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.test.utils import override_settings
 from rest_framework.test import APIClient
 
 from stock.models import ApiToken
@@ -32,6 +33,14 @@ def _services_problem() -> str | None:
     except Exception as error:  # noqa: BLE001 - any failure means the service is unusable
         return f"Redis unreachable at {redis_url}: {error}"
     return None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing():
+    """A real password hash costs a fraction of a second on two cores and the personas make six
+    users per test; the suite does not test the hash itself."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -29,7 +29,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):
         if create and extracted:
-            self.groups.add(*[Group.objects.get(name=name) for name in extracted])
+            # get_or_create: transactional and live-server tests flush the groups the migration made
+            self.groups.add(*[Group.objects.get_or_create(name=name)[0] for name in extracted])
 
 
 class RegionFactory(factory.django.DjangoModelFactory):
