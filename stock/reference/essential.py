@@ -4,7 +4,11 @@
   names substances in English, without strength or form. A CNOPS medicine is *essential* when
   every substance of its DCI matches a listed INN: ``AMOXICILLINE`` and
   ``AMOXICILLINE / ACIDE CLAVULANIQUE`` are (amoxicillin and clavulanic acid are both listed),
-  ``PARACETAMOL / PSEUDOEPHEDRINE`` is not.
+  ``PARACETAMOL / PSEUDOEPHEDRINE`` is not. A listed *class of preparation* that a reviewed
+  crosswalk row writes as ``=DCI`` (``Anti-hemorrhoidal`` -> ``=BENZOCAINE / ESCULOSIDE``) makes
+  the medicines of exactly that DCI essential, and only them: its substances do not count as
+  listed, so a benzocaine-only product, or another combination with esculoside, is not flagged
+  through it.
 - WHO EML 2023 gives ATC codes and EML sections per medicine name (``"amoxicillin +
   clavulanic acid"`` for a combination). A CNOPS DCI takes them from a WHO name with exactly the
   same substances. When several WHO rows fit, the best is chosen by match quality (a name found
@@ -112,12 +116,19 @@ def load_who_eml(directory: Path | None = None) -> list[WhoEmlEntry]:
 
 def build_matcher(medicines: Iterable[MedicineRecord], directory: Path | None = None) -> InnMatcher:
     """An :class:`InnMatcher` over the substances of the CNOPS DCIs and the shipped crosswalk."""
+    medicines = tuple(medicines)
     crosswalk = {
-        english: [("!" if fr.startswith("!") else "") + normalise_inn(fr.lstrip("!")) for fr in targets]
+        english: [_normalise_target(target) for target in targets]
         for english, targets in load_inn_crosswalk(directory).items()
     }
     components = (component for medicine in medicines for component in medicine.components)
-    return InnMatcher(components, crosswalk)
+    return InnMatcher(components, crosswalk, dci_names=(medicine.inn for medicine in medicines))
+
+
+def _normalise_target(target: str) -> str:
+    """A crosswalk target in DCI spelling, its ``!`` (veto) or ``=`` (whole DCI) mark kept."""
+    mark = target[:1] if target.startswith(("!", "=")) else ""
+    return mark + normalise_inn(target[len(mark) :])
 
 
 def _dcis_by_component(medicines: Iterable[MedicineRecord]) -> dict[str, list[str]]:
@@ -134,12 +145,17 @@ def match_neml(entries: Sequence[NemlEntry], medicines: Sequence[MedicineRecord]
     listed = [entry for entry in entries if entry.on_morocco_neml]
     matches = tuple(matcher.match(entry.product) for entry in listed)
     essential_components = {french for match in matches for french in match.french}
+    essential_dcis = {dci for match in matches for dci in match.dcis}
     dcis_by_inn = {
-        match.english: tuple(dict.fromkeys(dci for fr in match.french for dci in dcis_by_component[fr]))
+        match.english: tuple(
+            dict.fromkeys([*(dci for fr in match.french for dci in dcis_by_component[fr]), *match.dcis])
+        )
         for match in matches
     }
     essential_codes = frozenset(
-        medicine.code for medicine in medicines if set(medicine.components) <= essential_components
+        medicine.code
+        for medicine in medicines
+        if set(medicine.components) <= essential_components or medicine.inn in essential_dcis
     )
     report = MatchReport(
         step="NEML INNs (Morocco list) -> CNOPS DCI",
@@ -180,7 +196,8 @@ def _candidates(
     candidates: dict[str, list[tuple[_Rank, WhoEmlEntry]]] = defaultdict(list)
     for position, entry in enumerate(entries):
         parts = parts_by_name[entry.name]
-        if not parts or not all(part.matched for part in parts):
+        # Substance by substance: a whole-DCI crosswalk row (a class of preparation) gives no ATC code.
+        if not parts or not all(part.french for part in parts):
             continue
         who_sets = [frozenset(part.french) for part in parts]
         via_salt = frozenset().union(*(part.via_salt for part in parts))

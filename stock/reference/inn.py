@@ -15,6 +15,17 @@ A name matches when
 3. the reviewed crosswalk (``crosswalk-inn-en-fr.csv``) lists the pair: for names no spelling rule
    can bridge (``Nitroglycerin`` -> ``TRINITRINE``, vaccines, insulins...).
 
+A crosswalk target is read three ways:
+
+- ``NAME``: a substance, as it appears in a CNOPS DCI (one component of a combination or all of
+  a single-substance DCI); the English name matches that substance wherever it is used.
+- ``!NAME``: a veto: a rule match to that substance that review found wrong is dropped
+  (``Sulfadiazine`` -> ``!SULFADIAZINE``: the only CNOPS namesake is the silver salt cream).
+- ``=DCI``: one whole CNOPS DCI, components and all (``=BENZOCAINE / ESCULOSIDE``), for an English
+  name that stands for a preparation rather than a substance (``Anti-hemorrhoidal``). The name
+  matches that DCI as a unit and none of its substances: other products containing benzocaine
+  are not found through it. It lands in :attr:`InnMatch.dcis`, not :attr:`InnMatch.french`.
+
 English names may carry aliases in parentheses or after ``/`` (``Paracetamol (Acetaminophen)``):
 each alias is tried. French parentheses (``ACIDE ASCORBIQUE (VITAMINE C)``) are aliases too.
 """
@@ -144,17 +155,19 @@ class InnMatch:
     """French substance names found for one English name.
 
     ``method`` joins the rules that found something (``crosswalk``, ``normalised``, ``salt``);
-    ``via_salt`` holds the names found by the salt rule alone (a weaker match).
+    ``via_salt`` holds the names found by the salt rule alone (a weaker match); ``dcis`` holds the
+    whole DCIs of ``=DCI`` crosswalk rows (a class of preparation matched to given products).
     """
 
     english: str
     french: tuple[str, ...]
     method: str
     via_salt: frozenset[str] = frozenset()
+    dcis: tuple[str, ...] = ()
 
     @property
     def matched(self) -> bool:
-        return bool(self.french)
+        return bool(self.french or self.dcis)
 
 
 def load_inn_crosswalk(directory: Path | None = None) -> dict[str, list[str]]:
@@ -168,12 +181,16 @@ def load_inn_crosswalk(directory: Path | None = None) -> dict[str, list[str]]:
 class InnMatcher:
     """Finds, for an English INN, the French substance names of a given vocabulary.
 
-    ``french_names`` are the substances that may be matched (the components of the CNOPS DCIs);
-    crosswalk targets must be among them (:meth:`unknown_crosswalk_targets` lists any that are not).
+    ``french_names`` are the substances that may be matched (the components of the CNOPS DCIs),
+    ``dci_names`` the whole DCIs that ``=DCI`` crosswalk targets may name; crosswalk targets must
+    be among them (:meth:`unknown_crosswalk_targets` lists any that are not).
     """
 
-    def __init__(self, french_names: Iterable[str], crosswalk: dict[str, list[str]]) -> None:
+    def __init__(
+        self, french_names: Iterable[str], crosswalk: dict[str, list[str]], dci_names: Iterable[str] = ()
+    ) -> None:
         self.french_names = tuple(dict.fromkeys(french_names))
+        self.dci_names = tuple(dict.fromkeys(dci_names))
         self.crosswalk = crosswalk
         self._by_full: dict[frozenset[str], list[str]] = defaultdict(list)
         self._by_moiety: dict[frozenset[str], list[tuple[str, SubstanceKey]]] = defaultdict(list)
@@ -184,19 +201,26 @@ class InnMatcher:
                 self._by_moiety[key.moiety].append((french, key))
 
     def unknown_crosswalk_targets(self) -> list[str]:
-        """Crosswalk French names that are not in the vocabulary (a stale or mistyped row)."""
-        known = set(self.french_names)
-        return [fr for targets in self.crosswalk.values() for fr in targets if fr.lstrip("!") not in known]
+        """Crosswalk targets that are not in the vocabulary (a stale or mistyped row)."""
+        substances, dcis = set(self.french_names), set(self.dci_names)
+        return [
+            target
+            for targets in self.crosswalk.values()
+            for target in targets
+            if (target[1:] not in dcis if target.startswith("=") else target.lstrip("!") not in substances)
+        ]
 
     def match(self, english: str) -> InnMatch:
         """French names for ``english``: reviewed crosswalk rows, normalised and salt matches.
 
-        A crosswalk target written ``!NAME`` vetoes a rule match that review found wrong.
+        A crosswalk target written ``!NAME`` vetoes a rule match that review found wrong; one
+        written ``=DCI`` gives a whole DCI (:attr:`InnMatch.dcis`), never its substances.
         """
         variants = name_variants(english)
         reviewed = [fr for text in dict.fromkeys([english, *variants]) for fr in self.crosswalk.get(name_key(text), [])]
         vetoed = {fr[1:] for fr in reviewed if fr.startswith("!")}
-        reviewed = [fr for fr in reviewed if not fr.startswith("!")]
+        whole_dcis = tuple(dict.fromkeys(fr[1:] for fr in reviewed if fr.startswith("=")))
+        reviewed = [fr for fr in reviewed if not fr.startswith(("!", "="))]
         normalised: list[str] = []
         salts: list[str] = []
         for variant in variants:
@@ -213,5 +237,6 @@ class InnMatcher:
             "salt": [fr for fr in dict.fromkeys(salts) if fr not in vetoed and fr not in reviewed + normalised],
         }
         french = tuple(fr for found in hits.values() for fr in found)
-        method = "+".join(label for label, found in hits.items() if found) or "none"
-        return InnMatch(english, french, method, via_salt=frozenset(hits["salt"]))
+        found_by = {**hits, "crosswalk": hits["crosswalk"] or whole_dcis}
+        method = "+".join(label for label, found in found_by.items() if found) or "none"
+        return InnMatch(english, french, method, via_salt=frozenset(hits["salt"]), dcis=whole_dcis)
