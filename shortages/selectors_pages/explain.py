@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 FACTOR_LABELS = {
     "stock_cover": gettext_lazy("Couverture du stock public"),
@@ -91,9 +91,12 @@ def _sentence(key: str, figures: dict[str, Any]) -> str:
         hhi = _first(figures, "hhi", "supplier_hhi", "herfindahl")
         suppliers = _first(figures, "suppliers", "supplier_count")
         if hhi is not None:
-            text = _("Indice de concentration des fournisseurs (Herfindahl) : %(hhi)s sur 1.") % {"hhi": _num(hhi, 2)}
+            text = _("Indice de concentration des fournisseurs (Herfindahl, de 0 à 1) : %(hhi)s.") % {
+                "hhi": _num(hhi, 2)
+            }
             if suppliers is not None:
-                text += " " + _("%(n)s fournisseur(s).") % {"n": suppliers}
+                count = int(suppliers)
+                text += " " + ngettext("%(n)s fournisseur.", "%(n)s fournisseurs.", count) % {"n": count}
             return text
         return _("Peu de fournisseurs se partagent le marché.")
     if key == "import_dependency":
@@ -104,7 +107,12 @@ def _sentence(key: str, figures: dict[str, Any]) -> str:
     if key == "history":
         episodes = _first(figures, "episodes", "shortage_episodes")
         if episodes is not None:
-            return _("%(n)s épisode(s) de rupture au cours des 24 derniers mois.") % {"n": episodes}
+            count = int(episodes)
+            return ngettext(
+                "%(n)s épisode de rupture au cours des 24 derniers mois.",
+                "%(n)s épisodes de rupture au cours des 24 derniers mois.",
+                count,
+            ) % {"n": count}
         return _("Ruptures passées au cours des 24 derniers mois.")
     if key == "criticality":
         ven = _first(figures, "ven_class", "ven")
