@@ -10,6 +10,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -54,23 +55,38 @@ class ChartFrame:
         return self.height - self.top - self.bottom
 
 
-def _nice_max(value: float) -> float:
-    """The smallest 1, 2 or 5 times a power of ten at or above ``value`` (at least 1)."""
-    if value <= 0:
-        return 1.0
-    magnitude = 10 ** (len(str(int(value))) - 1) if value >= 1 else 1
+def _nice_step(value: float) -> float:
+    """The smallest 1, 2, 5 (or 2.5 from 25 up) times a power of ten at or above ``value`` (> 0)."""
+    magnitude = 10 ** math.floor(math.log10(value))
     for step in (1, 2, 2.5, 5, 10):
-        if step * magnitude >= value:
-            return float(step * magnitude)
-    return float(10 * magnitude)
+        if step == 2.5 and magnitude < 10:
+            continue
+        if step * magnitude >= value * (1 - 1e-9):
+            return step * magnitude
+    return 10 * magnitude
+
+
+def _nice_max(value: float) -> float:
+    """An axis maximum at or above ``value`` whose four equal intervals are round numbers
+    (0, 1, 2, 3, 4 or 0, 25 k, 50 k, 75 k, 100 k; never 1.25 or 3.75 as step)."""
+    if value <= 0:
+        return 4.0
+    return 4 * _nice_step(value / 4)
+
+
+def _number(value: float) -> str:
+    """``value`` in the active language's notation (``2,5`` in French), at most two decimals."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    decimals = len(text.partition(".")[2])
+    return number_format(round(value, 2), decimals, force_grouping=True)
 
 
 def _format_tick(value: float) -> str:
     if value >= 1_000_000:
-        return f"{value / 1_000_000:g} M"
+        return f"{_number(value / 1_000_000)} M"
     if value >= 10_000:
-        return f"{value / 1000:g} k"
-    return f"{value:g}"
+        return f"{_number(value / 1000)} k"
+    return _number(value)
 
 
 def _axes(
@@ -186,7 +202,7 @@ def bar_chart(
         colour = colours[index] if colours else SERIES_COLOURS[0]
         body.append(
             f'<rect class="bar" fill="{colour}" x="{x:.1f}" y="{frame.top + frame.plot_height - height:.1f}" '
-            f'width="{slot * 0.7:.1f}" height="{height:.1f}"><title>{escape(x_labels[index])}: {value:g}</title></rect>'
+            f'width="{slot * 0.7:.1f}" height="{height:.1f}"><title>{escape(x_labels[index])} : {escape(_number(value))}</title></rect>'
         )
     return _svg(frame, title, description, body)
 

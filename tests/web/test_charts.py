@@ -59,3 +59,27 @@ def test_bar_chart_of_counts_has_whole_number_ticks():
     svg = charts.bar_chart(["a", "b"], [1, 0], title="Ruptures")
     # then
     assert ">0.25<" not in svg and ">1<" in svg and ">4<" in svg
+
+
+def test_line_chart_ticks_are_round_numbers_in_french_notation():
+    # given a share that peaks at 2.7 %, and one that peaks below 1
+    from django.utils import translation
+
+    with translation.override("fr"):
+        # when
+        percent = charts.line_chart(["a", "b"], [charts.Series("s", [1.5, 2.7])], title="T", y_unit="%")
+        small = charts.line_chart(["a", "b"], [charts.Series("s", [0.2, 0.9])], title="T")
+    # then: 0-1-2-3-4, not 1.25 / 2.5 / 3.75; decimals written with a comma
+    assert all(f">{tick}<" in percent for tick in ("0", "1", "2", "3", "4"))
+    assert ">1.25<" not in percent and ">3,75<" not in percent
+    assert ">0,5<" in small and ">1,5<" in small and ">0.5<" not in small
+
+
+def test_bar_tooltips_use_the_language_notation():
+    from django.utils import translation
+
+    # when
+    with translation.override("fr"):
+        svg = charts.bar_chart(["janv."], [2.5], title="T")
+    # then
+    assert "<title>janv. : 2,5</title>" in svg
