@@ -13,7 +13,7 @@ from tests import factories
 
 
 @pytest.mark.services
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_simultaneous_submissions_of_one_period_get_consecutive_versions():
     # given a company user and a period with no declaration yet
     company = factories.CompanyFactory()
