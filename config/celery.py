@@ -27,6 +27,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=0, hour=8, day_of_month=1),
         "options": {"queue": "notifications"},
     },
+    "stock-report-jobs-requeue": {
+        "task": "stock.tasks.monthly_report_jobs_requeue",
+        "schedule": crontab(minute="*/5"),
+        "options": {"queue": "imports"},
+    },
     "partners-late-declarants": {
         "task": "partners.tasks.late_declarants_report",
         "schedule": crontab(minute=0, hour=8, day_of_month=6),

@@ -43,6 +43,17 @@ def _fast_password_hashing():
         yield
 
 
+@pytest.fixture
+def eager_tasks():
+    """Run Celery tasks in the test process even when a broker is configured (services pass)."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
 @pytest.fixture(autouse=True)
 def _require_services(request):
     """A test marked ``services`` needs the real PostgreSQL and Redis. Without them it is skipped on

@@ -1,11 +1,21 @@
 """Monthly report uploads as background jobs: store the file, process it on the ``imports`` queue,
-keep the outcome on the ``ImportJob``."""
+keep the outcome on the ``ImportJob``.
+
+An accepted file is never lost: when the broker is down at upload time the job stays pending and
+:func:`monthly_report_jobs_requeue` (beat, every few minutes) sends it again; a job delivered twice
+(re-queue, redelivery after a worker died) is imported once, under a lock held while it runs.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stock.choices import ImportKind, ImportStatus
@@ -14,23 +24,89 @@ from stock.services.imports import import_job_create, import_job_finish, import_
 from stock.services.reports import ReportRowsRejected, monthly_report_file_import
 from stock.uploads import RowError
 
+logger = logging.getLogger(__name__)
+
+#: A pending job this old was not picked up (broker down at upload time): send it again.
+REQUEUE_AFTER = dt.timedelta(minutes=2)
+#: Jobs older than this are left alone by the re-queue (their file is kept with the job).
+REQUEUE_WITHIN = dt.timedelta(days=7)
+#: PostgreSQL advisory lock keys of import jobs: this base plus the job id.
+_LOCK_BASE = 0x4A4F_0000_0000_0000
+
 
 @transaction.atomic
 def monthly_report_upload(*, user: Any, file: Any, replace: bool = False) -> ImportJob:
     """Store an uploaded monthly report file and enqueue its import once this transaction commits
     (in the embedded default the import then runs at once, in-process)."""
-    from stock.tasks import monthly_report_import_run
 
     job = import_job_create(user=user, kind=ImportKind.MONTHLY_REPORT, file=file, options={"replace": replace})
-    transaction.on_commit(lambda: monthly_report_import_run.delay(job.pk))
+    transaction.on_commit(lambda: _enqueue(job.pk))
     return job
 
 
+def _enqueue(job_id: int) -> bool:
+    """Send the job to the ``imports`` queue; with the broker down it stays pending (and is re-queued)."""
+    from stock.tasks import monthly_report_import_run
+
+    try:
+        monthly_report_import_run.delay(job_id)
+    except Exception:  # noqa: BLE001 - kombu, redis and socket errors alike: the job is safe in the database
+        logger.warning("import job %s stays pending: the task could not be sent", job_id, exc_info=True)
+        return False
+    return True
+
+
+def monthly_report_jobs_requeue(*, now: dt.datetime | None = None) -> list[int]:
+    """Send again the unfinished monthly report jobs created between ``REQUEUE_WITHIN`` and
+    ``REQUEUE_AFTER`` ago: safe, since a finished job is skipped and a running one is locked."""
+    now = now or timezone.now()
+    job_ids = list(
+        ImportJob.objects.filter(
+            kind=ImportKind.MONTHLY_REPORT,
+            status__in=[ImportStatus.PENDING, ImportStatus.RUNNING],
+            created_at__lte=now - REQUEUE_AFTER,
+            created_at__gte=now - REQUEUE_WITHIN,
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)
+    )
+    return [job_id for job_id in job_ids if _enqueue(job_id)]
+
+
+@contextmanager
+def _job_lock(job_id: int) -> Iterator[bool]:
+    """True when this process may run the job. On PostgreSQL a session advisory lock, released
+    when the run ends or its connection dies; elsewhere (SQLite, in-process tasks) always True."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    key = _LOCK_BASE + job_id
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        locked = cursor.fetchone()[0]
+    try:
+        yield locked
+    finally:
+        if locked:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+            except DatabaseError:
+                pass  # the connection is gone, and the lock with it
+
+
 def monthly_report_job_run(*, job_id: int) -> ImportJob:
-    """Process a pending monthly report job (a finished job is left as it is: safe to retry)."""
-    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
-    if job.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED):
-        return job
+    """Process a pending monthly report job once: a finished job is left as it is, and a job that
+    another worker is running is skipped (safe to deliver twice)."""
+    with _job_lock(job_id) as locked:
+        job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+        if not locked or job.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED):
+            return job
+        return _run(job)
+
+
+def _run(job: ImportJob) -> ImportJob:
+    job_id = job.pk
     ImportJob.objects.filter(pk=job_id).update(status=ImportStatus.RUNNING)
 
     def progress(done: int, total: int) -> None:

@@ -14,7 +14,6 @@ from django.core.files.base import ContentFile
 from django.db import DatabaseError, connection
 from django.test import override_settings
 
-from config.celery import app as celery_app
 from shortages.choices import AlertEventKind, RunStatus
 from shortages.models import Alert, AlertEvent, Notification, ScoringRun
 from shortages.services.schedule import scoring_data_changed_since_last_run
@@ -36,14 +35,6 @@ UNREACHABLE_REDIS = {
 REPORT_HEADER = (
     "establishment;medicine;month;opening_balance;received;issued;losses;adjustments;closing_count;stockout_days"
 )
-
-
-@pytest.fixture
-def eager_tasks():
-    eager = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = eager
 
 
 def receipt(code: str, medicine: str, key: str) -> dict:

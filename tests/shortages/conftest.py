@@ -74,14 +74,3 @@ def build_positions(
 @pytest.fixture
 def positions_builder(db):
     return build_positions
-
-
-@pytest.fixture
-def eager_tasks():
-    """Run Celery tasks in the test process even when a broker is configured (services pass)."""
-    from config.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
