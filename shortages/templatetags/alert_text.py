@@ -1,0 +1,66 @@
+"""Alerts in plain words on the pages and in the e-mails: the figure that raised an alert, and the
+before and after of each event of its history, instead of field names and codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.translation import gettext as _
+
+from shortages.choices import AlertStatus
+from stock.templatetags.ui import LEVEL_LABELS, months, pct, qty
+
+register = template.Library()
+
+
+def _figure(metric: str, value: float) -> str | None:
+    """One metric of ``Alert.value`` as a French sentence; None for a metric this module does not know.
+    Values are rounded here: the number filters cut the digits they do not show."""
+    sentences = {
+        "usable_stock": lambda: _("Stock utilisable : %(n)s unités.") % {"n": qty(round(value))},
+        "months_of_stock": lambda: (
+            _("Le stock couvre %(mos)s mois de consommation.") % {"mos": months(round(value, 1))}
+        ),
+        "stockout_probability": lambda: (
+            _("Probabilité de rupture avant le prochain réapprovisionnement : %(p)s.") % {"p": pct(round(value, 2))}
+        ),
+        "expiry_at_risk": lambda: (
+            _("%(n)s unités risquent de périmer avant d'être consommées.") % {"n": qty(round(value))}
+        ),
+        "score": lambda: _("Score de risque national : %(score)s sur 100.") % {"score": qty(round(value))},
+        "industry_mos": lambda: (
+            _("L'industrie déclare %(mos)s mois de ventes en stock (obligation : 3 mois).")
+            % {"mos": months(round(value, 1))}
+        ),
+        "disrupted_sales_share": lambda: (
+            _("Perturbations déclarées sur %(p)s des ventes.") % {"p": pct(round(value, 2))}
+        ),
+    }
+    sentence = sentences.get(metric)
+    return sentence() if sentence else None
+
+
+@register.filter
+def alert_figure(alert: Any) -> str:
+    """What triggered ``alert``, in words (empty when it carries no known figure)."""
+    texts = []
+    for metric, value in (getattr(alert, "value", None) or {}).items():
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            text = _figure(metric, float(value))
+            if text:
+                texts.append(text)
+    return " ".join(texts)
+
+
+@register.filter
+def event_value(code: str | None) -> str:
+    """A value before or after an alert event: level and status codes by their label, anything else
+    (a username) as it is, an em dash when empty."""
+    if not code:
+        return "—"
+    if code in LEVEL_LABELS:
+        return str(LEVEL_LABELS[code])
+    if code in AlertStatus.values:
+        return str(AlertStatus(code).label)
+    return code

@@ -1,0 +1,80 @@
+"""Alerts read in plain words: the figure that raised an alert and the changes of its history are
+written for an analyst, never as field names, raw codes or unrounded floats."""
+
+from __future__ import annotations
+
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from shortages.choices import AlertEventKind, AlertKind, AlertStatus
+from shortages.models import Alert, AlertEvent
+from tests import factories
+
+
+def _alert(personas, **fields) -> Alert:
+    alert = Alert.objects.create(
+        medicine=factories.MedicineFactory(inn="ZIDOVUDINE"),
+        level="critical",
+        status=AlertStatus.OPEN,
+        message="Perturbation déclarée — disrupted_sales_share = 0.6111",
+        **fields,
+    )
+    AlertEvent.objects.create(alert=alert, kind=AlertEventKind.ESCALATED, from_value="high", to_value="critical")
+    return alert
+
+
+def test_alert_detail_and_list_write_the_figure_in_words(client, personas):
+    # given a national disruption alert on 61.1 % of declared sales
+    alert = _alert(personas, kind=AlertKind.DISRUPTION, value={"disrupted_sales_share": 0.6110625060756294})
+    client.force_login(personas.analyst)
+    # when
+    detail = client.get(reverse("shortages:alert_detail", args=[alert.pk])).content.decode()
+    inbox = client.get(reverse("shortages:alert_list")).content.decode()
+    # then
+    for page in (detail, inbox):
+        assert "Perturbations déclarées sur 61 % des ventes." in page
+        assert "disrupted_sales_share" not in page
+    assert "0,6110625060756294" not in detail
+    assert "Élevé → Critique" in detail
+
+
+def test_each_alert_figure_has_a_sentence(personas):
+    from shortages.templatetags.alert_text import alert_figure
+
+    # given one figure per metric the scoring raises alerts on
+    figures = {
+        "usable_stock": (0.0, "Stock utilisable : 0 unités."),
+        "months_of_stock": (0.42, "Le stock couvre 0,4 mois de consommation."),
+        "stockout_probability": (0.9771, "Probabilité de rupture avant le prochain réapprovisionnement : 98 %."),
+        "expiry_at_risk": (1234.0, "1\u00a0234 unités risquent de périmer avant d'être consommées."),
+        "score": (56.22, "Score de risque national : 56 sur 100."),
+        "industry_mos": (0.7, "L'industrie déclare 0,7 mois de ventes en stock (obligation : 3 mois)."),
+    }
+    with translation.override("fr"):
+        for metric, (value, sentence) in figures.items():
+            # when
+            text = alert_figure(Alert(value={metric: value}))
+            # then
+            assert text == sentence, metric
+        assert alert_figure(Alert(value={"usable_stock": None})) == ""
+
+
+def test_alert_e_mail_names_the_previous_level_and_the_figure(personas):
+    # given an establishment user subscribed to an escalated stockout alert
+    alert = _alert(
+        personas,
+        kind=AlertKind.STOCKOUT,
+        establishment=personas.hospital_a,
+        region=personas.hospital_a.region,
+        value={"usable_stock": 0.0},
+    )
+    event = alert.events.get(kind=AlertEventKind.ESCALATED)
+    # when
+    with translation.override("fr"):
+        text = render_to_string("emails/shortages/alert.txt", {"alert": alert, "event": event})
+        html = render_to_string("emails/shortages/alert.html", {"alert": alert, "event": event})
+    # then
+    for body in (text, html):
+        assert "(auparavant Élevé)" in body and "Stock utilisable : 0 unités." in body
+        assert "usable_stock" not in body
