@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import django_filters
+from django import forms
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from stock import roles
 from stock.api.audit import AuditEntryFilter
@@ -12,12 +15,25 @@ from stock.page_access import role_required
 PAGE_SIZE = 50
 
 
+class AuditPageFilter(AuditEntryFilter):
+    """The API's filters with French labels and date-time pickers (the API takes ISO 8601, which is
+    what a ``datetime-local`` field sends)."""
+
+    actor = django_filters.CharFilter(field_name="actor__username", label=_("Utilisateur (identifiant)"))
+    since = django_filters.IsoDateTimeFilter(
+        method="filter_window", label=_("Depuis"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    until = django_filters.IsoDateTimeFilter(
+        method="filter_window", label=_("Jusqu'à"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+
+
 @role_required(roles.ANALYST)
 def audit_list(request):
     """Filtered like ``/api/v1/audit/``; pages go back in time with ``?before=<id>`` (constant cost
     whatever the length of the trail)."""
     entries = AuditEntry.objects.visible_to(request.user).select_related("actor")
-    filterset = AuditEntryFilter(request.GET or None, queryset=entries)
+    filterset = AuditPageFilter(request.GET or None, queryset=entries)
     entries = filterset.qs if filterset.is_bound and filterset.is_valid() else entries
     before = request.GET.get("before", "")
     if before.isdigit():

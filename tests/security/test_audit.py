@@ -213,3 +213,22 @@ def test_a_payload_with_nul_characters_is_still_recorded(api_client_for, persona
     # then the write is recorded with the characters replaced
     assert response.status_code == 201
     assert AuditEntry.objects.get().changes["data"] == {"note\ufffd": "a\ufffdb"}
+
+
+def test_the_audit_page_filters_have_french_labels_and_take_the_browser_date_time(client, personas):
+    # given an entry written now
+    from stock.audit import audit_record
+
+    audit_record(actor=personas.hospital_a_user, action="create", object_type="t", object_id=7)
+    client.force_login(personas.analyst)
+
+    # when the page is opened, then filtered with what a datetime-local field sends
+    page = client.get("/audit/").content.decode()
+    before = client.get("/audit/", {"until": "2000-01-01T00:00"}).context["entries"]
+    after = client.get("/audit/", {"since": "2000-01-01T00:00"}).context["entries"]
+
+    # then every filter is labelled in French, and the window applies
+    assert "[invalid name]" not in page and "Actor" not in page
+    assert ">Utilisateur (identifiant)<" in page and ">Depuis<" in page and ">Jusqu&#x27;à<" in page
+    assert 'type="datetime-local"' in page
+    assert (len(before), [entry.object_id for entry in after]) == (0, ["7"])
