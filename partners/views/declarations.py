@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from partners.filtersets import DeclarationFilterSet
 from partners.forms import (
     ComplianceForm,
     DeclarationForm,
@@ -32,6 +31,7 @@ from partners.selectors.declarations import (
 from partners.services.declaration_upload import declaration_template, declarations_import
 from partners.services.declarations import declaration_review, declaration_submit
 from partners.views.common import analyst_required, declarant_required, paginate
+from partners.views.filters import DeclarationPageFilterSet
 from stock import roles
 
 TEMPLATE_TYPES = {
@@ -56,7 +56,7 @@ def declaration_list(request):
         .select_related("company__organization", "medicine")
         .order_by("-month", "company__organization__name", "medicine__inn", "-version")
     )
-    filterset = DeclarationFilterSet(request.GET, queryset=queryset)
+    filterset = DeclarationPageFilterSet(request.GET, queryset=queryset, request=request)
     return render(
         request,
         "partners/declaration_list.html",

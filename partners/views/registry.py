@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partners.choices import CommitmentCategory
-from partners.filtersets import AgreementFilterSet, CommitmentFilterSet, OrganizationFilterSet
+from partners.filtersets import AgreementFilterSet, OrganizationFilterSet
 from partners.forms import ProgressForm
 from partners.models import Agreement, Commitment, CommitmentProgress, Organization, ProductSupplier, Signatory
 from partners.selectors.commitments import commitment_list
@@ -22,6 +22,7 @@ from partners.selectors.local_sourcing import local_sourcing
 from partners.selectors.registry import organization_detail, organization_lineage
 from partners.services.commitments import can_report_progress, commitment_progress_report
 from partners.views.common import paginate, registry_reader_required
+from partners.views.filters import CommitmentPageFilterSet
 
 LOCAL_SOURCING_YEARS = 3
 SUPPLIED_SHOWN = 100
@@ -116,7 +117,7 @@ def agreement_detail(request, pk: int):
 @registry_reader_required
 def commitment_list_view(request):
     queryset = Commitment.objects.visible_to(request.user)
-    filterset = CommitmentFilterSet(request.GET, queryset=queryset)
+    filterset = CommitmentPageFilterSet(request.GET, queryset=queryset)
     page = paginate(request, filterset.qs)
     page.object_list = commitment_list(today=timezone.localdate(), queryset=page.object_list)
     own_parties = set(request.user.organizations.values_list("pk", flat=True))

@@ -1,0 +1,47 @@
+"""Filters of the partners list pages: the API's FilterSets with what a page form needs on top.
+
+A page subclass keeps every API filter's behaviour and query-string name; it only gives French
+labels, offers the companies the user covers as a list instead of a numeric id, and finds a
+medicine by its code or a part of its INN.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from partners.filtersets import CommitmentFilterSet, DeclarationFilterSet
+from partners.models import Agreement, Company, Organization
+
+YES_NO_ANY = [("", _("Tous")), ("true", _("Oui")), ("false", _("Non"))]
+
+
+def _covered_companies(request):
+    user = getattr(request, "user", None)
+    if user is None:
+        return Company.objects.none()
+    return Company.objects.covered_by(user).select_related("organization").order_by("organization__name")
+
+
+class DeclarationPageFilterSet(DeclarationFilterSet):
+    disruption = django_filters.BooleanFilter(label=_("Perturbation déclarée"), widget=forms.Select(choices=YES_NO_ANY))
+    company = django_filters.ModelChoiceFilter(
+        label=_("Entreprise"), queryset=_covered_companies, empty_label=_("Toutes")
+    )
+    medicine = django_filters.CharFilter(label=_("Médicament (DCI ou code)"), method="filter_medicine")
+
+    def filter_medicine(self, queryset, name, value):
+        return queryset.filter(Q(medicine__inn__icontains=value) | Q(medicine__code__iexact=value))
+
+
+class CommitmentPageFilterSet(CommitmentFilterSet):
+    agreement = django_filters.ModelChoiceFilter(
+        label=_("Accord"), queryset=Agreement.objects.order_by("-signed_on", "title"), empty_label=_("Tous")
+    )
+    party = django_filters.ModelChoiceFilter(
+        label=_("Partie"),
+        queryset=Organization.objects.filter(commitments__isnull=False).distinct().order_by("name"),
+        empty_label=_("Toutes"),
+    )
