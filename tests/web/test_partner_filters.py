@@ -12,7 +12,9 @@ from tests.partners.factories import DeclarationFactory
 def test_declaration_filters_are_french_and_scoped(client, personas):
     # given declarations of the association's member and of an outside company
     medicine = factories.MedicineFactory(code="MED-FLT-1", inn="ZIDOVUDINE")
-    own = DeclarationFactory(company=personas.member_company, medicine=medicine, disruption=True, disruption_cause="api")
+    own = DeclarationFactory(
+        company=personas.member_company, medicine=medicine, disruption=True, disruption_cause="api"
+    )
     DeclarationFactory(company=personas.member_company)
     client.force_login(personas.association_user)
     # when
