@@ -5,6 +5,8 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
 
 from config.celery import app
 from partners import tasks
@@ -88,3 +90,51 @@ def test_nobody_is_late_before_the_deadline(personas):
     ProductSupplierFactory(company=personas.outside_company)
     assert late_declarants(month=SEPTEMBER, today=dt.date(2026, 10, 5)) == []
     assert len(late_declarants(month=SEPTEMBER, today=dt.date(2026, 10, 6))) == 1
+
+
+def test_the_deadline_ends_at_midnight_in_casablanca_not_in_utc(client, personas):
+    # given two first declarations of September, one minute apart around local midnight of 5-6 October
+    # (Casablanca is UTC+1 then: 22:59 UTC is 23:59 on the 5th, 23:01 UTC is already the 6th)
+    on_time = DeclarationFactory(company=personas.member_company, month=SEPTEMBER)
+    late = DeclarationFactory(company=personas.outside_company, month=SEPTEMBER)
+    SupplyDeclaration.objects.filter(pk=on_time.pk).update(created_at=dt.datetime(2026, 10, 5, 22, 59, tzinfo=dt.UTC))
+    SupplyDeclaration.objects.filter(pk=late.pk).update(created_at=dt.datetime(2026, 10, 5, 23, 1, tzinfo=dt.UTC))
+    client.force_login(personas.analyst)
+
+    # when
+    response = client.get(reverse("partners:late_declarants"), {"month": "2026-09"})
+
+    # then
+    assert [status.company for status in response.context["late"]] == [personas.outside_company]
+
+
+@pytest.mark.parametrize(
+    ("utc_now", "expected_sent"),
+    [
+        (dt.datetime(2026, 10, 5, 22, 30, tzinfo=dt.UTC), 0),  # 23:30 on the 5th in Casablanca
+        (dt.datetime(2026, 10, 5, 23, 30, tzinfo=dt.UTC), 1),  # 00:30 on the 6th in Casablanca
+    ],
+)
+def test_the_late_list_counts_days_in_casablanca_time(personas, monkeypatch, utc_now, expected_sent):
+    # given a supplier that never declared September
+    ProductSupplierFactory(company=personas.outside_company)
+    monkeypatch.setattr(timezone, "now", lambda: utc_now)
+
+    # when the task runs without a month (it takes the previous month of the local date)
+    sent = tasks.late_declarants_report()
+
+    # then
+    assert sent == expected_sent
+
+
+def test_the_reminder_just_after_local_midnight_on_the_1st_is_for_the_month_that_ended(personas, monkeypatch):
+    # given 23:30 UTC on 30 September, which is 00:30 on 1 October in Casablanca
+    ProductSupplierFactory(company=personas.outside_company)
+    monkeypatch.setattr(timezone, "now", lambda: dt.datetime(2026, 9, 30, 23, 30, tzinfo=dt.UTC))
+
+    # when
+    sent = tasks.declaration_reminders()
+
+    # then
+    assert sent == 1
+    assert "septembre 2026" in mail.outbox[0].subject and "5 octobre 2026" in mail.outbox[0].subject
