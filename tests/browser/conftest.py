@@ -49,6 +49,18 @@ def _role_groups(transactional_db):
         Group.objects.get_or_create(name=name)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """The live server shares the test process's cache (Redis in the second pass, kept between runs):
+    cached overview aggregates, login failure counters and API rate-limit counters of an earlier test
+    or run must not decide what this one sees."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
