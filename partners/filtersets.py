@@ -7,6 +7,7 @@ import datetime as dt
 import django_filters as filters
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from partners.choices import (
@@ -26,6 +27,7 @@ from partners.models import (
     ProductSupplier,
     SupplyDeclaration,
 )
+from partners.models.registry import membership_in_force_q
 
 
 class MonthFilter(filters.CharFilter):
@@ -65,17 +67,20 @@ class CompanyFilterSet(filters.FilterSet):
         return queryset.filter(Q(organization__name__icontains=value) | Q(registration_number__icontains=value))
 
     def filter_member_of(self, queryset, name, value):
-        return queryset.filter(
-            organization__memberships__body=value, organization__memberships__ended_on__isnull=True
-        ).distinct()
+        in_force = membership_in_force_q(timezone.localdate(), prefix="organization__memberships__")
+        return queryset.filter(Q(organization__memberships__body=value) & in_force).distinct()
 
 
 class MembershipFilterSet(filters.FilterSet):
-    current = filters.BooleanFilter(field_name="ended_on", lookup_expr="isnull", label=_("En cours"))
+    current = filters.BooleanFilter(method="filter_current", label=_("En cours"))
 
     class Meta:
         model = Membership
         fields = ["member", "body", "current"]
+
+    def filter_current(self, queryset, name, value):
+        in_force = membership_in_force_q(timezone.localdate())
+        return queryset.filter(in_force) if value else queryset.exclude(in_force)
 
 
 class ProductSupplierFilterSet(filters.FilterSet):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from partners.choices import OrganizationKind, SupplierRole
@@ -62,19 +65,28 @@ class Organization(models.Model):
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
 
 
+def membership_in_force_q(day: dt.date, prefix: str = "") -> Q:
+    """Memberships in force on ``day``: started on or before it (or undated) and not ended before it
+    (``ended_on`` is the last day of the membership). ``prefix`` reaches them from another model."""
+    return (Q(**{f"{prefix}started_on__isnull": True}) | Q(**{f"{prefix}started_on__lte": day})) & (
+        Q(**{f"{prefix}ended_on__isnull": True}) | Q(**{f"{prefix}ended_on__gte": day})
+    )
+
+
 class CompanyQuerySet(RegistryQuerySet):
     def covered_by(self, user) -> CompanyQuerySet:
-        """Companies ``user`` may declare for: their own companies, and the current member
-        companies of the associations they belong to. Analysts cover all."""
+        """Companies ``user`` may declare for: their own companies, and the companies that are members
+        of the associations they belong to today (local date). Analysts cover all."""
         if roles.is_analyst(user):
             return self
         if not roles.is_industry(user):
             return self.none()
+        today = timezone.localdate()
         return self.filter(
             Q(organization__users=user)
-            | Q(
-                organization__memberships__body__users=user,
-                organization__memberships__ended_on__isnull=True,
+            | (
+                Q(organization__memberships__body__users=user)
+                & membership_in_force_q(today, prefix="organization__memberships__")
             )
         ).distinct()
 

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from partners.models import SupplyDeclaration
 from partners.selectors.scoring import scoring_inputs
@@ -194,3 +195,28 @@ def test_compliance_requires_a_month(personas, api_client_for):
     response = api_client_for(personas.analyst).get("/api/v1/compliance/")
     assert response.status_code == 400
     assert "month" in response.json()["error"]["fields"]
+
+
+def test_an_association_user_covers_a_company_only_while_its_membership_is_in_force(personas, api_client_for):
+    # given one member joining next month and one leaving at the end of next month
+    today = timezone.localdate()
+    joining, leaving = factories.CompanyFactory(), factories.CompanyFactory()
+    factories.MembershipFactory(
+        member=joining.organization, body=personas.association, started_on=today + dt.timedelta(days=30)
+    )
+    factories.MembershipFactory(
+        member=leaving.organization,
+        body=personas.association,
+        started_on=dt.date(2020, 1, 1),
+        ended_on=today + dt.timedelta(days=30),
+    )
+    client = api_client_for(personas.association_user)
+
+    # when
+    not_yet = client.post(URL, payload(joining, factories.MedicineFactory()))
+    still = client.post(URL, payload(leaving, factories.MedicineFactory()))
+
+    # then
+    assert not_yet.status_code == 400 and "company" in not_yet.json()["error"]["fields"]
+    assert still.status_code == 201, still.json()
+    assert list(SupplyDeclaration.objects.values_list("company", flat=True)) == [leaving.pk]
