@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from django.db.models import Sum
+from django.utils import timezone
 
 from stock.choices import MovementKind
-from stock.models import ConsumptionMonth, StockMovement
+from stock.models import ConsumptionMonth, MonthlyReport, StockMovement
 from stock.services.positions import WRITE_BATCH, Position, month_end, month_start, position_batches, positions_q
 
 
@@ -37,7 +38,8 @@ def summaries_update(movements: list[StockMovement]) -> None:
             month.losses += -movement.quantity
     if not figures:
         return
-    derived = consumption_derive(figures.keys())
+    later = _later_months(figures.keys())
+    derived = consumption_derive([*figures.keys(), *later.keys()])
     existing = {}
     months = {month for *_pos, month in figures}
     for chunk in position_batches(key[:2] for key in figures):
@@ -67,6 +69,42 @@ def summaries_update(movements: list[StockMovement]) -> None:
         update_fields=["issued", "received", "losses", "stockout_days", "closing_balance", "reported"],
         batch_size=WRITE_BATCH,
     )
+    for key, row in later.items():
+        row.closing_balance, row.stockout_days = derived[key]
+    if later:
+        ConsumptionMonth.objects.bulk_update(
+            list(later.values()), ["closing_balance", "stockout_days"], batch_size=WRITE_BATCH
+        )
+
+
+def _later_months(
+    touched: Collection[tuple[int, int, dt.date]],
+) -> dict[tuple[int, int, dt.date], ConsumptionMonth]:
+    """Summaries already on record for months after the earliest touched month of each position: a
+    back-dated movement changes their closing balance and stockout days (not their flows). Months
+    set by a monthly report keep the report's figures. No query when every movement is dated in
+    the current month, the usual case."""
+    earliest: dict[Position, dt.date] = {}
+    for establishment_id, medicine_id, month in touched:
+        position = (establishment_id, medicine_id)
+        earliest[position] = min(month, earliest.get(position, month))
+    current_month = month_start(timezone.localdate())
+    earliest = {position: month for position, month in earliest.items() if month < current_month}
+    found: dict[tuple[int, int, dt.date], ConsumptionMonth] = {}
+    for chunk in position_batches(earliest):
+        after = min(earliest[position] for position in chunk)
+        rows = {
+            (row.establishment_id, row.medicine_id, row.month): row
+            for row in ConsumptionMonth.objects.filter(positions_q(chunk), month__gt=after)
+            if row.month > earliest[(row.establishment_id, row.medicine_id)]
+        }
+        rows = {key: row for key, row in rows.items() if key not in touched}
+        if rows:
+            reported = MonthlyReport.objects.filter(positions_q(chunk), month__gt=after)
+            for key in reported.values_list("establishment_id", "medicine_id", "month"):
+                rows.pop(key, None)
+        found.update(rows)
+    return found
 
 
 def consumption_derive(keys: Iterable[tuple[int, int, dt.date]]) -> dict[tuple[int, int, dt.date], tuple[int, int]]:

@@ -26,8 +26,9 @@ from the ledger in business-date order:
   the current month assumes the stock stays as it is until the month ends, and any later movement
   of that month recomputes it.
 
-Only the month of each movement's business date is recomputed; a back-dated movement does not
-rewrite the summaries of the months after it.
+The month of each movement's business date is recomputed, and so are the closing balance and
+stockout days of the position's later months already on record (a back-dated movement changes
+them; their flows stay), except months set by a monthly report, which keep the report's figures.
 """
 
 from __future__ import annotations

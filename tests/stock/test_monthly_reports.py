@@ -211,3 +211,27 @@ def test_industry_users_cannot_upload_reports(personas, api_client_for, medicine
     )
 
     assert response.status_code == 403 and not ImportJob.objects.exists()
+
+
+def test_a_movement_dated_before_a_reported_month_keeps_the_reports_figures(
+    personas, hospital, medicines, django_capture_on_commit_callbacks
+):
+    # given February reported with 3 stockout days and a closing count of 25
+    upload(hospital, django_capture_on_commit_callbacks, csv_file(["T-HOSP-A;M000;2026-02;100;50;120;5;0;25;3"]))
+
+    # when a January receipt is recorded afterwards
+    hospital.post(
+        "/api/v1/movements/",
+        {
+            "establishment": "T-HOSP-A",
+            "medicine": "M000",
+            "kind": "receipt",
+            "quantity": 7,
+            "business_date": "2026-01-15",
+        },
+    )
+
+    # then the reported month is left as the report says
+    february = ConsumptionMonth.objects.get(medicine=medicines[0], month=dt.date(2026, 2, 1))
+    assert (february.stockout_days, february.closing_balance, february.issued) == (3, 25, 120)
+    assert ConsumptionMonth.objects.get(medicine=medicines[0], month=dt.date(2026, 1, 1)).received == 7

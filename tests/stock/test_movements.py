@@ -273,3 +273,20 @@ def test_a_known_lot_with_another_expiry_date_is_refused(hospital, medicine):
     response = hospital.post(URL, movement("receipt", 5, lot_number="A", expiry_date="2027-02-28"))
 
     assert response.status_code == 400 and list(response.json()["error"]["fields"]) == ["expiry_date"]
+
+
+def test_a_back_dated_movement_updates_the_months_after_it(personas, hospital, medicine):
+    # given 10 received in February and all of it issued on 5 March: March ends stocked out
+    hospital.post(URL, movement("receipt", 10, day=dt.date(2026, 2, 1)))
+    hospital.post(URL, movement("issue", 10, day=dt.date(2026, 3, 5)))
+    march = ConsumptionMonth.objects.get(medicine=medicine, month=dt.date(2026, 3, 1))
+    assert (march.closing_balance, march.stockout_days) == (0, 27)
+
+    # when a February receipt is recorded late
+    hospital.post(URL, movement("receipt", 5, day=dt.date(2026, 2, 20)))
+
+    # then March's balance and stockout days follow the ledger again; its flows are unchanged
+    march.refresh_from_db()
+    february = ConsumptionMonth.objects.get(medicine=medicine, month=dt.date(2026, 2, 1))
+    assert (february.received, february.closing_balance) == (15, 15)
+    assert (march.issued, march.received, march.closing_balance, march.stockout_days) == (10, 0, 5, 0)
