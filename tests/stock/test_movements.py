@@ -275,6 +275,27 @@ def test_a_known_lot_with_another_expiry_date_is_refused(hospital, medicine):
     assert response.status_code == 400 and list(response.json()["error"]["fields"]) == ["expiry_date"]
 
 
+def test_losses_carry_their_reason_take_lots_and_count_in_the_month(personas, hospital, medicine):
+    # given two lots
+    hospital.post(URL, movement("receipt", 10, lot_number="SOON", expiry_date="2027-01-31"))
+    hospital.post(URL, movement("receipt", 10, lot_number="LATE", expiry_date="2028-01-31"))
+
+    # when
+    expired = hospital.post(URL, movement("loss", 4, loss_reason="expired"))
+    stolen = hospital.post(URL, movement("loss", 3, loss_reason="stolen", lot_number="LATE"))
+    unknown_reason = hospital.post(URL, movement("loss", 1, loss_reason="evaporated"))
+
+    # then
+    assert expired.status_code == 201 and expired.json()["quantity"] == -4
+    assert (expired.json()["loss_reason"], expired.json()["lot_number"]) == ("expired", "SOON")
+    assert stolen.json()["loss_reason"] == "stolen" and stolen.json()["balance_after"] == 13
+    assert unknown_reason.status_code == 400 and list(unknown_reason.json()["error"]["fields"]) == ["loss_reason"]
+    assert dict(StockLot.objects.values_list("lot_number", "quantity")) == {"SOON": 6, "LATE": 7}
+    month = ConsumptionMonth.objects.get(medicine=medicine)
+    assert (month.losses, month.issued, month.received, month.closing_balance) == (7, 0, 20, 13)
+    assert level_of(personas, medicine).quantity == 13
+
+
 def test_a_back_dated_movement_updates_the_months_after_it(personas, hospital, medicine):
     # given 10 received in February and all of it issued on 5 March: March ends stocked out
     hospital.post(URL, movement("receipt", 10, day=dt.date(2026, 2, 1)))
