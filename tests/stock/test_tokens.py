@@ -1,12 +1,15 @@
-"""API tokens: stored hashed, shown once, revocable by their owner, through the API and the command."""
+"""API tokens (stored hashed, shown once, revocable by their owner, through the API and the command)
+and browser sessions, which write only with their CSRF token."""
 
 import io
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from rest_framework.test import APIClient
 
-from stock.models import ApiToken, hash_token
+from stock.models import ApiToken, StockMovement, hash_token
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -55,3 +58,34 @@ def test_the_command_creates_lists_and_revokes(personas):
 
     token.refresh_from_db()
     assert token.revoked_at is not None and "cli" in out.getvalue()
+
+
+def test_a_browser_session_reads_the_api_and_writes_only_with_its_csrf_token(personas):
+    # given a hospital user signed in with a browser, which holds the CSRF cookie of a page
+    factories.MedicineFactory(code="SESS-1")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(personas.hospital_a_user)
+    browser.get("/stock/reports/upload/")
+    item = {
+        "establishment": "T-HOSP-A",
+        "medicine": "SESS-1",
+        "kind": "receipt",
+        "quantity": 4,
+        "business_date": "2026-03-02",
+    }
+
+    # when
+    read = browser.get("/api/v1/stock-levels/")
+    without_token = browser.post("/api/v1/movements/", item, content_type="application/json")
+    with_token = browser.post(
+        "/api/v1/movements/",
+        item,
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=browser.cookies["csrftoken"].value,
+    )
+
+    # then
+    assert read.status_code == 200
+    assert without_token.status_code == 403 and "CSRF" in without_token.json()["error"]["message"]
+    assert with_token.status_code == 201 and with_token.json()["created_by"] == "hospital_a"
+    assert StockMovement.objects.count() == 1
