@@ -8,7 +8,7 @@ from django.test import Client
 from config.celery import app as celery_app
 from stock.choices import ImportKind, ImportStatus
 from stock.models import ImportJob, MonthlyReport
-from stock.services.imports import import_job_progress
+from stock.services.imports import import_job_finish, import_job_progress
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -71,3 +71,29 @@ def test_a_running_job_shows_its_progress_and_refreshes(personas):
 
 def test_industry_users_cannot_open_the_report_upload(personas):
     assert browser_for(personas.company_user).get("/stock/reports/upload/").status_code == 403
+
+
+def test_the_api_follows_a_running_job_and_keeps_its_result(personas, api_client_for):
+    # given a large upload being processed
+    job = ImportJob.objects.create(
+        kind=ImportKind.MONTHLY_REPORT,
+        status=ImportStatus.RUNNING,
+        file_name="big.csv",
+        created_by=personas.hospital_a_user,
+    )
+    import_job_progress(job_id=job.pk, processed=2500, total=10000)
+    client = api_client_for(personas.hospital_a_user)
+
+    # when it is followed, then finishes with an error
+    running = client.get(f"/api/v1/import-jobs/{job.pk}/").json()
+    foreign = api_client_for(personas.hospital_b_user).get(f"/api/v1/import-jobs/{job.pk}/")
+    error = {"line": 9001, "column": "month", "message": "Le mois ne peut pas être dans le futur."}
+    import_job_finish(job_id=job.pk, rows_written=0, errors=[error], total_rows=10000)
+    cache.clear()
+    finished = client.get(f"/api/v1/import-jobs/{job.pk}/").json()
+
+    # then
+    assert (running["status"], running["processed_rows"], running["total_rows"]) == ("running", 2500, 10000)
+    assert foreign.status_code == 404
+    assert (finished["status"], finished["rows_written"], finished["errors"]) == ("failed", 0, [error])
+    assert finished["processed_rows"] == finished["total_rows"] == 10000
