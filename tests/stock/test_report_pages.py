@@ -32,6 +32,15 @@ def browser_for(user):
     return client
 
 
+def running_job(user, *, processed, total):
+    """A monthly report job of ``user`` being processed, ``processed`` rows of ``total`` done."""
+    job = ImportJob.objects.create(
+        kind=ImportKind.MONTHLY_REPORT, status=ImportStatus.RUNNING, file_name="big.csv", created_by=user
+    )
+    import_job_progress(job_id=job.pk, processed=processed, total=total)
+    return job
+
+
 def test_an_upload_leads_to_its_result_page(personas, django_capture_on_commit_callbacks):
     # given
     factories.MedicineFactory(code="M1")
@@ -53,13 +62,7 @@ def test_an_upload_leads_to_its_result_page(personas, django_capture_on_commit_c
 
 
 def test_a_running_job_shows_its_progress_and_refreshes(personas):
-    job = ImportJob.objects.create(
-        kind=ImportKind.MONTHLY_REPORT,
-        status=ImportStatus.RUNNING,
-        file_name="big.csv",
-        created_by=personas.hospital_a_user,
-    )
-    import_job_progress(job_id=job.pk, processed=2500, total=10000)
+    job = running_job(personas.hospital_a_user, processed=2500, total=10000)
 
     page = browser_for(personas.hospital_a_user).get(f"/imports/{job.pk}/").content.decode()
     foreign = browser_for(personas.hospital_b_user).get(f"/imports/{job.pk}/")
@@ -75,13 +78,7 @@ def test_industry_users_cannot_open_the_report_upload(personas):
 
 def test_the_api_follows_a_running_job_and_keeps_its_result(personas, api_client_for):
     # given a large upload being processed
-    job = ImportJob.objects.create(
-        kind=ImportKind.MONTHLY_REPORT,
-        status=ImportStatus.RUNNING,
-        file_name="big.csv",
-        created_by=personas.hospital_a_user,
-    )
-    import_job_progress(job_id=job.pk, processed=2500, total=10000)
+    job = running_job(personas.hospital_a_user, processed=2500, total=10000)
     client = api_client_for(personas.hospital_a_user)
 
     # when it is followed, then finishes with an error
