@@ -1,4 +1,4 @@
-"""Filters of the stock lists: status, ATC prefix, dates, kinds, discrepancy, transit."""
+"""Filters of the stock lists (status, ATC prefix, dates, kinds, discrepancy, transit) and their cursor pages."""
 
 import datetime as dt
 
@@ -85,3 +85,27 @@ def test_lots_filter_by_expiry(personas, api_client_for, analyst, ledger):
         )
 
     assert codes(analyst.get("/api/v1/lots/", {"expires_before": "2027-01-01"}), key="lot_number") == ["A"]
+
+
+def test_the_ledger_pages_with_a_cursor_that_new_movements_do_not_shift(personas, api_client_for, analyst, ledger):
+    # given three movements, read two at a time
+    first = analyst.get("/api/v1/movements/", {"page_size": 2}).json()
+
+    # when a movement arrives before the next page is read
+    api_client_for(personas.hospital_a_user).post(
+        "/api/v1/movements/",
+        {
+            "establishment": "T-HOSP-A",
+            "medicine": "AMOX",
+            "kind": "issue",
+            "quantity": 1,
+            "business_date": "2026-02-04",
+        },
+    )
+    second = analyst.get(first["next"]).json()
+
+    # then the pages follow a cursor, newest first, and together hold the three movements once
+    assert "cursor=" in first["next"] and "count" not in first
+    ids = [row["id"] for row in first["results"] + second["results"]]
+    assert len(ids) == 3 and ids == sorted(ids, reverse=True)
+    assert second["next"] is None
