@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Count, F, Prefetch, Q, Sum
 from django.utils import timezone
 
+from partners.choices import DeclarationStatus
 from partners.models import ProductSupplier, SupplyDeclaration, SupplyLine
 from shortages.choices import AlertKind, RunStatus
 from shortages.models import Alert, RiskScore, Shortage
@@ -67,6 +68,10 @@ class MedicinePage:
     alternatives: list[tuple[Medicine, RiskScore | None]]
     positions: list[RiskScore]
     show_positions: bool
+    # Industry declarations are for analysts and declarants only; an establishment user's positions
+    # are their own establishments'.
+    show_declarations: bool = False
+    own_positions: bool = False
 
     @property
     def month_labels(self) -> list[str]:
@@ -134,13 +139,20 @@ def medicine_page_get(*, user: Any, medicine_id: int, today: dt.date | None = No
         .select_related("company__organization", "product")
         .order_by("company__organization__name", "product__brand", "role")
     )
-    declarations = list(
-        SupplyDeclaration.objects.visible_to(user)
-        .current()
-        .filter(medicine=medicine, month__gte=months[-DECLARATION_MONTHS])
-        .select_related("company__organization")
-        .prefetch_related(Prefetch("supply_lines", queryset=SupplyLine.objects.order_by("expected_on")))
-        .order_by("-month", "company__organization__name")[:50]
+    show_declarations = roles.is_analyst(user) or roles.is_industry(user)
+    # A draft is the declarant's unfinished work, not a figure to read beside the others.
+    declarations = (
+        list(
+            SupplyDeclaration.objects.visible_to(user)
+            .current()
+            .exclude(status=DeclarationStatus.DRAFT)
+            .filter(medicine=medicine, month__gte=months[-DECLARATION_MONTHS])
+            .select_related("company__organization")
+            .prefetch_related(Prefetch("supply_lines", queryset=SupplyLine.objects.order_by("expected_on")))
+            .order_by("-month", "company__organization__name")[:50]
+        )
+        if show_declarations
+        else []
     )
     active_alerts = Alert.objects.visible_to(user).active().filter(medicine=medicine)
     alert_summary = [
@@ -197,4 +209,6 @@ def medicine_page_get(*, user: Any, medicine_id: int, today: dt.date | None = No
         alternatives=[(alt, alternative_scores.get(alt.pk)) for alt in alternative_list],
         positions=positions,
         show_positions=show_positions,
+        show_declarations=show_declarations,
+        own_positions=show_positions and not roles.is_analyst(user),
     )

@@ -83,3 +83,31 @@ def test_analyst_actions_refused_to_other_roles(client, personas, world):
     assert response.status_code == 403
     alert.refresh_from_db()
     assert alert.status == "open"
+
+
+def test_establishment_medicine_page_leaves_out_industry_declarations(client, personas, world):
+    # given a medicine declared by the association's member company
+    medicine = world.medicines[0]
+    client.force_login(personas.hospital_a_user)
+    # when the hospital user opens it
+    response = client.get(reverse("shortages:medicine_detail", args=[medicine.pk]))
+    # then no declaration table (not even an empty one), and the positions are called their own
+    html = response.content.decode()
+    assert response.context["page"].declarations == []
+    assert "Déclarations des trois derniers mois" not in html
+    assert "Vos établissements" in html and personas.hospital_a.name in html
+
+
+def test_medicine_page_leaves_out_draft_declarations(client, personas, world):
+    from partners.choices import DeclarationStatus
+    from partners.models import SupplyDeclaration
+
+    # given the current declaration of the month is a draft
+    medicine = world.medicines[0]
+    SupplyDeclaration.objects.filter(medicine=medicine).update(status=DeclarationStatus.DRAFT)
+    client.force_login(personas.analyst)
+    # when
+    response = client.get(reverse("shortages:medicine_detail", args=[medicine.pk]))
+    # then
+    assert response.context["page"].declarations == []
+    assert "Déclarations des trois derniers mois" in response.content.decode()
