@@ -47,3 +47,15 @@ def test_arabic_renders_right_to_left(client, personas):
     assert 'dir="rtl"' in response.content.decode()
     assert 'lang="ar"' in response.content.decode()
     assert "النظرة الوطنية" in response.content.decode()  # the navigation is translated
+
+
+def test_refused_and_missing_pages_explain_themselves_in_the_layout(client, personas):
+    # given a hospital user
+    client.force_login(personas.hospital_a_user)
+    # when an analyst page and a page that does not exist are asked for
+    refused = client.get(reverse("shortages:region_list"))
+    missing = client.get("/nulle-part/")
+    # then both keep the site's layout and say what happened, in French
+    assert refused.status_code == 403 and missing.status_code == 404
+    assert "Accès refusé" in refused.content.decode() and 'class="site-header"' in refused.content.decode()
+    assert "Page introuvable" in missing.content.decode() and 'class="site-header"' in missing.content.decode()
