@@ -15,7 +15,7 @@ from django.conf import settings
 from partners.selectors.scoring import scoring_inputs
 from shortages.models import RiskScore, Shortage
 from shortages.scoring import ScoringParams, window_months
-from shortages.services import fast_frames
+from shortages.services import fast_frames, score_copy
 from stock.models import ConsumptionMonth, Establishment, Medicine, StockLevel, StockLot
 
 POSITION_KEYS = ["establishment_id", "medicine_id"]
@@ -118,16 +118,41 @@ STORED_POSITION_FIELDS = {
 }
 
 
+# Where each of those columns comes from in the frame of ``score_positions``.
+SCORED_POSITION_SOURCES = {name: "pipeline" if name == "in_transit" else name for name in STORED_POSITION_FIELDS}
+STORED_FLOAT_COLUMNS = [
+    "stock",
+    "usable_stock",
+    "amc",
+    "in_transit",
+    "months_of_stock",
+    "horizon_months",
+    "stockout_probability",
+]
+
+
+def _stored_types(frame: pd.DataFrame) -> pd.DataFrame:
+    for column in STORED_FLOAT_COLUMNS:
+        frame[column] = frame[column].astype("float64")
+    frame["expiry_at_risk"] = pd.to_numeric(frame["expiry_at_risk"]).fillna(0.0).astype("float64")
+    return frame
+
+
 def stored_positions_frame(*, as_of: dt.date) -> pd.DataFrame:
     """The position scores stored for ``as_of`` with the columns of :data:`STORED_POSITION_FIELDS`.
     One query."""
     rows = RiskScore.objects.positions().filter(as_of=as_of).values_list(*STORED_POSITION_FIELDS.values())
     frame = fast_frames.queryset_frame(rows, list(STORED_POSITION_FIELDS), numeric_columns=("expiry_at_risk",))
-    for column in ("stock", "usable_stock", "amc", "in_transit", "months_of_stock", "horizon_months"):
-        frame[column] = frame[column].astype("float64")
-    frame["stockout_probability"] = frame["stockout_probability"].astype("float64")
-    frame["expiry_at_risk"] = pd.to_numeric(frame["expiry_at_risk"]).fillna(0.0).astype("float64")
-    return frame
+    return _stored_types(frame)
+
+
+def scored_positions_frame(scored: pd.DataFrame) -> pd.DataFrame:
+    """What :func:`stored_positions_frame` reads back once ``scored`` (a frame of ``score_positions``)
+    is stored, without reading it: same columns and types, ``expiry_at_risk`` as its JSON figure
+    holds it (:func:`score_copy.stored_json_numbers`)."""
+    frame = pd.DataFrame({name: scored[source].to_numpy() for name, source in SCORED_POSITION_SOURCES.items()})
+    frame["expiry_at_risk"] = score_copy.stored_json_numbers(scored["expiry_at_risk"])
+    return _stored_types(frame)
 
 
 @dataclass

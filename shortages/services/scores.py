@@ -98,11 +98,14 @@ def scoring_runs_fail_stale(*, now: dt.datetime | None = None) -> int:
 
 
 def establishment_chunks(*, as_of: dt.date, chunk_size: int) -> list[list[int]]:
-    """Establishments that have positions, grouped by region and cut into chunks of ``chunk_size``.
-    Two queries."""
+    """Establishments that have positions (a stock level, or consumption in the scoring window: the
+    positions :func:`inputs.position_inputs` reads), grouped by region and cut into chunks of
+    ``chunk_size``. Two queries."""
     window = scoring.window_months(as_of, settings.SCORING_MONTHS)
     with_levels = StockLevel.objects.filter(establishment=OuterRef("pk"))
-    with_consumption = ConsumptionMonth.objects.filter(establishment=OuterRef("pk"), month__gte=window[0].date())
+    with_consumption = ConsumptionMonth.objects.filter(
+        establishment=OuterRef("pk"), month__gte=window[0].date(), month__lte=window[-1].date()
+    )
     ids = Establishment.objects.filter(Exists(with_levels) | Exists(with_consumption)).order_by("region_id", "id")
     rows = list(ids.values_list("id", "region_id"))
     chunks: list[list[int]] = []
@@ -207,19 +210,29 @@ def position_scores_insert(*, scored: pd.DataFrame, run: ScoringRun, weights) ->
 
 
 @transaction.atomic
-def scoring_chunk_execute(*, run_id: int, establishment_ids: list[int]) -> bool:
+def scoring_chunk_execute(
+    *, run_id: int, establishment_ids: list[int], published: list[pd.DataFrame] | None = None
+) -> bool:
     """Score the positions of ``establishment_ids`` for the run's day and store them, replacing that
     day's rows of those establishments. Idempotent: a chunk already stored by this run is skipped.
-    Returns True when this was the run's last chunk (the caller then publishes the run)."""
+    With ``published``, the stored positions as the publication reads them are appended to it (not
+    for a skipped chunk). Returns True when this was the run's last chunk (the caller then publishes
+    the run)."""
     run = ScoringRun.objects.select_for_update().get(pk=run_id)
     if run.status != RunStatus.RUNNING:
         raise ValueError(f"run_id: run {run_id} is {run.status}, not running")
-    if not RiskScore.objects.filter(run=run, establishment_id__in=establishment_ids).exists():
+    # A chunk is stored in one transaction and each of its establishments has positions, so its
+    # first establishment's rows of the day tell whether this run stored it. (Asking for the run's
+    # rows directly lets the planner walk every row the run has written so far.)
+    day_rows = RiskScore.objects.filter(as_of=run.as_of, establishment_id=establishment_ids[0]).order_by()
+    if run.pk not in set(day_rows.values_list("run_id", flat=True).distinct()):
         params = inputs.scoring_params(as_of=run.as_of)
         data = inputs.position_inputs(as_of=run.as_of, establishment_ids=establishment_ids, months=params.months)
         scored = scoring.score_positions(data.positions, data.lots, data.consumption, inputs.medicines_frame(), params)
         RiskScore.objects.positions().filter(as_of=run.as_of, establishment_id__in=establishment_ids).delete()
         position_scores_insert(scored=scored, run=run, weights=params.position_weights)
+        if published is not None:
+            published.append(inputs.scored_positions_frame(scored))
         ScoringRun.objects.filter(pk=run.pk).update(
             chunks_done=F("chunks_done") + 1, positions=F("positions") + len(scored)
         )
@@ -290,15 +303,18 @@ def _national_status(row: dict) -> str:
 
 
 @transaction.atomic
-def scoring_run_publish(*, run_id: int) -> list[int]:
+def scoring_run_publish(*, run_id: int, positions: pd.DataFrame | None = None) -> list[int]:
     """Aggregate the day's positions nationally, replace the day's national scores, synchronise the
     alerts and mark the run succeeded, all in one transaction. Returns the ids of the notifications
-    to e-mail. A run that is not running (already published, failed) is left alone."""
+    to e-mail. A run that is not running (already published, failed) is left alone. ``positions``:
+    the day's stored positions when the caller holds them (:func:`inputs.scored_positions_frame` of
+    every chunk of a full run), else they are read back."""
     run = ScoringRun.objects.select_for_update().get(pk=run_id)
     if run.status != RunStatus.RUNNING:
         return []
     params = inputs.scoring_params(as_of=run.as_of)
-    positions = inputs.stored_positions_frame(as_of=run.as_of)
+    if positions is None:
+        positions = inputs.stored_positions_frame(as_of=run.as_of)
     medicines = inputs.medicines_frame()
     national_data = inputs.national_inputs(as_of=run.as_of, history_months=params.history_months)
     positions = positions.merge(medicines[["medicine_id", "ven_class"]], on="medicine_id", how="left")
@@ -343,15 +359,22 @@ def scoring_run_execute(
     *, as_of: dt.date, scope: str = RunScope.FULL, run_id: int | None = None, trigger: str = "manual"
 ) -> ScoringRun:
     """Run a whole scoring in this process: start, every chunk, publish, e-mail. Each step commits on
-    its own (a run is many transactions by design); any error marks the run failed and re-raises."""
+    its own (a run is many transactions by design); any error marks the run failed and re-raises.
+    The chunks cover every establishment with positions and replace the day's rows of each, so the
+    positions they stored are the day's: the publication takes them from memory instead of reading
+    them back (unless a chunk was skipped as already stored)."""
     from shortages.services.notifications import notifications_email_send
 
     scoring_runs_fail_stale()
     started = scoring_run_start(as_of=as_of, scope=scope, run_id=run_id, trigger=trigger)
     try:
+        published: list[pd.DataFrame] = []
         for chunk in started.chunks:
-            scoring_chunk_execute(run_id=started.run.pk, establishment_ids=chunk)
-        notification_ids = scoring_run_publish(run_id=started.run.pk)
+            scoring_chunk_execute(run_id=started.run.pk, establishment_ids=chunk, published=published)
+        complete = bool(published) and len(published) == len(started.chunks)
+        positions = pd.concat(published, ignore_index=True) if complete else None
+        del published
+        notification_ids = scoring_run_publish(run_id=started.run.pk, positions=positions)
     except Exception as error:
         scoring_run_fail(run_id=started.run.pk, error=f"{type(error).__name__}: {error}")
         raise

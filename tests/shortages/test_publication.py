@@ -1,0 +1,75 @@
+"""A full run publishes from the positions it holds in memory: the same frame, national scores and
+alerts as publishing from the positions read back from the database."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from shortages import scoring
+from shortages.models import Alert, RiskScore, ScoringRun
+from shortages.services import inputs, scores
+from tests.shortages.conftest import AS_OF, build_positions
+
+pytestmark = pytest.mark.django_db
+KEYS = ["establishment_id", "medicine_id"]
+
+
+def _national() -> dict:
+    rows = RiskScore.objects.national().filter(as_of=AS_OF)
+    return {row.medicine_id: (row.score, row.level, row.stock_status, row.figures) for row in rows}
+
+
+def _close(left, right) -> bool:
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(_close(left[key], right[key]) for key in left)
+    if isinstance(left, tuple | list) and isinstance(right, tuple | list):
+        return len(left) == len(right) and all(_close(a, b) for a, b in zip(left, right, strict=True))
+    if isinstance(left, float) and isinstance(right, float):
+        return math.isclose(left, right, rel_tol=1e-12, abs_tol=1e-12)
+    return left == right
+
+
+def test_the_frame_kept_in_memory_is_the_frame_read_back():
+    # given scored positions, some with stock expiring unused
+    sites, _ = build_positions(establishments=3, medicines=5, stock_months=(2.0, 12.0))
+    run = ScoringRun.objects.create(as_of=AS_OF, status="running")
+    params = inputs.scoring_params(as_of=AS_OF)
+    data = inputs.position_inputs(as_of=AS_OF, establishment_ids=[site.pk for site in sites], months=params.months)
+    scored = scoring.score_positions(data.positions, data.lots, data.consumption, inputs.medicines_frame(), params)
+    # when
+    scores.position_scores_insert(scored=scored, run=run, weights=params.position_weights)
+    kept = inputs.scored_positions_frame(scored).sort_values(KEYS).reset_index(drop=True)
+    read = inputs.stored_positions_frame(as_of=AS_OF).sort_values(KEYS).reset_index(drop=True)
+    # then
+    assert (kept["expiry_at_risk"] % 1 > 0).any()
+    pd.testing.assert_frame_equal(kept, read, check_dtype=False, check_exact=True)
+
+
+def test_publishing_from_memory_gives_the_scores_and_alerts_of_publishing_from_the_database(monkeypatch):
+    # given a run published from memory
+    build_positions(establishments=4, medicines=6, stock_months=(0.0, 12.0))
+    first = scores.scoring_run_execute(as_of=AS_OF)
+    from_memory, alerts = (
+        _national(),
+        set(Alert.objects.values_list("kind", "medicine_id", "establishment_id", "level")),
+    )
+    assert first.alerts_opened > 0
+    # when the same day is published again from the positions read back
+    publish = scores.scoring_run_publish
+    seen = []
+
+    def publish_read_back(*, run_id, positions=None):
+        seen.append(positions is not None)
+        return publish(run_id=run_id)
+
+    monkeypatch.setattr(scores, "scoring_run_publish", publish_read_back)
+    second = scores.scoring_run_execute(as_of=AS_OF)
+    # then
+    assert seen == [True]
+    assert (second.alerts_opened, second.alerts_closed) == (0, 0)
+    assert set(Alert.objects.values_list("kind", "medicine_id", "establishment_id", "level")) == alerts
+    assert from_memory.keys() == _national().keys() and len(from_memory) == 6
+    assert _close(from_memory, _national())
