@@ -1,0 +1,21 @@
+"""The overview's key figures read as French sentences with formatted numbers."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from tests.web.world import build_world
+
+
+def test_reporting_establishments_figure_names_its_month(client, personas):
+    # given
+    build_world(personas, size=1)
+    client.force_login(personas.analyst)
+    # when
+    response = client.get(reverse("shortages:overview"))
+    # then: "pour octobre 2026", never "de octobre" (no elision before a vowel)
+    html = response.content.decode()
+    month = response.context["data"].reported_month
+    assert "Établissements ayant transmis leurs données pour " in html
+    assert "leurs données de " not in html
+    assert f"{month.year}" in html
