@@ -216,7 +216,7 @@ def test_uploading_a_period_again_adds_versions(personas, api_client_for, medici
     ]
 
 
-def test_the_upload_query_count_does_not_grow_with_the_rows(personas, api_client_for, django_assert_max_num_queries):
+def test_the_upload_costs_a_few_queries_per_row_at_most(personas, api_client_for, django_assert_max_num_queries):
     # given 30 rows
     client = api_client_for(personas.company_user)
     medicines = [factories.MedicineFactory() for _ in range(30)]
