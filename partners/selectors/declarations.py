@@ -30,7 +30,8 @@ def next_month(day: dt.date) -> dt.date:
 
 
 def declaration_deadline(month: dt.date) -> dt.date:
-    """The last day on which the declaration of ``month`` is on time (the 5th of the next month)."""
+    """The day before which ``month`` must be declared (the 5th of the next month): a declaration
+    is on time when first submitted before that day begins, local time."""
     return next_month(month).replace(day=DECLARATION_DEADLINE_DAY)
 
 
@@ -135,7 +136,8 @@ def expected_declarants(*, month: dt.date) -> QuerySet[Company]:
 @dataclass(frozen=True)
 class DeclarantStatus:
     """Whether ``company`` declared ``month``: ``first_submitted_at`` is its first non-draft version
-    (None when missing); ``late`` when that is after the deadline or missing once it has passed."""
+    (None when missing); ``late`` when that came on or after the deadline day, or is missing once
+    that day has come."""
 
     company: Company
     month: dt.date
@@ -149,12 +151,11 @@ class DeclarantStatus:
 
 
 def declarant_statuses(*, month: dt.date, today: dt.date) -> list[DeclarantStatus]:
-    """Every expected declarant of ``month`` with when it first declared (two queries). The deadline
-    is the end of the 5th of the next month, local time."""
+    """Every expected declarant of ``month`` with when it first declared (two queries). On time means
+    before the 5th of the next month begins (00:00 local time, Africa/Casablanca), as the arrêté says."""
     month = month_start(month)
     deadline = declaration_deadline(month)
-    tz = ZoneInfo(settings.TIME_ZONE)
-    deadline_end = dt.datetime.combine(deadline + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    deadline_start = dt.datetime.combine(deadline, dt.time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
     first = dict(
         SupplyDeclaration.objects.filter(month=month)
         .exclude(status=DeclarationStatus.DRAFT)
@@ -165,7 +166,7 @@ def declarant_statuses(*, month: dt.date, today: dt.date) -> list[DeclarantStatu
     statuses = []
     for company in expected_declarants(month=month):
         submitted = first.get(company.pk)
-        late = submitted > deadline_end if submitted else today > deadline
+        late = submitted >= deadline_start if submitted else today >= deadline
         statuses.append(
             DeclarantStatus(company=company, month=month, deadline=deadline, first_submitted_at=submitted, late=late)
         )

@@ -84,21 +84,21 @@ def test_analysts_get_the_late_list_after_the_5th(personas):
     assert "Laboratoire membre" not in message.body
 
 
-def test_nobody_is_late_before_the_deadline(personas):
+def test_a_missing_declarant_is_late_from_the_5th(personas):
     from partners.selectors.declarations import late_declarants
 
     ProductSupplierFactory(company=personas.outside_company)
-    assert late_declarants(month=SEPTEMBER, today=dt.date(2026, 10, 5)) == []
-    assert len(late_declarants(month=SEPTEMBER, today=dt.date(2026, 10, 6))) == 1
+    assert late_declarants(month=SEPTEMBER, today=dt.date(2026, 10, 4)) == []
+    assert len(late_declarants(month=SEPTEMBER, today=dt.date(2026, 10, 5))) == 1
 
 
-def test_the_deadline_ends_at_midnight_in_casablanca_not_in_utc(client, personas):
-    # given two first declarations of September, one minute apart around local midnight of 5-6 October
-    # (Casablanca is UTC+1 then: 22:59 UTC is 23:59 on the 5th, 23:01 UTC is already the 6th)
+def test_declaring_before_the_5th_means_before_local_midnight_not_utc_midnight(client, personas):
+    # given two first declarations of September around local midnight of 4-5 October
+    # (Casablanca is UTC+1 then: 22:59 UTC is 23:59 on the 4th, 23:01 UTC is already the 5th)
     on_time = DeclarationFactory(company=personas.member_company, month=SEPTEMBER)
     late = DeclarationFactory(company=personas.outside_company, month=SEPTEMBER)
-    SupplyDeclaration.objects.filter(pk=on_time.pk).update(created_at=dt.datetime(2026, 10, 5, 22, 59, tzinfo=dt.UTC))
-    SupplyDeclaration.objects.filter(pk=late.pk).update(created_at=dt.datetime(2026, 10, 5, 23, 1, tzinfo=dt.UTC))
+    SupplyDeclaration.objects.filter(pk=on_time.pk).update(created_at=dt.datetime(2026, 10, 4, 22, 59, tzinfo=dt.UTC))
+    SupplyDeclaration.objects.filter(pk=late.pk).update(created_at=dt.datetime(2026, 10, 4, 23, 1, tzinfo=dt.UTC))
     client.force_login(personas.analyst)
 
     # when
@@ -111,8 +111,8 @@ def test_the_deadline_ends_at_midnight_in_casablanca_not_in_utc(client, personas
 @pytest.mark.parametrize(
     ("utc_now", "expected_sent"),
     [
-        (dt.datetime(2026, 10, 5, 22, 30, tzinfo=dt.UTC), 0),  # 23:30 on the 5th in Casablanca
-        (dt.datetime(2026, 10, 5, 23, 30, tzinfo=dt.UTC), 1),  # 00:30 on the 6th in Casablanca
+        (dt.datetime(2026, 10, 4, 22, 30, tzinfo=dt.UTC), 0),  # 23:30 on the 4th in Casablanca
+        (dt.datetime(2026, 10, 4, 23, 30, tzinfo=dt.UTC), 1),  # 00:30 on the 5th in Casablanca
     ],
 )
 def test_the_late_list_counts_days_in_casablanca_time(personas, monkeypatch, utc_now, expected_sent):
