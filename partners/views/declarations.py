@@ -71,6 +71,9 @@ def declaration_list(request):
 @declarant_required
 def declaration_create(request):
     form = DeclarationForm(request.POST or None, user=request.user)
+    companies = list(form.fields["company"].queryset[:2])
+    if len(companies) == 1:  # a user who declares for one company need not pick it
+        form.initial.setdefault("company", companies[0].pk)
     formset = SupplyLineFormSet(request.POST or None, prefix="lines")
     if request.method == "POST" and formset.is_valid():
         form.supply_lines = supply_lines_from(formset)

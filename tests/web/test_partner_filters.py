@@ -49,3 +49,12 @@ def test_commitment_filters_are_french(client, personas):
     # then
     assert ">Accord<" in html and ">Partie<" in html
     assert ">Agreement<" not in html and ">Party<" not in html
+
+
+def test_declaration_form_preselects_the_only_company_a_user_declares_for(client, personas):
+    # given a company user covering one company
+    client.force_login(personas.company_user)
+    # when
+    form = client.get(reverse("partners:declaration_create")).context["form"]
+    # then
+    assert form["company"].value() == personas.outside_company.pk

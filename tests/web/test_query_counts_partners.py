@@ -23,7 +23,7 @@ PAGES = [
     ("analyst", "partners:commitment_progress", "commitment", "", 6),
     ("association_user", "partners:declaration_list", None, "", 6),
     ("analyst", "partners:declaration_list", None, "?status=submitted", 6),
-    ("association_user", "partners:declaration_create", None, "", 4),
+    ("association_user", "partners:declaration_create", None, "", 5),
     ("association_user", "partners:declaration_upload", None, "", 3),
     ("association_user", "partners:declaration_detail", "declaration", "", 6),
     ("analyst", "partners:declaration_detail", "declaration", "", 6),
