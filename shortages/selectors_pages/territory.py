@@ -146,7 +146,8 @@ class RegionPage:
 
 
 def region_establishments(*, region: Region, as_of: dt.date | None) -> QuerySet[Establishment]:
-    """The establishments of a region with their positions stocked out and at risk on ``as_of``."""
+    """The establishments of a region with their positions stocked out and at risk on ``as_of``, most
+    at risk first."""
     on_date = Q(risk_scores__as_of=as_of)
     return (
         Establishment.objects.filter(region=region)
@@ -156,7 +157,8 @@ def region_establishments(*, region: Region, as_of: dt.date | None) -> QuerySet[
             stocked_out=Count("risk_scores", filter=on_date & Q(risk_scores__stock_status="stocked_out")),
             at_risk=Count("risk_scores", filter=on_date & Q(risk_scores__stock_status__in=AT_RISK_STATUSES)),
         )
-        .order_by("-at_risk", "name")
+        # Followed establishments first: one without any scored position has nothing to show yet.
+        .order_by("-at_risk", "-stocked_out", "-positions", "name")
     )
 
 
