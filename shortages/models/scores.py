@@ -73,12 +73,29 @@ class RiskScore(models.Model):
     (``establishment`` empty) as of a date. Quantities are in dispensing units, durations in months
     unless named in days; ``contributions`` holds each factor's share of ``score``."""
 
-    run = models.ForeignKey(ScoringRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="scores")
+    # ``run`` (where the row comes from) and ``region`` (the establishment's, copied for regional
+    # filters) are checked by the ORM only: a database foreign key costs a trigger per row, and a
+    # full run writes 0.7 million rows (docs/performance.md). Readers join the run's status, so a
+    # row whose run is gone reads like a row whose run was set to NULL. Medicine and establishment,
+    # the row's identity, keep their database foreign keys.
+    run = models.ForeignKey(
+        ScoringRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="scores", db_constraint=False
+    )
     medicine = models.ForeignKey("stock.Medicine", on_delete=models.CASCADE, related_name="risk_scores")
     establishment = models.ForeignKey(
         "stock.Establishment", on_delete=models.CASCADE, null=True, blank=True, related_name="risk_scores"
     )
-    region = models.ForeignKey("stock.Region", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    # No index of its own: a region's positions are read within a day, which (as_of, establishment)
+    # narrows first; a region is a twelfth of every day's rows, too many for an index to help.
+    region = models.ForeignKey(
+        "stock.Region",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     as_of = models.DateField()
     stock = models.FloatField(default=0)
     usable_stock = models.FloatField(default=0)
