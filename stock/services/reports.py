@@ -4,7 +4,8 @@ A file lands whole or not at all: it is read (:mod:`stock.uploads`), every row i
 only when no row has an error is everything written in one transaction. The job then keeps every
 error (line, column, reason), or the number of rows written and a summary.
 
-Writing one report (establishment, medicine, month M) records, dated the last day of M:
+A month is reported once it has ended (from its last day on), so that nothing is dated after
+today. Writing one report (establishment, medicine, month M) records, dated the last day of M:
 
 - the month's flows as movements: a receipt (received), an issue (issued), a loss (losses, with the
   ``loss_reason`` column, ``expired`` by default), an adjustment (adjustments, signed);
@@ -159,6 +160,11 @@ def _resolve(
             ok = False
         if row["month"] > today:
             errors.append(RowError(line, "month", _("Le mois ne peut pas être dans le futur.")))
+            ok = False
+        elif month_end(row["month"]) > today:
+            # Its flows and count are dated the month's last day: never a movement dated after today.
+            message = _("Le mois n'est pas terminé : le rapport se déclare à partir du %s.")
+            errors.append(RowError(line, "month", message % month_end(row["month"]).isoformat()))
             ok = False
         elif row["stockout_days"] > month_end(row["month"]).day:
             errors.append(RowError(line, "stockout_days", _("Plus de jours de rupture que de jours dans le mois.")))

@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from config.celery import app as celery_app
@@ -235,3 +236,27 @@ def test_a_movement_dated_before_a_reported_month_keeps_the_reports_figures(
     february = ConsumptionMonth.objects.get(medicine=medicines[0], month=dt.date(2026, 2, 1))
     assert (february.stockout_days, february.closing_balance, february.issued) == (3, 25, 120)
     assert ConsumptionMonth.objects.get(medicine=medicines[0], month=dt.date(2026, 1, 1)).received == 7
+
+
+@pytest.mark.parametrize(
+    ("local_now", "accepted"),
+    [
+        (dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC), False),  # November is not over
+        (dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.UTC), True),  # its last day: the count is today's
+    ],
+)
+def test_a_month_is_reported_once_it_has_ended(
+    monkeypatch, hospital, medicines, django_capture_on_commit_callbacks, local_now, accepted
+):
+    # given
+    monkeypatch.setattr(timezone, "now", lambda: local_now)
+
+    # when November is reported
+    job = upload(hospital, django_capture_on_commit_callbacks, csv_file(["T-HOSP-A;M000;2026-11;0;10;5;0;0;5;0"]))
+
+    # then no movement is ever dated after today
+    assert job["status"] == ("succeeded" if accepted else "failed")
+    if not accepted:
+        assert [(error["line"], error["column"]) for error in job["errors"]] == [(2, "month")]
+    assert not StockMovement.objects.filter(business_date__gt=local_now.date()).exists()
+    assert MonthlyReport.objects.exists() == accepted
