@@ -12,7 +12,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from partners.filtersets import CommitmentFilterSet, DeclarationFilterSet
+from partners.filtersets import AgreementFilterSet, CommitmentFilterSet, DeclarationFilterSet, OrganizationFilterSet
 from partners.models import Agreement, Company, Organization
 
 YES_NO_ANY = [("", _("Tous")), ("true", _("Oui")), ("false", _("Non"))]
@@ -25,7 +25,17 @@ def _covered_companies(request):
     return Company.objects.covered_by(user).select_related("organization").order_by("organization__name")
 
 
-class DeclarationPageFilterSet(DeclarationFilterSet):
+class AnyChoiceMixin:
+    """A select without a choice reads "Tous" rather than Django's "---------"."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for filter_ in self.filters.values():
+            if isinstance(filter_, django_filters.ChoiceFilter) and "empty_label" not in filter_.extra:
+                filter_.extra["empty_label"] = _("Tous")
+
+
+class DeclarationPageFilterSet(AnyChoiceMixin, DeclarationFilterSet):
     disruption = django_filters.BooleanFilter(label=_("Perturbation déclarée"), widget=forms.Select(choices=YES_NO_ANY))
     company = django_filters.ModelChoiceFilter(
         label=_("Entreprise"), queryset=_covered_companies, empty_label=_("Toutes")
@@ -36,7 +46,7 @@ class DeclarationPageFilterSet(DeclarationFilterSet):
         return queryset.filter(Q(medicine__inn__icontains=value) | Q(medicine__code__iexact=value))
 
 
-class CommitmentPageFilterSet(CommitmentFilterSet):
+class CommitmentPageFilterSet(AnyChoiceMixin, CommitmentFilterSet):
     agreement = django_filters.ModelChoiceFilter(
         label=_("Accord"), queryset=Agreement.objects.order_by("-signed_on", "title"), empty_label=_("Tous")
     )
@@ -45,3 +55,11 @@ class CommitmentPageFilterSet(CommitmentFilterSet):
         queryset=Organization.objects.filter(commitments__isnull=False).distinct().order_by("name"),
         empty_label=_("Toutes"),
     )
+
+
+class OrganizationPageFilterSet(AnyChoiceMixin, OrganizationFilterSet):
+    pass
+
+
+class AgreementPageFilterSet(AnyChoiceMixin, AgreementFilterSet):
+    pass

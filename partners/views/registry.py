@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partners.choices import CommitmentCategory
-from partners.filtersets import AgreementFilterSet, OrganizationFilterSet
 from partners.forms import ProgressForm
 from partners.models import Agreement, Commitment, CommitmentProgress, Organization, ProductSupplier, Signatory
 from partners.selectors.commitments import commitment_list
@@ -22,7 +21,7 @@ from partners.selectors.local_sourcing import local_sourcing
 from partners.selectors.registry import organization_detail, organization_lineage
 from partners.services.commitments import can_report_progress, commitment_progress_report
 from partners.views.common import paginate, registry_reader_required
-from partners.views.filters import CommitmentPageFilterSet
+from partners.views.filters import AgreementPageFilterSet, CommitmentPageFilterSet, OrganizationPageFilterSet
 
 LOCAL_SOURCING_YEARS = 3
 SUPPLIED_SHOWN = 100
@@ -36,7 +35,7 @@ def organization_list(request):
         .annotate(member_count=Count("members", distinct=True))
         .order_by("name", "id")
     )
-    filterset = OrganizationFilterSet(request.GET, queryset=queryset)
+    filterset = OrganizationPageFilterSet(request.GET, queryset=queryset)
     return render(
         request,
         "partners/organization_list.html",
@@ -80,7 +79,7 @@ def agreement_list(request):
         )
         .order_by("-signed_on", "id")
     )
-    filterset = AgreementFilterSet(request.GET, queryset=queryset)
+    filterset = AgreementPageFilterSet(request.GET, queryset=queryset)
     return render(
         request, "partners/agreement_list.html", {"filter": filterset, "page_obj": paginate(request, filterset.qs)}
     )

@@ -22,7 +22,7 @@ YES_NO_ANY = [("", _("Tous")), ("true", _("Oui")), ("false", _("Non"))]
 
 class PageFilterMixin:
     """French labels for filters the API declares without one, and form widgets fit for a page:
-    checkboxes for multiple choices, a three-way select for yes/no filters."""
+    checkboxes for multiple choices, a three-way select for yes/no filters, "Tous" for no choice."""
 
     page_labels: dict = {}
 
@@ -36,6 +36,8 @@ class PageFilterMixin:
                 filter_.extra["widget"] = forms.CheckboxSelectMultiple(attrs={"class": "choice-list"})
             elif isinstance(filter_, django_filters.BooleanFilter):
                 filter_.extra["widget"] = forms.Select(choices=YES_NO_ANY)
+            elif isinstance(filter_, django_filters.ChoiceFilter) and "empty_label" not in filter_.extra:
+                filter_.extra["empty_label"] = _("Tous")  # rather than Django's "---------"
 
 
 def _medicine_search(queryset, name, value):

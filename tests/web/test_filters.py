@@ -33,3 +33,14 @@ def test_list_page_filters_with_the_api_filterset(client, personas, persona, pag
     # then
     assert response.status_code == 200
     assert isinstance(response.context["filter"], api_filterset)
+
+
+@pytest.mark.parametrize(("persona", "page", "takes_id", "api_list"), PAGES, ids=[p[1] for p in PAGES])
+def test_list_page_selects_read_tous_rather_than_dashes(client, personas, persona, page, takes_id, api_list):
+    # given
+    client.force_login(getattr(personas, persona))
+    # when
+    response = client.get(reverse(page, args=[personas.hospital_a.pk] if takes_id else []))
+    # then: no "---------" left as the empty choice of a filter
+    form = response.context["filter"].form
+    assert "---------" not in str(form)
