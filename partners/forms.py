@@ -3,9 +3,8 @@ the services (``declaration_errors`` is shared with the API and the upload)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from partners.choices import DisruptionCause, SupplyKind
@@ -109,7 +108,7 @@ class ReviewForm(forms.Form):
 
 
 class ProgressForm(forms.Form):
-    reported_on = forms.DateField(widget=DateInput(), label=_("Date de la mesure"), initial=dt.date.today)
+    reported_on = forms.DateField(widget=DateInput(), label=_("Date de la mesure"), initial=timezone.localdate)
     value = forms.DecimalField(max_digits=14, decimal_places=2, label=_("Valeur"))
     comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label=_("Commentaire"))
 

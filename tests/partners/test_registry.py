@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from partners.models import Agreement, Commitment, CommitmentProgress, Membership, Organization, Signatory
 from partners.selectors.registry import organization_lineage
@@ -199,3 +200,16 @@ def test_product_suppliers_filter_by_medicine(personas, api_client_for):
         .json()
     )
     assert [(row["company"], row["role"]) for row in body["results"]] == [(supply.company_id, "manufacturer")]
+
+
+def test_the_progress_form_proposes_todays_local_date(client, personas, monkeypatch):
+    # given 23:30 UTC on 30 September, already 1 October in Casablanca
+    monkeypatch.setattr(timezone, "now", lambda: dt.datetime(2026, 9, 30, 23, 30, tzinfo=dt.UTC))
+    commitment = CommitmentFactory(party=personas.association)
+    client.force_login(personas.association_user)
+
+    # when
+    page = client.get(reverse("partners:commitment_progress", args=[commitment.pk]))
+
+    # then
+    assert page.context["form"]["reported_on"].value() == dt.date(2026, 10, 1)
