@@ -22,6 +22,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from stock import roles
@@ -91,7 +92,7 @@ class Command(BaseCommand):
     # --- 1. bulk movement request -----------------------------------------------------------------
 
     def _bench_bulk(self, user, establishment, medicines, count):
-        day = dt.date.today() - dt.timedelta(days=1)
+        day = timezone.localdate() - dt.timedelta(days=1)
         items = []
         for index in range(count):
             medicine = medicines[index % len(medicines)]
@@ -153,7 +154,7 @@ class Command(BaseCommand):
     # --- 2. monthly report upload -----------------------------------------------------------------
 
     def _bench_upload(self, user, establishments, medicines, months_count):
-        first = (dt.date.today().replace(day=1) - dt.timedelta(days=31 * (months_count + 1))).replace(day=1)
+        first = (timezone.localdate().replace(day=1) - dt.timedelta(days=31 * (months_count + 1))).replace(day=1)
         months = []
         month = first
         for _ in range(months_count):
