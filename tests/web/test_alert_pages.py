@@ -78,3 +78,49 @@ def test_alert_e_mail_names_the_previous_level_and_the_figure(personas):
     for body in (text, html):
         assert "(auparavant Élevé)" in body and "Stock utilisable : 0 unités." in body
         assert "usable_stock" not in body
+
+
+def test_analyst_assigns_comments_and_resolves_an_alert_through_the_pages(client, personas):
+    # given an open national alert
+    alert = _alert(personas, kind=AlertKind.NATIONAL_RISK, value={"score": 71.0})
+    client.force_login(personas.analyst)
+    # when the analyst assigns it to themself, comments, then resolves it
+    client.post(reverse("shortages:alert_assign", args=[alert.pk]), {"assignee": personas.analyst.pk})
+    mine = client.get(reverse("shortages:alert_list"), {"mine": "true"}).context["page_obj"].object_list
+    client.post(reverse("shortages:alert_comment", args=[alert.pk]), {"comment": "Fournisseur relancé."})
+    resolved = client.post(reverse("shortages:alert_resolve", args=[alert.pk]), {"comment": "Livraison reçue."})
+    inbox = client.get(reverse("shortages:alert_list")).context["page_obj"].object_list
+    # then each step is recorded, and the resolved alert leaves the default (active) inbox
+    alert.refresh_from_db()
+    assert (alert.assignee, alert.status) == (personas.analyst, AlertStatus.RESOLVED)
+    assert [a.pk for a in mine] == [alert.pk]
+    assert resolved.status_code == 302 and resolved["Location"] == reverse("shortages:alert_detail", args=[alert.pk])
+    kinds = list(alert.events.order_by("pk").values_list("kind", flat=True))
+    assert kinds[-3:] == [AlertEventKind.ASSIGNED, AlertEventKind.COMMENTED, AlertEventKind.RESOLVED]
+    assert alert.pk not in [a.pk for a in inbox]
+
+
+def test_assigning_to_nobody_is_refused_with_a_message(client, personas):
+    # given
+    alert = _alert(personas, kind=AlertKind.NATIONAL_RISK, value={"score": 71.0})
+    client.force_login(personas.analyst)
+    # when
+    response = client.post(reverse("shortages:alert_assign", args=[alert.pk]), {"assignee": ""}, follow=True)
+    # then
+    alert.refresh_from_db()
+    assert alert.assignee is None
+    assert "Choisissez un analyste." in response.content.decode()
+
+
+def test_a_national_alert_is_entered_in_the_shortage_register(client, personas):
+    from shortages.models import Shortage
+
+    # given
+    alert = _alert(personas, kind=AlertKind.NATIONAL_RISK, value={"score": 71.0})
+    client.force_login(personas.analyst)
+    # when
+    response = client.post(reverse("shortages:shortage_from_alert", args=[alert.pk]))
+    # then
+    shortage = Shortage.objects.get(source_alert=alert)
+    assert response["Location"] == reverse("shortages:shortage_detail", args=[shortage.pk])
+    assert (shortage.medicine_id, shortage.status) == (alert.medicine_id, "anticipated")
