@@ -145,9 +145,11 @@ def declarations_submit_many(
 ) -> list[SupplyDeclaration]:
     """Submit every item or none (one transaction). The caller has validated each item; this checks
     coverage and rules again and raises on the first failure, which rolls everything back."""
-    covered = set(
-        Company.objects.covered_by(user).filter(pk__in={item.company.pk for item in items}).values_list("pk", flat=True)
-    )
+    companies = {item.company.pk for item in items}
+    covered = set(Company.objects.covered_by(user).filter(pk__in=companies).values_list("pk", flat=True))
+    # Lock every company of the file at once, in id order: two files naming the same companies in
+    # another order then wait for each other instead of deadlocking row by row.
+    list(Company.objects.select_for_update().filter(pk__in=companies).order_by("pk").values_list("pk", flat=True))
     written = []
     for item in items:
         if item.company.pk not in covered:
