@@ -79,6 +79,17 @@ def declarations_import(*, user, file: Any, file_name: str) -> ImportJob:
         errors = rejected.errors
     except (PermissionDenied, ValidationError) as error:  # the data changed between check and write
         errors = [RowError(None, None, " ".join(getattr(error, "messages", [str(error)])))]
+    except Exception:
+        # Nothing was written (one transaction); the job must not stay "running".
+        message = _("Erreur interne pendant l'import : rien n'a été enregistré. Réessayez ou contactez l'équipe.")
+        _job_finish(job, errors=[RowError(None, None, message)], warnings=warnings, written=0)
+        raise
+    _job_finish(job, errors=errors, warnings=warnings, written=written)
+    return job
+
+
+def _job_finish(job: ImportJob, *, errors: list[RowError], warnings: list[str], written: int) -> None:
+    """Keep the outcome on the job: failed with every error (nothing written), or succeeded."""
     job.status = ImportStatus.FAILED if errors else ImportStatus.SUCCEEDED
     # A file in an unexpected encoding can put NUL characters into the messages (header names);
     # PostgreSQL cannot store them in JSON, and they mean nothing to a reader.
@@ -93,4 +104,3 @@ def declarations_import(*, user, file: Any, file_name: str) -> ImportJob:
     job.save(
         update_fields=["status", "errors", "total_rows", "processed_rows", "rows_written", "summary", "finished_at"]
     )
-    return job

@@ -4,9 +4,11 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DatabaseError
 from openpyxl import Workbook
 
 from partners.models import SupplyDeclaration, SupplyLine
+from partners.services import declaration_upload
 from partners.services.declaration_rows import COLUMN_NAMES
 from stock.models import ImportJob
 from tests import factories
@@ -225,3 +227,24 @@ def test_the_upload_costs_a_few_queries_per_row_at_most(personas, api_client_for
     with django_assert_max_num_queries(20 + 5 * 30):
         response = send(client, content)
     assert response.json()["rows_written"] == 30
+
+
+def test_an_unexpected_database_error_leaves_the_job_failed_not_running(
+    personas, api_client_for, medicines, monkeypatch
+):
+    # given a good file, and a database that fails while the rows are written
+    def fail(**kwargs):
+        raise DatabaseError("deadlock detected")
+
+    monkeypatch.setattr(declaration_upload, "declarations_submit_many", fail)
+    content = csv_bytes([row(personas.outside_company, medicines[0])])
+
+    # when
+    with pytest.raises(DatabaseError):
+        send(api_client_for(personas.company_user), content)
+
+    # then
+    job = ImportJob.objects.get()
+    assert (job.status, job.rows_written) == ("failed", 0)
+    assert "rien n'a été enregistré" in job.errors[0]["message"]
+    assert not SupplyDeclaration.objects.exists()
