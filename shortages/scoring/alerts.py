@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from shortages.scoring.params import ScoringParams
-from shortages.scoring.positions import BELOW_EMERGENCY, STOCKED_OUT
+from shortages.scoring.positions import BELOW_EMERGENCY, STOCKED_OUT, UNDERSTOCKED
 
 COLUMNS = ["kind", "medicine_id", "establishment_id", "region_id", "level", "metric", "value"]
 
@@ -31,12 +31,24 @@ def _rows(frame: pd.DataFrame, mask: pd.Series, *, kind: str, level, metric: str
     )
 
 
+def probability_alert_raised(scored: pd.DataFrame, params: ScoringParams) -> pd.Series:
+    """Positions that raise the high-stockout-probability alert: P >= ``probability_alert`` and
+    the position understocked (months of stock under its level's minimum, not yet below the
+    emergency point, which has its own alert).
+
+    Why the status: inside its max-min band a position is only due for its routine order, which P
+    ignores; in the backtest of the demo history those positions stock out no more often than the
+    average position whatever P (docs/scoring.md, "Choosing the alert rule").
+    """
+    return scored["stockout_probability"].ge(params.probability_alert) & scored["stock_status"].eq(UNDERSTOCKED)
+
+
 def position_conditions(scored: pd.DataFrame, params: ScoringParams) -> pd.DataFrame:
     """Position alerts. Rules: stockout when stocked out with demand (critical for vital medicines,
     else high); below emergency point (high for vital, else medium); high stockout probability when
-    P >= ``probability_alert`` and the position is not already stocked out or below the emergency
-    point (critical from 0.9, high from 0.7, else medium); expiry when units will expire unused
-    within ``expiry_alert_months`` (high when that is half the stock or more, else medium)."""
+    P >= ``probability_alert`` and the position is understocked (:func:`probability_alert_raised`;
+    medium for vital, else low: one level under the emergency point); expiry when units will expire
+    unused within ``expiry_alert_months`` (high when that is half the stock or more, else medium)."""
     vital = scored["ven_class"].eq("V")
     status = scored["stock_status"]
     probability = scored["stockout_probability"]
@@ -59,9 +71,9 @@ def position_conditions(scored: pd.DataFrame, params: ScoringParams) -> pd.DataF
         ),
         _rows(
             scored,
-            probability.ge(params.probability_alert) & ~status.isin([STOCKED_OUT, BELOW_EMERGENCY]),
+            probability_alert_raised(scored, params),
             kind="high_probability",
-            level=np.select([probability >= 0.9, probability >= 0.7], ["critical", "high"], default="medium"),
+            level=np.where(vital, "medium", "low"),
             metric="stockout_probability",
             value=probability,
         ),

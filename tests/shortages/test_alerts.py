@@ -1,20 +1,77 @@
-"""Alert lifecycle: opened, escalated, closed after two clear runs; analysts' actions; notifications."""
+"""Alert rules on hand-built frames; alert lifecycle: opened, escalated, closed after two clear runs;
+analysts' actions; notifications."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 from django.core import mail
 
 from shortages.choices import AlertEventKind, AlertKind, AlertStatus
 from shortages.models import Alert, Notification, Subscription
+from shortages.scoring import ScoringParams, position_conditions
 from shortages.services import scores
 from stock.models import ConsumptionMonth, StockLevel
 from tests import factories
 from tests.shortages.conftest import AS_OF
 
 pytestmark = pytest.mark.django_db
+
+
+def scored_positions(*rows: tuple[int, str, str, float, float]) -> pd.DataFrame:
+    """Scored hospital positions (AMC 100 units a month, no expiry at risk) from rows of
+    (medicine id, VEN class, status, months of stock, P)."""
+    frame = pd.DataFrame(rows, columns=["medicine_id", "ven_class", "stock_status", "months_of_stock", "P"])
+    return frame.assign(
+        establishment_id=1,
+        region_id=1,
+        amc=100.0,
+        stock=frame["months_of_stock"] * 100,
+        usable_stock=frame["months_of_stock"] * 100,
+        expiry_at_risk=0.0,
+    ).rename(columns={"P": "stockout_probability"})
+
+
+def probability_alerts(scored: pd.DataFrame, cut: float) -> dict[int, str]:
+    conditions = position_conditions(scored, ScoringParams(as_of=AS_OF, probability_alert=cut))
+    chosen = conditions.loc[conditions["kind"] == AlertKind.HIGH_PROBABILITY]
+    return dict(zip(chosen["medicine_id"], chosen["level"], strict=True))
+
+
+def test_a_high_probability_inside_the_max_min_band_raises_no_alert():
+    # given: P over the cut, but 1.8 and 3.5 months of stock, above the minimum of 1.5
+    scored = scored_positions((1, "E", "adequate", 1.8, 0.97), (2, "V", "overstocked", 3.5, 0.95))
+    # when / then: the former rule (any status above the emergency point) raised both, critical
+    assert probability_alerts(scored, cut=0.9) == {}
+
+
+def test_an_understocked_position_over_the_cut_raises_one_level_under_the_emergency_point():
+    # given: understocked E and V medicines over the cut, one understocked under it
+    scored = scored_positions(
+        (1, "E", "understocked", 1.2, 0.95),
+        (2, "V", "understocked", 1.0, 0.999),
+        (3, "E", "understocked", 1.4, 0.85),
+    )
+    # when
+    alerts = probability_alerts(scored, cut=0.9)
+    # then: low for E and medium for V (the former rule: critical for both from P 0.9)
+    assert alerts == {1: "low", 2: "medium"}
+    # and the cut comes from the parameter
+    assert probability_alerts(scored, cut=0.8) == {1: "low", 2: "medium", 3: "low"}
+
+
+def test_below_the_emergency_point_or_stocked_out_raises_its_own_alert_not_the_probability_one():
+    # given
+    scored = scored_positions((1, "V", "below_emergency", 0.3, 1.0), (2, "E", "stocked_out", 0.0, 1.0))
+    # when
+    conditions = position_conditions(scored, ScoringParams(as_of=AS_OF, probability_alert=0.9))
+    # then
+    assert sorted(zip(conditions["kind"], conditions["level"], strict=True)) == [
+        ("below_emergency", "high"),
+        ("stockout", "high"),
+    ]
 
 
 @pytest.fixture
@@ -29,6 +86,22 @@ def position(personas):
 
 def stockout_alert(position) -> Alert:
     return Alert.objects.get(kind=AlertKind.STOCKOUT, medicine=position.medicine, establishment=position.establishment)
+
+
+def test_a_run_raises_the_probability_alert_below_the_minimum_only(position):
+    # given 1.8 months of stock (100 units a month, no spread): P = 1 within the two-month horizon
+    StockLevel.objects.filter(pk=position.pk).update(quantity=180)
+    # when
+    scores.scoring_run_execute(as_of=AS_OF)
+    # then: inside the max-min band, no alert (the routine order is due)
+    assert position.medicine.risk_scores.get(establishment=position.establishment).stockout_probability == 1.0
+    assert not Alert.objects.filter(kind=AlertKind.HIGH_PROBABILITY).exists()
+    # when the stock falls to 1.2 months, under the minimum of 1.5
+    StockLevel.objects.filter(pk=position.pk).update(quantity=120)
+    scores.scoring_run_execute(as_of=AS_OF)
+    # then
+    alert = Alert.objects.get(kind=AlertKind.HIGH_PROBABILITY, establishment=position.establishment)
+    assert alert.level == "low" and alert.value["stockout_probability"] == 1.0
 
 
 def test_a_stockout_opens_one_alert_with_its_event(position):
