@@ -213,3 +213,23 @@ def test_the_progress_form_proposes_todays_local_date(client, personas, monkeypa
 
     # then
     assert page.context["form"]["reported_on"].value() == dt.date(2026, 10, 1)
+
+
+def test_memberships_in_force_today_are_the_current_ones(personas, api_client_for):
+    # given the personas' membership (started 2020, open), one ended last year and one starting next month
+    today = timezone.localdate()
+    ended = factories.MembershipFactory(
+        body=personas.association, started_on=dt.date(2019, 1, 1), ended_on=dt.date(today.year - 1, 12, 31)
+    )
+    upcoming = factories.MembershipFactory(body=personas.association, started_on=today + dt.timedelta(days=31))
+    client = api_client_for(personas.analyst)
+
+    # when
+    current = client.get("/api/v1/memberships/", {"body": personas.association.pk, "current": "true"}).json()
+    other = client.get("/api/v1/memberships/", {"body": personas.association.pk, "current": "false"}).json()
+    members = client.get("/api/v1/companies/", {"member_of": personas.association.pk}).json()
+
+    # then
+    assert [row["member"] for row in current["results"]] == [personas.member_company.organization_id]
+    assert {row["id"] for row in other["results"]} == {ended.pk, upcoming.pk}
+    assert [row["id"] for row in members["results"]] == [personas.member_company.pk]
