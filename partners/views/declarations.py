@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
@@ -33,6 +31,7 @@ from partners.services.declarations import declaration_review, declaration_submi
 from partners.views.common import analyst_required, declarant_required, paginate
 from partners.views.filters import DeclarationPageFilterSet
 from stock import roles
+from stock.exports import EXPORT_LINKS, export_format, table_response
 
 TEMPLATE_TYPES = {
     "csv": ("text/csv; charset=utf-8", "modele-declarations.csv"),
@@ -57,6 +56,9 @@ def declaration_list(request):
         .order_by("-month", "company__organization__name", "medicine__inn", "-version")
     )
     filterset = DeclarationPageFilterSet(request.GET, queryset=queryset, request=request)
+    fmt = export_format(request)
+    if fmt:
+        return _declarations_export(filterset.qs, fmt)
     return render(
         request,
         "partners/declaration_list.html",
@@ -64,7 +66,44 @@ def declaration_list(request):
             "filter": filterset,
             "page_obj": paginate(request, filterset.qs),
             "is_analyst": roles.is_analyst(request.user),
+            "export_formats": EXPORT_LINKS,
         },
+    )
+
+
+def _declarations_export(declarations, fmt: str) -> HttpResponse:
+    return table_response(
+        fmt=fmt,
+        filename="declarations",
+        headers=[
+            "mois",
+            "entreprise",
+            "code_medicament",
+            "medicament",
+            "version",
+            "en_vigueur",
+            "statut",
+            "stock",
+            "ventes_mensuelles",
+            "perturbation",
+            "cause_perturbation",
+        ],
+        rows=(
+            (
+                f"{d.month:%Y-%m}",
+                d.company.organization.name,
+                d.medicine.code,
+                str(d.medicine),
+                d.version,
+                d.is_current,
+                d.get_status_display(),
+                d.stock_on_hand,
+                d.monthly_sales,
+                d.disruption,
+                d.get_disruption_cause_display() if d.disruption else "",
+            )
+            for d in declarations
+        ),
     )
 
 
@@ -188,8 +227,9 @@ def late_declarants(request):
 def compliance(request):
     form, month = _month_from(request)
     rows = safety_stock_compliance(user=request.user, month=month)
-    if request.GET.get("format") == "csv":
-        return _compliance_csv(rows, month)
+    fmt = export_format(request)
+    if fmt:
+        return _compliance_export(rows, month, fmt)
     compliant = sum(1 for row in rows if row.compliant)
     return render(
         request,
@@ -205,13 +245,12 @@ def compliance(request):
     )
 
 
-def _compliance_csv(rows, month) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="stock-securite-{month:%Y-%m}.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow(
-        [
+def _compliance_export(rows, month, fmt: str) -> HttpResponse:
+    """The compliance table as CSV or XLSX, through the shared export (formula-like text quoted)."""
+    return table_response(
+        fmt=fmt,
+        filename=f"stock-securite-{month:%Y-%m}",
+        headers=[
             "mois",
             "entreprise",
             "medicament",
@@ -222,11 +261,9 @@ def _compliance_csv(rows, month) -> HttpResponse:
             "mois_de_stock",
             "manque",
             "conforme",
-        ]
-    )
-    for row in rows:
-        writer.writerow(
-            [
+        ],
+        rows=(
+            (
                 f"{row.month:%Y-%m}",
                 row.company,
                 row.medicine,
@@ -234,9 +271,10 @@ def _compliance_csv(rows, month) -> HttpResponse:
                 row.stock_on_hand,
                 row.monthly_sales,
                 row.required_stock,
-                "" if row.months_of_stock is None else row.months_of_stock,
+                row.months_of_stock,
                 row.gap,
-                "oui" if row.compliant else "non",
-            ]
-        )
-    return response
+                row.compliant,
+            )
+            for row in rows
+        ),
+    )

@@ -62,3 +62,37 @@ def test_establishment_stock_export_xlsx(client, personas):
     values = list(sheet.values)
     assert values[0][0] == "code"
     assert sorted(row[0] for row in values[1:]) == sorted(m.code for m in world.medicines)
+
+
+def test_compliance_export_quotes_a_company_name_that_looks_like_a_formula(client, personas):
+    from partners.models import Organization
+    from tests.partners.factories import DeclarationFactory
+
+    # given a company whose name a spreadsheet would run
+    Organization.objects.filter(pk=personas.outside_company.organization_id).update(name='=HYPERLINK("http://x")')
+    DeclarationFactory(company=personas.outside_company, stock_on_hand=1000, monthly_sales=500)
+    client.force_login(personas.analyst)
+    # when both formats are downloaded
+    csv_export = client.get(reverse("partners:compliance"), {"month": "2026-09", "format": "csv"})
+    xlsx_export = client.get(reverse("partners:compliance"), {"month": "2026-09", "format": "xlsx"})
+    # then the name is text in both
+    rows = list(csv.reader(io.StringIO(csv_export.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[1][1] == '\'=HYPERLINK("http://x")'
+    sheet = load_workbook(io.BytesIO(xlsx_export.content)).active
+    assert sheet.cell(row=2, column=2).value == '\'=HYPERLINK("http://x")'
+
+
+def test_declaration_list_exports_the_filtered_rows(client, personas):
+    from tests.partners.factories import DeclarationFactory
+
+    # given two declarations of the association's member, one disrupted
+    disrupted = DeclarationFactory(company=personas.member_company, disruption=True, disruption_cause="api")
+    DeclarationFactory(company=personas.member_company)
+    client.force_login(personas.association_user)
+    # when the disrupted ones are exported
+    response = client.get(reverse("partners:declaration_list"), {"disruption": "true", "format": "csv"})
+    # then
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:3] == ["mois", "entreprise", "code_medicament"]
+    assert [row[2] for row in rows[1:]] == [disrupted.medicine.code]
+    assert response["Content-Disposition"] == 'attachment; filename="declarations.csv"'

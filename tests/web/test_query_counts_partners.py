@@ -30,6 +30,9 @@ PAGES = [
     ("analyst", "partners:late_declarants", None, "month", 5),
     ("association_user", "partners:compliance", None, "month", 4),
     ("analyst", "partners:compliance", None, "month", 4),
+    ("association_user", "partners:declaration_list", None, "?format=csv", 4),
+    ("analyst", "partners:declaration_list", None, "?format=xlsx", 4),
+    ("analyst", "partners:compliance", None, "month-xlsx", 4),
     ("hospital_a_user", "stock:report_upload", None, "", 4),
     ("association_user", "stock:import_job", "job", "", 4),
     ("analyst", "stock:audit_list", None, "", 4),
@@ -48,8 +51,9 @@ def _url(name, target, query, personas, world) -> str:
     }
     obj = objects[target]() if target else None
     url = reverse(name, args=[obj.pk] if obj is not None else [])
-    if query == "month":
-        return f"{url}?month={world.month:%Y-%m}"
+    if query.startswith("month"):
+        fmt = query.partition("-")[2]
+        return f"{url}?month={world.month:%Y-%m}" + (f"&format={fmt}" if fmt else "")
     return url + query
 
 
@@ -62,7 +66,7 @@ def _count(client, url) -> int:
 
 
 @pytest.mark.parametrize(
-    ("persona", "name", "target", "query", "budget"), PAGES, ids=[f"{p[0]}-{p[1]}{p[3][:8]}" for p in PAGES]
+    ("persona", "name", "target", "query", "budget"), PAGES, ids=[f"{p[0]}-{p[1]}{p[3]}" for p in PAGES]
 )
 def test_partner_and_stock_page_query_count_is_flat(
     client, personas, django_assert_max_num_queries, persona, name, target, query, budget
