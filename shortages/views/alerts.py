@@ -16,6 +16,7 @@ from shortages.models import Alert
 from shortages.selectors_pages.alerts import alert_detail_get, alert_inbox, assignable_users
 from shortages.selectors_pages.filters import AlertPageFilterSet
 from shortages.services import alerts as alert_services
+from shortages.templatetags.alert_text import alert_figure
 from stock import roles
 from stock.exports import EXPORT_LINKS, export_format, table_response
 from stock.page_access import role_required
@@ -48,6 +49,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
                 "region",
                 "ouverte_le",
                 "assignee",
+                "constat",
                 "message",
             ],
             rows=(
@@ -61,6 +63,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
                     a.region.name_fr if a.region else "",
                     a.opened_at.date(),
                     a.assignee.username if a.assignee else "",
+                    alert_figure(a),
                     a.message,
                 )
                 for a in alerts[:EXPORT_LIMIT]

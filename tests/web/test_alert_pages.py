@@ -124,3 +124,19 @@ def test_a_national_alert_is_entered_in_the_shortage_register(client, personas):
     shortage = Shortage.objects.get(source_alert=alert)
     assert response["Location"] == reverse("shortages:shortage_detail", args=[shortage.pk])
     assert (shortage.medicine_id, shortage.status) == (alert.medicine_id, "anticipated")
+
+
+def test_alert_export_carries_the_figure_in_words(client, personas):
+    import csv
+    import io
+
+    # given
+    _alert(personas, kind=AlertKind.DISRUPTION, value={"disrupted_sales_share": 0.25})
+    client.force_login(personas.analyst)
+    # when
+    with translation.override("fr"):
+        response = client.get(reverse("shortages:alert_list"), {"format": "csv"})
+    # then
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    column = rows[0].index("constat")
+    assert rows[1][column] == "Perturbations déclarées sur 25 % des ventes."
