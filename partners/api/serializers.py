@@ -23,6 +23,14 @@ from partners.services.declarations import DeclarationData, SupplyLineData
 from stock.models import Medicine
 
 
+def _refuse_reversed_dates(attrs: dict, instance, *, start: str, end: str) -> None:
+    """Name ``end`` when it comes before ``start`` (on a partial update, the missing one is read from
+    the instance), so the database's date-order constraint never answers instead with a bare 409."""
+    first, last = attrs.get(start, getattr(instance, start, None)), attrs.get(end, getattr(instance, end, None))
+    if first is not None and last is not None and last < first:
+        raise serializers.ValidationError({end: [_("La date de fin précède la date de début.")]})
+
+
 class RepresentationSerializer(serializers.ModelSerializer):
     person = serializers.CharField(source="person.full_name", read_only=True)
 
@@ -58,6 +66,12 @@ class OrganizationSerializer(serializers.ModelSerializer):
         data["successor"] = getattr(getattr(instance, "successor", None), "pk", None)
         return data
 
+    def validate(self, attrs):
+        _refuse_reversed_dates(attrs, self.instance, start="founded_on", end="dissolved_on")
+        if self.instance is not None and attrs.get("predecessor") == self.instance:
+            raise serializers.ValidationError({"predecessor": [_("Une organisation ne se succède pas à elle-même.")]})
+        return attrs
+
 
 class CompanySerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="organization.name", read_only=True)
@@ -71,6 +85,13 @@ class MembershipSerializer(serializers.ModelSerializer):
     class Meta:
         model = Membership
         fields = ["id", "member", "body", "started_on", "ended_on"]
+
+    def validate(self, attrs):
+        member = attrs.get("member", getattr(self.instance, "member", None))
+        if member is not None and member == attrs.get("body", getattr(self.instance, "body", None)):
+            raise serializers.ValidationError({"body": [_("Une organisation n'est pas membre d'elle-même.")]})
+        _refuse_reversed_dates(attrs, self.instance, start="started_on", end="ended_on")
+        return attrs
 
 
 class ProductSupplierSerializer(serializers.ModelSerializer):
@@ -121,6 +142,10 @@ class CommitmentSerializer(serializers.ModelSerializer):
             "latest_reported_on",
             "status",
         ]
+
+    def validate(self, attrs):
+        _refuse_reversed_dates(attrs, self.instance, start="start_date", end="due_date")
+        return attrs
 
 
 class CommitmentProgressSerializer(serializers.ModelSerializer):

@@ -233,3 +233,36 @@ def test_memberships_in_force_today_are_the_current_ones(personas, api_client_fo
     assert [row["member"] for row in current["results"]] == [personas.member_company.organization_id]
     assert {row["id"] for row in other["results"]} == {ended.pk, upcoming.pk}
     assert [row["id"] for row in members["results"]] == [personas.member_company.pk]
+
+
+def test_registry_writes_name_the_field_of_reversed_dates_or_a_self_reference(personas, api_client_for):
+    # given
+    client = api_client_for(personas.analyst)
+    member, body = personas.member_company.organization, personas.association
+    commitment = CommitmentFactory()
+
+    # when
+    reversed_membership = client.post(
+        "/api/v1/memberships/",
+        {"member": member.pk, "body": body.pk, "started_on": "2024-01-01", "ended_on": "2023-12-31"},
+    )
+    own_member = client.post("/api/v1/memberships/", {"member": member.pk, "body": member.pk})
+    dissolved_first = client.post(
+        "/api/v1/organizations/",
+        {"name": "Ancienne", "kind": "association", "founded_on": "2010-01-01", "dissolved_on": "2009-01-01"},
+    )
+    due_before_start = client.patch(f"/api/v1/commitments/{commitment.pk}/", {"due_date": "2021-12-31"})
+    own_predecessor = client.patch(f"/api/v1/organizations/{body.pk}/", {"predecessor": body.pk})
+
+    # then
+    for response, field in [
+        (reversed_membership, "ended_on"),
+        (own_member, "body"),
+        (dissolved_first, "dissolved_on"),
+        (due_before_start, "due_date"),
+        (own_predecessor, "predecessor"),
+    ]:
+        assert response.status_code == 400, response.json()
+        assert list(response.json()["error"]["fields"]) == [field]
+    commitment.refresh_from_db()
+    assert commitment.due_date == dt.date(2026, 12, 31)
