@@ -115,7 +115,11 @@ def login(page, live_server):
         page.goto(f"{live_server.url}/login/")
         page.fill("input[name=username]", user.username)
         page.fill("input[name=password]", factories.DEFAULT_PASSWORD)
-        page.click(".login-card button[type=submit]")
+        # A click does not wait for the navigation it starts: wait for the page after the login,
+        # or a test's next goto could cancel the form's POST before the session exists.
+        with page.expect_navigation():
+            page.click(".login-card button[type=submit]")
         page.wait_for_load_state("networkidle")
+        assert "/login/" not in page.url, f"login of {user.username} failed: still on {page.url}"
 
     return sign_in
