@@ -29,10 +29,11 @@ def _index_names(table: str) -> set[str]:
         return {row[0] for row in cursor.fetchall()}
 
 
+@pytest.mark.embedded
 @pytest.mark.django_db
 def test_it_refuses_a_database_other_than_postgresql():
-    if connection.vendor == "postgresql":
-        pytest.skip("this checks the embedded SQLite default")
+    # given the embedded default (SQLite)
+    assert connection.vendor == "sqlite"
     # when / then
     with pytest.raises(CommandError, match="PostgreSQL"):
         _generate()
