@@ -311,3 +311,20 @@ def test_a_back_dated_movement_updates_the_months_after_it(personas, hospital, m
     february = ConsumptionMonth.objects.get(medicine=medicine, month=dt.date(2026, 2, 1))
     assert (february.received, february.closing_balance) == (15, 15)
     assert (march.issued, march.received, march.closing_balance, march.stockout_days) == (10, 0, 5, 0)
+
+
+def test_a_refused_request_can_be_sent_again_with_its_key_once_stock_has_arrived(personas, hospital, medicine):
+    # given an issue refused for lack of stock
+    refused = hospital.post(URL, movement("issue", 4), HTTP_IDEMPOTENCY_KEY="issue-7")
+    hospital.post(URL, movement("receipt", 10))
+
+    # when the same issue is sent again with the same key, twice
+    accepted = hospital.post(URL, movement("issue", 4), HTTP_IDEMPOTENCY_KEY="issue-7")
+    replayed = hospital.post(URL, movement("issue", 4), HTTP_IDEMPOTENCY_KEY="issue-7")
+
+    # then the refusal kept nothing, and the issue is written once
+    assert refused.status_code == 409
+    assert accepted.status_code == 201 and "Idempotent-Replayed" not in accepted
+    assert replayed.json() == accepted.json() and replayed["Idempotent-Replayed"] == "true"
+    assert level_of(personas, medicine).quantity == 6
+    assert StockMovement.objects.filter(kind="issue").count() == 1
