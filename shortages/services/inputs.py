@@ -66,10 +66,30 @@ def medicines_frame() -> pd.DataFrame:
     return frame
 
 
-def position_inputs(*, as_of: dt.date, establishment_ids: list[int], months: int) -> PositionInputs:
-    """Positions of ``establishment_ids``: every stock level, plus every position that has
-    consumption in the window without a stock level (stock 0). Four queries whatever the size."""
+def window_consumption(*, as_of: dt.date, months: int, establishment_ids: list[int] | None = None) -> pd.DataFrame:
+    """The monthly consumption rows of the scoring window, of ``establishment_ids`` or of every
+    establishment, sorted by position and month (so that every reader sums a position's months in
+    the same order). One query."""
     window = window_months(as_of, months)
+    rows = ConsumptionMonth.objects.filter(month__gte=window[0].date(), month__lte=window[-1].date())
+    if establishment_ids is not None:
+        rows = rows.filter(establishment_id__in=establishment_ids)
+    frame = fast_frames.queryset_frame(
+        rows.values_list("establishment_id", "medicine_id", "month", "issued", "stockout_days", "reported"),
+        POSITION_KEYS + ["month", "issued", "stockout_days", "reported"],
+        bool_columns=("reported",),
+        date_columns=("month",),
+    )
+    return frame.sort_values(POSITION_KEYS + ["month"], kind="stable", ignore_index=True)
+
+
+def position_inputs(
+    *, as_of: dt.date, establishment_ids: list[int], months: int, consumption: pd.DataFrame | None = None
+) -> PositionInputs:
+    """Positions of ``establishment_ids``: every stock level, plus every position that has
+    consumption in the window without a stock level (stock 0). Four queries whatever the size.
+    ``consumption``: :func:`window_consumption` of these establishments or more (a run in one
+    process reads it once instead of one scan per chunk); read here when not given."""
     establishments = _frame(
         Establishment.objects.filter(id__in=establishment_ids).values_list("id", "region_id", "level"),
         ["establishment_id", "region_id", "level"],
@@ -80,14 +100,10 @@ def position_inputs(*, as_of: dt.date, establishment_ids: list[int], months: int
         ),
         POSITION_KEYS + ["stock", "in_transit"],
     )
-    consumption = fast_frames.queryset_frame(
-        ConsumptionMonth.objects.filter(
-            establishment_id__in=establishment_ids, month__gte=window[0].date(), month__lte=window[-1].date()
-        ).values_list("establishment_id", "medicine_id", "month", "issued", "stockout_days", "reported"),
-        POSITION_KEYS + ["month", "issued", "stockout_days", "reported"],
-        bool_columns=("reported",),
-        date_columns=("month",),
-    )
+    if consumption is None:
+        consumption = window_consumption(as_of=as_of, months=months, establishment_ids=establishment_ids)
+    else:
+        consumption = consumption.loc[consumption["establishment_id"].isin(establishment_ids)].reset_index(drop=True)
     lots = fast_frames.queryset_frame(
         StockLot.objects.filter(establishment_id__in=establishment_ids, quantity__gt=0).values_list(
             "establishment_id", "medicine_id", "expiry_date", "quantity"
