@@ -29,7 +29,8 @@ def machine() -> dict:
         server = cursor.fetchone()[0]
         cursor.execute(
             "SELECT name, setting || coalesce(unit, '') FROM pg_settings WHERE name IN "
-            "('shared_buffers', 'work_mem', 'maintenance_work_mem', 'max_parallel_workers_per_gather')"
+            "('shared_buffers', 'work_mem', 'maintenance_work_mem', 'max_parallel_workers_per_gather', "
+            "'max_wal_size', 'autovacuum')"
         )
         pg_settings = dict(cursor.fetchall())
     memory_gb = None
@@ -136,6 +137,7 @@ def benchmark_report(
     if "floor" in parts or "scoring" in parts:
         measure("sql_floor", scoring_bench.sql_floor, as_of=as_of)
     if "scoring" in parts:
+        measure("vacuum_before_scoring", scoring_bench.scores_vacuum)
         full = measure("scoring_full", scoring_bench.child_run, "full", as_of=as_of)
         floor = document.get("sql_floor", {})
         if full:

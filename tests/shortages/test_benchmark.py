@@ -31,6 +31,7 @@ def test_it_prints_every_figure_as_one_json_document():
     assert document["as_of"] == "2026-07-01"
     assert document["machine"]["cpus"] >= 1 and document["machine"]["postgresql"]
     assert document["sql_floor"]["consumption_rows"] > 0
+    assert document["vacuum_before_scoring"]["autovacuum"] in {"on", "off"}
     full = document["scoring_full"]
     assert full["status"] == RunStatus.SUCCEEDED and full["positions"] == document["dataset"]["positions"]
     assert full["peak_rss_mb"] > 0 and full["positions_per_second"] > 0
