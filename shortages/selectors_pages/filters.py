@@ -104,12 +104,12 @@ class StockPageFilterSet(PageFilterMixin, StockLevelFilterSet):
 
     q = django_filters.CharFilter(label=_("Médicament (DCI ou code)"), method=_medicine_search)
     status = django_filters.ChoiceFilter(
-        label=_("Stock"), choices=STOCK_STATUS_CHOICES, method="by_status", empty_label=_("Tous")
+        label=_("Stock physique"), choices=STOCK_STATUS_CHOICES, method="by_status", empty_label=_("Tous")
     )
     establishment = None
     region = None
     stock_status = django_filters.ChoiceFilter(
-        label=_("État"), choices=StockStatus.choices, field_name="stock_status", empty_label=_("Tous")
+        label=_("État au dernier calcul"), choices=StockStatus.choices, field_name="stock_status", empty_label=_("Tous")
     )
 
     class Meta(StockLevelFilterSet.Meta):
