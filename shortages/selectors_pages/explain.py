@@ -91,13 +91,14 @@ def _sentence(key: str, figures: dict[str, Any]) -> str:
         hhi = _first(figures, "hhi", "supplier_hhi", "herfindahl")
         suppliers = _first(figures, "suppliers", "supplier_count")
         if hhi is not None:
-            text = _("Indice de concentration des fournisseurs (Herfindahl, de 0 à 1) : %(hhi)s.") % {
-                "hhi": _num(hhi, 2)
+            index = _("indice de concentration (Herfindahl, de 0 à 1) : %(hhi)s.") % {"hhi": _num(hhi, 2)}
+            if suppliers is None:
+                return index[:1].upper() + index[1:]
+            count = int(suppliers)
+            return ngettext("%(n)s fournisseur ; %(index)s", "%(n)s fournisseurs ; %(index)s", count) % {
+                "n": count,
+                "index": index,
             }
-            if suppliers is not None:
-                count = int(suppliers)
-                text += " " + ngettext("%(n)s fournisseur.", "%(n)s fournisseurs.", count) % {"n": count}
-            return text
         return _("Peu de fournisseurs se partagent le marché.")
     if key == "import_dependency":
         share = _first(figures, "import_share", "imported_share")
