@@ -66,55 +66,83 @@ def medicines_frame() -> pd.DataFrame:
     return frame
 
 
-def window_consumption(*, as_of: dt.date, months: int, establishment_ids: list[int] | None = None) -> pd.DataFrame:
-    """The monthly consumption rows of the scoring window, of ``establishment_ids`` or of every
-    establishment, sorted by position and month (so that every reader sums a position's months in
-    the same order). One query."""
+@dataclass
+class RunFrames:
+    """Stock levels, window consumption and lots of a set of establishments (or of all), each sorted
+    by position, read once by a run in one process instead of one scan per chunk."""
+
+    levels: pd.DataFrame
+    consumption: pd.DataFrame
+    lots: pd.DataFrame
+
+    def of(self, establishment_ids: list[int]) -> RunFrames:
+        """The rows of ``establishment_ids`` only."""
+        return RunFrames(
+            **{
+                name: frame.loc[frame["establishment_id"].isin(establishment_ids)].reset_index(drop=True)
+                for name, frame in vars(self).items()
+            }
+        )
+
+
+def run_frames(*, as_of: dt.date, months: int, establishment_ids: list[int] | None = None) -> RunFrames:
+    """Stock levels, consumption of the scoring window and lots with units of ``establishment_ids``
+    (of every establishment when None), each sorted by position (and month, expiry): whoever reads
+    them, per chunk or for a whole run, sums a position's rows in the same order. Three queries."""
     window = window_months(as_of, months)
-    rows = ConsumptionMonth.objects.filter(month__gte=window[0].date(), month__lte=window[-1].date())
+    levels = StockLevel.objects.all()
+    consumption = ConsumptionMonth.objects.filter(month__gte=window[0].date(), month__lte=window[-1].date())
+    lots = StockLot.objects.filter(quantity__gt=0)
     if establishment_ids is not None:
-        rows = rows.filter(establishment_id__in=establishment_ids)
-    frame = fast_frames.queryset_frame(
-        rows.values_list("establishment_id", "medicine_id", "month", "issued", "stockout_days", "reported"),
-        POSITION_KEYS + ["month", "issued", "stockout_days", "reported"],
-        bool_columns=("reported",),
-        date_columns=("month",),
+        levels, consumption, lots = (
+            rows.filter(establishment_id__in=establishment_ids) for rows in (levels, consumption, lots)
+        )
+    frames = RunFrames(
+        levels=fast_frames.queryset_frame(
+            levels.values_list("establishment_id", "medicine_id", "quantity", "in_transit"),
+            POSITION_KEYS + ["stock", "in_transit"],
+        ),
+        consumption=fast_frames.queryset_frame(
+            consumption.values_list("establishment_id", "medicine_id", "month", "issued", "stockout_days", "reported"),
+            POSITION_KEYS + ["month", "issued", "stockout_days", "reported"],
+            bool_columns=("reported",),
+            date_columns=("month",),
+        ),
+        lots=fast_frames.queryset_frame(
+            lots.values_list("establishment_id", "medicine_id", "expiry_date", "quantity"),
+            POSITION_KEYS + ["expiry_date", "quantity"],
+            date_columns=("expiry_date",),
+        ),
     )
-    return frame.sort_values(POSITION_KEYS + ["month"], kind="stable", ignore_index=True)
+    order = {"levels": POSITION_KEYS, "consumption": POSITION_KEYS + ["month"], "lots": POSITION_KEYS + ["expiry_date"]}
+    return RunFrames(
+        **{
+            name: frame.sort_values(order[name], kind="stable", ignore_index=True)
+            for name, frame in vars(frames).items()
+        }
+    )
 
 
 def position_inputs(
-    *, as_of: dt.date, establishment_ids: list[int], months: int, consumption: pd.DataFrame | None = None
+    *, as_of: dt.date, establishment_ids: list[int], months: int, frames: RunFrames | None = None
 ) -> PositionInputs:
     """Positions of ``establishment_ids``: every stock level, plus every position that has
     consumption in the window without a stock level (stock 0). Four queries whatever the size.
-    ``consumption``: :func:`window_consumption` of these establishments or more (a run in one
-    process reads it once instead of one scan per chunk); read here when not given."""
+    ``frames``: :func:`run_frames` of these establishments or more, read once for a whole run; read
+    here when not given."""
     establishments = _frame(
         Establishment.objects.filter(id__in=establishment_ids).values_list("id", "region_id", "level"),
         ["establishment_id", "region_id", "level"],
     )
-    levels = fast_frames.queryset_frame(
-        StockLevel.objects.filter(establishment_id__in=establishment_ids).values_list(
-            "establishment_id", "medicine_id", "quantity", "in_transit"
-        ),
-        POSITION_KEYS + ["stock", "in_transit"],
-    )
-    if consumption is None:
-        consumption = window_consumption(as_of=as_of, months=months, establishment_ids=establishment_ids)
+    if frames is None:
+        frames = run_frames(as_of=as_of, months=months, establishment_ids=establishment_ids)
     else:
-        consumption = consumption.loc[consumption["establishment_id"].isin(establishment_ids)].reset_index(drop=True)
-    lots = fast_frames.queryset_frame(
-        StockLot.objects.filter(establishment_id__in=establishment_ids, quantity__gt=0).values_list(
-            "establishment_id", "medicine_id", "expiry_date", "quantity"
-        ),
-        POSITION_KEYS + ["expiry_date", "quantity"],
-        date_columns=("expiry_date",),
-    )
+        frames = frames.of(establishment_ids)
+    levels, consumption = frames.levels, frames.consumption
     keys = pd.concat([levels[POSITION_KEYS], consumption[POSITION_KEYS]]).drop_duplicates()
     positions = keys.merge(levels, on=POSITION_KEYS, how="left").fillna({"stock": 0, "in_transit": 0})
     positions = positions.merge(establishments, on="establishment_id", how="inner")
-    return PositionInputs(positions=positions, lots=lots, consumption=consumption)
+    return PositionInputs(positions=positions, lots=frames.lots, consumption=consumption)
 
 
 # Stored position figures the national aggregation and the alert rules read back.

@@ -215,12 +215,12 @@ def scoring_chunk_execute(
     run_id: int,
     establishment_ids: list[int],
     published: list[pd.DataFrame] | None = None,
-    consumption: pd.DataFrame | None = None,
+    frames: inputs.RunFrames | None = None,
 ) -> bool:
     """Score the positions of ``establishment_ids`` for the run's day and store them, replacing that
     day's rows of those establishments. Idempotent: a chunk already stored by this run is skipped.
     With ``published``, the stored positions as the publication reads them are appended to it (not
-    for a skipped chunk); ``consumption``: the window's consumption read once for the whole run.
+    for a skipped chunk); ``frames``: the inputs of every establishment, read once for the whole run.
     Returns True when this was the run's last chunk (the caller then publishes the run)."""
     run = ScoringRun.objects.select_for_update().get(pk=run_id)
     if run.status != RunStatus.RUNNING:
@@ -232,7 +232,7 @@ def scoring_chunk_execute(
     if run.pk not in set(day_rows.values_list("run_id", flat=True).distinct()):
         params = inputs.scoring_params(as_of=run.as_of)
         data = inputs.position_inputs(
-            as_of=run.as_of, establishment_ids=establishment_ids, months=params.months, consumption=consumption
+            as_of=run.as_of, establishment_ids=establishment_ids, months=params.months, frames=frames
         )
         scored = scoring.score_positions(data.positions, data.lots, data.consumption, inputs.medicines_frame(), params)
         RiskScore.objects.positions().filter(as_of=run.as_of, establishment_id__in=establishment_ids).delete()
@@ -366,7 +366,7 @@ def scoring_run_execute(
 ) -> ScoringRun:
     """Run a whole scoring in this process: start, every chunk, publish, e-mail. Each step commits on
     its own (a run is many transactions by design); any error marks the run failed and re-raises.
-    The window's consumption is read in one scan, not one per chunk. The chunks cover every
+    Stock levels, consumption and lots are read in one scan each, not one per chunk. The chunks cover every
     establishment with positions and replace the day's rows of each, so the positions they stored
     are the day's: the publication takes them from memory instead of reading them back (unless a
     chunk was skipped as already stored)."""
@@ -376,18 +376,12 @@ def scoring_run_execute(
     started = scoring_run_start(as_of=as_of, scope=scope, run_id=run_id, trigger=trigger)
     try:
         published: list[pd.DataFrame] = []
-        consumption = (
-            inputs.window_consumption(as_of=started.run.as_of, months=settings.SCORING_MONTHS)
-            if started.chunks
-            else None
-        )
+        frames = inputs.run_frames(as_of=started.run.as_of, months=settings.SCORING_MONTHS) if started.chunks else None
         for chunk in started.chunks:
-            scoring_chunk_execute(
-                run_id=started.run.pk, establishment_ids=chunk, published=published, consumption=consumption
-            )
+            scoring_chunk_execute(run_id=started.run.pk, establishment_ids=chunk, published=published, frames=frames)
         complete = bool(published) and len(published) == len(started.chunks)
         positions = pd.concat(published, ignore_index=True) if complete else None
-        del published, consumption
+        del published, frames
         notification_ids = scoring_run_publish(run_id=started.run.pk, positions=positions)
     except Exception as error:
         scoring_run_fail(run_id=started.run.pk, error=f"{type(error).__name__}: {error}")

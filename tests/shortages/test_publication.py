@@ -1,4 +1,4 @@
-"""A full run in one process reads the window's consumption once and publishes from the positions it
+"""A full run in one process reads its inputs once and publishes from the positions it
 holds in memory: the same inputs, frame, national scores and alerts as reading them per chunk and
 back from the database."""
 
@@ -76,16 +76,17 @@ def test_publishing_from_memory_gives_the_scores_and_alerts_of_publishing_from_t
     assert _close(from_memory, _national())
 
 
-def test_a_chunk_scored_from_the_consumption_read_once_has_the_inputs_it_reads_itself():
+def test_a_chunk_scored_from_the_inputs_read_once_has_the_inputs_it_reads_itself():
     # given two establishments of three
     sites, _ = build_positions(establishments=3, medicines=4)
     chunk = [sites[0].pk, sites[2].pk]
-    whole = inputs.window_consumption(as_of=AS_OF, months=6)
+    whole = inputs.run_frames(as_of=AS_OF, months=6)
     # when
-    shared = inputs.position_inputs(as_of=AS_OF, establishment_ids=chunk, months=6, consumption=whole)
+    shared = inputs.position_inputs(as_of=AS_OF, establishment_ids=chunk, months=6, frames=whole)
     own = inputs.position_inputs(as_of=AS_OF, establishment_ids=chunk, months=6)
     # then
-    assert set(whole["establishment_id"]) == {site.pk for site in sites}
+    for frame in (whole.levels, whole.consumption, whole.lots):
+        assert set(frame["establishment_id"]) == {site.pk for site in sites}
     assert set(own.consumption["establishment_id"]) == set(chunk)
     for name in ("positions", "lots", "consumption"):
         pd.testing.assert_frame_equal(getattr(shared, name), getattr(own, name), check_exact=True)
