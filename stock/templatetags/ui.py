@@ -6,7 +6,7 @@ is left out rather than breaking every page.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django import template
@@ -94,28 +94,33 @@ def level_label(code: str | None) -> str:
     return LEVEL_LABELS.get(code or "unknown", code or "")
 
 
+def _rounded(value: Any, digits: int) -> Decimal:
+    """``value`` rounded half up to ``digits`` decimals (Django's number_format cuts digits off)."""
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
 @register.filter
 def months(value: Any) -> str:
-    """Months of stock with one decimal, or an em dash when unknown."""
+    """Months of stock rounded to one decimal, or an em dash when unknown."""
     if value is None or value == "":
         return "—"
-    return number_format(Decimal(str(value)), 1)
+    return number_format(_rounded(value, 1), 1)
 
 
 @register.filter
 def qty(value: Any) -> str:
-    """An integer quantity with thousands separators, or an em dash when unknown."""
+    """A quantity rounded to a whole unit with thousands separators, or an em dash when unknown."""
     if value is None or value == "":
         return "—"
-    return number_format(int(value), 0, force_grouping=True)
+    return number_format(int(_rounded(value, 0)), 0, force_grouping=True)
 
 
 @register.filter
 def pct(value: Any, digits: int = 0) -> str:
-    """A share in [0, 1] as a percentage, or an em dash when unknown."""
+    """A share in [0, 1] as a percentage rounded to ``digits`` decimals, or an em dash when unknown."""
     if value is None or value == "":
         return "—"
-    return f"{number_format(Decimal(str(value)) * 100, int(digits))} %"
+    return f"{number_format(_rounded(Decimal(str(value)) * 100, int(digits)), int(digits))} %"
 
 
 @register.filter
