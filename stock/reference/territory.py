@@ -9,6 +9,7 @@ and a name that matches nothing (or two provinces) is left unmatched and reporte
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,6 +183,24 @@ def match_province(
     return crosswalk.get(key) or index.get(key)
 
 
+#: A spreadsheet turned names such as "9 Juillet" into dates ("2023-07-09 00:00:00") in essp-2022.
+_SPREADSHEET_DATE = re.compile(r"^\d{4}-(\d{2})-(\d{2})(?: 00:00:00)?$")
+_FRENCH_MONTHS = (
+    "Janvier", "Février", "Mars", "Avril", "Mai", "Juin",
+    "Juillet", "Août", "Septembre", "Octobre", "Novembre", "Décembre",
+)  # fmt: skip
+
+
+def establishment_name(raw: str) -> str:
+    """The establishment's name, with a day-and-month name that a spreadsheet stored as a date
+    given back its words (Moroccan places are often named after a date: "25 Mars", "9 Juillet")."""
+    name = collapse_spaces(raw)
+    date = _SPREADSHEET_DATE.match(name)
+    if date:
+        return f"{int(date.group(2))} {_FRENCH_MONTHS[int(date.group(1)) - 1]}"
+    return name
+
+
 def load_establishments(directory: Path | None = None) -> EstablishmentResult:
     """Read both establishment files, match regions and provinces, generate stable codes."""
     regions_by_key = region_index(load_regions(directory))
@@ -211,7 +230,7 @@ def load_establishments(directory: Path | None = None) -> EstablishmentResult:
             records.append(
                 EstablishmentRecord(
                     code=f"{region_code}-{category}-{ordinals[(region_code, category)]:04d}",
-                    name=collapse_spaces(row["etablissement"]),
+                    name=establishment_name(row["etablissement"]),
                     category=category,
                     level=categories[category].level,
                     region_code=region_code,

@@ -147,6 +147,14 @@ def test_establishment_codes_are_unique_and_the_same_on_every_read(establishment
     assert sum(1 for e in establishments.establishments if e.level == "hospital") == 170
 
 
+def test_names_a_spreadsheet_stored_as_dates_get_their_words_back(establishments: EstablishmentResult):
+    names = {(e.commune, e.name) for e in establishments.establishments}
+
+    assert ("Ouezzane (Mun.)", "9 Juillet") in names
+    assert ("Laayoune (Mun.)", "25 Mars") in names
+    assert not [name for _, name in names if name[:1].isdigit() and "00:00" in name]
+
+
 # CNOPS catalogue
 
 
