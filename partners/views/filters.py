@@ -33,6 +33,7 @@ class AnyChoiceMixin:
         for filter_ in self.filters.values():
             if isinstance(filter_, django_filters.ChoiceFilter) and "empty_label" not in filter_.extra:
                 filter_.extra["empty_label"] = _("Tous")
+                filter_.__dict__.pop("_field", None)  # built earlier from the API's filter: build it again
 
 
 class DeclarationPageFilterSet(AnyChoiceMixin, DeclarationFilterSet):

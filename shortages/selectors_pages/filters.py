@@ -38,6 +38,9 @@ class PageFilterMixin:
                 filter_.extra["widget"] = forms.Select(choices=YES_NO_ANY)
             elif isinstance(filter_, django_filters.ChoiceFilter) and "empty_label" not in filter_.extra:
                 filter_.extra["empty_label"] = _("Tous")  # rather than Django's "---------"
+            # A form field built earlier from the API's filter (the schema builds them) was copied
+            # with it: drop it so that the field is built again with the page's label and widget.
+            filter_.__dict__.pop("_field", None)
 
 
 def _medicine_search(queryset, name, value):

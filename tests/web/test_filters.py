@@ -37,7 +37,10 @@ def test_list_page_filters_with_the_api_filterset(client, personas, persona, pag
 
 @pytest.mark.parametrize(("persona", "page", "takes_id", "api_list"), PAGES, ids=[p[1] for p in PAGES])
 def test_list_page_selects_read_tous_rather_than_dashes(client, personas, persona, page, takes_id, api_list):
-    # given
+    # given the API's filters already turned into form fields (as the OpenAPI schema does)
+    api_filterset = resolve(reverse(api_list)).func.cls.filterset_class
+    for filter_ in api_filterset.base_filters.values():
+        assert filter_.field is not None
     client.force_login(getattr(personas, persona))
     # when
     response = client.get(reverse(page, args=[personas.hospital_a.pk] if takes_id else []))
