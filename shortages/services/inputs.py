@@ -71,6 +71,7 @@ class RunFrames:
     """Stock levels, window consumption and lots of a set of establishments (or of all), each sorted
     by position, read once by a run in one process instead of one scan per chunk."""
 
+    establishments: pd.DataFrame
     levels: pd.DataFrame
     consumption: pd.DataFrame
     lots: pd.DataFrame
@@ -90,14 +91,20 @@ def run_frames(*, as_of: dt.date, months: int, establishment_ids: list[int] | No
     (of every establishment when None), each sorted by position (and month, expiry): whoever reads
     them, per chunk or for a whole run, sums a position's rows in the same order. Three queries."""
     window = window_months(as_of, months)
+    establishments = Establishment.objects.all()
     levels = StockLevel.objects.all()
     consumption = ConsumptionMonth.objects.filter(month__gte=window[0].date(), month__lte=window[-1].date())
     lots = StockLot.objects.filter(quantity__gt=0)
     if establishment_ids is not None:
+        establishments = establishments.filter(id__in=establishment_ids)
         levels, consumption, lots = (
             rows.filter(establishment_id__in=establishment_ids) for rows in (levels, consumption, lots)
         )
     frames = RunFrames(
+        establishments=_frame(
+            establishments.order_by("id").values_list("id", "region_id", "level"),
+            ["establishment_id", "region_id", "level"],
+        ),
         levels=fast_frames.queryset_frame(
             levels.values_list("establishment_id", "medicine_id", "quantity", "in_transit"),
             POSITION_KEYS + ["stock", "in_transit"],
@@ -114,7 +121,12 @@ def run_frames(*, as_of: dt.date, months: int, establishment_ids: list[int] | No
             date_columns=("expiry_date",),
         ),
     )
-    order = {"levels": POSITION_KEYS, "consumption": POSITION_KEYS + ["month"], "lots": POSITION_KEYS + ["expiry_date"]}
+    order = {
+        "establishments": ["establishment_id"],
+        "levels": POSITION_KEYS,
+        "consumption": POSITION_KEYS + ["month"],
+        "lots": POSITION_KEYS + ["expiry_date"],
+    }
     return RunFrames(
         **{
             name: frame.sort_values(order[name], kind="stable", ignore_index=True)
@@ -127,13 +139,8 @@ def position_inputs(
     *, as_of: dt.date, establishment_ids: list[int], months: int, frames: RunFrames | None = None
 ) -> PositionInputs:
     """Positions of ``establishment_ids``: every stock level, plus every position that has
-    consumption in the window without a stock level (stock 0). Four queries whatever the size.
-    ``frames``: :func:`run_frames` of these establishments or more, read once for a whole run; read
-    here when not given."""
-    establishments = _frame(
-        Establishment.objects.filter(id__in=establishment_ids).values_list("id", "region_id", "level"),
-        ["establishment_id", "region_id", "level"],
-    )
+    consumption in the window without a stock level (stock 0). Four queries whatever the size;
+    none with ``frames`` (:func:`run_frames` of these establishments or more, read once for a run)."""
     if frames is None:
         frames = run_frames(as_of=as_of, months=months, establishment_ids=establishment_ids)
     else:
@@ -141,7 +148,7 @@ def position_inputs(
     levels, consumption = frames.levels, frames.consumption
     keys = pd.concat([levels[POSITION_KEYS], consumption[POSITION_KEYS]]).drop_duplicates()
     positions = keys.merge(levels, on=POSITION_KEYS, how="left").fillna({"stock": 0, "in_transit": 0})
-    positions = positions.merge(establishments, on="establishment_id", how="inner")
+    positions = positions.merge(frames.establishments, on="establishment_id", how="inner")
     return PositionInputs(positions=positions, lots=frames.lots, consumption=consumption)
 
 
@@ -190,12 +197,12 @@ def stored_positions_frame(*, as_of: dt.date) -> pd.DataFrame:
     return _stored_types(frame)
 
 
-def scored_positions_frame(scored: pd.DataFrame) -> pd.DataFrame:
+def scored_positions_frame(scored: pd.DataFrame, *, copy: bool | None = None) -> pd.DataFrame:
     """What :func:`stored_positions_frame` reads back once ``scored`` (a frame of ``score_positions``)
     is stored, without reading it: same columns and types, ``expiry_at_risk`` as its JSON figure
     holds it (:func:`score_copy.stored_json_numbers`)."""
     frame = pd.DataFrame({name: scored[source].to_numpy() for name, source in SCORED_POSITION_SOURCES.items()})
-    frame["expiry_at_risk"] = score_copy.stored_json_numbers(scored["expiry_at_risk"])
+    frame["expiry_at_risk"] = score_copy.stored_json_numbers(scored["expiry_at_risk"], copy=copy)
     return _stored_types(frame)
 
 

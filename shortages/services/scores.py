@@ -22,22 +22,13 @@ from django.utils import timezone
 from shortages import scoring
 from shortages.choices import RunScope, RunStatus
 from shortages.models import RiskScore, ScoringRun
-from shortages.services import inputs, score_copy
+from shortages.services import chunk_scoring, inputs, score_copy
 from shortages.services.alerts import alerts_sync
+from shortages.services.score_copy import POSITION_FIGURES
 from stock.models import ConsumptionMonth, Establishment, StockLevel
 
 logger = logging.getLogger(__name__)
 INSERT_BATCH = 2000
-POSITION_FIGURES = [
-    "months_used",
-    "sigma_rule",
-    "in_transit",
-    "expired_stock",
-    "expiring_unused",
-    "expiry_at_risk",
-    "lead_time_months",
-    "review_period_months",
-]
 NATIONAL_FIGURES = [
     "positions",
     "public_stock",
@@ -200,11 +191,11 @@ def _position_rows(frame: pd.DataFrame, *, run: ScoringRun, weights) -> list[Ris
     return rows
 
 
-def position_scores_insert(*, scored: pd.DataFrame, run: ScoringRun, weights) -> None:
-    """Store the scored positions: ``COPY`` on PostgreSQL (about ten times faster than model
-    instances at national scale, see docs/performance.md), ``bulk_create`` elsewhere."""
+def position_scores_insert(*, scored: pd.DataFrame, run: ScoringRun, weights, fields=None) -> None:
+    """Store the scored positions: ``COPY`` on PostgreSQL (of ``fields`` when already built; about
+    ten times faster than model instances, see docs/performance.md), ``bulk_create`` elsewhere."""
     if score_copy.copy_supported():
-        score_copy.position_scores_copy(scored=scored, run=run, figure_names=POSITION_FIGURES, weights=weights)
+        score_copy.position_scores_copy(scored=scored, run=run, weights=weights, fields=fields)
     else:
         RiskScore.objects.bulk_create(_position_rows(scored, run=run, weights=weights), batch_size=INSERT_BATCH)
 
@@ -215,13 +206,13 @@ def scoring_chunk_execute(
     run_id: int,
     establishment_ids: list[int],
     published: list[pd.DataFrame] | None = None,
-    frames: inputs.RunFrames | None = None,
+    prepared: chunk_scoring.ScoredChunk | None = None,
 ) -> bool:
     """Score the positions of ``establishment_ids`` for the run's day and store them, replacing that
     day's rows of those establishments. Idempotent: a chunk already stored by this run is skipped.
-    With ``published``, the stored positions as the publication reads them are appended to it (not
-    for a skipped chunk); ``frames``: the inputs of every establishment, read once for the whole run.
-    Returns True when this was the run's last chunk (the caller then publishes the run)."""
+    ``prepared``: the chunk already scored (:func:`chunk_scoring.chunk_scored`); with ``published``,
+    the stored positions as the publication reads them are appended to it (not for a skipped
+    chunk). Returns True when this was the run's last chunk (the caller then publishes the run)."""
     run = ScoringRun.objects.select_for_update().get(pk=run_id)
     if run.status != RunStatus.RUNNING:
         raise ValueError(f"run_id: run {run_id} is {run.status}, not running")
@@ -231,14 +222,20 @@ def scoring_chunk_execute(
     day_rows = RiskScore.objects.filter(as_of=run.as_of, establishment_id=establishment_ids[0]).order_by()
     if run.pk not in set(day_rows.values_list("run_id", flat=True).distinct()):
         params = inputs.scoring_params(as_of=run.as_of)
-        data = inputs.position_inputs(
-            as_of=run.as_of, establishment_ids=establishment_ids, months=params.months, frames=frames
-        )
-        scored = scoring.score_positions(data.positions, data.lots, data.consumption, inputs.medicines_frame(), params)
+        if prepared is None:
+            prepared = chunk_scoring.chunk_scored(
+                establishment_ids=establishment_ids,
+                frames=None,
+                medicines=inputs.medicines_frame(),
+                params=params,
+                run_id=run.pk,
+                copy=score_copy.copy_supported(),
+            )
+        scored = prepared.scored
         RiskScore.objects.positions().filter(as_of=run.as_of, establishment_id__in=establishment_ids).delete()
-        position_scores_insert(scored=scored, run=run, weights=params.position_weights)
+        position_scores_insert(scored=scored, run=run, weights=params.position_weights, fields=prepared.fields)
         if published is not None:
-            published.append(inputs.scored_positions_frame(scored))
+            published.append(prepared.published)
         ScoringRun.objects.filter(pk=run.pk).update(
             chunks_done=F("chunks_done") + 1, positions=F("positions") + len(scored)
         )
@@ -366,22 +363,26 @@ def scoring_run_execute(
 ) -> ScoringRun:
     """Run a whole scoring in this process: start, every chunk, publish, e-mail. Each step commits on
     its own (a run is many transactions by design); any error marks the run failed and re-raises.
-    Stock levels, consumption and lots are read in one scan each, not one per chunk. The chunks cover every
-    establishment with positions and replace the day's rows of each, so the positions they stored
-    are the day's: the publication takes them from memory instead of reading them back (unless a
-    chunk was skipped as already stored)."""
+    Inputs are read in one scan each and the next chunk is scored while one is stored
+    (:mod:`chunk_scoring`). The chunks cover every establishment with positions and replace the
+    day's rows of each, so the positions they stored are the day's: the publication takes them from
+    memory instead of reading them back (unless a chunk was skipped as already stored)."""
     from shortages.services.notifications import notifications_email_send
 
     scoring_runs_fail_stale()
     started = scoring_run_start(as_of=as_of, scope=scope, run_id=run_id, trigger=trigger)
     try:
         published: list[pd.DataFrame] = []
-        frames = inputs.run_frames(as_of=started.run.as_of, months=settings.SCORING_MONTHS) if started.chunks else None
-        for chunk in started.chunks:
-            scoring_chunk_execute(run_id=started.run.pk, establishment_ids=chunk, published=published, frames=frames)
+        for prepared in chunk_scoring.run_chunks_scored_ahead(run=started.run, chunks=started.chunks):
+            scoring_chunk_execute(
+                run_id=started.run.pk,
+                establishment_ids=prepared.establishment_ids,
+                published=published,
+                prepared=prepared,
+            )
         complete = bool(published) and len(published) == len(started.chunks)
         positions = pd.concat(published, ignore_index=True) if complete else None
-        del published, frames
+        del published
         notification_ids = scoring_run_publish(run_id=started.run.pk, positions=positions)
     except Exception as error:
         scoring_run_fail(run_id=started.run.pk, error=f"{type(error).__name__}: {error}")

@@ -90,3 +90,29 @@ def test_a_chunk_scored_from_the_inputs_read_once_has_the_inputs_it_reads_itself
     assert set(own.consumption["establishment_id"]) == set(chunk)
     for name in ("positions", "lots", "consumption"):
         pd.testing.assert_frame_equal(getattr(shared, name), getattr(own, name), check_exact=True)
+
+
+def _positions() -> dict:
+    rows = RiskScore.objects.positions().filter(as_of=AS_OF)
+    return {
+        (row.establishment_id, row.medicine_id): (row.score, row.level, row.amc, row.figures, row.contributions)
+        for row in rows
+    }
+
+
+def test_chunks_scored_ahead_store_what_chunks_scored_one_by_one_store(settings):
+    # given three establishments cut into chunks of one, scored by the chunk tasks one by one
+    settings.SCORING_CHUNK_SIZE = 1
+    build_positions(establishments=3, medicines=4, stock_months=(0.0, 12.0))
+    started = scores.scoring_run_start(as_of=AS_OF)
+    for chunk in started.chunks:
+        scores.scoring_chunk_execute(run_id=started.run.pk, establishment_ids=chunk)
+    scores.scoring_run_publish(run_id=started.run.pk)
+    one_by_one, national = _positions(), _national()
+    # when a run in one process scores each chunk while the one before is stored
+    run = scores.scoring_run_execute(as_of=AS_OF)
+    # then
+    assert run.chunks_done == run.chunks_total == 3
+    assert RiskScore.objects.positions().filter(as_of=AS_OF, run=run).count() == len(one_by_one) == 12
+    assert _positions() == one_by_one
+    assert _close(_national(), national)

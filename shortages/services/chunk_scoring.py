@@ -1,0 +1,87 @@
+"""One chunk of a run scored without touching the database, and the next chunk scored while the
+current one is stored.
+
+A run in one process reads its inputs once (:func:`inputs.run_frames`); a chunk's figures and, on
+PostgreSQL, the columns of its ``COPY`` are then pure computation. :func:`run_chunks_scored_ahead`
+scores chunk k+1 in a helper thread while the caller stores chunk k in its own transaction: the
+server writes rows while Python computes the next ones (psycopg2 waits, and most pandas and numpy
+work runs, without the GIL). The helper thread never uses the database; every read of the run and
+every write stays on the caller's connection, in the chunk's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import pandas as pd
+from django.conf import settings
+
+from shortages import scoring
+from shortages.models import ScoringRun
+from shortages.services import inputs, pg_binary, score_copy
+
+
+@dataclass
+class ScoredChunk:
+    """A chunk's scored positions, what the publication reads of them, and its ``COPY`` columns
+    (None off PostgreSQL, where the rows are model instances built when stored)."""
+
+    establishment_ids: list[int]
+    scored: pd.DataFrame
+    published: pd.DataFrame
+    fields: list[pg_binary.Field] | None
+
+
+def chunk_scored(
+    *,
+    establishment_ids: list[int],
+    frames: inputs.RunFrames | None,
+    medicines: pd.DataFrame,
+    params: scoring.ScoringParams,
+    run_id: int,
+    copy: bool,
+) -> ScoredChunk:
+    """Score the positions of ``establishment_ids``: from ``frames`` without a query, else reading
+    their inputs. ``copy``: build the ``COPY`` columns (PostgreSQL)."""
+    data = inputs.position_inputs(
+        as_of=params.as_of, establishment_ids=establishment_ids, months=params.months, frames=frames
+    )
+    scored = scoring.score_positions(data.positions, data.lots, data.consumption, medicines, params)
+    fields = None
+    if copy and not scored.empty:
+        fields = score_copy.position_scores_fields(
+            scored=scored, run_id=run_id, as_of=params.as_of, weights=params.position_weights
+        )
+    published = inputs.scored_positions_frame(scored, copy=copy)
+    return ScoredChunk(establishment_ids=establishment_ids, scored=scored, published=published, fields=fields)
+
+
+def run_chunks_scored_ahead(*, run: ScoringRun, chunks: list[list[int]]) -> Iterator[ScoredChunk]:
+    """The chunks of ``run`` scored in order, each one computed while the caller handles the one
+    before. Reads the inputs of every establishment first (four queries)."""
+    if not chunks:
+        return
+    params = inputs.scoring_params(as_of=run.as_of)
+    frames = inputs.run_frames(as_of=run.as_of, months=settings.SCORING_MONTHS)
+    medicines = inputs.medicines_frame()
+    copy = score_copy.copy_supported()
+
+    def score(establishment_ids: list[int]) -> ScoredChunk:
+        return chunk_scored(
+            establishment_ids=establishment_ids,
+            frames=frames,
+            medicines=medicines,
+            params=params,
+            run_id=run.pk,
+            copy=copy,
+        )
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chunk-scoring") as helper:
+        pending = helper.submit(score, chunks[0])
+        for following in [*chunks[1:], None]:
+            current = pending.result()
+            if following is not None:
+                pending = helper.submit(score, following)
+            yield current
