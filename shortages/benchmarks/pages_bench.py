@@ -28,7 +28,7 @@ def benchmark_analyst():
     if created:
         user.set_unusable_password()
         user.save(update_fields=["password"])
-    user.groups.add(Group.objects.get(name=roles.ANALYST))
+    user.groups.add(Group.objects.get_or_create(name=roles.ANALYST)[0])
     return user
 
 

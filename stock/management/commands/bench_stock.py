@@ -67,7 +67,7 @@ class Command(BaseCommand):
 
     def _fixtures(self, options):
         user = get_user_model().objects.create(username="bench-stock-user", is_active=True)
-        user.groups.add(Group.objects.get(name=roles.ANALYST))
+        user.groups.add(Group.objects.get_or_create(name=roles.ANALYST)[0])
         region = Region.objects.create(code="ZZ", name_fr="Région de mesure")
         establishments = Establishment.objects.bulk_create(
             [
