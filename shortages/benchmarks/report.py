@@ -28,7 +28,7 @@ def machine() -> dict:
         cursor.execute("SHOW server_version")
         server = cursor.fetchone()[0]
         cursor.execute(
-            "SELECT name, setting || coalesce(unit, '') FROM pg_settings WHERE name IN "
+            "SELECT name, current_setting(name) FROM pg_settings WHERE name IN "
             "('shared_buffers', 'work_mem', 'maintenance_work_mem', 'max_parallel_workers_per_gather', "
             "'max_wal_size', 'autovacuum')"
         )
