@@ -11,16 +11,23 @@ every write stays on the caller's connection, in the chunk's transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import queue
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pandas as pd
 from django.conf import settings
+from django.db import connection
 
 from shortages import scoring
 from shortages.models import ScoringRun
 from shortages.services import inputs, pg_binary, score_copy
+
+# Chunks written at once by a run in one process on PostgreSQL: one per core of the 2-core servers
+# measured in docs/performance.md (the server, not Python, does most of the work of a write).
+WRITERS = 2
 
 
 @dataclass
@@ -28,6 +35,7 @@ class ScoredChunk:
     """A chunk's scored positions, what the publication reads of them, and its ``COPY`` columns
     (None off PostgreSQL, where the rows are model instances built when stored)."""
 
+    index: int
     establishment_ids: list[int]
     scored: pd.DataFrame
     published: pd.DataFrame
@@ -36,6 +44,7 @@ class ScoredChunk:
 
 def chunk_scored(
     *,
+    index: int = 0,
     establishment_ids: list[int],
     frames: inputs.RunFrames | None,
     medicines: pd.DataFrame,
@@ -44,7 +53,8 @@ def chunk_scored(
     copy: bool,
 ) -> ScoredChunk:
     """Score the positions of ``establishment_ids``: from ``frames`` without a query, else reading
-    their inputs. ``copy``: build the ``COPY`` columns (PostgreSQL)."""
+    their inputs. ``index``: the chunk's place in its run. ``copy``: build the ``COPY`` columns
+    (PostgreSQL)."""
     data = inputs.position_inputs(
         as_of=params.as_of, establishment_ids=establishment_ids, months=params.months, frames=frames
     )
@@ -55,7 +65,9 @@ def chunk_scored(
             scored=scored, run_id=run_id, as_of=params.as_of, weights=params.position_weights
         )
     published = inputs.scored_positions_frame(scored, copy=copy)
-    return ScoredChunk(establishment_ids=establishment_ids, scored=scored, published=published, fields=fields)
+    return ScoredChunk(
+        index=index, establishment_ids=establishment_ids, scored=scored, published=published, fields=fields
+    )
 
 
 def run_chunks_scored_ahead(*, run: ScoringRun, chunks: list[list[int]]) -> Iterator[ScoredChunk]:
@@ -68,9 +80,10 @@ def run_chunks_scored_ahead(*, run: ScoringRun, chunks: list[list[int]]) -> Iter
     medicines = inputs.medicines_frame()
     copy = score_copy.copy_supported()
 
-    def score(establishment_ids: list[int]) -> ScoredChunk:
+    def score(index: int) -> ScoredChunk:
         return chunk_scored(
-            establishment_ids=establishment_ids,
+            index=index,
+            establishment_ids=chunks[index],
             frames=frames,
             medicines=medicines,
             params=params,
@@ -79,9 +92,53 @@ def run_chunks_scored_ahead(*, run: ScoringRun, chunks: list[list[int]]) -> Iter
         )
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chunk-scoring") as helper:
-        pending = helper.submit(score, chunks[0])
-        for following in [*chunks[1:], None]:
+        pending = helper.submit(score, 0)
+        for following in range(1, len(chunks) + 1):
             current = pending.result()
-            if following is not None:
+            if following < len(chunks):
                 pending = helper.submit(score, following)
             yield current
+
+
+def run_chunks_stored(
+    *, run: ScoringRun, chunks: list[list[int]], store: Callable[[ScoredChunk], None], writers: int
+) -> None:
+    """Score the chunks of ``run`` ahead and hand each to ``store``: in this thread with one writer;
+    with more, each chunk to one of ``writers`` threads, each on its own database connection (closed
+    when it is done), so that the server writes several chunks at once. The first error stops the
+    handing out and is raised once every writer has finished."""
+    scored = run_chunks_scored_ahead(run=run, chunks=chunks)
+    if writers <= 1:
+        for prepared in scored:
+            store(prepared)
+        return
+    work: queue.Queue[ScoredChunk | None] = queue.Queue(maxsize=writers)
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            while (prepared := work.get()) is not None:
+                if not errors:
+                    try:
+                        store(prepared)
+                    except BaseException as error:  # noqa: BLE001 - raised again by the caller's thread
+                        errors.append(error)
+        finally:
+            connection.close()  # this thread's connection
+
+    threads = [threading.Thread(target=write, name=f"chunk-writer-{number}") for number in range(writers)]
+    for thread in threads:
+        thread.start()
+    try:
+        for prepared in scored:
+            if errors:
+                break
+            work.put(prepared)
+    finally:
+        for _thread in threads:
+            work.put(None)
+        for thread in threads:
+            thread.join()
+        scored.close()
+    if errors:
+        raise errors[0]

@@ -10,72 +10,24 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 from dataclasses import dataclass, field
 
 import pandas as pd
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from shortages import scoring
 from shortages.choices import RunScope, RunStatus
 from shortages.models import RiskScore, ScoringRun
-from shortages.services import chunk_scoring, inputs, score_copy
+from shortages.services import chunk_scoring, inputs, score_copy, score_rows
 from shortages.services.alerts import alerts_sync
 from shortages.services.score_copy import POSITION_FIGURES
 from stock.models import ConsumptionMonth, Establishment, StockLevel
 
 logger = logging.getLogger(__name__)
 INSERT_BATCH = 2000
-NATIONAL_FIGURES = [
-    "positions",
-    "public_stock",
-    "public_amc",
-    "public_in_transit",
-    "national_mos",
-    "share_stocked_out",
-    "share_below_emergency",
-    "share_at_risk",
-    "declared_companies",
-    "industry_stock",
-    "industry_sales",
-    "industry_mos",
-    "safety_stock_required",
-    "safety_stock_gap",
-    "companies_in_breach",
-    "safety_stock_met",
-    "disrupted_companies",
-    "disrupted_sales_share",
-    "deliveries_due",
-    "supplier_count",
-    "supplier_hhi",
-    "import_share",
-    "api_origin_hhi",
-    "episodes",
-]
-
-
-def _clean(value):
-    """A JSON- and database-safe scalar: NaN and NaT become None, numpy scalars Python ones."""
-    if value is None or value is pd.NaT:
-        return None
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
-
-
-def _figures(row: dict, names: list[str]) -> dict:
-    return {name: _clean(row.get(name)) for name in names}
-
-
-def _factors(row: dict, weights) -> tuple[dict, dict]:
-    contributions = {name: _clean(row.get(f"contrib_{name}")) for name in weights}
-    factors = {name: _clean(row.get(f"factor_{name}")) for name in weights}
-    return contributions, factors
 
 
 @transaction.atomic
@@ -162,8 +114,8 @@ def scoring_run_start(
 def _position_rows(frame: pd.DataFrame, *, run: ScoringRun, weights) -> list[RiskScore]:
     rows = []
     for row in frame.to_dict("records"):
-        contributions, factors = _factors(row, weights)
-        figures = _figures(row, POSITION_FIGURES) | {"factors": factors}
+        contributions, factors = score_rows.factors_of(row, weights)
+        figures = score_rows.figures_of(row, POSITION_FIGURES) | {"factors": factors}
         rows.append(
             RiskScore(
                 run=run,
@@ -173,15 +125,15 @@ def _position_rows(frame: pd.DataFrame, *, run: ScoringRun, weights) -> list[Ris
                 region_id=row["region_id"],
                 stock=float(row["stock"]),
                 usable_stock=float(row["usable_stock"]),
-                amc=_clean(row["amc"]),
-                sigma=_clean(row["sigma"]),
-                months_of_stock=_clean(row["months_of_stock"]),
-                days_of_cover=_clean(row["days_of_cover"]),
+                amc=score_rows.clean(row["amc"]),
+                sigma=score_rows.clean(row["sigma"]),
+                months_of_stock=score_rows.clean(row["months_of_stock"]),
+                days_of_cover=score_rows.clean(row["days_of_cover"]),
                 pipeline=float(row["pipeline"]),
-                horizon_months=_clean(row["horizon_months"]),
-                stockout_probability=_clean(row["stockout_probability"]),
+                horizon_months=score_rows.clean(row["horizon_months"]),
+                stockout_probability=score_rows.clean(row["stockout_probability"]),
                 stock_status=row["stock_status"],
-                score=_clean(row["score"]),
+                score=score_rows.clean(row["score"]),
                 level=row["risk_level"],
                 insufficient_data=bool(row["insufficient_data"]),
                 figures=figures,
@@ -205,15 +157,25 @@ def scoring_chunk_execute(
     *,
     run_id: int,
     establishment_ids: list[int],
-    published: list[pd.DataFrame] | None = None,
+    published: dict[int, pd.DataFrame] | None = None,
     prepared: chunk_scoring.ScoredChunk | None = None,
+    shared_lock: bool = False,
 ) -> bool:
     """Score the positions of ``establishment_ids`` for the run's day and store them, replacing that
     day's rows of those establishments. Idempotent: a chunk already stored by this run is skipped.
     ``prepared``: the chunk already scored (:func:`chunk_scoring.chunk_scored`); with ``published``,
-    the stored positions as the publication reads them are appended to it (not for a skipped
-    chunk). Returns True when this was the run's last chunk (the caller then publishes the run)."""
-    run = ScoringRun.objects.select_for_update().get(pk=run_id)
+    the stored positions as the publication reads them are put in it under the chunk's index (not
+    for a skipped chunk). ``shared_lock`` (PostgreSQL, a run in one process that hands each chunk
+    to one writer only): lock the run ``FOR KEY SHARE``, which lets other chunks of the run be
+    written at the same time and still keeps the publication (``FOR UPDATE``) waiting; the default
+    exclusive lock makes a redelivered chunk wait for its first delivery. Returns True when this was
+    the run's last chunk (the caller then publishes the run)."""
+    if shared_lock:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id FROM {ScoringRun._meta.db_table} WHERE id = %s FOR KEY SHARE", [run_id])  # noqa: S608
+        run = ScoringRun.objects.get(pk=run_id)
+    else:
+        run = ScoringRun.objects.select_for_update().get(pk=run_id)
     if run.status != RunStatus.RUNNING:
         raise ValueError(f"run_id: run {run_id} is {run.status}, not running")
     # A chunk is stored in one transaction and each of its establishments has positions, so its
@@ -235,74 +197,12 @@ def scoring_chunk_execute(
         RiskScore.objects.positions().filter(as_of=run.as_of, establishment_id__in=establishment_ids).delete()
         position_scores_insert(scored=scored, run=run, weights=params.position_weights, fields=prepared.fields)
         if published is not None:
-            published.append(prepared.published)
+            published[prepared.index] = prepared.published
         ScoringRun.objects.filter(pk=run.pk).update(
             chunks_done=F("chunks_done") + 1, positions=F("positions") + len(scored)
         )
         run.refresh_from_db(fields=["chunks_done", "chunks_total"])
     return run.chunks_done >= run.chunks_total
-
-
-def _regional_map(positions: pd.DataFrame) -> dict[int, dict[str, float]]:
-    """{medicine_id: {region_id: share at risk}} of :func:`shortages.scoring.regional_shares`."""
-    regional = scoring.regional_shares(positions).dropna(subset=["share_at_risk"])
-    if regional.empty:
-        return {}
-    table = regional.pivot(index="medicine_id", columns="region_id", values="share_at_risk")
-    return {
-        int(medicine_id): {
-            str(int(region)): round(share, 4) for region, share in shares.items() if not math.isnan(share)
-        }
-        for medicine_id, shares in table.to_dict("index").items()
-    }
-
-
-def _national_rows(
-    frame: pd.DataFrame, *, run: ScoringRun, weights, regional: dict[int, dict[str, float]]
-) -> list[RiskScore]:
-    rows = []
-    for row in frame.to_dict("records"):
-        contributions, factors = _factors(row, weights)
-        mos = _clean(row["national_mos"])
-        rows.append(
-            RiskScore(
-                run=run,
-                as_of=run.as_of,
-                medicine_id=row["medicine_id"],
-                stock=float(row["public_stock"]),
-                usable_stock=float(row["public_stock"]),
-                amc=_clean(row["public_amc"]),
-                months_of_stock=mos,
-                days_of_cover=mos * scoring.DAYS_PER_MONTH if mos is not None else None,
-                pipeline=float(row["pipeline"]),
-                horizon_months=_clean(row["horizon_months"]),
-                stockout_probability=_clean(row["stockout_probability"]),
-                stock_status=_national_status(row),
-                score=_clean(row["score"]),
-                level=row["risk_level"],
-                insufficient_data=bool(row["insufficient_data"]),
-                figures=_figures(row, NATIONAL_FIGURES)
-                | {"factors": factors, "share_at_risk_by_region": regional.get(int(row["medicine_id"]), {})},
-                contributions=contributions,
-            )
-        )
-    return rows
-
-
-def _national_status(row: dict) -> str:
-    """The national stock status by the hospital max-min levels applied to national months of stock."""
-    amc, mos, levels = _clean(row["public_amc"]), _clean(row["national_mos"]), settings.STOCK_LEVELS["hospital"]
-    if amc is None:
-        return "insufficient_data"
-    if amc == 0:
-        return "no_consumption"
-    if row["public_stock"] <= 0:
-        return "stocked_out"
-    if mos < levels["emergency"]:
-        return "below_emergency"
-    if mos < levels["minimum"]:
-        return "understocked"
-    return "adequate" if mos <= levels["maximum"] else "overstocked"
 
 
 @transaction.atomic
@@ -332,7 +232,9 @@ def scoring_run_publish(*, run_id: int, positions: pd.DataFrame | None = None) -
     )
     RiskScore.objects.national().filter(as_of=run.as_of).delete()
     RiskScore.objects.bulk_create(
-        _national_rows(national, run=run, weights=params.national_weights, regional=_regional_map(positions)),
+        score_rows.national_rows(
+            national, run=run, weights=params.national_weights, regional=score_rows.regional_map(positions)
+        ),
         batch_size=INSERT_BATCH,
     )
     conditions = pd.concat(
@@ -363,8 +265,8 @@ def scoring_run_execute(
 ) -> ScoringRun:
     """Run a whole scoring in this process: start, every chunk, publish, e-mail. Each step commits on
     its own (a run is many transactions by design); any error marks the run failed and re-raises.
-    Inputs are read in one scan each and the next chunk is scored while one is stored
-    (:mod:`chunk_scoring`). The chunks cover every establishment with positions and replace the
+    Inputs are read in one scan each, the next chunk is scored while one is stored, and on
+    PostgreSQL outside a transaction two chunks are written at once (:mod:`chunk_scoring`). The chunks cover every establishment with positions and replace the
     day's rows of each, so the positions they stored are the day's: the publication takes them from
     memory instead of reading them back (unless a chunk was skipped as already stored)."""
     from shortages.services.notifications import notifications_email_send
@@ -372,17 +274,25 @@ def scoring_run_execute(
     scoring_runs_fail_stale()
     started = scoring_run_start(as_of=as_of, scope=scope, run_id=run_id, trigger=trigger)
     try:
-        published: list[pd.DataFrame] = []
-        for prepared in chunk_scoring.run_chunks_scored_ahead(run=started.run, chunks=started.chunks):
+        published: dict[int, pd.DataFrame] = {}
+        parallel = score_copy.copy_supported() and not transaction.get_connection().in_atomic_block
+
+        def store(prepared: chunk_scoring.ScoredChunk) -> None:
             scoring_chunk_execute(
                 run_id=started.run.pk,
                 establishment_ids=prepared.establishment_ids,
                 published=published,
                 prepared=prepared,
+                shared_lock=parallel,
             )
+
+        writers = chunk_scoring.WRITERS if parallel else 1
+        chunk_scoring.run_chunks_stored(run=started.run, chunks=started.chunks, store=store, writers=writers)
         complete = bool(published) and len(published) == len(started.chunks)
-        positions = pd.concat(published, ignore_index=True) if complete else None
-        del published
+        positions = (
+            pd.concat([published[index] for index in sorted(published)], ignore_index=True) if complete else None
+        )
+        published.clear()
         notification_ids = scoring_run_publish(run_id=started.run.pk, positions=positions)
     except Exception as error:
         scoring_run_fail(run_id=started.run.pk, error=f"{type(error).__name__}: {error}")

@@ -1,0 +1,73 @@
+"""A run in one process on PostgreSQL, outside a transaction, writes two chunks at once: the same
+rows as one writer, and a writer's error fails the run with nothing published."""
+
+from __future__ import annotations
+
+import pytest
+
+from shortages.choices import RunStatus
+from shortages.models import RiskScore, ScoringRun
+from shortages.services import chunk_scoring, score_copy, scores
+from tests.shortages.conftest import AS_OF, build_positions
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+
+def _rows() -> dict:
+    rows = RiskScore.objects.filter(as_of=AS_OF)
+    return {(row.establishment_id, row.medicine_id): (row.score, row.level, row.amc, row.figures) for row in rows}
+
+
+@pytest.fixture
+def writers(monkeypatch):
+    """How many writers each run used."""
+    used = []
+    stored = chunk_scoring.run_chunks_stored
+
+    def spy(**kwargs):
+        used.append(kwargs["writers"])
+        return stored(**kwargs)
+
+    monkeypatch.setattr(chunk_scoring, "run_chunks_stored", spy)
+    return used
+
+
+def test_two_writers_store_what_one_writer_stores(settings, monkeypatch, writers):
+    # given five establishments cut into chunks of one, scored by one writer
+    settings.SCORING_CHUNK_SIZE = 1
+    build_positions(establishments=5, medicines=4, stock_months=(0.0, 12.0))
+    monkeypatch.setattr(chunk_scoring, "WRITERS", 1)
+    scores.scoring_run_execute(as_of=AS_OF)
+    one_writer = _rows()
+    # when the same day is scored again with two writers
+    monkeypatch.setattr(chunk_scoring, "WRITERS", 2)
+    run = scores.scoring_run_execute(as_of=AS_OF)
+    # then
+    assert writers == [1, 2]
+    assert (run.status, run.chunks_done, run.chunks_total, run.positions) == (RunStatus.SUCCEEDED, 5, 5, 20)
+    assert RiskScore.objects.positions().filter(run=run).count() == 20
+    assert _rows() == one_writer
+
+
+def test_a_writer_error_fails_the_run_and_publishes_nothing(settings, monkeypatch):
+    # given chunks of one, the third write of which fails
+    settings.SCORING_CHUNK_SIZE = 1
+    build_positions(establishments=5, medicines=2)
+    copy = score_copy.position_scores_copy
+    calls = []
+
+    def failing_copy(**kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("disk full")
+        return copy(**kwargs)
+
+    monkeypatch.setattr(score_copy, "position_scores_copy", failing_copy)
+    # when
+    with pytest.raises(RuntimeError, match="disk full"):
+        scores.scoring_run_execute(as_of=AS_OF)
+    # then
+    run = ScoringRun.objects.get()
+    assert run.status == RunStatus.FAILED and "disk full" in run.error
+    assert run.chunks_done < run.chunks_total
+    assert not RiskScore.objects.national().exists()
