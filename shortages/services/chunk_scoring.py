@@ -5,8 +5,9 @@ A run in one process reads its inputs once (:func:`inputs.run_frames`); a chunk'
 PostgreSQL, the columns of its ``COPY`` are then pure computation. :func:`run_chunks_scored_ahead`
 scores chunk k+1 in a helper thread while the caller stores chunk k in its own transaction: the
 server writes rows while Python computes the next ones (psycopg2 waits, and most pandas and numpy
-work runs, without the GIL). The helper thread never uses the database; every read of the run and
-every write stays on the caller's connection, in the chunk's transaction.
+work runs, without the GIL). The helper thread never uses the database. :func:`run_chunks_stored`
+can also hand the chunks to several writer threads, each storing a chunk in its own transaction on
+its own connection; every database read and write of a chunk stays in that transaction.
 """
 
 from __future__ import annotations
