@@ -3,9 +3,9 @@ current one is stored.
 
 A run in one process reads its inputs once (:func:`inputs.run_frames`); a chunk's figures and, on
 PostgreSQL, the columns of its ``COPY`` are then pure computation. :func:`run_chunks_scored_ahead`
-scores chunk k+1 in a helper thread while the caller stores chunk k in its own transaction: the
+scores chunk k+1 in a scoring thread while the caller stores chunk k in its own transaction: the
 server writes rows while Python computes the next ones (psycopg2 waits, and most pandas and numpy
-work runs, without the GIL). The helper thread never uses the database. :func:`run_chunks_stored`
+work runs, without the GIL). The scoring thread never uses the database. :func:`run_chunks_stored`
 can also hand the chunks to several writer threads, each storing a chunk in its own transaction on
 its own connection; every database read and write of a chunk stays in that transaction.
 """
@@ -92,12 +92,12 @@ def run_chunks_scored_ahead(*, run: ScoringRun, chunks: list[list[int]]) -> Iter
             copy=copy,
         )
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chunk-scoring") as helper:
-        pending = helper.submit(score, 0)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chunk-scoring") as scorer:
+        pending = scorer.submit(score, 0)
         for following in range(1, len(chunks) + 1):
             current = pending.result()
             if following < len(chunks):
-                pending = helper.submit(score, following)
+                pending = scorer.submit(score, following)
             yield current
 
 

@@ -1,5 +1,5 @@
 """Score rows built as model instances: the national rows of a publication (1,000 a day, where
-``bulk_create`` is cheap) and the helpers shared with the position rows of the non-``COPY`` path."""
+``bulk_create`` is cheap) and the functions shared with the position rows of the non-``COPY`` path."""
 
 from __future__ import annotations
 
