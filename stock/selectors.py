@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from stock import roles
 from stock.models import (
@@ -39,8 +39,18 @@ def writable_establishment_ids(user: Any, ids: set[int]) -> set[int]:
 
 
 def stock_levels_for(user: Any) -> QuerySet[StockLevel]:
-    """Stock levels ``user`` may read, with what the list shows joined in."""
-    return StockLevel.objects.visible_to(user).select_related("establishment__region", "medicine")
+    """Stock levels ``user`` may read, with the codes the list shows as annotations
+    (``establishment_code``, ``region_code``, ``medicine_code``): one narrow model per row instead of
+    four wide ones, which is most of what a page of a hundred positions costs."""
+    return (
+        StockLevel.objects.visible_to(user)
+        .only("id", "quantity", "in_transit", "updated_at")
+        .annotate(
+            establishment_code=F("establishment__code"),
+            region_code=F("establishment__region__code"),
+            medicine_code=F("medicine__code"),
+        )
+    )
 
 
 def stock_lots_for(user: Any) -> QuerySet[StockLot]:

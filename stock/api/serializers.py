@@ -91,13 +91,30 @@ class ProductSerializer(serializers.ModelSerializer):
 
 
 class StockLevelSerializer(serializers.ModelSerializer):
-    establishment = code_of()
-    medicine = code_of()
-    region = serializers.CharField(source="establishment.region.code", read_only=True)
+    """Codes come annotated by ``selectors.stock_levels_for``. The declared fields give the schema;
+    rows are written directly, as the field machinery is most of the cost of a large page."""
+
+    establishment = serializers.CharField(source="establishment_code", read_only=True)
+    medicine = serializers.CharField(source="medicine_code", read_only=True)
+    region = serializers.CharField(source="region_code", read_only=True)
 
     class Meta:
         model = StockLevel
         fields = ["id", "establishment", "medicine", "region", "quantity", "in_transit", "updated_at"]
+
+    def to_representation(self, instance: StockLevel) -> dict:
+        return {
+            "id": instance.id,
+            "establishment": instance.establishment_code,
+            "medicine": instance.medicine_code,
+            "region": instance.region_code,
+            "quantity": instance.quantity,
+            "in_transit": instance.in_transit,
+            "updated_at": _DATETIME.to_representation(instance.updated_at),
+        }
+
+
+_DATETIME = serializers.DateTimeField()
 
 
 class StockLotSerializer(serializers.ModelSerializer):
