@@ -177,7 +177,9 @@ LOGOUT_REDIRECT_URL = "login"
 
 # --- I18n -----------------------------------------------------------------------------------------
 LANGUAGE_CODE = "fr"
-LANGUAGES = [("fr", _("Français")), ("ar", _("العربية")), ("en", _("English"))]
+# French first (the pages are written in French), Arabic right-to-left; no English catalogue, so a
+# browser asking for English gets French words and French number formats, not a mix.
+LANGUAGES = [("fr", _("Français")), ("ar", _("العربية"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Africa/Casablanca"
 USE_I18N = True

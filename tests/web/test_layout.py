@@ -19,6 +19,15 @@ def test_login_page_renders_in_french(client):
 
 
 @pytest.mark.django_db
+def test_a_browser_preferring_english_gets_the_french_pages_and_number_formats(client):
+    # when a browser set to English asks for the login page
+    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    # then it is served in French, so figures read "1 612" and not the English "1,612"
+    assert 'lang="fr"' in response.content.decode()
+    assert response.headers["Content-Language"] == "fr"
+
+
+@pytest.mark.django_db
 def test_home_requires_login(client):
     # when
     response = client.get(reverse("home"))
