@@ -96,6 +96,16 @@ def create_companies(
     return dict(zip(companies["key"], company_rows, strict=True))
 
 
+#: The name the pages show for each demo user (in the header, on assignments and comments).
+DISPLAY_NAMES = {
+    "analyst": "Analyste",
+    "hospital": "Pharmacie hospitalière",
+    "health centre": "Centre de santé",
+    "association": "Association",
+    "company": "Laboratoire",
+}
+
+
 def create_users(
     *,
     password: str,
@@ -121,7 +131,7 @@ def create_users(
         group, linked_to = links[role]
         if role in ("hospital", "health centre") and not linked_to:
             continue
-        user = user_model(username=username, email=f"{username}@demo.invalid", first_name=role.title())
+        user = user_model(username=username, email=f"{username}@demo.invalid", first_name=DISPLAY_NAMES[role])
         validate_password(password, user)
         user.password = encoded
         user.save()

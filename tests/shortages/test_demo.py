@@ -264,6 +264,9 @@ def test_demo_users_log_in_and_see_what_their_role_allows(reference, api_client_
     assert rows and {row["establishment"] for row in rows} <= {hospital.pk, hospital.code}
     company = Company.objects.get(organization__users__username="demo.laboratoire")
     assert Company.objects.covered_by(association_user).filter(pk=company.pk).exists()
+    # and the pages name them in French
+    assert get_user_model().objects.get(username="demo.analyste").get_full_name() == "Analyste"
+    assert hospital_user.get_full_name() == "Pharmacie hospitalière"
 
 
 def test_it_refuses_a_second_run_without_reset(reference):
