@@ -14,7 +14,7 @@ import datetime as dt
 from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -66,9 +66,12 @@ def scoring_dispatch(
 
 @shared_task(bind=True, queue="scoring", soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT, **RETRY)
 def scoring_chunk(self, run_id: int, establishment_ids: list[int]) -> None:
-    """Score one chunk of establishments; the last chunk enqueues the publication."""
+    """Score one chunk of establishments; the last chunk enqueues the publication. On PostgreSQL the
+    chunks of a run are stored in parallel by as many workers as there are."""
     try:
-        last = scores.scoring_chunk_execute(run_id=run_id, establishment_ids=establishment_ids)
+        last = scores.scoring_chunk_execute(
+            run_id=run_id, establishment_ids=establishment_ids, shared_lock=connection.vendor == "postgresql"
+        )
     except TRANSIENT:
         raise
     except Exception as exc:

@@ -165,14 +165,17 @@ def scoring_chunk_execute(
     day's rows of those establishments. Idempotent: a chunk already stored by this run is skipped.
     ``prepared``: the chunk already scored (:func:`chunk_scoring.chunk_scored`); with ``published``,
     the stored positions as the publication reads them are put in it under the chunk's index (not
-    for a skipped chunk). ``shared_lock`` (PostgreSQL, a run in one process that hands each chunk
-    to one writer only): lock the run ``FOR KEY SHARE``, which lets other chunks of the run be
-    written at the same time and still keeps the publication (``FOR UPDATE``) waiting; the default
-    exclusive lock makes a redelivered chunk wait for its first delivery. Returns True when this was
-    the run's last chunk (the caller then publishes the run)."""
+    for a skipped chunk). ``shared_lock`` (PostgreSQL): lock the run ``FOR KEY SHARE``, which lets
+    other chunks of the run be written at the same time (by the writer threads of a run in one
+    process, or by chunk tasks on several Celery workers) and still keeps the publication
+    (``FOR UPDATE``) waiting, plus a transaction advisory lock on (run, chunk) so that a chunk
+    delivered twice waits for its first delivery and then finds it stored; the default exclusive
+    lock on the run serialises every chunk. Returns True when this was the run's last chunk (the
+    caller then publishes the run)."""
     if shared_lock:
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT id FROM {ScoringRun._meta.db_table} WHERE id = %s FOR KEY SHARE", [run_id])  # noqa: S608
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [run_id, establishment_ids[0]])
         run = ScoringRun.objects.get(pk=run_id)
     else:
         run = ScoringRun.objects.select_for_update().get(pk=run_id)
