@@ -91,8 +91,10 @@ class ProductSerializer(serializers.ModelSerializer):
 
 
 class StockLevelSerializer(serializers.ModelSerializer):
-    """Codes come annotated by ``selectors.stock_levels_for``. The declared fields give the schema;
-    rows are written directly, as the field machinery is most of the cost of a large page."""
+    """Units of one medicine held by one establishment, and units on their way to it."""
+
+    # The codes come annotated by ``selectors.stock_levels_for``. The declared fields give the
+    # schema; rows are written directly, as the field machinery is most of the cost of a large page.
 
     establishment = serializers.CharField(source="establishment_code", read_only=True)
     medicine = serializers.CharField(source="medicine_code", read_only=True)
