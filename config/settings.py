@@ -181,6 +181,8 @@ LANGUAGE_CODE = "fr"
 # browser asking for English gets French words and French number formats, not a mix.
 LANGUAGES = [("fr", _("Français")), ("ar", _("العربية"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Arabic number and date formats as Morocco writes them (config/formats/ar/formats.py).
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "Africa/Casablanca"
 USE_I18N = True
 USE_TZ = True
@@ -222,10 +224,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "stock.api.errors.exception_handler",
+    # REST framework's own classes, keyed by the client address of stock/audit.py (not by the
+    # X-Forwarded-For header as a client wrote it).
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.ScopedRateThrottle",
+        "stock.api.throttling.AnonRateThrottle",
+        "stock.api.throttling.UserRateThrottle",
+        "stock.api.throttling.ScopedRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("API_RATE_ANON", "60/min"),
@@ -356,8 +360,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# Behind a reverse proxy that sets X-Forwarded-For, the client address is its first hop.
+# Reverse proxies in front of the site that append to X-Forwarded-For: the client address (lock-out,
+# audit trail, API rates) is the hop the outermost one saw, counted from the right (stock/audit.py).
+# The older TRUST_X_FORWARDED_FOR=1 means one proxy.
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if TRUST_X_FORWARDED_FOR else 0)
 
 # Content security policy (config/middleware.py): no inline script or style anywhere on our pages;
 # the API viewers and the admin carry inline styles, so they get a policy that allows those only.

@@ -5,13 +5,28 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from shortages.selectors import latest_score_day
 
 # Share of a region's positions stocked out or below the emergency point -> map level.
 REGION_LEVEL_THRESHOLDS = ((0.25, "critical"), (0.15, "high"), (0.05, "medium"))
 AT_RISK_STATUSES = ("stocked_out", "below_emergency")
-MONTH_LABELS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
+# Month abbreviations of the charts' axes (French); Arabic spells its month names in full.
+MONTH_LABELS = (
+    pgettext_lazy("mois abrégé", "janv."),
+    pgettext_lazy("mois abrégé", "févr."),
+    pgettext_lazy("mois abrégé", "mars"),
+    pgettext_lazy("mois abrégé", "avr."),
+    pgettext_lazy("mois abrégé", "mai"),
+    pgettext_lazy("mois abrégé", "juin"),
+    pgettext_lazy("mois abrégé", "juil."),
+    pgettext_lazy("mois abrégé", "août"),
+    pgettext_lazy("mois abrégé", "sept."),
+    pgettext_lazy("mois abrégé", "oct."),
+    pgettext_lazy("mois abrégé", "nov."),
+    pgettext_lazy("mois abrégé", "déc."),
+)
 
 
 def latest_as_of() -> dt.date | None:
