@@ -58,13 +58,17 @@ def audit_context(*, ip_address: str | None, request_id: str | None) -> Iterator
 
 
 def client_ip(request) -> str | None:
-    """The client's address: ``REMOTE_ADDR``, or the first ``X-Forwarded-For`` hop when the site sits
-    behind a proxy that sets it (``TRUST_X_FORWARDED_FOR``). Anything that is not an IP gives None."""
+    """The client's address as the outermost trusted proxy saw it: with ``TRUSTED_PROXY_COUNT`` = n
+    proxies in front of the site, the n-th ``X-Forwarded-For`` hop from the right (each proxy
+    appends the address it received the request from, so hops further left are the client's own
+    words); with none, ``REMOTE_ADDR``. Lock-out, audit trail and API rates all use this. Anything
+    that is not an IP address gives None."""
     candidate = request.META.get("REMOTE_ADDR", "")
-    if getattr(settings, "TRUST_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            candidate = forwarded.split(",")[0].strip()
+    proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies > 0 and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",")]
+        candidate = hops[-min(proxies, len(hops))]
     try:
         return str(ipaddress.ip_address(candidate))
     except ValueError:
