@@ -3,7 +3,7 @@ limits, and the audit trail of writes.
 
 Order in ``settings.MIDDLEWARE``: ``RequestIdMiddleware`` first (so every later log line carries the
 id), ``RequestSizeLimitMiddleware`` before anything reads the body, ``SecurityHeadersMiddleware``
-anywhere, ``AuditMiddleware`` after authentication.
+anywhere, ``NoStoreMiddleware`` and ``AuditMiddleware`` after authentication.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import uuid
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.cache import add_never_cache_headers
 
 from config.logging import current_request_id
 
@@ -111,6 +112,22 @@ class SecurityHeadersMiddleware:
             response["Content-Security-Policy"] = policy
         if "Permissions-Policy" not in response:
             response["Permissions-Policy"] = settings.PERMISSIONS_POLICY
+        return response
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` (with ``private`` and an expiry in the past) on every API answer
+    and on every answer to a signed-in user: pages and exports hold data of one user's scope, which
+    neither the browser's disk nor a shared proxy may keep. Static files never reach this layer."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if request.path.startswith("/api/") or (user is not None and user.is_authenticated):
+            add_never_cache_headers(response)
         return response
 
 
