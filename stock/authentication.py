@@ -1,4 +1,9 @@
-"""Token authentication against hashed, revocable tokens (``Authorization: Bearer <token>``)."""
+"""Token authentication against hashed, revocable tokens (``Authorization: Bearer <token>``).
+
+Unknown or revoked tokens count against the ``auth`` rate (``API_RATE_AUTH``) of the client address:
+past it, every token sent from that address is answered 429 before it is looked up, so guessing
+tokens costs the guesser time and the database nothing.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from stock.api.throttling import InvalidTokenThrottle
 from stock.models import ApiToken, hash_token
 
 # Writing last_used_at on every request would turn each read into a write; once a minute is enough.
@@ -19,16 +25,22 @@ class HashedTokenAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].decode(errors="replace") not in self.keywords:
             return None
+        throttle = InvalidTokenThrottle()
+        if throttle.is_blocked(request):
+            raise exceptions.Throttled(wait=throttle.wait())
         if len(header) != 2:
+            throttle.failure_record(request)
             raise exceptions.AuthenticationFailed("Invalid token header: expected 'Bearer <token>'.")
         try:
             raw = header[1].decode()
         except UnicodeDecodeError as error:
+            throttle.failure_record(request)
             raise exceptions.AuthenticationFailed("Invalid token header: token is not valid text.") from error
         token = (
             ApiToken.objects.select_related("user").filter(key_hash=hash_token(raw), revoked_at__isnull=True).first()
         )
         if token is None or not token.user.is_active:
+            throttle.failure_record(request)
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
         now = timezone.now()
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > LAST_USED_RESOLUTION_SECONDS:

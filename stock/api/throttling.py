@@ -28,3 +28,29 @@ class UserRateThrottle(ClientAddressIdent, throttling.UserRateThrottle):
 
 class ScopedRateThrottle(ClientAddressIdent, throttling.ScopedRateThrottle):
     """Views that opt in with ``throttle_scope``, per user or client address."""
+
+
+class InvalidTokenThrottle(ClientAddressIdent, throttling.SimpleRateThrottle):
+    """Unknown or revoked API tokens per client address, at the ``auth`` rate: the authentication
+    records each failure and refuses an address past the rate before looking its token up."""
+
+    scope = "auth"
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": "invalid-token", "ident": self.get_ident(request)}
+
+    def _load(self, request) -> None:
+        self.key = self.get_cache_key(request, None)
+        self.now = self.timer()
+        self.history = [moment for moment in self.cache.get(self.key, []) if moment > self.now - self.duration]
+
+    def is_blocked(self, request) -> bool:
+        """True while the address has used up its rate of failures."""
+        self._load(request)
+        return len(self.history) >= self.num_requests
+
+    def failure_record(self, request) -> None:
+        """Counts one failed token from the request's address."""
+        self._load(request)
+        self.history.insert(0, self.now)
+        self.cache.set(self.key, self.history, self.duration)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -16,6 +17,7 @@ from rest_framework.response import Response
 
 from stock import filtersets, roles, selectors
 from stock.api import serializers as s
+from stock.api.negotiation import FileFormatNegotiation
 from stock.api.pagination import LargeListCursorPagination
 from stock.api.responses import IDEMPOTENCY_HEADER, error_response, idempotent_response, rejected_response, validated
 from stock.models import ApiToken, Establishment, Medicine, Product, Region
@@ -231,7 +233,13 @@ class MonthlyReportViewSet(CursorListMixin, viewsets.ReadOnlyModelViewSet):
             (200, "text/csv"): OpenApiTypes.BINARY,
         },
     )
-    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    @action(
+        detail=False,
+        methods=["get"],
+        pagination_class=None,
+        filter_backends=[],
+        content_negotiation_class=FileFormatNegotiation,
+    )
     def template(self, request):
         """The file template with its column help (``?format=xlsx`` by default, or ``csv``)."""
         if request.query_params.get("format") == "csv":
@@ -276,6 +284,12 @@ class ApiTokenViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=s.ApiTokenSerializer, responses={201: s.ApiTokenCreatedSerializer})
     def create(self, request, *args, **kwargs):
+        """Create a token from a signed-in session (a token cannot make another token)."""
+        if isinstance(request.auth, ApiToken):
+            message = _(
+                "Un jeton d'API ne crée pas d'autre jeton : créez-le depuis une session ouverte dans le navigateur."
+            )
+            return error_response("forbidden", message, {}, status.HTTP_403_FORBIDDEN)
         data = validated(s.ApiTokenSerializer, request)
         try:
             token, raw = token_issue(user=request.user, name=data["name"])

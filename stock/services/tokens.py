@@ -1,9 +1,16 @@
-"""API tokens of a user: issue (the raw value is shown once), list, revoke."""
+"""API tokens of a user: issue (the raw value is shown once), list, revoke.
+
+A token is made from a signed-in session or by an administrator's command, never with another
+token: a token therefore never outlives the credential that made it (revoking a leaked token
+leaves no copy of it behind). The limit of active tokens holds under parallel creations: each
+issue locks the user's row before counting.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,6 +26,7 @@ class TokenLimitReached(Exception):
 @transaction.atomic
 def token_issue(*, user: Any, name: str) -> tuple[ApiToken, str]:
     """A new token for ``user``; returns the row and the raw value, which is never stored."""
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()  # serialises the count below
     if ApiToken.objects.filter(user=user).active().count() >= MAX_ACTIVE_TOKENS:
         raise TokenLimitReached
     return ApiToken.issue(user=user, name=name.strip() or "api")
