@@ -56,11 +56,13 @@ def shortage_open(
     region=None,
     establishment=None,
     expected_end: dt.date | None = None,
+    actual_end: dt.date | None = None,
     description: str = "",
     source_alert: Alert | None = None,
     source_declaration: SupplyDeclaration | None = None,
 ) -> Shortage:
-    """Record a shortage (anticipated or ongoing) of ``medicine`` over a scope, with its coded cause."""
+    """Record a shortage of ``medicine`` over a scope with its coded cause: anticipated or ongoing,
+    or already resolved or avoided (``actual_end``, today when not given)."""
     _require_analyst(user)
     if scope == ShortageScope.ESTABLISHMENT and establishment is not None and region is None:
         region = establishment.region
@@ -74,6 +76,7 @@ def shortage_open(
             region=region,
             establishment=establishment,
             expected_end=expected_end,
+            actual_end=actual_end,
             description=description,
             source_alert=source_alert,
             source_declaration=source_declaration,
