@@ -18,6 +18,7 @@ from shortages.selectors_pages.common import AT_RISK_STATUSES, last_months, mont
 from shortages.selectors_pages.explain import Factor, factors_explain
 from stock import roles
 from stock.models import ConsumptionMonth, Medicine
+from stock.templatetags.ui import localized_place_name
 
 HISTORY_DAYS = 366
 DECLARATION_MONTHS = 3
@@ -104,7 +105,7 @@ def medicine_page_get(*, user: Any, medicine_id: int, today: dt.date | None = No
     regions = [
         RegionalStock(
             code=row["region__code"],
-            name=row["region__name_fr"],
+            name=localized_place_name(row["region__name_fr"], row["region__name_ar"]),
             positions=row["n"],
             stock=row["stock"] or 0.0,
             amc=row["amc"] or 0.0,
@@ -113,7 +114,7 @@ def medicine_page_get(*, user: Any, medicine_id: int, today: dt.date | None = No
         )
         for row in RiskScore.objects.positions()
         .filter(medicine=medicine, as_of=as_of, region__isnull=False)
-        .values("region__code", "region__name_fr")
+        .values("region__code", "region__name_fr", "region__name_ar")
         .annotate(
             n=Count("id"),
             stock=Sum("usable_stock"),

@@ -26,6 +26,7 @@ from shortages.selectors_pages.common import (
     region_level,
 )
 from stock.models import ConsumptionMonth, Establishment, Region
+from stock.templatetags.ui import place_name
 
 TRENDS_CACHE_SECONDS = 15 * 60
 LEVEL_ORDER = (RiskLevel.CRITICAL, RiskLevel.HIGH, RiskLevel.MEDIUM, RiskLevel.LOW, RiskLevel.UNKNOWN)
@@ -147,7 +148,14 @@ def overview_get(*, user: Any, top: int = 10, today: dt.date | None = None) -> O
         share = row["at_risk"] / row["n"] if row["n"] else None
         regions.append(
             RegionRisk(
-                region.code, region.name_fr, row["n"], row["at_risk"], row["out"], share, region_level(share), region.pk
+                region.code,
+                place_name(region),
+                row["n"],
+                row["at_risk"],
+                row["out"],
+                share,
+                region_level(share),
+                region.pk,
             )
         )
 

@@ -10,6 +10,7 @@ from shortages import charts
 from shortages.selectors_pages.medicine import medicine_page_get
 from stock.models import Medicine
 from stock.page_access import role_required
+from stock.templatetags.ui import unit_label
 
 
 @role_required("analyst", "industry", "establishment")
@@ -23,7 +24,7 @@ def medicine_detail(request: HttpRequest, pk: int) -> HttpResponse:
         page.month_labels,
         [charts.Series(_("Quantités délivrées"), page.consumption)],
         title=_("Consommation nationale déclarée par mois"),
-        y_unit=page.medicine.dispensing_unit,
+        y_unit=unit_label(page.medicine.dispensing_unit),
     )
     history_chart = (
         charts.line_chart(

@@ -12,6 +12,7 @@ from typing import Any
 from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils.formats import number_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from stock import roles
@@ -57,6 +58,9 @@ LEVEL_LABELS = {
     "insufficient_data": _("Données insuffisantes"),
 }
 
+# Dispensing units stored in French (the catalogue's default is "unité"), shown in the page's language.
+UNIT_LABELS = {"unité": _("unité")}
+
 
 def _nav_for(user: Any) -> tuple:
     if roles.is_analyst(user):
@@ -92,6 +96,25 @@ def nav_items(context: template.Context) -> list[dict[str, Any]]:
 def level_label(code: str | None) -> str:
     """The French label of a risk level or stock status code."""
     return LEVEL_LABELS.get(code or "unknown", code or "")
+
+
+@register.filter
+def unit_label(unit: str | None) -> str:
+    """A dispensing unit in the page's language (a unit this module does not know, as it is stored)."""
+    return str(UNIT_LABELS.get(unit or "", unit or ""))
+
+
+def localized_place_name(name_fr: str, name_ar: str = "") -> str:
+    """A region's or province's name in the page's language: Arabic on Arabic pages when it is known."""
+    return name_ar if name_ar and (get_language() or "").startswith("ar") else name_fr
+
+
+@register.filter
+def place_name(place: Any) -> str:
+    """The name of a region or province in the page's language, or an em dash when there is none."""
+    if place is None or place == "":
+        return "—"
+    return localized_place_name(place.name_fr, getattr(place, "name_ar", ""))
 
 
 def _rounded(value: Any, digits: int) -> Decimal:
