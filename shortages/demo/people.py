@@ -146,3 +146,21 @@ def create_users(
         elif role == "company":
             company.organization.users.add(user)
     return logins
+
+
+def demo_logins() -> list[DemoLogin]:
+    """The demo users that exist, in the order of ``DEMO_USERS``, with what each is linked to."""
+    users = {
+        user.username: user
+        for user in get_user_model()
+        .objects.filter(username__in=[username for _, username in DEMO_USERS])
+        .prefetch_related("establishments", "organizations")
+    }
+    logins = []
+    for role, username in DEMO_USERS:
+        user = users.get(username)
+        if user is None:
+            continue
+        linked = [str(item) for item in (*user.establishments.all(), *user.organizations.all())]
+        logins.append(DemoLogin(role=role, username=username, linked_to=", ".join(linked) or "toutes les données"))
+    return logins

@@ -15,7 +15,7 @@ from django.db.models import Count, Q, Sum
 from django.test import Client
 
 from partners.models import Company, Organization, ProductSupplier, SupplyDeclaration, SupplyLine
-from shortages.demo.options import DEMO_SOURCE
+from shortages.demo.options import DEMO_SOURCE, DEMO_USERS
 from shortages.demo.people import DEFAULT_PASSWORD
 from shortages.models import Shortage
 from stock.choices import EstablishmentCategory, EstablishmentLevel, ProductOrigin
@@ -327,9 +327,13 @@ def test_the_demo_command_sets_everything_up_and_keeps_it_on_a_second_run(db):
     rows = ConsumptionMonth.objects.count()
     call_command("demo", *sizes, stdout=second)
 
-    # then
-    assert "http://127.0.0.1:8000/" in first.getvalue()
-    assert "demo.analyste" in first.getvalue() and DEFAULT_PASSWORD in first.getvalue()
+    # then: one line per step, ending with the address and the logins
+    lines = first.getvalue().strip().splitlines()
+    assert len(lines) <= 16
+    assert "http://127.0.0.1:8000/" in lines[-7]
+    assert [line.split()[0] for line in lines[-5:]] == [username for _, username in DEMO_USERS]
+    assert DEFAULT_PASSWORD in lines[-6]
+    assert "%" not in first.getvalue() and "INFO" not in first.getvalue()
     assert rows > 0 and ConsumptionMonth.objects.count() == rows
-    assert "already there" in second.getvalue()
+    assert "kept" in second.getvalue()
     assert get_user_model().objects.get(username="demo.hopital").establishments.get().level == "hospital"

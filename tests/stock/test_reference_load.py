@@ -114,10 +114,21 @@ class ReferenceLoadTests(TestCase):
         assert (neml.total, neml.matched) == (344, 310)
         assert "Quinine" in neml.unmatched
 
-    def test_the_command_prints_counts_and_the_match_report(self):
+    def test_the_command_prints_one_summary_line_by_default(self):
         out = StringIO()
 
         call_command("load_reference", stdout=out)
+
+        printed = out.getvalue()
+        assert printed.count("\n") == 1
+        assert "12 regions, 83 provinces, 3,344 establishments" in printed
+        assert "5,917 products (0 created, 0 updated)" in printed
+        assert "%" not in printed and "Quinine" not in printed
+
+    def test_the_command_prints_counts_and_the_match_report_with_verbosity_2(self):
+        out = StringIO()
+
+        call_command("load_reference", verbosity=2, stdout=out)
 
         printed = out.getvalue()
         assert "products: 0 created, 0 updated, 5917 unchanged" in printed

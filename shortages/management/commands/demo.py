@@ -1,25 +1,35 @@
 """``manage.py demo``: everything the README's first command needs, in order: migrate, load the
-reference data and the registry, generate the demo history, score it, print where to log in."""
+reference data and the registry, generate the demo history, score it, print where to log in, and
+with ``--serve`` serve the site.
+
+Each step's own output is kept back (shown with ``-v 2``, or when the step fails), so that a first
+run prints one line per step and ends with the address and the logins."""
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from io import StringIO
 
+from django.conf import settings
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from shortages.demo.batches import demo_presence
-from shortages.demo.options import DEMO_USERS
-from shortages.demo.people import DEFAULT_PASSWORD
+from shortages.demo.people import DEFAULT_PASSWORD, demo_logins
 
-SITE_URL = "http://127.0.0.1:8000/"
+ADDRESS = "127.0.0.1:8000"
+SITE_URL = f"http://{ADDRESS}/"
 
 
 class Command(BaseCommand):
     help = (
         "Set up the demo: migrate, load_reference, load_registry (when present), generate_demo, score "
-        "(when present), then print the URL and the demo logins. Re-running keeps an existing demo "
-        "history unless --reset is given."
+        "(when present), then print the URL and the demo logins; --serve then serves the site on "
+        f"{ADDRESS}. Re-running keeps an existing demo history unless --reset is given. -v 2 shows "
+        "each step's own output."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -27,66 +37,80 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=None)
         parser.add_argument("--password", default=DEFAULT_PASSWORD, help="password of the demo users")
         parser.add_argument("--skip-score", action="store_true", help="do not run the scoring")
+        parser.add_argument("--serve", action="store_true", help=f"serve the site on {ADDRESS} once it is ready")
         for size in ("hospitals", "centres", "medicines"):
             parser.add_argument(f"--{size}", type=int, default=None, help=f"passed to generate_demo --{size}")
 
     def handle(self, *args, **options) -> None:
         started = time.perf_counter()
-        quiet = {"verbosity": max(options["verbosity"] - 1, 0), "stdout": self.stdout, "stderr": self.stderr}
+        self.verbose = options["verbosity"] > 1
         commands = get_commands()
-        steps: list[tuple[str, float]] = []
+        self.stdout.write(f"Setting up the demo in {settings.DATABASES['default']['NAME']}:")
 
-        def step(title: str, name: str, **kwargs) -> None:
-            self.stdout.write(self.style.MIGRATE_HEADING(f"== {title}"))
-            begin = time.perf_counter()
-            call_command(name, **quiet, **kwargs)
-            steps.append((title, time.perf_counter() - begin))
-
-        step("Database schema (migrate)", "migrate", interactive=False)
-        step("Reference data (load_reference)", "load_reference")
+        self._step("database schema", "migrate", interactive=False)
+        self._step("reference data", "load_reference")
         if "load_registry" in commands:
-            step("Partners registry (load_registry)", "load_registry")
-        else:
-            self.stdout.write("load_registry is not available: the demo creates its own associations.")
-
+            self._step("partners registry", "load_registry")
         presence = demo_presence()
         kept = bool(presence["demo_organizations"]) and not options["reset"]
         if kept:
-            self.stdout.write(
-                f"A demo history is already there ({presence['consumption_rows']:,} consumption rows): kept. "
-                "Run `manage.py demo --reset` to regenerate it."
-            )
+            self._note("demo history", f"kept ({presence['consumption_rows']:,} consumption rows; --reset rebuilds it)")
         else:
             sizes = ("seed", "hospitals", "centres", "medicines")
             extra = {name: options[name] for name in sizes if options[name] is not None}
-            self.stdout.write(self.style.MIGRATE_HEADING("== Demo history (generate_demo)"))
-            begin = time.perf_counter()
-            try:
-                call_command(
-                    "generate_demo",
-                    reset=options["reset"],
-                    password=options["password"],
-                    stdout=self.stdout,
-                    stderr=self.stderr,
-                    **extra,
-                )
-            except CommandError as error:
-                raise CommandError(f"generate_demo: {error}")
-            steps.append(("Demo history (generate_demo)", time.perf_counter() - begin))
-
+            self._step("demo history", "generate_demo", reset=options["reset"], password=options["password"], **extra)
         if options["skip_score"]:
-            self.stdout.write("Scoring skipped (--skip-score).")
+            self._note("risk scores", "skipped (--skip-score)")
         elif "score" in commands:
-            step("Risk scoring (score)", "score")
-        else:
-            self.stdout.write("The `score` command is not available yet: the demo is not scored.")
+            self._step("risk scores", "score")
 
-        self.stdout.write(self.style.MIGRATE_HEADING("== Ready"))
-        for title, seconds in steps:
-            self.stdout.write(f"  {title:<40} {seconds:7.1f} s")
-        self.stdout.write(f"  {'total':<40} {time.perf_counter() - started:7.1f} s")
-        self.stdout.write(f"Start the site with `python manage.py runserver 127.0.0.1:8000`, then open {SITE_URL}")
-        password = f"the one given when it was generated (default {DEFAULT_PASSWORD})" if kept else options["password"]
-        self.stdout.write(f"Demo logins (password: {password}):")
-        for role, username in DEMO_USERS:
-            self.stdout.write(f"  {role:<14} {username}")
+        self.stdout.write(f"Ready in {time.perf_counter() - started:.0f} s.")
+        if options["serve"]:
+            self.stdout.write(f"\nMedWatch is served at {SITE_URL} (Ctrl-C stops it).")
+        else:
+            self.stdout.write(f"\nServe it with `python manage.py runserver {ADDRESS}`, then open {SITE_URL}")
+        password = f"the one chosen when it was built (default {DEFAULT_PASSWORD})" if kept else options["password"]
+        self.stdout.write(f"Sign in with one of these logins, password {password}:")
+        for login in demo_logins():
+            self.stdout.write(f"  {login.username:<18} {login.role:<14} {login.linked_to}")
+        if options["serve"]:
+            self._serve()
+
+    def _step(self, title: str, name: str, **kwargs) -> None:
+        """Run one command, its output kept back unless -v 2; on failure, show it before the error."""
+        output = self.stdout if self.verbose else StringIO()
+        begin = time.perf_counter()
+        try:
+            with self._quiet_logs():
+                call_command(name, stdout=output, stderr=output, verbosity=2 if self.verbose else 1, **kwargs)
+        except CommandError as error:
+            if not self.verbose:
+                self.stderr.write(output.getvalue())
+            raise CommandError(f"{name}: {error}") from error
+        summary = output.getvalue().strip().splitlines()[-1] if name == "load_reference" and not self.verbose else ""
+        self._note(title, f"{time.perf_counter() - begin:5.1f} s  {_short(summary)}".rstrip())
+
+    def _note(self, title: str, text: str) -> None:
+        self.stdout.write(f"  {title:<18} {text}")
+
+    @contextmanager
+    def _quiet_logs(self) -> Iterator[None]:
+        """The steps' progress log lines (INFO) belong to -v 2, like their printed output."""
+        if self.verbose:
+            yield
+            return
+        logging.disable(logging.INFO)
+        try:
+            yield
+        finally:
+            logging.disable(logging.NOTSET)
+
+    def _serve(self) -> None:
+        # Without the reloader: it would start this command again in a child process. The server's
+        # banner is kept back; its errors (a port already in use) still reach stderr.
+        call_command("runserver", ADDRESS, use_reloader=False, skip_checks=True, stdout=StringIO())
+
+
+def _short(summary: str) -> str:
+    """The counts of the reference data's summary line, without its pointer to -v 2."""
+    return summary.removeprefix("Reference data: ").split(" (")[0]
