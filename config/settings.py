@@ -204,6 +204,14 @@ MEDIA_ROOT = VAR_DIR / "media"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 30 * 1024 * 1024)
+# Bounds of every import (stock/uploads/limits.py): data lines of a file, errors kept on its job.
+UPLOAD_MAX_ROWS = env_int("UPLOAD_MAX_ROWS", 100_000)
+UPLOAD_MAX_ERRORS = env_int("UPLOAD_MAX_ERRORS", 1000)
+# Time budgets of an import (stock/uploads/budget.py), after which it fails with nothing written: in
+# a worker (monthly reports; below CELERY_TASK_SOFT_TIME_LIMIT), and inside a web request
+# (declarations; below gunicorn's 60 s timeout).
+IMPORT_TIME_BUDGET_SECONDS = env_int("IMPORT_TIME_BUDGET_SECONDS", 900)
+UPLOAD_REQUEST_TIME_BUDGET_SECONDS = env_int("UPLOAD_REQUEST_TIME_BUDGET_SECONDS", 45)
 
 # --- REST framework -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+
+from stock.uploads.limits import uploaded_file_refusal
 
 
 class MonthlyReportUploadForm(forms.Form):
@@ -19,10 +20,7 @@ class MonthlyReportUploadForm(forms.Form):
 
     def clean_file(self):
         file = self.cleaned_data["file"]
-        if file.size > settings.UPLOAD_MAX_BYTES:
-            raise forms.ValidationError(
-                _("Fichier trop volumineux : la limite est de %(mb).1f Mo.") % {"mb": settings.UPLOAD_MAX_BYTES / 1e6}
-            )
-        if not file.name.lower().endswith((".csv", ".xlsx", ".txt")):
-            raise forms.ValidationError(_("Format non pris en charge : envoyez un fichier .csv ou .xlsx."))
+        refusal = uploaded_file_refusal(file)
+        if refusal:
+            raise forms.ValidationError(refusal)
         return file

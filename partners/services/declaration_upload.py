@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -22,6 +23,8 @@ from partners.services.declarations import DeclarationData, declarations_submit_
 from stock.choices import ImportKind, ImportStatus
 from stock.models import ImportJob
 from stock.uploads import RowError, Table, UploadRejected, read_table, template_csv, template_workbook
+from stock.uploads.budget import ImportTimeExceeded, budget_check, budget_message, import_budget
+from stock.uploads.limits import error_report
 
 
 def declaration_template(*, file_format: str) -> bytes:
@@ -39,6 +42,7 @@ def _check_rows(*, user, table: Table) -> tuple[list[DeclarationData], list[RowE
     errors = list(table.errors)
     first_line_of_period: dict[tuple, int] = {}
     for row in table.rows:
+        budget_check()
         data, row_errors = declaration_row_parse(row, context=context)
         if data is not None:
             period = (data.company.pk, data.medicine.pk, data.month)
@@ -63,20 +67,27 @@ def declarations_import(*, user, file: Any, file_name: str) -> ImportJob:
         kind=ImportKind.DECLARATION, status=ImportStatus.RUNNING, file_name=file_name[:255], created_by=user
     )
     errors: list[RowError] = []
+    errors_total = 0
     warnings: list[str] = []
     written = 0
+    # The import runs inside the web request: its budget ends it before the server's timeout would.
+    budget = settings.UPLOAD_REQUEST_TIME_BUDGET_SECONDS
     try:
-        table = read_table(file, columns=COLUMNS, file_name=file_name)
-        warnings = table.warnings
-        job.total_rows = len(table.rows) + len({error.line for error in table.errors})
-        items, errors = _check_rows(user=user, table=table)
-        if not errors and not items:
-            errors = [RowError(None, None, _("Le fichier ne contient aucune ligne de données."))]
-        if not errors:
-            with transaction.atomic():
-                written = len(declarations_submit_many(user=user, items=items, import_job=job))
+        with import_budget(seconds=budget):
+            table = read_table(file, columns=COLUMNS, file_name=file_name)
+            warnings = table.warnings
+            job.total_rows = len(table.rows) + table.error_lines
+            items, errors = _check_rows(user=user, table=table)
+            errors_total = table.error_total + len(errors) - len(table.errors)
+            if not errors and not items:
+                errors = [RowError(None, None, _("Le fichier ne contient aucune ligne de données."))]
+            if not errors:
+                with transaction.atomic():
+                    written = len(declarations_submit_many(user=user, items=items, import_job=job))
     except UploadRejected as rejected:
         errors = rejected.errors
+    except ImportTimeExceeded:
+        errors = [RowError(None, None, budget_message(budget))]
     except (PermissionDenied, ValidationError) as error:  # the data changed between check and write
         errors = [RowError(None, None, " ".join(getattr(error, "messages", [str(error)])))]
     except Exception:
@@ -84,22 +95,20 @@ def declarations_import(*, user, file: Any, file_name: str) -> ImportJob:
         message = _("Erreur interne pendant l'import : rien n'a été enregistré. Réessayez ou contactez l'équipe.")
         _job_finish(job, errors=[RowError(None, None, message)], warnings=warnings, written=0)
         raise
-    _job_finish(job, errors=errors, warnings=warnings, written=written)
+    _job_finish(job, errors=errors, errors_total=errors_total, warnings=warnings, written=written)
     return job
 
 
-def _job_finish(job: ImportJob, *, errors: list[RowError], warnings: list[str], written: int) -> None:
-    """Keep the outcome on the job: failed with every error (nothing written), or succeeded."""
+def _job_finish(
+    job: ImportJob, *, errors: list[RowError], warnings: list[str], written: int, errors_total: int = 0
+) -> None:
+    """Keep the outcome on the job: failed with the first ``UPLOAD_MAX_ERRORS`` errors (nothing
+    written) and the count of all, or succeeded."""
     job.status = ImportStatus.FAILED if errors else ImportStatus.SUCCEEDED
-    # A file in an unexpected encoding can put NUL characters into the messages (header names);
-    # PostgreSQL cannot store them in JSON, and they mean nothing to a reader.
-    job.errors = [
-        {key: value.replace("\x00", "") if isinstance(value, str) else value for key, value in error.as_dict().items()}
-        for error in errors
-    ]
+    job.errors, total = error_report(errors, total=errors_total)
     job.processed_rows = job.total_rows
     job.rows_written = written
-    job.summary = {"declarations": written, "errors": len(errors), "warnings": warnings}
+    job.summary = {"declarations": written, "errors": total, "errors_total": total, "warnings": warnings}
     job.finished_at = timezone.now()
     job.save(
         update_fields=["status", "errors", "total_rows", "processed_rows", "rows_written", "summary", "finished_at"]

@@ -20,6 +20,7 @@ from partners.choices import DeclarationStatus, DisruptionCause, SupplyKind
 from partners.models import Company, SupplyDeclaration, SupplyLine
 from stock import roles
 from stock.models import ImportJob, Medicine
+from stock.uploads.budget import budget_check
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,7 @@ def declarations_submit_many(
     list(Company.objects.select_for_update().filter(pk__in=companies).order_by("pk").values_list("pk", flat=True))
     written = []
     for item in items:
+        budget_check()  # past an import's time budget, everything rolls back
         if item.company.pk not in covered:
             raise PermissionDenied(_("Vous ne pouvez pas déclarer pour cette entreprise."))
         errors = declaration_errors(item)

@@ -3,7 +3,6 @@ the rules live in ``stock.services``."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
@@ -26,6 +25,7 @@ from stock.models import (
 )
 from stock.services.imports import import_job_progress_of
 from stock.services.movements import DIRECT_KINDS, MAX_BULK_ITEMS
+from stock.uploads.limits import uploaded_file_refusal
 
 
 def code_of() -> serializers.SlugRelatedField:
@@ -257,12 +257,10 @@ class MonthlyReportUploadSerializer(serializers.Serializer):
     )
 
     def validate_file(self, value):
-        if value.size > settings.UPLOAD_MAX_BYTES:
-            raise serializers.ValidationError(
-                _("Fichier trop volumineux : la limite est de %(mb).1f Mo.") % {"mb": settings.UPLOAD_MAX_BYTES / 1e6}
-            )
-        if not value.name.lower().endswith((".csv", ".xlsx", ".txt")):
-            raise serializers.ValidationError(_("Format non pris en charge : envoyez un fichier .csv ou .xlsx."))
+        """Refused before the file is stored: too big, not .csv/.xlsx, or a workbook with macros."""
+        refusal = uploaded_file_refusal(value)
+        if refusal:
+            raise serializers.ValidationError(refusal)
         return value
 
 

@@ -26,6 +26,8 @@ from django.utils import timezone
 
 from stock.choices import ImportStatus
 from stock.models import ImportJob
+from stock.uploads import RowError
+from stock.uploads.limits import error_report
 
 PROGRESS_TTL_SECONDS = 24 * 3600
 
@@ -68,18 +70,20 @@ def import_job_finish(
     *,
     job_id: int,
     rows_written: int,
-    errors: Iterable[dict[str, Any]] = (),
+    errors: Iterable[dict[str, Any] | RowError] = (),
+    errors_total: int | None = None,
     summary: dict[str, Any] | None = None,
     total_rows: int | None = None,
 ) -> ImportJob:
     """Record the outcome: succeeded when there is no error (then rows were written), else failed
-    with nothing written and every error kept."""
-    errors = list(errors)
+    with nothing written, the first ``UPLOAD_MAX_ERRORS`` errors kept and ``summary.errors_total``
+    counting all of them (``errors_total`` when the list given was already cut)."""
+    kept, total = error_report(errors, total=errors_total)
     job = ImportJob.objects.get(pk=job_id)
-    job.status = ImportStatus.FAILED if errors else ImportStatus.SUCCEEDED
-    job.errors = errors
-    job.rows_written = 0 if errors else rows_written
-    job.summary = summary or {}
+    job.status = ImportStatus.FAILED if kept else ImportStatus.SUCCEEDED
+    job.errors = kept
+    job.rows_written = 0 if kept else rows_written
+    job.summary = {**(summary or {}), "errors_total": total} if kept else (summary or {})
     if total_rows is not None:
         job.total_rows = total_rows
     job.processed_rows = job.total_rows

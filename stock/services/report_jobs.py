@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +25,7 @@ from stock.models import ImportJob
 from stock.services.imports import import_job_create, import_job_finish, import_job_progress
 from stock.services.reports import ReportRowsRejected, monthly_report_file_import
 from stock.uploads import RowError
+from stock.uploads.budget import ImportTimeExceeded, budget_message, import_budget
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +116,7 @@ def _run(job: ImportJob) -> ImportJob:
         import_job_progress(job_id=job_id, processed=done, total=total)
 
     try:
-        with job.file.open("rb") as handle:
+        with import_budget(seconds=settings.IMPORT_TIME_BUDGET_SECONDS), job.file.open("rb") as handle:
             result = monthly_report_file_import(
                 user=job.created_by,
                 file=handle,
@@ -122,19 +125,25 @@ def _run(job: ImportJob) -> ImportJob:
                 progress=progress,
             )
     except ReportRowsRejected as rejected:
-        return import_job_finish(job_id=job_id, rows_written=0, errors=[e.as_dict() for e in rejected.errors])
+        return import_job_finish(job_id=job_id, rows_written=0, errors=rejected.errors)
     except IntegrityError:
         message = _("Une autre importation a écrit les mêmes périodes en même temps : renvoyez le fichier.")
-        return import_job_finish(job_id=job_id, rows_written=0, errors=[RowError(None, None, message).as_dict()])
+        return import_job_finish(job_id=job_id, rows_written=0, errors=[RowError(None, None, message)])
+    except (ImportTimeExceeded, SoftTimeLimitExceeded):
+        # The transaction rolled back: nothing was written. The soft limit of the worker is the
+        # backstop of a step that does not return to a budget check in time.
+        message = budget_message(settings.IMPORT_TIME_BUDGET_SECONDS)
+        return import_job_finish(job_id=job_id, rows_written=0, errors=[RowError(None, None, message)])
     except Exception:
         # Nothing was written (the import is one transaction); the job must not stay "running".
         message = _("Erreur interne pendant l'import : rien n'a été enregistré. Réessayez ou contactez l'équipe.")
-        import_job_finish(job_id=job_id, rows_written=0, errors=[RowError(None, None, message).as_dict()])
+        import_job_finish(job_id=job_id, rows_written=0, errors=[RowError(None, None, message)])
         raise
     return import_job_finish(
         job_id=job_id,
         rows_written=result.rows_written,
         errors=result.errors,
+        errors_total=result.errors_total,
         summary=result.summary,
         total_rows=result.total_rows,
     )

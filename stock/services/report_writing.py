@@ -27,6 +27,7 @@ from stock.services.ledger import (
     positions_q,
 )
 from stock.uploads import RowError
+from stock.uploads.budget import budget_check
 
 CHUNK_ROWS = 2000
 
@@ -51,6 +52,7 @@ def monthly_reports_write(
     summary = {"reports": 0, "replaced": 0, "discrepancies": 0, "movements": 0}
     done = 0
     for chunk in _chunks_by_position(rows):
+        budget_check()  # past the import's time budget, the transaction rolls back
         _write_chunk(user=user, rows=chunk, existing=existing, job=job, summary=summary)
         done += len(chunk)
         if progress is not None:

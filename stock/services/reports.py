@@ -46,6 +46,7 @@ from stock.selectors import writable_establishment_ids
 from stock.services.ledger import month_end, position_batches, positions_q
 from stock.services.report_writing import ReportRowsRejected, monthly_reports_write
 from stock.uploads import ColumnSpec, RowError, UploadRejected, read_table
+from stock.uploads.budget import budget_check
 
 __all__ = ["REPORT_COLUMNS", "TEMPLATE_EXAMPLE", "ReportRowsRejected", "monthly_report_file_import"]
 
@@ -90,11 +91,14 @@ Progress = Callable[[int, int], None]
 
 @dataclass
 class ReportImportResult:
-    """What an import wrote, or every error that stopped it (then nothing was written)."""
+    """What an import wrote, or the errors that stopped it (then nothing was written): the first
+    ``UPLOAD_MAX_ERRORS`` of the file's cells and every error of the rows' checks; ``errors_total``
+    counts them all."""
 
     rows_written: int = 0
     total_rows: int = 0
-    errors: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    errors_total: int = 0
     summary: dict[str, Any] = field(default_factory=dict)
 
 
@@ -105,18 +109,16 @@ def monthly_report_file_import(
     try:
         table = read_table(file, columns=REPORT_COLUMNS)
     except UploadRejected as rejected:
-        return ReportImportResult(errors=[error.as_dict() for error in rejected.errors])
-    total = len(table.rows) + len({error.line for error in table.errors})
+        return ReportImportResult(errors=rejected.errors, errors_total=len(rejected.errors))
+    total = len(table.rows) + table.error_lines
     if progress is not None:
         progress(0, total)
-    errors = list(table.errors)
     rows, row_errors, existing = _resolve(user=user, rows=table.rows, replace=replace)
-    errors.extend(row_errors)
-    if errors:
-        errors.sort(key=lambda error: (error.line or 0, error.column or ""))
+    if table.errors or row_errors:
         return ReportImportResult(
             total_rows=total,
-            errors=[error.as_dict() for error in errors],
+            errors=[*table.errors, *row_errors],
+            errors_total=table.error_total + len(row_errors),
             summary={"warnings": table.warnings},
         )
     summary = monthly_reports_write(
@@ -144,6 +146,7 @@ def _resolve(
     first_line: dict[tuple[int, int, dt.date], int] = {}
     good: list[dict[str, Any]] = []
     for row in rows:
+        budget_check()
         line, ok = row["_line"], True
         establishment = establishments.get(row["establishment"])
         medicine = medicines.get(row["medicine"])

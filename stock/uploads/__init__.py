@@ -25,10 +25,16 @@ Interface::
     template_workbook(COLUMNS, examples=[{...}])   # bytes of an .xlsx with headers, help and examples
     template_csv(COLUMNS, examples=[{...}])        # bytes of a UTF-8 (with BOM) CSV, ";"-separated
 
-Rules:
+Rules (the bounds live in :mod:`stock.uploads.limits`, the time budget in :mod:`stock.uploads.budget`):
 
 - Size: files larger than ``settings.UPLOAD_MAX_BYTES`` are rejected before being read.
-- Format: ``.xlsx`` (first sheet, read-only mode) or ``.csv``/``.txt``; anything else is rejected.
+- Format: ``.xlsx`` (first sheet, read-only mode) or ``.csv``/``.txt``; anything else is rejected,
+  and so is a workbook with macros (an ``.xlsm`` renamed ``.xlsx``).
+- Extent: only the rows and columns present in a workbook are read (its declared dimension is
+  ignored), at most ``limits.MAX_COLUMNS`` columns; past ``settings.UPLOAD_MAX_ROWS`` lines the file is
+  rejected with the limit named. A cell longer than ``limits.MAX_CELL_CHARS`` is an error on its line
+  and column; error messages quote at most ``limits.QUOTED_CHARS`` characters of a cell.
+- Errors: every one is counted (``Table.error_total``), the first ``settings.UPLOAD_MAX_ERRORS`` kept.
 - CSV encoding: UTF-8 with or without BOM; otherwise Windows-1252 (then Latin-1) with a warning
   that says so. The delimiter (``;``, ``,`` or tab) is taken from the header line.
 - Headers are matched case-insensitively, ignoring surrounding spaces; missing required columns and
@@ -54,7 +60,9 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from stock.uploads.budget import budget_check
 from stock.uploads.cells import convert, is_blank
+from stock.uploads.limits import MAX_COLUMNS, XLSX_SIGNATURE, file_refusal, quoted, too_many_rows
 
 __all__ = [
     "ColumnSpec",
@@ -67,7 +75,6 @@ __all__ = [
 ]
 
 KINDS = ("str", "int", "decimal", "date", "month", "bool")
-XLSX_SIGNATURE = b"PK\x03\x04"
 
 
 @dataclass(frozen=True)
@@ -104,12 +111,21 @@ class RowError:
 
 @dataclass
 class Table:
-    """The parsed rows (each with its ``_line``), the cell errors and the reading warnings."""
+    """The parsed rows (each with its ``_line``), the cell errors (the first ``UPLOAD_MAX_ERRORS``;
+    ``error_total`` counts them all, ``error_lines`` the lines they are on) and the warnings."""
 
     rows: list[dict[str, Any]] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     encoding: str | None = None
+    error_total: int = 0
+    error_lines: int = 0
+
+    def error_add(self, error: RowError) -> None:
+        """Counts a cell error, and keeps it while fewer than ``UPLOAD_MAX_ERRORS`` are kept."""
+        self.error_total += 1
+        if len(self.errors) < settings.UPLOAD_MAX_ERRORS:
+            self.errors.append(error)
 
 
 class UploadRejected(Exception):
@@ -136,6 +152,9 @@ def read_table(
     data = _read_bytes(file, max_bytes=settings.UPLOAD_MAX_BYTES if max_bytes is None else max_bytes)
     table = Table()
     if name.endswith(".xlsx") or data.startswith(XLSX_SIGNATURE):
+        refusal = file_refusal(name="", size=None, data=data) if data.startswith(XLSX_SIGNATURE) else None
+        if refusal:
+            raise UploadRejected([RowError(None, None, refusal)])
         records = _xlsx_records(data)
     elif name.endswith((".csv", ".txt")) or not name:
         text, table.encoding, warning = _decode(data)
@@ -149,7 +168,11 @@ def read_table(
     if header is None:
         raise UploadRejected([RowError(None, None, _("Le fichier est vide."))])
     positions = _match_header(header, columns)
+    max_line = settings.UPLOAD_MAX_ROWS + 1  # the header is line 1
     for line, values in records:
+        budget_check()
+        if line > max_line:
+            raise UploadRejected([RowError(line, None, too_many_rows(settings.UPLOAD_MAX_ROWS))])
         if all(is_blank(value) for value in values):
             continue
         row: dict[str, Any] = {"_line": line}
@@ -160,11 +183,13 @@ def read_table(
             try:
                 row[spec.name] = convert(raw, spec)
             except ValueError as error:
-                table.errors.append(RowError(line, spec.name, str(error)))
+                table.error_add(RowError(line, spec.name, str(error)))
                 row_ok = False
         if row_ok:
             table.rows.append(row)
-    if not table.rows and not table.errors:
+        else:
+            table.error_lines += 1
+    if not table.rows and not table.error_total:
         raise UploadRejected([RowError(None, None, _("Le fichier ne contient aucune ligne de données."))])
     return table
 
@@ -257,6 +282,10 @@ def _decode(data: bytes) -> tuple[str, str, str | None]:
 def _csv_records(text: str) -> Iterator[tuple[int, list[Any]]]:
     first_line = text.split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first_line.count)
+    # The csv module refuses a field above its own limit (131,072 characters) with an error that
+    # names no cell; let it read any field of an accepted file, and the cell check name the cell.
+    if csv.field_size_limit() < settings.UPLOAD_MAX_BYTES:
+        csv.field_size_limit(settings.UPLOAD_MAX_BYTES)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     yield from enumerate(reader, start=1)
 
@@ -269,9 +298,14 @@ def _xlsx_records(data: bytes) -> Iterator[tuple[int, list[Any]]]:
     except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds for a damaged file
         raise UploadRejected([RowError(None, None, _("Classeur Excel illisible : %(error)s") % {"error": error})])
     sheet = workbook.worksheets[0]
+    # The declared dimension (``A1:XFD1048576`` costs a few bytes) would have every row padded to it:
+    # read the rows present, each cut at MAX_COLUMNS (the reader stops past UPLOAD_MAX_ROWS lines).
+    sheet.reset_dimensions()
     try:
-        for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield line, list(values)
+        rows = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
+        for line, values in enumerate(rows, start=1):
+            if values.count(None) < len(values):  # rows missing from the file come as all-None
+                yield line, list(values)
     finally:
         workbook.close()
 
@@ -291,7 +325,7 @@ def _match_header(header: tuple[int, list[Any]], columns: Sequence[ColumnSpec]) 
         if not name:
             continue
         if name not in known:
-            extra.append(str(raw).strip())
+            extra.append(quoted(raw))
             continue
         if known[name] in seen:
             errors.append(RowError(1, known[name], _("Colonne en double : %(name)s.") % {"name": known[name]}))

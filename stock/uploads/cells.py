@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
+from stock.uploads.limits import MAX_CELL_CHARS, quoted, too_long
+
 if TYPE_CHECKING:
     from stock.uploads import ColumnSpec
 
@@ -22,6 +24,8 @@ def is_blank(value: Any) -> bool:
 
 
 def convert(raw: Any, spec: ColumnSpec) -> Any:
+    if isinstance(raw, str) and len(raw) > MAX_CELL_CHARS:
+        raise ValueError(too_long(len(raw)))
     if is_blank(raw):
         if spec.required:
             raise ValueError(_("Valeur obligatoire manquante."))
@@ -40,7 +44,7 @@ def _to_str(raw: Any, spec: ColumnSpec) -> str:
         if value.lower() not in lookup:
             raise ValueError(
                 _("Valeur « %(value)s » non reconnue ; valeurs possibles : %(choices)s.")
-                % {"value": value, "choices": ", ".join(spec.choices)}
+                % {"value": quoted(value), "choices": ", ".join(spec.choices)}
             )
         value = lookup[value.lower()]
     return value
@@ -71,12 +75,12 @@ def _to_int(raw: Any, spec: ColumnSpec) -> int:
         return _int_bounded(raw, spec)
     if isinstance(raw, float):
         if not raw.is_integer():
-            raise ValueError(_("Nombre entier attendu, pas « %(value)s ».") % {"value": raw})
+            raise ValueError(_("Nombre entier attendu, pas « %(value)s ».") % {"value": quoted(raw)})
         return _int_bounded(int(raw), spec)
     text = re.sub(r"[\s\u00a0\u202f]", "", str(raw))
     if re.fullmatch(r"[+-]?\d+([.,]0+)?", text):
         return _int_bounded(int(re.split(r"[.,]", text)[0]), spec)
-    raise ValueError(_("Nombre entier attendu, pas « %(value)s ».") % {"value": str(raw).strip()})
+    raise ValueError(_("Nombre entier attendu, pas « %(value)s ».") % {"value": quoted(raw)})
 
 
 def _to_decimal(raw: Any, spec: ColumnSpec) -> Decimal:
@@ -84,9 +88,9 @@ def _to_decimal(raw: Any, spec: ColumnSpec) -> Decimal:
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise ValueError(_("Nombre attendu, pas « %(value)s ».") % {"value": str(raw).strip()})
+        raise ValueError(_("Nombre attendu, pas « %(value)s ».") % {"value": quoted(raw)})
     if not value.is_finite():
-        raise ValueError(_("Nombre attendu, pas « %(value)s ».") % {"value": str(raw).strip()})
+        raise ValueError(_("Nombre attendu, pas « %(value)s ».") % {"value": quoted(raw)})
     return _bounded(value, spec)
 
 
@@ -101,7 +105,7 @@ def _to_date(raw: Any, spec: ColumnSpec) -> dt.date:
             return dt.datetime.strptime(text, pattern).date()
         except ValueError:
             continue
-    raise ValueError(_("Date attendue (AAAA-MM-JJ ou JJ/MM/AAAA), pas « %(value)s ».") % {"value": text})
+    raise ValueError(_("Date attendue (AAAA-MM-JJ ou JJ/MM/AAAA), pas « %(value)s ».") % {"value": quoted(text)})
 
 
 def _to_month(raw: Any, spec: ColumnSpec) -> dt.date:
@@ -114,7 +118,7 @@ def _to_month(raw: Any, spec: ColumnSpec) -> dt.date:
             return dt.datetime.strptime(text, pattern).date().replace(day=1)
         except ValueError:
             continue
-    raise ValueError(_("Mois attendu (AAAA-MM), pas « %(value)s ».") % {"value": text})
+    raise ValueError(_("Mois attendu (AAAA-MM), pas « %(value)s ».") % {"value": quoted(text)})
 
 
 def _to_bool(raw: Any, spec: ColumnSpec) -> bool:
@@ -125,7 +129,7 @@ def _to_bool(raw: Any, spec: ColumnSpec) -> bool:
         return True
     if text in FALSE_WORDS:
         return False
-    raise ValueError(_("Oui ou non attendu, pas « %(value)s ».") % {"value": str(raw).strip()})
+    raise ValueError(_("Oui ou non attendu, pas « %(value)s ».") % {"value": quoted(raw)})
 
 
 CONVERTERS: dict[str, Callable[[Any, ColumnSpec], Any]] = {

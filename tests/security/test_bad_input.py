@@ -14,8 +14,11 @@ from config.celery import app as celery_app
 from stock.exports import safe_cell
 from stock.models import ConsumptionMonth, ImportJob, MonthlyReport, StockLevel, StockMovement
 from tests import factories
+from tests.security.hostile_files import dimension_bomb, macro_workbook
 
 CORPUS = Path(__file__).parent / "corpus"
+# Workbooks of the corpus built by tests/security/hostile_files.py rather than stored.
+BUILT = {"report_dimension_bomb.xlsx": dimension_bomb, "report_macro.xlsx": macro_workbook}
 UPLOAD_URL = "/api/v1/monthly-reports/upload/"
 MOVEMENTS_URL = "/api/v1/movements/"
 
@@ -78,6 +81,9 @@ def upload(client, capture, name: str, content: bytes) -> tuple[int, list[dict]]
         ("report_absurd_quantities.csv", "opening_balance"),
         ("report_absurd_dates.csv", "month"),
         ("report_unknown_codes.csv", "medicine"),
+        ("report_long_cell.csv", "opening_balance"),
+        ("report_dimension_bomb.xlsx", "100000 lignes"),
+        ("report_macro.xlsx", "macros"),
     ],
 )
 def test_a_hostile_file_is_refused_with_a_clear_error_and_nothing_written(
@@ -87,7 +93,8 @@ def test_a_hostile_file_is_refused_with_a_clear_error_and_nothing_written(
     before = written()
 
     # when the file of the corpus is uploaded
-    status, errors = upload(hospital, django_capture_on_commit_callbacks, name, (CORPUS / name).read_bytes())
+    content = BUILT[name]() if name in BUILT else (CORPUS / name).read_bytes()
+    status, errors = upload(hospital, django_capture_on_commit_callbacks, name, content)
 
     # then it is refused with errors that say where and why, and nothing was written
     assert errors, f"{name}: refused without any error message"

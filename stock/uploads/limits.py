@@ -1,0 +1,117 @@
+"""Bounds of an uploaded file, checked before and while it is read: its size and format, no macros
+in a workbook, at most ``UPLOAD_MAX_ROWS`` lines and ``MAX_COLUMNS`` columns, cells of at most
+``MAX_CELL_CHARS`` characters, and at most ``UPLOAD_MAX_ERRORS`` errors kept (every one counted)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from stock.uploads import RowError
+
+XLSX_SIGNATURE = b"PK\x03\x04"
+ACCEPTED_SUFFIXES = (".csv", ".txt", ".xlsx")
+#: Columns read from a workbook; cells further right are not read (no template comes close).
+MAX_COLUMNS = 64
+#: Characters in one cell: far above any code, quantity or name, far below what fills a worker.
+MAX_CELL_CHARS = 10_000
+#: Characters of a cell's value quoted back in an error message.
+QUOTED_CHARS = 60
+_MACRO_PART = "vbaProject.bin"
+_MACRO_CONTENT_TYPE = b"macroEnabled"
+
+
+def quoted(value: Any) -> str:
+    """A cell value as an error message quotes it: trimmed and cut to ``QUOTED_CHARS``."""
+    text = str(value).strip()
+    return text if len(text) <= QUOTED_CHARS else text[:QUOTED_CHARS] + "…"
+
+
+def file_refusal(*, name: str, size: int | None, head: bytes | None = None, data: bytes | None = None) -> str | None:
+    """Why an uploaded file is refused before anything reads it (None when it may be read): too big,
+    not .csv/.xlsx, or a workbook that carries macros (an .xlsm renamed .xlsx)."""
+    if size is not None and size > settings.UPLOAD_MAX_BYTES:
+        return _("Fichier trop volumineux : la limite est de %(mb).1f Mo.") % {"mb": settings.UPLOAD_MAX_BYTES / 1e6}
+    if name and not name.lower().endswith(ACCEPTED_SUFFIXES):
+        return _("Format non pris en charge : envoyez un fichier .csv ou .xlsx.")
+    if data is not None and data.startswith(XLSX_SIGNATURE):
+        return workbook_refusal(data)
+    return None
+
+
+def uploaded_file_refusal(file: Any) -> str | None:
+    """:func:`file_refusal` of a Django ``UploadedFile`` (read once, then rewound)."""
+    size = getattr(file, "size", None)
+    name = getattr(file, "name", "") or ""
+    if size is not None and size > settings.UPLOAD_MAX_BYTES:
+        return file_refusal(name=name, size=size)
+    file.seek(0)
+    data = file.read()
+    file.seek(0)
+    return file_refusal(name=name, size=size, data=data)
+
+
+def workbook_refusal(data: bytes) -> str | None:
+    """Why an .xlsx is refused as a container: macros (a ``vbaProject.bin`` part or the macro-enabled
+    content type), or not a zip archive at all (None when neither)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        names = archive.namelist()
+        content_types = archive.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, KeyError, ValueError) as error:
+        return _("Classeur Excel illisible : %(error)s") % {"error": error}
+    if any(name.rsplit("/", 1)[-1].lower() == _MACRO_PART.lower() for name in names) or (
+        _MACRO_CONTENT_TYPE.lower() in content_types.lower()
+    ):
+        return _("Classeur avec macros refusé : enregistrez-le comme « Classeur Excel (.xlsx) » sans macro, ou en CSV.")
+    return None
+
+
+def too_many_rows(limit: int) -> str:
+    """The error of a file past ``UPLOAD_MAX_ROWS``."""
+    return _(
+        "Fichier trop long : au plus %(limit)d lignes de données par fichier (limite UPLOAD_MAX_ROWS). "
+        "Découpez-le en plusieurs envois."
+    ) % {"limit": limit}
+
+
+def too_long(length: int) -> str:
+    """The error of a cell past ``MAX_CELL_CHARS``."""
+    return _("Cellule trop longue : %(length)d caractères (au plus %(max)d).") % {
+        "length": length,
+        "max": MAX_CELL_CHARS,
+    }
+
+
+def error_report(
+    errors: Iterable[RowError | dict[str, Any]], *, total: int | None = None
+) -> tuple[list[dict[str, Any]], int]:
+    """The errors a job keeps and answers: the first ``UPLOAD_MAX_ERRORS`` in line order, then one
+    line saying how many more there were; and the count of all of them (``total`` when the list
+    given was already cut)."""
+    limit = settings.UPLOAD_MAX_ERRORS
+    ordered = sorted(
+        (error if isinstance(error, dict) else error.as_dict() for error in errors),
+        key=lambda error: (error.get("line") or 0, error.get("column") or ""),
+    )
+    total = max(total or 0, len(ordered))
+    kept = [_clean(error) for error in ordered[:limit]]
+    if total > len(kept):
+        more = total - len(kept)
+        message = _(
+            "… et %(more)d autres erreurs, non listées (%(total)d en tout) : corrigez celles-ci, puis renvoyez le fichier."
+        ) % {"more": more, "total": total}
+        kept.append({"line": None, "column": None, "message": message})
+    return kept, total
+
+
+def _clean(error: dict[str, Any]) -> dict[str, Any]:
+    # A file in an unexpected encoding can put NUL characters into the messages (header names);
+    # PostgreSQL cannot store them in JSON, and they mean nothing to a reader.
+    return {key: value.replace("\x00", "") if isinstance(value, str) else value for key, value in error.items()}
