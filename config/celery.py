@@ -55,3 +55,14 @@ app.conf.beat_schedule = {
         "options": {"queue": "scoring"},
     },
 }
+
+# Alert e-mail: one digest per user and day, after the nightly scoring, at DIGEST_HOUR local time
+# (default 7; docs/alerts.md).
+app.conf.beat_schedule = {
+    **(app.conf.beat_schedule or {}),
+    "shortages-daily-digests": {
+        "task": "shortages.tasks.digests_dispatch",
+        "schedule": crontab(minute=0, hour=int(os.environ.get("DIGEST_HOUR", "7"))),
+        "options": {"queue": "notifications"},
+    },
+}

@@ -150,12 +150,14 @@ CELERY_TASK_ROUTES = {
     "shortages.tasks.*": {"queue": "scoring"},
     "stock.tasks.*": {"queue": "imports"},
     "partners.tasks.*": {"queue": "imports"},
-    "shortages.tasks.notifications_send": {"queue": "notifications"},
+    "shortages.tasks.digests_dispatch": {"queue": "notifications"},
+    "shortages.tasks.digest_send": {"queue": "notifications"},
 }
 CELERY_QUEUE_NAMES = ["default", "scoring", "imports", "notifications"]
 
 # --- E-mail ---------------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))  # for the file backend
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "veille-medicaments@localhost")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
@@ -331,6 +333,14 @@ SCORING_HISTORY_SATURATION = 3  # episodes at which the history factor reaches 1
 SCORING_CHUNK_SIZE = env_int("SCORING_CHUNK_SIZE", 200)  # establishments per scoring task
 SCORING_DEBOUNCE_SECONDS = env_int("SCORING_DEBOUNCE_SECONDS", 600)  # quiet time after a data change
 ALERT_CLEAR_RUNS = 2  # consecutive clear runs before an alert closes itself
+# Regional roll-up (docs/alerts.md): a medicine in a region raises one alert when at least
+# ALERT_ROLLUP_MIN_POSITIONS of its positions there, and ALERT_ROLLUP_SHARE of them, are stocked out
+# or below the emergency point; with ALERT_ROLLUP_PROBABILITY_CUT set, a position whose stockout
+# probability within the horizon reaches the cut counts too (None until the probability is calibrated).
+ALERT_ROLLUP_SHARE = 0.2
+ALERT_ROLLUP_MIN_POSITIONS = 3
+ALERT_ROLLUP_PROBABILITY_CUT = None
+ALERT_SNOOZE_MAX_DAYS = 90  # longest sleep of an alert
 
 # --- Logging --------------------------------------------------------------------------------------
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")

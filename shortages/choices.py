@@ -39,9 +39,27 @@ class AlertKind(models.TextChoices):
     BELOW_EMERGENCY = "below_emergency", _("Sous le seuil d'urgence")
     HIGH_PROBABILITY = "high_probability", _("Probabilité de rupture élevée")
     EXPIRY = "expiry", _("Péremption")
+    EXPIRED_STOCK = "expired_stock", _("Stock périmé à retirer")
+    REGIONAL_STOCKOUT = "regional_stockout", _("Ruptures dans la région")
     NATIONAL_RISK = "national_risk", _("Risque national")
     SAFETY_STOCK = "safety_stock", _("Stock de sécurité non respecté")
     DISRUPTION = "disruption", _("Perturbation déclarée")
+
+
+# Alerts of one position (establishment, medicine): they belong to the establishment's users and to
+# the analysts of its region or province. A regional roll-up covers a medicine in a region; national
+# alerts cover a medicine in the whole country.
+POSITION_ALERT_KINDS = (
+    AlertKind.STOCKOUT,
+    AlertKind.BELOW_EMERGENCY,
+    AlertKind.HIGH_PROBABILITY,
+    AlertKind.EXPIRY,
+    AlertKind.EXPIRED_STOCK,
+)
+REGIONAL_ALERT_KINDS = (AlertKind.REGIONAL_STOCKOUT,)
+NATIONAL_ALERT_KINDS = (AlertKind.NATIONAL_RISK, AlertKind.SAFETY_STOCK, AlertKind.DISRUPTION)
+# Order of the levels, for comparisons (escalation, subscriptions' minimum level).
+LEVEL_RANK = {"unknown": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 
 
 class AlertStatus(models.TextChoices):
@@ -64,6 +82,7 @@ class AlertEventKind(models.TextChoices):
     COMMENTED = "commented", _("Commentée")
     RESOLVED = "resolved", _("Résolue")
     CLOSED = "closed", _("Close automatiquement")
+    SNOOZED = "snoozed", _("Mise en sommeil")
 
 
 class ShortageStatus(models.TextChoices):

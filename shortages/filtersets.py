@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.utils.translation import gettext_lazy as _
 
 from shortages.choices import AlertKind, AlertStatus, RiskLevel, ShortageCause, ShortageStatus, StockStatus
 from shortages.models import Alert, MitigationAction, RiskScore, ScoringRun, Shortage
@@ -19,16 +20,42 @@ class RiskScoreFilterSet(django_filters.FilterSet):
         fields = ["as_of", "medicine", "establishment", "region", "run"]
 
 
+ALERT_SCOPES = (
+    ("national", _("Nationale")),
+    ("regional", _("Régionale")),
+    ("establishment", _("Établissement")),
+)
+
+
 class AlertFilterSet(django_filters.FilterSet):
+    """``inbox=true``: the alerts the user is expected to act on (``Alert.objects.inbox_of``);
+    ``scope``: national alerts, regional roll-ups or position alerts."""
+
     kind = django_filters.MultipleChoiceFilter(choices=AlertKind.choices)
     level = django_filters.MultipleChoiceFilter(choices=RiskLevel.choices)
     status = django_filters.MultipleChoiceFilter(choices=AlertStatus.choices)
-    national = django_filters.BooleanFilter(field_name="establishment", lookup_expr="isnull")
+    scope = django_filters.ChoiceFilter(choices=ALERT_SCOPES, method="filter_scope", label=_("Portée"))
+    national = django_filters.BooleanFilter(method="filter_national", label=_("Alertes nationales"))
+    inbox = django_filters.BooleanFilter(method="filter_inbox", label=_("Ma boîte d'alertes"))
     therapeutic_section = django_filters.CharFilter(field_name="medicine__therapeutic_section")
 
     class Meta:
         model = Alert
         fields = ["medicine", "establishment", "region", "assignee"]
+
+    def filter_scope(self, queryset, name, value):
+        scoped = {"national": queryset.national, "regional": queryset.regional, "establishment": queryset.positions}
+        return scoped[value]() if value in scoped else queryset
+
+    def filter_national(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.national() if value else queryset.exclude(establishment__isnull=True, region__isnull=True)
+
+    def filter_inbox(self, queryset, name, value):
+        if not value or self.request is None:
+            return queryset
+        return queryset.filter(pk__in=Alert.objects.inbox_of(self.request.user).values("pk"))
 
 
 class ShortageFilterSet(django_filters.FilterSet):

@@ -2,9 +2,10 @@
 
 Chain: ``scoring_dispatch`` starts a run and fans out one ``scoring_chunk`` per region or chunk of
 establishments; the chunk that completes the run enqueues ``scoring_publish`` (national aggregation
-and alert sync, one transaction), which enqueues ``notifications_send``. Tasks take ids and plain
-values, are idempotent, acknowledge late and retry only on transient (connection) errors; a task
-that finally fails marks its run failed.
+and alert sync, one transaction, which writes the in-app notifications). E-mail goes out once a day:
+the beat's ``digests_dispatch`` fans out one ``digest_send`` per user with news. Tasks take ids and
+plain values, are idempotent, acknowledge late and retry only on transient (connection) errors; a
+task that finally fails marks its run failed.
 """
 
 from __future__ import annotations
@@ -20,8 +21,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from shortages.choices import RunScope
-from shortages.services import scores
-from shortages.services.notifications import notifications_email_send
+from shortages.services import digests, scores
 from shortages.services.schedule import incremental_possible, scoring_data_changed_since_last_run
 
 TRANSIENT = (OperationalError, InterfaceError, BrokerError, RedisConnectionError, ConnectionError, TimeoutError)
@@ -83,22 +83,31 @@ def scoring_chunk(self, run_id: int, establishment_ids: list[int]) -> None:
 
 @shared_task(bind=True, queue="scoring", soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT, **RETRY)
 def scoring_publish(self, run_id: int) -> None:
-    """Publish the run's national scores and synchronise alerts; then e-mail the notifications."""
+    """Publish the run's national scores and synchronise alerts (the daily digest e-mails the news)."""
     try:
-        notification_ids = scores.scoring_run_publish(run_id=run_id)
+        scores.scoring_run_publish(run_id=run_id)
     except TRANSIENT:
         raise
     except Exception as exc:
         _fail_run(run_id, exc)
         raise
-    if notification_ids:
-        transaction.on_commit(lambda: notifications_send.delay(notification_ids))
 
 
 @shared_task(queue="notifications", **RETRY)
-def notifications_send(notification_ids: list[int]) -> int:
-    """E-mail the notifications not yet e-mailed."""
-    return notifications_email_send(notification_ids=notification_ids)
+def digests_dispatch(day: str | None = None) -> int:
+    """Beat, once a day: one ``digest_send`` per user with news for the day (ISO date, default
+    today). Returns how many were enqueued."""
+    when = dt.date.fromisoformat(day) if day else timezone.localdate()
+    recipients = digests.digest_recipients(day=when)
+    for user_id in recipients:
+        digest_send.delay(user_id, when.isoformat())
+    return len(recipients)
+
+
+@shared_task(queue="notifications", **RETRY)
+def digest_send(user_id: int, day: str) -> bool:
+    """Send one user's digest of ``day``; a second delivery sends nothing."""
+    return digests.digest_send(user_id=user_id, day=dt.date.fromisoformat(day)) is not None
 
 
 @shared_task(queue="scoring", **RETRY)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import F, QuerySet
 
-from stock import roles
+from stock import scopes
 from stock.models import (
     ConsumptionMonth,
     Establishment,
@@ -20,20 +20,16 @@ from stock.models import (
 
 
 def establishments_writable_by(user: Any) -> QuerySet[Establishment]:
-    """Establishments whose stock ``user`` may change: all for analysts, their own for
-    establishment users, none for anybody else (industry users never write establishment stock)."""
-    if roles.is_analyst(user):
-        return Establishment.objects.all()
-    if roles.is_establishment(user):
-        return Establishment.objects.filter(users=user)
-    return Establishment.objects.none()
+    """Establishments whose stock ``user`` may change: the ones whose stock it reads
+    (:mod:`stock.scopes`); industry users never write establishment stock."""
+    return scopes.within(Establishment.objects.all(), user)
 
 
 def writable_establishment_ids(user: Any, ids: set[int]) -> set[int]:
-    """The subset of ``ids`` that ``user`` may write, in one query."""
+    """The subset of ``ids`` that ``user`` may write, in one query (none for a national analyst)."""
     if not ids:
         return set()
-    if roles.is_analyst(user):
+    if scopes.is_national_analyst(user):
         return set(ids)
     return set(establishments_writable_by(user).filter(pk__in=ids).values_list("pk", flat=True))
 

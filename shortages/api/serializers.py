@@ -77,7 +77,8 @@ class AlertSerializer(serializers.ModelSerializer):
         model = Alert
         fields = [
             "id", "kind", "medicine", "medicine_name", "establishment", "establishment_name", "region", "level",
-            "status", "message", "value", "clear_runs", "assignee", "opened_at", "updated_at", "closed_at",
+            "status", "message", "value", "clear_runs", "assignee", "snoozed_until", "snooze_reason", "opened_at",
+            "updated_at", "closed_at",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -92,6 +93,11 @@ class AlertDetailSerializer(AlertSerializer):
 
 class AlertCommentSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AlertSnoozeSerializer(serializers.Serializer):
+    until = serializers.DateField(help_text="The alert comes back on this day (at most ALERT_SNOOZE_MAX_DAYS ahead).")
+    reason = serializers.CharField(max_length=300)
 
 
 class AlertAssignSerializer(AlertCommentSerializer):

@@ -68,7 +68,8 @@ class RiskScoreViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class AlertViewSet(viewsets.ReadOnlyModelViewSet):
-    """Alerts of the user's scope; analysts acknowledge, assign, comment and resolve them."""
+    """Alerts of the user's scope (``inbox=true``: the ones the user is expected to act on); analysts
+    acknowledge, assign, comment, snooze and resolve the alerts they manage."""
 
     filterset_class = filtersets.AlertFilterSet
     pagination_class = LargeListCursorPagination
@@ -108,6 +109,11 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"], permission_classes=[IsAnalystOrReadOnly])
     def resolve(self, request, pk=None):
         return self._act(request, alert_services.alert_resolve)
+
+    @extend_schema(request=serializers.AlertSnoozeSerializer, responses=serializers.AlertDetailSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[IsAnalystOrReadOnly])
+    def snooze(self, request, pk=None):
+        return self._act(request, alert_services.alert_snooze, serializers.AlertSnoozeSerializer)
 
 
 class SubscriptionViewSet(

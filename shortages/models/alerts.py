@@ -1,34 +1,96 @@
-"""Alerts, their event history, subscriptions and notifications."""
+"""Alerts, their event history, subscriptions, notifications, opt-outs and daily digests."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from shortages.choices import ACTIVE_ALERT_STATUSES, AlertEventKind, AlertKind, AlertStatus, RiskLevel
-from stock import roles
+from stock import roles, scopes
+from stock.models import Medicine
 
 
 class AlertQuerySet(models.QuerySet):
     def visible_to(self, user) -> AlertQuerySet:
-        """Analysts see all alerts; establishment users those of their establishments;
-        industry users national alerts only."""
+        """National analysts see every alert; regional analysts the position alerts of their
+        establishments (:mod:`stock.scopes`), the roll-ups of their regions and the national alerts;
+        establishment users the alerts of their establishments; industry users national alerts."""
         if roles.is_analyst(user):
-            return self
+            if scopes.is_national_analyst(user):
+                return self
+            area = scopes.analyst_area(user)
+            return self.filter(
+                Q(establishment__isnull=True, region__isnull=True)
+                | Q(establishment__isnull=True, region__in=area.all_region_ids)
+                | scopes.establishment_scope(user, "establishment__")
+            )
         if roles.is_establishment(user):
             return self.filter(establishment__users=user)
         if roles.is_industry(user):
-            return self.filter(establishment__isnull=True)
+            return self.national()
         return self.none()
 
     def active(self) -> AlertQuerySet:
         return self.filter(status__in=ACTIVE_ALERT_STATUSES)
 
+    def awake(self, today: dt.date | None = None) -> AlertQuerySet:
+        """Alerts not snoozed on ``today`` (a snoozed alert comes back on its ``snoozed_until`` day)."""
+        today = today or timezone.localdate()
+        return self.filter(Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=today))
+
+    def national(self) -> AlertQuerySet:
+        return self.filter(establishment__isnull=True, region__isnull=True)
+
+    def regional(self) -> AlertQuerySet:
+        return self.filter(establishment__isnull=True, region__isnull=False)
+
+    def positions(self) -> AlertQuerySet:
+        return self.filter(establishment__isnull=False)
+
+    def inbox_of(self, user, today: dt.date | None = None) -> AlertQuerySet:
+        """The active, awake alerts ``user`` is expected to act on: for a national analyst the
+        national alerts and the regional roll-ups (the position alerts stay one click away, behind
+        the roll-ups); for a regional analyst the position alerts of its establishments and the
+        roll-ups of its regions; for establishment users their position alerts; for industry users
+        the national alerts on the medicines of the companies they cover."""
+        alerts = self.visible_to(user).active().awake(today)
+        if roles.is_analyst(user):
+            if scopes.is_national_analyst(user):
+                return alerts.filter(establishment__isnull=True)
+            return alerts.exclude(establishment__isnull=True, region__isnull=True)
+        if roles.is_establishment(user):
+            return alerts
+        if roles.is_industry(user):
+            from partners.models import Company
+
+            covered = Company.objects.covered_by(user).values("pk")
+            supplied = Medicine.objects.filter(products__suppliers__company__in=covered).values("pk")
+            return alerts.filter(medicine__in=supplied)
+        return alerts.none()
+
+    def managed_by(self, user) -> AlertQuerySet:
+        """Alerts ``user`` may acknowledge, assign, comment, snooze and resolve: an analyst's visible
+        alerts, national alerts left to national analysts."""
+        if not roles.is_analyst(user):
+            return self.none()
+        alerts = self.visible_to(user)
+        return (
+            alerts
+            if scopes.is_national_analyst(user)
+            else alerts.exclude(establishment__isnull=True, region__isnull=True)
+        )
+
 
 class Alert(models.Model):
-    """A condition worth an analyst's attention. At most one active alert per (kind, medicine,
-    establishment or national); it closes itself after two consecutive clear runs."""
+    """A condition worth acting on, about one position (``establishment`` set), one medicine in one
+    region (a roll-up: ``region`` set, no establishment) or one medicine nationally (neither). At
+    most one active alert per (kind, medicine, establishment, region or national); it closes itself
+    after two consecutive clear runs. A snoozed alert stays active but leaves the inboxes and the
+    digests until ``snoozed_until``."""
 
     kind = models.CharField(max_length=20, choices=AlertKind.choices)
     medicine = models.ForeignKey("stock.Medicine", on_delete=models.CASCADE, related_name="alerts")
@@ -44,6 +106,8 @@ class Alert(models.Model):
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_alerts"
     )
+    snoozed_until = models.DateField(null=True, blank=True)
+    snooze_reason = models.CharField(max_length=300, blank=True)
     opened_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -60,8 +124,13 @@ class Alert(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["kind", "medicine"],
-                condition=Q(status__in=ACTIVE_ALERT_STATUSES) & Q(establishment__isnull=True),
+                condition=Q(status__in=ACTIVE_ALERT_STATUSES) & Q(establishment__isnull=True, region__isnull=True),
                 name="alert_one_active_national",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "medicine", "region"],
+                condition=Q(status__in=ACTIVE_ALERT_STATUSES) & Q(establishment__isnull=True, region__isnull=False),
+                name="alert_one_active_regional",
             ),
             models.CheckConstraint(
                 condition=Q(closed_at__isnull=True) | Q(closed_at__gte=models.F("opened_at")),
@@ -72,6 +141,17 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} — {self.medicine_id}"
+
+    @property
+    def is_regional(self) -> bool:
+        return self.establishment_id is None and self.region_id is not None
+
+    @property
+    def is_national(self) -> bool:
+        return self.establishment_id is None and self.region_id is None
+
+    def is_snoozed(self, today: dt.date | None = None) -> bool:
+        return self.snoozed_until is not None and self.snoozed_until > (today or timezone.localdate())
 
 
 class AlertEvent(models.Model):
@@ -129,3 +209,28 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["user", "event"], name="notification_once_per_event")]
+
+
+class AlertOptOut(models.Model):
+    """``user`` hears nothing (no notification, nothing in the digest) about alerts of ``kind``."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_opt_outs")
+    kind = models.CharField(max_length=20, choices=AlertKind.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="alert_opt_out_once_per_kind")]
+
+
+class Digest(models.Model):
+    """The daily e-mail of one user: at most one per user and day, listing the notifications
+    (opened and escalated alerts) not e-mailed before."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests")
+    day = models.DateField()
+    notifications = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day", "user_id"]
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="digest_once_per_user_and_day")]

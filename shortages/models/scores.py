@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from shortages.choices import RiskLevel, RunScope, RunStatus, StockStatus
-from stock import roles
+from stock import roles, scopes
 
 
 class ScoringRun(models.Model):
@@ -51,15 +51,17 @@ class ScoringRun(models.Model):
 
 class RiskScoreQuerySet(models.QuerySet):
     def visible_to(self, user) -> RiskScoreQuerySet:
-        """Analysts see all scores; establishment users their positions and national scores;
-        industry users national scores only."""
-        if roles.is_analyst(user):
+        """National scores for every role; position scores of the establishments whose stock
+        ``user`` reads (:mod:`stock.scopes`: all for national analysts, their regions' or provinces'
+        for regional analysts, their own for establishment users, none for industry users)."""
+        if not (roles.is_analyst(user) or roles.is_establishment(user) or roles.is_industry(user)):
+            return self.none()
+        scope = scopes.establishment_scope(user, "establishment__")
+        if scope is None:
             return self
-        if roles.is_establishment(user):
-            return self.filter(Q(establishment__isnull=True) | Q(establishment__users=user))
-        if roles.is_industry(user):
+        if scope is scopes.NOTHING:
             return self.filter(establishment__isnull=True)
-        return self.none()
+        return self.filter(Q(establishment__isnull=True) | scope)
 
     def national(self) -> RiskScoreQuerySet:
         return self.filter(establishment__isnull=True)

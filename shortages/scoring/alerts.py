@@ -1,7 +1,8 @@
 """Which alert conditions hold after a run, as a frame: pure rules, no database.
 
-Output columns: ``kind``, ``medicine_id``, ``establishment_id`` (NaN for national alerts),
-``region_id``, ``level``, ``metric`` (name of the figure that triggered it) and ``value``.
+Output columns: ``kind``, ``medicine_id``, ``establishment_id`` (NaN for regional and national
+alerts), ``region_id`` (NaN for national alerts), ``level``, ``metric`` (name of the figure that
+triggered it) and ``value``; regional roll-ups add ``positions`` and ``at_risk``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,11 @@ from shortages.scoring.params import ScoringParams
 from shortages.scoring.positions import BELOW_EMERGENCY, STOCKED_OUT, UNDERSTOCKED
 
 COLUMNS = ["kind", "medicine_id", "establishment_id", "region_id", "level", "metric", "value"]
+# Statuses that count a position in a regional roll-up (the overview's "at risk" positions).
+ROLLUP_STATUSES = (STOCKED_OUT, BELOW_EMERGENCY)
+# The stored figure a roll-up compares with its probability cut: today the analytical probability
+# of stockout within the horizon; the calibrated probability takes its place when it is stored.
+ROLLUP_PROBABILITY_COLUMN = "stockout_probability"
 
 
 def _rows(frame: pd.DataFrame, mask: pd.Series, *, kind: str, level, metric: str, value: pd.Series) -> pd.DataFrame:
@@ -48,8 +54,13 @@ def position_conditions(scored: pd.DataFrame, params: ScoringParams) -> pd.DataF
     else high); below emergency point (high for vital, else medium); high stockout probability when
     P >= ``probability_alert`` and the position is understocked (:func:`probability_alert_raised`;
     medium for vital, else low: one level under the emergency point); expiry when units will expire
-    unused within ``expiry_alert_months`` (high when that is half the stock or more, else medium)."""
+    unused within ``expiry_alert_months`` (high when that is half the stock or more, else medium);
+    expired stock to withdraw when lots past their date still hold units (``expired_stock`` > 0;
+    high when nothing usable is left, else medium)."""
     vital = scored["ven_class"].eq("V")
+    expired = (
+        scored["expired_stock"].astype("float64") if "expired_stock" in scored else pd.Series(0.0, index=scored.index)
+    )
     status = scored["stock_status"]
     probability = scored["stockout_probability"]
     parts = [
@@ -85,8 +96,80 @@ def position_conditions(scored: pd.DataFrame, params: ScoringParams) -> pd.DataF
             metric="expiry_at_risk",
             value=scored["expiry_at_risk"],
         ),
+        _rows(
+            scored,
+            expired.gt(0),
+            kind="expired_stock",
+            level=np.where(scored["usable_stock"].le(0), "high", "medium"),
+            metric="expired_stock",
+            value=expired,
+        ),
     ]
     return pd.concat(parts, ignore_index=True)[COLUMNS]
+
+
+def rollup_counted(
+    positions: pd.DataFrame,
+    *,
+    probability_cut: float | None = None,
+    probability_column: str = ROLLUP_PROBABILITY_COLUMN,
+) -> pd.DataFrame:
+    """Per position, whether it counts in its region's roll-up: ``counted_by_status`` (stocked out
+    or below the emergency point), ``counted_by_probability`` (P >= ``probability_cut``; always False
+    while the cut is None, the default until the probability is calibrated) and ``counted``."""
+    by_status = positions["stock_status"].isin(ROLLUP_STATUSES)
+    if probability_cut is None or probability_column not in positions:
+        by_probability = pd.Series(False, index=positions.index)
+    else:
+        by_probability = positions[probability_column].astype("float64").ge(probability_cut)
+    return pd.DataFrame(
+        {
+            "counted_by_status": by_status,
+            "counted_by_probability": by_probability,
+            "counted": by_status | by_probability,
+        }
+    )
+
+
+def regional_conditions(
+    positions: pd.DataFrame,
+    *,
+    share: float,
+    min_positions: int,
+    probability_cut: float | None = None,
+    probability_column: str = ROLLUP_PROBABILITY_COLUMN,
+) -> pd.DataFrame:
+    """Regional roll-ups: one per (medicine, region) where the counted positions
+    (:func:`rollup_counted`) are at least ``min_positions`` and at least ``share`` of the medicine's
+    positions in the region. Level: for vital medicines critical from twice ``share``, else high;
+    for the others high from twice ``share``, else medium. ``value`` is the share counted;
+    ``positions`` and ``at_risk`` the counts behind it."""
+    counted = rollup_counted(positions, probability_cut=probability_cut, probability_column=probability_column)
+    frame = positions[["medicine_id", "region_id"]].assign(
+        counted=counted["counted"].astype("int64"),
+        vital=positions["ven_class"].eq("V") if "ven_class" in positions else False,
+    )
+    frame = frame.dropna(subset=["region_id"])
+    grouped = frame.groupby(["medicine_id", "region_id"], as_index=False).agg(
+        positions=("counted", "size"), at_risk=("counted", "sum"), vital=("vital", "max")
+    )
+    grouped["share"] = grouped["at_risk"] / grouped["positions"]
+    raised = grouped.loc[(grouped["at_risk"] >= min_positions) & (grouped["share"] >= share)]
+    severe = raised["share"] >= 2 * share
+    levels = np.where(raised["vital"], np.where(severe, "critical", "high"), np.where(severe, "high", "medium"))
+    return pd.DataFrame(
+        {
+            "kind": "regional_stockout",
+            "medicine_id": raised["medicine_id"],
+            "establishment_id": np.nan,
+            "region_id": raised["region_id"],
+            "level": levels,
+            "metric": "share_at_risk",
+            "value": raised["share"].astype("float64"),
+            "positions": raised["positions"].astype("int64"),
+            "at_risk": raised["at_risk"].astype("int64"),
+        }
+    ).reset_index(drop=True)
 
 
 def national_conditions(national: pd.DataFrame, params: ScoringParams) -> pd.DataFrame:

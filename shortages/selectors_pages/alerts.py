@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 
-from shortages.choices import RunStatus
+from shortages.choices import AlertKind, RunStatus
 from shortages.models import Alert, AlertEvent, MitigationAction, RiskScore, Shortage
+from shortages.scoring.alerts import ROLLUP_PROBABILITY_COLUMN, ROLLUP_STATUSES
+from shortages.selectors import scores_published
 from stock import roles
 from stock.models import Medicine
 
@@ -42,9 +46,63 @@ def alert_detail_get(*, user: Any, alert_id: int) -> Alert:
     )
 
 
-def assignable_users() -> QuerySet:
-    """Users an alert may be assigned to: analysts."""
-    return get_user_model().objects.filter(groups__name=roles.ANALYST, is_active=True).order_by("username")
+def alert_is_managed_by(*, user: Any, alert: Alert) -> bool:
+    """Whether ``user`` may act on ``alert`` (``Alert.objects.managed_by``)."""
+    return Alert.objects.managed_by(user).filter(pk=alert.pk).exists()
+
+
+def assignable_users(*, alert: Alert | None = None) -> QuerySet:
+    """Users an alert may be assigned to: analysts (who see ``alert``, when given)."""
+    analysts = get_user_model().objects.filter(groups__name=roles.ANALYST, is_active=True).order_by("username")
+    if alert is None or alert.is_national:
+        return analysts
+    region_id = alert.region_id or (alert.establishment.region_id if alert.establishment else None)
+    province_id = alert.establishment.province_id if alert.establishment else None
+    # The rule of ``Alert.objects.visible_to`` seen from the analysts' side.
+    covering = Q(analyst_regions__isnull=True, analyst_provinces__isnull=True) | Q(analyst_regions=region_id)
+    if province_id is not None:
+        covering |= Q(analyst_provinces=province_id)
+    if alert.is_regional:  # a province analyst follows its region's roll-ups
+        covering |= Q(analyst_provinces__region=region_id)
+    return analysts.filter(covering).distinct()
+
+
+@dataclass
+class RollupPosition:
+    """One position behind a regional roll-up, with its active position alert when it has one."""
+
+    score: RiskScore
+    alert_id: int | None
+
+
+def rollup_positions(*, user: Any, alert: Alert) -> list[RollupPosition]:
+    """The positions of the roll-up's medicine and region that it counts on the latest published day
+    (stocked out or below the emergency point, or at or over the probability cut when one is set),
+    among those ``user`` may see, most severe first, each with its active position alert (two queries)."""
+    counted = Q(stock_status__in=ROLLUP_STATUSES)
+    if settings.ALERT_ROLLUP_PROBABILITY_CUT is not None:
+        counted |= Q(**{f"{ROLLUP_PROBABILITY_COLUMN}__gte": settings.ALERT_ROLLUP_PROBABILITY_CUT})
+    scores = list(
+        scores_published(user=user)
+        .positions()
+        .filter(counted, medicine_id=alert.medicine_id, region_id=alert.region_id)
+        .select_related("establishment__province")
+        .order_by(F("months_of_stock").asc(nulls_first=True), "establishment__name")
+    )
+    alerts = dict(
+        Alert.objects.visible_to(user)
+        .active()
+        .positions()
+        .filter(
+            medicine_id=alert.medicine_id,
+            establishment_id__in=[score.establishment_id for score in scores],
+            kind__in=[AlertKind.STOCKOUT, AlertKind.BELOW_EMERGENCY, AlertKind.HIGH_PROBABILITY],
+        )
+        .annotate(level_rank=LEVEL_RANK)
+        .order_by("establishment_id", "-level_rank")
+        .values_list("establishment_id", "pk")
+    )
+    return [RollupPosition(score=score, alert_id=alerts.get(score.establishment_id)) for score in scores]
 
 
 def shortage_register(*, user: Any) -> QuerySet[Shortage]:

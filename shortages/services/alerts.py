@@ -1,13 +1,15 @@
 """Alert lifecycle: synchronisation with a run's conditions, and what analysts do with an alert.
 
-One active alert per (kind, medicine, establishment or national) is enforced by the database. A
-run opens what newly holds, raises or lowers the level of what still holds, and counts the clear
-runs of what no longer holds: the alert closes after ``ALERT_CLEAR_RUNS`` consecutive clear runs.
-Every change is an :class:`AlertEvent`.
+One active alert per (kind, medicine, establishment, region or national) is enforced by the
+database. A run opens what newly holds, raises or lowers the level of what still holds, and counts
+the clear runs of what no longer holds: the alert closes after ``ALERT_CLEAR_RUNS`` consecutive
+clear runs. Every change is an :class:`AlertEvent`. Analysts act on the alerts they manage
+(``Alert.objects.managed_by``): their scope's, national alerts being left to national analysts.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,13 +19,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from shortages.choices import ACTIVE_ALERT_STATUSES, AlertEventKind, AlertKind, AlertStatus
+from shortages.choices import ACTIVE_ALERT_STATUSES, LEVEL_RANK, AlertEventKind, AlertKind, AlertStatus
 from shortages.models import Alert, AlertEvent, ScoringRun
+from shortages.services.notifications import notifications_create
 from stock import roles
 
-LEVEL_RANK = {"unknown": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
-KEY = ["kind", "medicine_id", "establishment_key"]
+# An alert's key: its kind and medicine, and its establishment (position alerts) or its region
+# (regional roll-ups); 0 stands for "none" (national alerts have neither).
+KEY = ["kind", "medicine_id", "establishment_key", "region_key"]
+# Counts a regional roll-up keeps beside its share (see shortages.scoring.alerts.regional_conditions).
+VALUE_EXTRAS = ("positions", "at_risk")
 
 
 @dataclass
@@ -46,34 +53,47 @@ def _message(kind: str, metric: str, value) -> str:
 
 def _value(row) -> dict:
     value = row["value"]
-    return {row["metric"]: None if pd.isna(value) else float(value)}
+    values = {row["metric"]: None if pd.isna(value) else float(value)}
+    for name in VALUE_EXTRAS:
+        extra = row.get(name)
+        if extra is not None and not pd.isna(extra):
+            values[name] = int(extra)
+    return values
+
+
+def _keyed(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the key columns of :data:`KEY` (establishment or region, 0 for none)."""
+    establishment = frame["establishment_id"]
+    region = frame["region_id"].where(establishment.isna())
+    return frame.assign(
+        establishment_key=establishment.fillna(0).astype("int64"),
+        region_key=region.fillna(0).astype("int64"),
+        medicine_id=frame["medicine_id"].astype("int64"),
+    )
 
 
 @transaction.atomic
-def alerts_sync(*, run: ScoringRun, conditions: pd.DataFrame) -> SyncOutcome:
+def alerts_sync(*, run: ScoringRun, conditions: pd.DataFrame, notify: bool = True) -> SyncOutcome:
     """Bring the active alerts in line with ``conditions`` (see :mod:`shortages.scoring.alerts`).
 
     Set-based: one query reads the active alerts, bulk writes apply the changes; events carry the run.
-    Returns counts and the in-app notifications created for openings and escalations.
+    An escalation ends a snooze. Returns counts and the in-app notifications created for openings
+    and escalations (none when ``notify`` is False: the first run over a new history).
     """
-    from shortages.services.notifications import notifications_create
-
     outcome = SyncOutcome()
     now = timezone.now()
-    wanted = conditions.assign(
-        establishment_key=conditions["establishment_id"].fillna(0).astype("int64"),
-        medicine_id=conditions["medicine_id"].astype("int64"),
-    ).drop_duplicates(KEY)
+    if "region_id" not in conditions:
+        conditions = conditions.assign(region_id=np.nan)
+    wanted = _keyed(conditions).drop_duplicates(KEY)
     active = pd.DataFrame.from_records(
         list(
             Alert.objects.filter(status__in=ACTIVE_ALERT_STATUSES).values_list(
-                "id", "kind", "medicine_id", "establishment_id", "level", "clear_runs"
+                "id", "kind", "medicine_id", "establishment_id", "region_id", "level", "clear_runs"
             )
         ),
-        columns=["alert_id", "kind", "medicine_id", "establishment_id", "current_level", "clear_runs"],
+        columns=["alert_id", "kind", "medicine_id", "establishment_id", "region_id", "current_level", "clear_runs"],
     )
-    active["establishment_key"] = active["establishment_id"].fillna(0).astype("int64")
-    active = active.drop(columns=["establishment_id"])
+    active = _keyed(active).drop(columns=["establishment_id", "region_id"])
     merged = wanted.merge(active, on=KEY, how="outer", indicator=True)
     events: list[AlertEvent] = []
 
@@ -98,6 +118,7 @@ def alerts_sync(*, run: ScoringRun, conditions: pd.DataFrame) -> SyncOutcome:
 
     held = merged.loc[merged["_merge"] == "both"]
     changed = held.loc[held["level"] != held["current_level"]]
+    woken: list[int] = []
     if len(changed):
         updates = []
         for row in changed.to_dict("records"):
@@ -105,6 +126,8 @@ def alerts_sync(*, run: ScoringRun, conditions: pd.DataFrame) -> SyncOutcome:
             alert = Alert(pk=int(row["alert_id"]), level=row["level"], value=_value(row), clear_runs=0, updated_at=now)
             alert.message = _message(row["kind"], row["metric"], row["value"])
             updates.append(alert)
+            if rising:
+                woken.append(alert.pk)
             events.append(
                 AlertEvent(
                     alert_id=alert.pk,
@@ -117,6 +140,7 @@ def alerts_sync(*, run: ScoringRun, conditions: pd.DataFrame) -> SyncOutcome:
             outcome.escalated += rising
             outcome.deescalated += not rising
         Alert.objects.bulk_update(updates, ["level", "value", "message", "clear_runs", "updated_at"], batch_size=1000)
+        Alert.objects.filter(pk__in=woken, snoozed_until__isnull=False).update(snoozed_until=None, snooze_reason="")
     recovered = held.loc[(held["level"] == held["current_level"]) & (held["clear_runs"] > 0), "alert_id"]
     Alert.objects.filter(pk__in=recovered.astype("int64").tolist()).update(clear_runs=0)
 
@@ -134,17 +158,25 @@ def alerts_sync(*, run: ScoringRun, conditions: pd.DataFrame) -> SyncOutcome:
     ]
     outcome.closed = len(closing_ids)
     AlertEvent.objects.bulk_create(events, batch_size=1000)
-    notify = [event for event in events if event.kind in (AlertEventKind.OPENED, AlertEventKind.ESCALATED)]
-    outcome.notification_ids = notifications_create(events=notify)
+    if notify:
+        news = [event for event in events if event.kind in (AlertEventKind.OPENED, AlertEventKind.ESCALATED)]
+        outcome.notification_ids = notifications_create(events=news)
     return outcome
 
 
-def _require_analyst(user) -> None:
+def _require_manager(alert_id: int, user) -> None:
+    """``user`` manages the alert: an analyst who sees it, and a national analyst for a national
+    alert. Raises ``Alert.DoesNotExist`` when the alert is not visible, ``PermissionDenied`` else."""
     if not roles.is_analyst(user):
         raise PermissionDenied("Only analysts manage alerts.")
+    if not Alert.objects.visible_to(user).filter(pk=alert_id).exists():
+        raise Alert.DoesNotExist(f"alert {alert_id} is not visible to {user}")
+    if not Alert.objects.managed_by(user).filter(pk=alert_id).exists():
+        raise PermissionDenied(_("Les alertes nationales sont gérées par les analystes nationaux."))
 
 
-def _locked_active(alert_id: int) -> Alert:
+def _locked_active(alert_id: int, user) -> Alert:
+    _require_manager(alert_id, user)
     alert = Alert.objects.select_for_update().get(pk=alert_id)
     if alert.status not in ACTIVE_ALERT_STATUSES:
         raise ValidationError({"status": [f"The alert is {alert.status}; only open or acknowledged alerts change."]})
@@ -154,8 +186,7 @@ def _locked_active(alert_id: int) -> Alert:
 @transaction.atomic
 def alert_acknowledge(*, alert_id: int, user, comment: str = "") -> Alert:
     """An analyst takes the alert in hand (open -> acknowledged)."""
-    _require_analyst(user)
-    alert = _locked_active(alert_id)
+    alert = _locked_active(alert_id, user)
     if alert.status == AlertStatus.ACKNOWLEDGED:
         raise ValidationError({"status": ["The alert is already acknowledged."]})
     AlertEvent.objects.create(
@@ -173,11 +204,12 @@ def alert_acknowledge(*, alert_id: int, user, comment: str = "") -> Alert:
 
 @transaction.atomic
 def alert_assign(*, alert_id: int, user, assignee, comment: str = "") -> Alert:
-    """An analyst gives the alert to ``assignee`` (an analyst)."""
-    _require_analyst(user)
+    """An analyst gives the alert to ``assignee`` (an analyst who sees it)."""
+    alert = _locked_active(alert_id, user)
     if not roles.is_analyst(assignee):
         raise ValidationError({"assignee": ["The assignee must be an analyst."]})
-    alert = _locked_active(alert_id)
+    if not Alert.objects.visible_to(assignee).filter(pk=alert_id).exists():
+        raise ValidationError({"assignee": [_("Cet analyste ne voit pas cette alerte (hors de ses régions).")]})
     AlertEvent.objects.create(
         alert=alert,
         kind=AlertEventKind.ASSIGNED,
@@ -194,7 +226,7 @@ def alert_assign(*, alert_id: int, user, assignee, comment: str = "") -> Alert:
 @transaction.atomic
 def alert_comment(*, alert_id: int, user, comment: str) -> AlertEvent:
     """An analyst adds a comment to the alert's history."""
-    _require_analyst(user)
+    _require_manager(alert_id, user)
     if not comment.strip():
         raise ValidationError({"comment": ["The comment is empty."]})
     alert = Alert.objects.get(pk=alert_id)
@@ -204,8 +236,7 @@ def alert_comment(*, alert_id: int, user, comment: str) -> AlertEvent:
 @transaction.atomic
 def alert_resolve(*, alert_id: int, user, comment: str = "") -> Alert:
     """An analyst closes the alert as dealt with; the key is free for a new alert."""
-    _require_analyst(user)
-    alert = _locked_active(alert_id)
+    alert = _locked_active(alert_id, user)
     AlertEvent.objects.create(
         alert=alert,
         kind=AlertEventKind.RESOLVED,
@@ -217,4 +248,35 @@ def alert_resolve(*, alert_id: int, user, comment: str = "") -> Alert:
     alert.status = AlertStatus.RESOLVED
     alert.closed_at = timezone.now()
     alert.save(update_fields=["status", "closed_at", "updated_at"])
+    return alert
+
+
+@transaction.atomic
+def alert_snooze(*, alert_id: int, user, until: dt.date, reason: str) -> Alert:
+    """An analyst puts the alert to sleep until ``until`` (it leaves the inboxes and the digests,
+    and comes back that day or at its next escalation), with a reason."""
+    alert = _locked_active(alert_id, user)
+    today = timezone.localdate()
+    errors = {}
+    if not reason.strip():
+        errors["reason"] = [_("Indiquez pourquoi l'alerte est mise en sommeil.")]
+    if until <= today:
+        errors["until"] = [_("La date doit être postérieure à aujourd'hui.")]
+    elif until > today + dt.timedelta(days=settings.ALERT_SNOOZE_MAX_DAYS):
+        errors["until"] = [
+            _("Une alerte est mise en sommeil pour %(days)s jours au plus.") % {"days": settings.ALERT_SNOOZE_MAX_DAYS}
+        ]
+    if errors:
+        raise ValidationError(errors)
+    AlertEvent.objects.create(
+        alert=alert,
+        kind=AlertEventKind.SNOOZED,
+        actor=user,
+        from_value=alert.snoozed_until.isoformat() if alert.snoozed_until else "",
+        to_value=until.isoformat(),
+        comment=reason.strip(),
+    )
+    alert.snoozed_until = until
+    alert.snooze_reason = reason.strip()[:300]
+    alert.save(update_fields=["snoozed_until", "snooze_reason", "updated_at"])
     return alert

@@ -126,8 +126,6 @@ def scoring_incremental_chunk_execute(*, run_id: int, since: dt.datetime) -> int
 def scoring_run_incremental_execute(*, as_of: dt.date, trigger: str = "manual") -> ScoringRun:
     """Re-score the positions changed since the latest succeeded run of ``as_of`` and publish the
     national result again; without such a run, run a full scoring instead."""
-    from shortages.services.notifications import notifications_email_send
-
     scoring_runs_fail_stale()
     previous = (
         ScoringRun.objects.filter(as_of=as_of, status=RunStatus.SUCCEEDED, started_at__isnull=False)
@@ -146,10 +144,9 @@ def scoring_run_incremental_execute(*, as_of: dt.date, trigger: str = "manual") 
     )
     try:
         scoring_incremental_chunk_execute(run_id=run.pk, since=previous.started_at)
-        notification_ids = scoring_run_publish(run_id=run.pk)
+        scoring_run_publish(run_id=run.pk)
     except Exception as error:
         scoring_run_fail(run_id=run.pk, error=f"{type(error).__name__}: {error}")
         raise
-    notifications_email_send(notification_ids=notification_ids)
     run.refresh_from_db()
     return run

@@ -166,11 +166,14 @@ STORED_POSITION_FIELDS = {
     "stockout_probability": "stockout_probability",
     "stock_status": "stock_status",
     "expiry_at_risk": "figures__expiry_at_risk",
+    "expired_stock": "figures__expired_stock",
 }
 
 
 # Where each of those columns comes from in the frame of ``score_positions``.
 SCORED_POSITION_SOURCES = {name: "pipeline" if name == "in_transit" else name for name in STORED_POSITION_FIELDS}
+# Position figures kept in the ``figures`` JSON of a score (units; a missing figure reads as 0).
+JSON_FIGURE_COLUMNS = ("expiry_at_risk", "expired_stock")
 STORED_FLOAT_COLUMNS = [
     "stock",
     "usable_stock",
@@ -185,7 +188,8 @@ STORED_FLOAT_COLUMNS = [
 def _stored_types(frame: pd.DataFrame) -> pd.DataFrame:
     for column in STORED_FLOAT_COLUMNS:
         frame[column] = frame[column].astype("float64")
-    frame["expiry_at_risk"] = pd.to_numeric(frame["expiry_at_risk"]).fillna(0.0).astype("float64")
+    for column in JSON_FIGURE_COLUMNS:
+        frame[column] = pd.to_numeric(frame[column]).fillna(0.0).astype("float64")
     return frame
 
 
@@ -193,16 +197,17 @@ def stored_positions_frame(*, as_of: dt.date) -> pd.DataFrame:
     """The position scores stored for ``as_of`` with the columns of :data:`STORED_POSITION_FIELDS`.
     One query."""
     rows = RiskScore.objects.positions().filter(as_of=as_of).values_list(*STORED_POSITION_FIELDS.values())
-    frame = fast_frames.queryset_frame(rows, list(STORED_POSITION_FIELDS), numeric_columns=("expiry_at_risk",))
+    frame = fast_frames.queryset_frame(rows, list(STORED_POSITION_FIELDS), numeric_columns=JSON_FIGURE_COLUMNS)
     return _stored_types(frame)
 
 
 def scored_positions_frame(scored: pd.DataFrame, *, copy: bool | None = None) -> pd.DataFrame:
     """What :func:`stored_positions_frame` reads back once ``scored`` (a frame of ``score_positions``)
-    is stored, without reading it: same columns and types, ``expiry_at_risk`` as its JSON figure
-    holds it (:func:`score_copy.stored_json_numbers`)."""
+    is stored, without reading it: same columns and types, the JSON figures as the ``figures`` JSON
+    holds them (:func:`score_copy.stored_json_numbers`)."""
     frame = pd.DataFrame({name: scored[source].to_numpy() for name, source in SCORED_POSITION_SOURCES.items()})
-    frame["expiry_at_risk"] = score_copy.stored_json_numbers(scored["expiry_at_risk"], copy=copy)
+    for column in JSON_FIGURE_COLUMNS:
+        frame[column] = score_copy.stored_json_numbers(scored[column], copy=copy)
     return _stored_types(frame)
 
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from shortages import scoring
 from shortages.choices import RunScope, RunStatus
 from shortages.models import RiskScore, ScoringRun
+from shortages.scoring.alerts import regional_conditions
 from shortages.services import chunk_scoring, inputs, score_copy, score_rows
 from shortages.services.alerts import alerts_sync
 from shortages.services.score_copy import POSITION_FIGURES
@@ -211,8 +212,8 @@ def scoring_chunk_execute(
 @transaction.atomic
 def scoring_run_publish(*, run_id: int, positions: pd.DataFrame | None = None) -> list[int]:
     """Aggregate the day's positions nationally, replace the day's national scores, synchronise the
-    alerts and mark the run succeeded, all in one transaction. Returns the ids of the notifications
-    to e-mail. A run that is not running (already published, failed) is left alone. ``positions``:
+    alerts and mark the run succeeded, all in one transaction. Returns the ids of the in-app
+    notifications created (the daily digest e-mails them). A run that is not running (already published, failed) is left alone. ``positions``:
     the day's stored positions when the caller holds them (:func:`inputs.scored_positions_frame` of
     every chunk of a full run), else they are read back."""
     run = ScoringRun.objects.select_for_update().get(pk=run_id)
@@ -241,10 +242,22 @@ def scoring_run_publish(*, run_id: int, positions: pd.DataFrame | None = None) -
         batch_size=INSERT_BATCH,
     )
     conditions = pd.concat(
-        [scoring.position_conditions(positions, params), scoring.national_conditions(national, params)],
+        [
+            scoring.position_conditions(positions, params),
+            regional_conditions(
+                positions,
+                share=settings.ALERT_ROLLUP_SHARE,
+                min_positions=settings.ALERT_ROLLUP_MIN_POSITIONS,
+                probability_cut=settings.ALERT_ROLLUP_PROBABILITY_CUT,
+            ),
+            scoring.national_conditions(national, params),
+        ],
         ignore_index=True,
     )
-    outcome = alerts_sync(run=run, conditions=conditions)
+    # The first run over a new history opens every alert of that history at once: nobody is told
+    # about each of them (the inboxes list them); later runs notify what opens or escalates.
+    first = not ScoringRun.objects.filter(status=RunStatus.SUCCEEDED).exclude(pk=run.pk).exists()
+    outcome = alerts_sync(run=run, conditions=conditions, notify=not first)
     run.status = RunStatus.SUCCEEDED
     run.medicines = len(national)
     run.alerts_opened = outcome.opened
@@ -266,14 +279,12 @@ def scoring_run_fail(*, run_id: int, error: str) -> None:
 def scoring_run_execute(
     *, as_of: dt.date, scope: str = RunScope.FULL, run_id: int | None = None, trigger: str = "manual"
 ) -> ScoringRun:
-    """Run a whole scoring in this process: start, every chunk, publish, e-mail. Each step commits on
+    """Run a whole scoring in this process: start, every chunk, publish. Each step commits on
     its own (a run is many transactions by design); any error marks the run failed and re-raises.
     Inputs are read in one scan each, the next chunk is scored while one is stored, and on
     PostgreSQL outside a transaction two chunks are written at once (:mod:`chunk_scoring`). The chunks cover every establishment with positions and replace the
     day's rows of each, so the positions they stored are the day's: the publication takes them from
     memory instead of reading them back (unless a chunk was skipped as already stored)."""
-    from shortages.services.notifications import notifications_email_send
-
     scoring_runs_fail_stale()
     started = scoring_run_start(as_of=as_of, scope=scope, run_id=run_id, trigger=trigger)
     try:
@@ -296,10 +307,9 @@ def scoring_run_execute(
             pd.concat([published[index] for index in sorted(published)], ignore_index=True) if complete else None
         )
         published.clear()
-        notification_ids = scoring_run_publish(run_id=started.run.pk, positions=positions)
+        scoring_run_publish(run_id=started.run.pk, positions=positions)
     except Exception as error:
         scoring_run_fail(run_id=started.run.pk, error=f"{type(error).__name__}: {error}")
         raise
-    notifications_email_send(notification_ids=notification_ids)
     started.run.refresh_from_db()
     return started.run

@@ -12,10 +12,19 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shortages.alert_forms import AlertPreferencesForm, AlertSnoozeForm
+from shortages.choices import AlertKind
 from shortages.models import Alert
-from shortages.selectors_pages.alerts import alert_detail_get, alert_inbox, assignable_users
+from shortages.selectors_pages.alerts import (
+    alert_detail_get,
+    alert_inbox,
+    alert_is_managed_by,
+    assignable_users,
+    rollup_positions,
+)
 from shortages.selectors_pages.filters import AlertPageFilterSet
 from shortages.services import alerts as alert_services
+from shortages.services import notifications as notification_services
 from shortages.templatetags.alert_text import alert_figure
 from stock import roles
 from stock.exports import EXPORT_LINKS, export_format, table_response
@@ -28,10 +37,12 @@ DEFAULT_STATUSES = ["open", "acknowledged"]
 
 @role_required(roles.ANALYST, roles.INDUSTRY, roles.ESTABLISHMENT)
 def alert_list(request: HttpRequest) -> HttpResponse:
-    """The alerts the user may see, filtered; active ones by default."""
+    """The alerts the user may see, filtered; by default the user's inbox (active, awake alerts of
+    their scope: ``Alert.objects.inbox_of``)."""
     data = request.GET.copy()
     if not set(data) - {"page", "format"}:
         data.setlist("status", DEFAULT_STATUSES)
+        data["inbox"] = "true"
     filterset = AlertPageFilterSet(data, queryset=alert_inbox(user=request.user), request=request)
     alerts = filterset.qs
     fmt = export_format(request)
@@ -79,16 +90,23 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(roles.ANALYST, roles.INDUSTRY, roles.ESTABLISHMENT)
 def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """One alert, its history and, for analysts, the forms to act on it."""
+    """One alert, its history, the positions behind a regional roll-up and, for the analysts who
+    manage it, the forms to act on it."""
     try:
         alert = alert_detail_get(user=request.user, alert_id=pk)
     except Alert.DoesNotExist as error:
         raise Http404 from error
-    can_manage = roles.is_analyst(request.user)
+    can_manage = alert_is_managed_by(user=request.user, alert=alert)
     return render(
         request,
         "shortages/alert_detail.html",
-        {"alert": alert, "can_manage": can_manage, "analysts": list(assignable_users()) if can_manage else []},
+        {
+            "alert": alert,
+            "can_manage": can_manage,
+            "analysts": list(assignable_users(alert=alert)) if can_manage else [],
+            "rollup_positions": rollup_positions(user=request.user, alert=alert) if alert.is_regional else [],
+            "snooze_form": AlertSnoozeForm() if can_manage else None,
+        },
     )
 
 
@@ -97,15 +115,12 @@ def _act(
 ) -> HttpResponse:
     """Run one alert service for the posted form and come back to the alert with a message."""
     try:
-        action(alert_id=pk, user=request.user, **_posted(request, with_assignee=with_assignee))
-    except Alert.DoesNotExist as error:
-        raise Http404 from error
+        values = _posted(request, with_assignee=with_assignee)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
-    else:
-        messages.success(request, done)
-    return redirect("shortages:alert_detail", pk=pk)
+        return redirect("shortages:alert_detail", pk=pk)
+    return _act_with(request, pk, action, done, **values)
 
 
 def _posted(request: HttpRequest, *, with_assignee: bool = False) -> dict:
@@ -141,3 +156,48 @@ def alert_comment(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(roles.ANALYST)
 def alert_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, alert_services.alert_resolve, _("Alerte résolue."))
+
+
+@require_POST
+@role_required(roles.ANALYST)
+def alert_snooze(request: HttpRequest, pk: int) -> HttpResponse:
+    """Put the alert to sleep until a date, with a reason (the form names the field in error)."""
+    form = AlertSnoozeForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            for error in errors:
+                messages.error(request, f"{form.fields[field].label} : {error}")
+        return redirect("shortages:alert_detail", pk=pk)
+    return _act_with(request, pk, alert_services.alert_snooze, _("Alerte mise en sommeil."), **form.cleaned_data)
+
+
+def _act_with(request: HttpRequest, pk: int, action: Callable[..., object], done: str, **values) -> HttpResponse:
+    """Run one alert service with parsed ``values`` and come back to the alert with a message."""
+    try:
+        action(alert_id=pk, user=request.user, **values)
+    except Alert.DoesNotExist as error:
+        raise Http404 from error
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, done)
+    return redirect("shortages:alert_detail", pk=pk)
+
+
+@role_required(roles.ANALYST, roles.INDUSTRY, roles.ESTABLISHMENT)
+def alert_preferences(request: HttpRequest) -> HttpResponse:
+    """The alert kinds the user hears about (in-app notifications and the daily digest)."""
+    muted = set(request.user.alert_opt_outs.values_list("kind", flat=True))
+    if request.method == "POST":
+        form = AlertPreferencesForm(request.POST)
+        if form.is_valid():
+            heard = set(form.cleaned_data["kinds"])
+            notification_services.alert_opt_outs_set(
+                user=request.user, kinds=[kind for kind in AlertKind.values if kind not in heard]
+            )
+            messages.success(request, _("Préférences enregistrées."))
+            return redirect("shortages:alert_preferences")
+    else:
+        form = AlertPreferencesForm(initial={"kinds": [kind for kind in AlertKind.values if kind not in muted]})
+    return render(request, "shortages/alert_preferences.html", {"form": form})

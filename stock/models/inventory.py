@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from stock import roles
+from stock import roles, scopes
 from stock.choices import (
     ImportKind,
     ImportStatus,
@@ -19,17 +19,14 @@ from stock.choices import (
 
 
 class EstablishmentScopedQuerySet(models.QuerySet):
-    """Rows that belong to one establishment: analysts see all, establishment users their own,
-    everybody else (industry users included) nothing."""
+    """Rows that belong to one establishment: national analysts see all, regional analysts those of
+    their regions and provinces, establishment users their own, everybody else (industry users
+    included) nothing (:mod:`stock.scopes`)."""
 
     establishment_field = "establishment"
 
     def visible_to(self, user) -> EstablishmentScopedQuerySet:
-        if roles.is_analyst(user):
-            return self
-        if roles.is_establishment(user):
-            return self.filter(**{f"{self.establishment_field}__users": user})
-        return self.none()
+        return scopes.within(self, user, f"{self.establishment_field}__")
 
     def for_establishment(self, establishment) -> EstablishmentScopedQuerySet:
         return self.filter(**{self.establishment_field: establishment})
@@ -153,11 +150,16 @@ class Transfer(models.Model):
 
     class TransferQuerySet(models.QuerySet):
         def visible_to(self, user):
-            if roles.is_analyst(user):
+            """Transfers from or to an establishment ``user`` may read (:mod:`stock.scopes`)."""
+            source, destination = (
+                scopes.establishment_scope(user, "source__"),
+                scopes.establishment_scope(user, "destination__"),
+            )
+            if source is None:
                 return self
-            if roles.is_establishment(user):
-                return self.filter(Q(source__users=user) | Q(destination__users=user)).distinct()
-            return self.none()
+            if source is scopes.NOTHING:
+                return self.none()
+            return self.filter(source | destination).distinct()
 
     objects = TransferQuerySet.as_manager()
 

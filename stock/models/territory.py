@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from stock import roles
+from stock import scopes
 from stock.choices import EstablishmentCategory, EstablishmentLevel
 
 
@@ -17,6 +17,12 @@ class Region(models.Model):
     name_fr = models.CharField(max_length=100)
     name_ar = models.CharField(max_length=100, blank=True)
     population = models.PositiveIntegerField(null=True, blank=True)
+    analysts = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="analyst_regions",
+        help_text=_("Analystes régionaux : ils voient et gèrent les établissements de cette région."),
+    )
 
     class Meta:
         ordering = ["code"]
@@ -41,6 +47,12 @@ class Province(models.Model):
     )
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="provinces")
     population = models.PositiveIntegerField(null=True, blank=True)
+    analysts = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="analyst_provinces",
+        help_text=_("Analystes provinciaux : ils voient et gèrent les établissements de cette province."),
+    )
 
     class Meta:
         ordering = ["code"]
@@ -57,13 +69,10 @@ class EstablishmentQuerySet(models.QuerySet):
         return self
 
     def stock_visible_to(self, user) -> EstablishmentQuerySet:
-        """Establishments whose stock ``user`` may read: all for analysts, own ones for
-        establishment users, none for industry users (they see national aggregates only)."""
-        if roles.is_analyst(user):
-            return self
-        if roles.is_establishment(user):
-            return self.filter(users=user)
-        return self.none()
+        """Establishments whose stock ``user`` may read (:func:`stock.scopes.establishment_scope`):
+        all for a national analyst, those of its regions or provinces for a regional analyst, own
+        ones for establishment users, none for industry users (they see national aggregates only)."""
+        return scopes.within(self, user)
 
 
 class Establishment(models.Model):

@@ -17,7 +17,7 @@ from django.test import override_settings
 from shortages.choices import AlertEventKind, RunStatus
 from shortages.models import Alert, AlertEvent, Notification, ScoringRun
 from shortages.services.schedule import scoring_data_changed_since_last_run
-from shortages.tasks import notifications_send
+from shortages.tasks import digest_send
 from stock.choices import ImportKind, ImportStatus
 from stock.models import ImportJob, MonthlyReport, StockLevel, StockMovement
 from stock.services.report_jobs import monthly_report_job_run
@@ -162,7 +162,7 @@ def test_an_import_task_delivered_twice_imports_once(personas, eager_tasks):
 
 
 @pytest.mark.django_db
-def test_a_notification_task_delivered_twice_sends_one_email(personas, eager_tasks):
+def test_a_digest_task_delivered_twice_sends_one_email(personas, eager_tasks):
     # given one notification of an alert for the analyst
     medicine = factories.MedicineFactory()
     alert = Alert.objects.create(kind="national_risk", medicine=medicine, level="high", message="Risque")
@@ -171,9 +171,10 @@ def test_a_notification_task_delivered_twice_sends_one_email(personas, eager_tas
         user=personas.analyst, alert=alert, event=event, subject="Alerte", body="Risque"
     )
 
-    # when the e-mail task is delivered twice
-    notifications_send.apply(args=[[notification.pk]])
-    notifications_send.apply(args=[[notification.pk]])
+    # when the analyst's digest task of the day is delivered twice
+    day = dt.date.today().isoformat()
+    digest_send.apply(args=[personas.analyst.pk, day])
+    digest_send.apply(args=[personas.analyst.pk, day])
 
     # then one e-mail was sent
     assert len(mail.outbox) == 1

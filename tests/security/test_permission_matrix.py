@@ -14,6 +14,7 @@ A URL of the site without a row fails ``test_every_endpoint_has_a_row``; run thi
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -94,6 +95,14 @@ def assign_body(world: MatrixWorld, _obj) -> dict:
 
 def assign_form(world: MatrixWorld, _obj) -> dict:
     return {"assignee": world.personas.analyst.pk}
+
+
+def snooze_body(world: MatrixWorld, _obj) -> dict:
+    return {"until": (timezone.localdate() + dt.timedelta(days=7)).isoformat(), "reason": "Livraison attendue."}
+
+
+def preferences_form(world: MatrixWorld, _obj) -> dict:
+    return {"kinds": "stockout"}
 
 
 @dataclass(frozen=True)
@@ -214,6 +223,7 @@ ROWS = [
     Row("POST", "alert-assign", "401 200 403 403 403", "alert", assign_body),
     Row("POST", "alert-comment", "401 200 403 403 403", "alert", comment_body),
     Row("POST", "alert-resolve", "401 200 403 403 403", "alert"),
+    Row("POST", "alert-snooze", "401 200 403 403 403", "alert", snooze_body),
     Row("GET", "alert-subscription-list", "401 200:own 200:own 200:own 200:own", "alert-subscription"),
     Row("POST", "alert-subscription-list", "401 201 201 201 201", None, subscription_body),
     Row("DELETE", "alert-subscription-detail", "401 204/404 204/404 204/404 204/404", "alert-subscription"),
@@ -270,6 +280,10 @@ ROWS = [
     Row("POST", "shortages:alert_assign", "302 302 403 403 403", "alert", assign_form),
     Row("POST", "shortages:alert_comment", "302 302 403 403 403", "alert", comment_body),
     Row("POST", "shortages:alert_resolve", "302 302 403 403 403", "alert"),
+    Row("GET", "shortages:alert_snooze", "405 405 405 405 405", "alert"),
+    Row("POST", "shortages:alert_snooze", "302 302 403 403 403", "alert", snooze_body),
+    Row("GET", "shortages:alert_preferences", "302 200 200 200 403"),
+    Row("POST", "shortages:alert_preferences", "302 302 302 302 403", None, preferences_form),
     Row("GET", "shortages:shortage_list", "302 200 200 200 403"),
     Row("GET", "shortages:shortage_detail", "302 200 200 200 403", "shortage"),
     Row("GET", "shortages:shortage_create", "302 200 403 403 403"),

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from django.core import mail
 
-from shortages.choices import AlertEventKind, AlertKind, AlertStatus
-from shortages.models import Alert, Notification, Subscription
+from shortages.choices import AlertEventKind, AlertKind, AlertStatus, RunStatus
+from shortages.models import Alert, Notification, ScoringRun, Subscription
 from shortages.scoring import ScoringParams, position_conditions
 from shortages.services import scores
 from stock.models import ConsumptionMonth, StockLevel
@@ -146,8 +146,15 @@ def test_a_condition_that_comes_back_resets_the_clear_count(position):
     assert Alert.objects.filter(kind=AlertKind.STOCKOUT).count() == 1
 
 
-def test_subscribers_hear_on_open_and_escalation_only(personas, position):
-    # given the analyst follows the region, a hospital B user follows the section (not their alert)
+def an_earlier_run() -> ScoringRun:
+    """A succeeded run of the day before: the history is not new, so runs notify what they open."""
+    return ScoringRun.objects.create(as_of=AS_OF - dt.timedelta(days=1), status=RunStatus.SUCCEEDED)
+
+
+def test_the_inbox_holders_and_allowed_subscribers_hear_on_open_and_escalation_only(personas, position):
+    # given an earlier run; the (national) analyst follows the region, a hospital B user follows the
+    # section (not their alert)
+    an_earlier_run()
     Subscription.objects.create(user=personas.analyst, region=position.establishment.region, min_level="medium")
     Subscription.objects.create(
         user=personas.hospital_b_user, therapeutic_section="Cardiovascular medicines", min_level="low"
@@ -157,20 +164,31 @@ def test_subscribers_hear_on_open_and_escalation_only(personas, position):
     scores.scoring_run_execute(as_of=AS_OF)
     type(position.medicine).objects.filter(pk=position.medicine_id).update(ven_class="V")
     scores.scoring_run_execute(as_of=AS_OF)
-    # then two notifications (open, escalation) for the analyst only, each e-mailed with HTML
+    # then hospital A's user (their inbox) and the analyst (their subscription) hear of the opening
+    # and the escalation; nothing is e-mailed before the daily digest
     notifications = Notification.objects.filter(alert=stockout_alert(position))
     assert sorted(notifications.values_list("user__username", "event__kind")) == [
         ("analyst", "escalated"),
         ("analyst", "opened"),
+        ("hospital_a", "escalated"),
+        ("hospital_a", "opened"),
     ]
-    assert all(n.emailed_at for n in notifications)
-    stockout_mails = [m for m in mail.outbox if "Rupture de stock" in m.subject]
-    assert len(stockout_mails) == 2
-    assert stockout_mails[0].alternatives[0][1] == "text/html"
+    assert not any(n.emailed_at for n in notifications) and not mail.outbox
     assert not Notification.objects.filter(user=personas.hospital_b_user, alert=stockout_alert(position)).exists()
 
 
+def test_the_first_run_over_a_new_history_opens_its_alerts_without_notifying(personas, position):
+    # given no earlier run, and the analyst subscribed to the medicine
+    Subscription.objects.create(user=personas.analyst, medicine=position.medicine, min_level="low")
+    # when
+    run = scores.scoring_run_execute(as_of=AS_OF)
+    # then the alert is open, nobody is notified
+    assert run.alerts_opened >= 1 and stockout_alert(position).status == AlertStatus.OPEN
+    assert not Notification.objects.exists()
+
+
 def test_the_inbox_lists_own_notifications_and_marks_them_read(personas, position, api_client_for):
+    an_earlier_run()
     Subscription.objects.create(user=personas.analyst, medicine=position.medicine, min_level="low")
     scores.scoring_run_execute(as_of=AS_OF)
     client = api_client_for(personas.analyst)
@@ -178,7 +196,7 @@ def test_the_inbox_lists_own_notifications_and_marks_them_read(personas, positio
     assert inbox and inbox[0]["read_at"] is None
     response = client.post(f"/api/v1/notifications/{inbox[0]['id']}/read/")
     assert response.status_code == 200 and response.json()["read_at"]
-    assert api_client_for(personas.hospital_a_user).get("/api/v1/notifications/").json()["results"] == []
+    assert api_client_for(personas.hospital_b_user).get("/api/v1/notifications/").json()["results"] == []
 
 
 def test_an_analyst_acknowledges_assigns_comments_and_resolves(personas, position, api_client_for):

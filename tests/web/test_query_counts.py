@@ -11,20 +11,21 @@ from django.urls import reverse
 
 from tests.web.world import build_world
 
-# (persona, url name, args from the world, pinned maximum: the count measured, session and user included)
+# (persona, url name, args from the world, pinned maximum: the count measured, session and user included;
+# an analyst's pages read its regions and provinces once, stock.scopes.analyst_area)
 REDIRECTS = {("hospital_a_user", "home"): 302}
 PAGES = [
     (None, "login", None, 0),
     ("hospital_a_user", "home", None, 4),
-    ("analyst", "home", None, 9),
+    ("analyst", "home", None, 10),
     ("analyst", "shortages:overview", None, 15),
     ("analyst", "shortages:medicine_list", None, 5),
-    ("analyst", "shortages:medicine_detail", "medicine", 16),
+    ("analyst", "shortages:medicine_detail", "medicine", 17),
     ("analyst", "shortages:region_list", None, 6),
     ("analyst", "shortages:region_detail", "region", 10),
-    ("analyst", "shortages:establishment_detail", "hospital_a", 10),
-    ("analyst", "shortages:alert_list", None, 6),
-    ("analyst", "shortages:alert_detail", "alert", 6),
+    ("analyst", "shortages:establishment_detail", "hospital_a", 11),
+    ("analyst", "shortages:alert_list", None, 7),
+    ("analyst", "shortages:alert_detail", "alert", 8),
     ("analyst", "shortages:shortage_list", None, 6),
     ("analyst", "shortages:shortage_detail", "shortage", 17),
     ("analyst", "shortages:shortage_create", None, 4),

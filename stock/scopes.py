@@ -1,0 +1,110 @@
+"""Whose establishments a user reads and manages: the one rule behind every ``visible_to`` of
+establishment data (stock, lots, ledger, reports, consumption, position scores, position alerts).
+
+- a national analyst (an analyst linked to no region and no province) and a site administrator:
+  every establishment;
+- a regional analyst (an analyst linked to regions or provinces, ``Region.analysts`` and
+  ``Province.analysts``): the establishments of those regions and provinces;
+- an establishment user: the establishments they are linked to;
+- anybody else (industry users, users without a role): none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+
+from stock import roles
+
+NOTHING = Q(pk__in=[])
+
+
+@dataclass(frozen=True)
+class AnalystArea:
+    """The regions and provinces an analyst is linked to (ids)."""
+
+    region_ids: frozenset[int]
+    province_ids: frozenset[int]
+    # Regions of the linked provinces: a province analyst follows its region's roll-ups.
+    province_region_ids: frozenset[int]
+
+    @property
+    def all_region_ids(self) -> frozenset[int]:
+        return self.region_ids | self.province_region_ids
+
+    def __bool__(self) -> bool:
+        return bool(self.region_ids or self.province_ids)
+
+
+EMPTY_AREA = AnalystArea(frozenset(), frozenset(), frozenset())
+
+
+def analyst_area(user: Any) -> AnalystArea:
+    """The regions and provinces ``user`` is linked to as an analyst (one query, cached on the user);
+    empty for a national analyst and for anybody who is not an analyst."""
+    if not roles.is_analyst(user) or user.is_superuser:
+        return EMPTY_AREA
+    cached = getattr(user, "_analyst_area", None)
+    if cached is None:
+        # One query: the user's region links and province links, joined side by side (a handful each).
+        rows = (
+            get_user_model()
+            .objects.filter(pk=user.pk)
+            .values_list("analyst_regions", "analyst_provinces", "analyst_provinces__region")
+        )
+        regions, provinces, province_regions = set(), set(), set()
+        for region_id, province_id, province_region_id in rows:
+            regions.add(region_id)
+            provinces.add(province_id)
+            province_regions.add(province_region_id)
+        cached = AnalystArea(
+            frozenset(regions - {None}), frozenset(provinces - {None}), frozenset(province_regions - {None})
+        )
+        user._analyst_area = cached
+    return cached
+
+
+def is_regional_analyst(user: Any) -> bool:
+    """An analyst linked to at least one region or province."""
+    return bool(analyst_area(user))
+
+
+def is_national_analyst(user: Any) -> bool:
+    """An analyst (or site administrator) linked to no region and no province: sees everything."""
+    return roles.is_analyst(user) and not analyst_area(user)
+
+
+def establishment_scope(user: Any, path: str = "") -> Q | None:
+    """The condition on establishments (reached through ``path``, such as ``"establishment__"``)
+    that ``user`` may read and manage; None when nothing is restricted (national analysts)."""
+    if user is None or not user.is_authenticated:
+        return NOTHING
+    if is_national_analyst(user):
+        return None
+    parts = []
+    area = analyst_area(user)
+    if area:
+        parts.append(Q(**{f"{path}region__in": area.region_ids}) | Q(**{f"{path}province__in": area.province_ids}))
+    if roles.is_establishment(user):
+        parts.append(Q(**{f"{path}users": user}))
+    if not parts:
+        return NOTHING
+    condition = parts[0]
+    for part in parts[1:]:
+        condition |= part
+    return condition
+
+
+def within(queryset: QuerySet, user: Any, path: str = "") -> QuerySet:
+    """``queryset`` restricted to the establishments ``user`` may read (see :func:`establishment_scope`)."""
+    condition = establishment_scope(user, path)
+    if condition is None:
+        return queryset
+    if condition is NOTHING:
+        return queryset.none()
+    queryset = queryset.filter(condition)
+    # A user linked to several establishments (through the users link) would repeat rows.
+    return queryset.distinct() if roles.is_establishment(user) and is_regional_analyst(user) else queryset
