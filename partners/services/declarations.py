@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from partners.choices import DeclarationStatus, DisruptionCause, SupplyKind
 from partners.models import Company, SupplyDeclaration, SupplyLine
 from stock import roles
+from stock.dates import date_refusal, month_refusal
 from stock.models import ImportJob, Medicine
 from stock.uploads.budget import budget_check
 
@@ -59,8 +60,8 @@ def declaration_errors(data: DeclarationData) -> dict[str, list[str]]:
 
     if data.month.day != 1:
         add("month", _("Le mois doit être le premier jour du mois."))
-    if data.month > timezone.localdate().replace(day=1):
-        add("month", _("On ne peut pas déclarer un mois futur."))
+    if refusal := month_refusal(data.month):
+        add("month", refusal)
     if data.stock_on_hand < 0:
         add("stock_on_hand", _("Le stock ne peut pas être négatif."))
     if data.monthly_sales < 0:
@@ -74,7 +75,13 @@ def declaration_errors(data: DeclarationData) -> dict[str, list[str]]:
         add("disruption", _("Cochez « rupture » pour déclarer une cause ou des dates de rupture."))
     if data.disruption_start and data.disruption_end and data.disruption_end < data.disruption_start:
         add("disruption_end", _("La fin de la rupture précède son début."))
+    for name in ("disruption_start", "disruption_end"):
+        value = getattr(data, name)
+        if value and (refusal := date_refusal(value, planned=True)):
+            add(name, refusal)
     for index, line in enumerate(data.supply_lines, start=1):
+        if refusal := date_refusal(line.expected_on, planned=True):
+            add("supply_lines", _("Livraison %(n)s : %(reason)s") % {"n": index, "reason": refusal})
         if line.quantity <= 0:
             add("supply_lines", _("Livraison %(n)s : la quantité doit être positive.") % {"n": index})
         if line.kind not in SupplyKind.values:

@@ -43,6 +43,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stock.choices import MovementKind
+from stock.dates import date_refusal
 from stock.models import Establishment, Medicine, StockLevel, StockLot, StockMovement
 from stock.services.consumption import consumption_derive, summaries_update
 from stock.services.positions import (
@@ -158,7 +159,13 @@ def entries_apply(
     new_lots: dict[tuple[int, int, str], StockLot] = {}
     touched_lots: dict[int, StockLot] = {}
     movements: list[StockMovement] = []
+    today = timezone.localdate()
     for index, entry in enumerate(entries):
+        # The last guard of the rule every write path checks first (stock.dates): no dated-0201 count.
+        refusal = date_refusal(entry.business_date, today=today)
+        if refusal:
+            pending.add(index, "business_date", refusal)
+            continue
         level = levels[entry.position]
         delta = _delta(entry, level.quantity)
         after = level.quantity + delta

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stock.choices import LossReason, MovementKind, MovementSource
+from stock.dates import date_refusal
 from stock.models import Establishment, Medicine, StockMovement
 from stock.selectors import writable_establishment_ids
 from stock.services.ledger import Entry, LedgerRejected, _Pending, entries_apply, levels_lock
@@ -28,10 +29,8 @@ DIRECT_KINDS = tuple(
 )
 ADJUSTMENTS = (MovementKind.ADJUSTMENT_PLUS, MovementKind.ADJUSTMENT_MINUS)
 MAX_BULK_ITEMS = 5000
-# Bounds of a credible movement: far above any real quantity (and inside the 64-bit columns), and no
-# business date before the ledger can have existed.
+# A credible quantity: far above any real one, and inside the 64-bit columns. Dates follow stock.dates.
 MAX_QUANTITY = 10**12
-EARLIEST_BUSINESS_DATE = dt.date(2000, 1, 1)
 
 
 @transaction.atomic
@@ -130,12 +129,8 @@ def _check_rules(index: int, item: Mapping[str, Any], today: dt.date, pending: _
     business_date = item.get("business_date")
     if not isinstance(business_date, dt.date):
         pending.add(index, "business_date", _("Date attendue (AAAA-MM-JJ)."))
-    elif business_date < EARLIEST_BUSINESS_DATE:
-        pending.add(
-            index, "business_date", _("Date trop ancienne (au plus tôt %s).") % EARLIEST_BUSINESS_DATE.isoformat()
-        )
-    elif business_date > today:
-        pending.add(index, "business_date", _("La date du mouvement ne peut pas être dans le futur."))
+    elif refusal := date_refusal(business_date, today=today):
+        pending.add(index, "business_date", refusal)
     loss_reason = item.get("loss_reason") or ""
     if kind == MovementKind.LOSS and loss_reason not in LossReason.values:
         pending.add(index, "loss_reason", _("Motif de perte obligatoire : %s.") % ", ".join(LossReason.values))

@@ -41,6 +41,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stock.choices import LossReason
+from stock.dates import month_refusal
 from stock.models import Establishment, ImportJob, Medicine, MonthlyReport
 from stock.selectors import writable_establishment_ids
 from stock.services.ledger import month_end, position_batches, positions_q
@@ -161,8 +162,8 @@ def _resolve(
         if medicine is None:
             errors.append(RowError(line, "medicine", _("Médicament inconnu : %s.") % row["medicine"]))
             ok = False
-        if row["month"] > today:
-            errors.append(RowError(line, "month", _("Le mois ne peut pas être dans le futur.")))
+        if refusal := month_refusal(row["month"], today=today):
+            errors.append(RowError(line, "month", refusal))
             ok = False
         elif month_end(row["month"]) > today:
             # Its flows and count are dated the month's last day: never a movement dated after today.

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stock.choices import MovementKind, MovementSource, TransferStatus
+from stock.dates import date_refusal
 from stock.models import Establishment, Medicine, StockLevel, Transfer
 from stock.selectors import writable_establishment_ids
 from stock.services.ledger import Entry, LedgerRejected, entries_apply, levels_lock
@@ -41,8 +42,8 @@ def transfer_ship(
         raise _refuse("destination", _("La destination doit être un autre établissement."))
     if quantity <= 0:
         raise _refuse("quantity", _("La quantité doit être strictement positive."))
-    if shipped_on > timezone.localdate():
-        raise _refuse("shipped_on", _("La date d'expédition ne peut pas être dans le futur."))
+    if refusal := date_refusal(shipped_on):
+        raise _refuse("shipped_on", refusal)
     transfer = Transfer.objects.create(
         source=source,
         destination=destination,

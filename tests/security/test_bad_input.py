@@ -82,6 +82,7 @@ def upload(client, capture, name: str, content: bytes) -> tuple[int, list[dict]]
         ("report_absurd_dates.csv", "month"),
         ("report_unknown_codes.csv", "medicine"),
         ("report_long_cell.csv", "opening_balance"),
+        ("report_absurd_years.csv", "au plus tôt 2000-01"),
         ("report_dimension_bomb.xlsx", "100000 lignes"),
         ("report_macro.xlsx", "macros"),
     ],

@@ -79,8 +79,8 @@ def test_an_unbalanced_report_is_accepted_and_flagged(hospital, medicines, djang
 
 
 def test_a_bad_row_last_in_a_large_file_stops_the_whole_file(hospital, medicines, django_capture_on_commit_callbacks):
-    # given 3,000 good rows (1,000 months x 3 medicines would be too many: use years 1950..) then one bad row
-    months = [dt.date(1940 + n // 12, n % 12 + 1, 1) for n in range(1000)]
+    # given 900 good rows (300 months from 2000-01, the earliest allowed, x 3 medicines) then one bad row
+    months = [dt.date(2000 + n // 12, n % 12 + 1, 1) for n in range(300)]
     lines = [f"T-HOSP-A;{m.code};{month:%Y-%m};0;10;5;0;0;5;0" for month in months for m in medicines]
     lines.append("T-HOSP-A;M000;2099-01;0;10;5;0;0;5;0")
 
@@ -89,8 +89,8 @@ def test_a_bad_row_last_in_a_large_file_stops_the_whole_file(hospital, medicines
 
     # then
     assert job["status"] == "failed" and job["rows_written"] == 0
-    assert job["errors"] == [{"line": 3002, "column": "month", "message": job["errors"][0]["message"]}]
-    assert job["total_rows"] == 3001
+    assert job["errors"] == [{"line": 902, "column": "month", "message": job["errors"][0]["message"]}]
+    assert job["total_rows"] == 901
     assert not MonthlyReport.objects.exists() and not StockMovement.objects.exists()
     assert not ConsumptionMonth.objects.exists()
 
