@@ -54,6 +54,17 @@ class ShortageOpenForm(forms.Form):
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Description"))
 
 
+class ShortageFromAlertForm(forms.Form):
+    """The shortage an alert proposes, edited before it enters the register; the medicine and the
+    scope are the alert's."""
+
+    status = forms.ChoiceField(choices=ShortageOpenForm.base_fields["status"].choices, label=_("Statut"))
+    cause = forms.ChoiceField(choices=ShortageCause.choices, label=_("Cause"))
+    started_on = forms.DateField(widget=DateInput(), label=_("Début"))
+    expected_end = forms.DateField(widget=DateInput(), required=False, label=_("Fin prévue"))
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Description"))
+
+
 class ShortageUpdateForm(forms.Form):
     status = forms.ChoiceField(choices=ShortageStatus.choices, label=_("Statut"))
     cause = forms.ChoiceField(choices=ShortageCause.choices, label=_("Cause"))

@@ -9,9 +9,18 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Count, Max, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from partners.models import SupplyDeclaration
-from shortages.choices import ACTIVE_ALERT_STATUSES, AlertKind, RunStatus
+from shortages.choices import (
+    ACTIVE_ALERT_STATUSES,
+    AlertKind,
+    RunStatus,
+    ShortageCause,
+    ShortageScope,
+    ShortageStatus,
+)
 from shortages.models import Alert, RiskScore, ScoringRun, Shortage
 from stock.models import Establishment
 
@@ -167,3 +176,48 @@ def establishments_in_region(*, region_id: int) -> QuerySet[Establishment]:
 def latest_score_day() -> dt.date | None:
     """The most recent day with published national scores."""
     return RiskScore.objects.national().filter(run__status=RunStatus.SUCCEEDED).aggregate(day=Max("as_of"))["day"]
+
+
+def open_shortages_of(*, user, medicine_id: int) -> list[Shortage]:
+    """The anticipated or ongoing shortages of a medicine that ``user`` may see, national first."""
+    return list(
+        Shortage.objects.visible_to(user)
+        .filter(medicine_id=medicine_id, status__in=["anticipated", "ongoing"])
+        .select_related("region", "establishment")
+        .order_by("scope", "-started_on")
+    )
+
+
+def shortage_proposed_by_alert(*, alert: Alert) -> dict:
+    """The shortage an alert proposes, for the analyst to edit before it enters the register: the
+    alert's scope (national, or its region for a roll-up), today as start, the declared cause and
+    dates of an accepted disruption (else "other"), and what raised the alert in words."""
+    from shortages.templatetags.alert_text import alert_figure
+
+    proposal = {
+        "medicine": alert.medicine,
+        "scope": ShortageScope.REGIONAL if alert.region_id else ShortageScope.NATIONAL,
+        "region": alert.region if alert.region_id else None,
+        "status": ShortageStatus.ANTICIPATED,
+        "cause": ShortageCause.OTHER,
+        "started_on": timezone.localdate(),
+        "expected_end": None,
+        "description": _alert_in_words(alert, alert_figure(alert)),
+        "source_declaration": None,
+    }
+    if alert.kind == AlertKind.DISRUPTION:
+        declaration = (
+            SupplyDeclaration.objects.current().accepted().filter(medicine=alert.medicine, disruption=True).first()
+        )
+        if declaration is not None:
+            proposal["source_declaration"] = declaration
+            proposal["cause"] = declaration.disruption_cause or ShortageCause.OTHER
+            proposal["expected_end"] = declaration.disruption_end
+    return proposal
+
+
+def _alert_in_words(alert: Alert, figure: str) -> str:
+    kind = alert.get_kind_display()
+    if figure:
+        return _("Alerte « %(kind)s » : %(figure)s") % {"kind": kind, "figure": figure}
+    return _("Alerte « %(kind)s ».") % {"kind": kind}

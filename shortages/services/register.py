@@ -6,11 +6,14 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from partners.models import SupplyDeclaration
-from shortages.choices import ActionStatus, AlertKind, ShortageCause, ShortageScope, ShortageStatus
+from shortages.choices import ActionStatus, ShortageCause, ShortageScope, ShortageStatus
 from shortages.models import Alert, MitigationAction, Shortage
+from shortages.selectors import shortage_proposed_by_alert
 from stock import roles
 
 OPEN_STATUSES = (ShortageStatus.ANTICIPATED, ShortageStatus.ONGOING)
@@ -20,26 +23,26 @@ ACTION_FIELDS = {"kind", "description", "owner", "owner_organization", "due_date
 
 def _require_analyst(user) -> None:
     if not roles.is_analyst(user):
-        raise PermissionDenied("Only analysts keep the shortage register.")
+        raise PermissionDenied(_("Seuls les analystes tiennent le registre des ruptures."))
 
 
 def _check(shortage: Shortage) -> Shortage:
     """Validate with errors that name the field, then run the model's own checks."""
     errors: dict[str, list[str]] = {}
     if shortage.scope == ShortageScope.REGIONAL and shortage.region_id is None:
-        errors["region"] = ["A regional shortage names its region."]
+        errors["region"] = [_("Une rupture régionale nomme sa région.")]
     if shortage.scope == ShortageScope.ESTABLISHMENT and shortage.establishment_id is None:
-        errors["establishment"] = ["An establishment shortage names its establishment."]
+        errors["establishment"] = [_("Une rupture d'établissement nomme son établissement.")]
     for name in ("expected_end", "actual_end"):
         value = getattr(shortage, name)
         if value is not None and shortage.started_on and value < shortage.started_on:
-            errors[name] = ["This date is before the start of the shortage."]
+            errors[name] = [_("Cette date précède le début de la rupture.")]
     if errors:
         raise ValidationError(errors)
     if shortage.status in (ShortageStatus.RESOLVED, ShortageStatus.AVOIDED) and shortage.actual_end is None:
         shortage.actual_end = timezone.localdate()
     if shortage.status == ShortageStatus.ONGOING and shortage.actual_end is not None:
-        raise ValidationError({"actual_end": ["An ongoing shortage has no actual end date."]})
+        raise ValidationError({"actual_end": [_("Une rupture en cours n'a pas encore de fin réelle.")]})
     shortage.full_clean(exclude=["created_by", "source_alert", "source_declaration"])
     return shortage
 
@@ -93,7 +96,7 @@ def shortage_update(*, shortage_id: int, user, **changes) -> Shortage:
     _require_analyst(user)
     unknown = set(changes) - SHORTAGE_FIELDS
     if unknown:
-        raise ValidationError({name: ["This field cannot be changed."] for name in sorted(unknown)})
+        raise ValidationError({name: [_("Ce champ ne peut pas être modifié.")] for name in sorted(unknown)})
     shortage = Shortage.objects.select_for_update().get(pk=shortage_id)
     for name, value in changes.items():
         setattr(shortage, name, value)
@@ -102,32 +105,31 @@ def shortage_update(*, shortage_id: int, user, **changes) -> Shortage:
 
 
 @transaction.atomic
-def shortage_open_from_alert(*, alert_id: int, user) -> Shortage:
-    """Turn a national alert (national risk, disruption, safety stock) into an anticipated national
-    shortage; the cause is the declared one for a disruption, else "other" until an analyst codes it."""
-    alert = Alert.objects.select_related("medicine").get(pk=alert_id)
+def shortage_open_from_alert(*, alert_id: int, user, **changes) -> Shortage:
+    """Open the shortage a national (or regional) alert proposes (``selectors.shortage_proposed_by_alert``),
+    with the analyst's ``changes`` (status, cause, dates, description) over the proposed values.
+    Refused when a shortage of the medicine is already open over the same scope."""
+    _require_analyst(user)
+    alert = Alert.objects.select_related("medicine", "region").get(pk=alert_id)
     if alert.establishment_id is not None:
-        raise ValidationError({"alert": ["Only national alerts propose a shortage."]})
-    if Shortage.objects.filter(
-        medicine=alert.medicine, status__in=OPEN_STATUSES, scope=ShortageScope.NATIONAL
-    ).exists():
-        raise ValidationError({"alert": ["An open national shortage of this medicine is already registered."]})
-    declaration = None
-    cause = ShortageCause.OTHER
-    if alert.kind == AlertKind.DISRUPTION:
-        declaration = (
-            SupplyDeclaration.objects.current().accepted().filter(medicine=alert.medicine, disruption=True).first()
+        raise ValidationError({"alert": [_("Seule une alerte nationale ou régionale propose une rupture.")]})
+    unknown = set(changes) - SHORTAGE_FIELDS
+    if unknown:
+        raise ValidationError({name: [_("Ce champ ne peut pas être modifié.")] for name in sorted(unknown)})
+    values = {**shortage_proposed_by_alert(alert=alert), **changes}
+    same_scope = Q(scope=ShortageScope.NATIONAL)
+    if values["region"] is not None:
+        same_scope |= Q(scope=ShortageScope.REGIONAL, region=values["region"])
+    already = Shortage.objects.filter(same_scope, medicine=alert.medicine, status__in=OPEN_STATUSES).first()
+    if already is not None:
+        raise ValidationError(
+            {
+                "alert": [
+                    _("Une rupture de ce médicament est déjà ouverte au registre (n° %(id)s).") % {"id": already.pk}
+                ]
+            }
         )
-        cause = declaration.disruption_cause if declaration else cause
-    return shortage_open(
-        user=user,
-        medicine=alert.medicine,
-        cause=cause,
-        started_on=timezone.localdate(),
-        description=alert.message,
-        source_alert=alert,
-        source_declaration=declaration,
-    )
+    return shortage_open(user=user, source_alert=alert, **values)
 
 
 @transaction.atomic
@@ -136,9 +138,11 @@ def shortage_open_from_declaration(*, declaration_id: int, user) -> Shortage:
     declared cause and dates."""
     declaration = SupplyDeclaration.objects.select_related("medicine").get(pk=declaration_id)
     if not declaration.disruption or declaration.status != "accepted":
-        raise ValidationError({"declaration": ["Only an accepted declaration of a disruption proposes a shortage."]})
+        raise ValidationError(
+            {"declaration": [_("Seule une déclaration acceptée d'une perturbation propose une rupture.")]}
+        )
     if Shortage.objects.filter(source_declaration=declaration).exists():
-        raise ValidationError({"declaration": ["A shortage was already opened from this declaration."]})
+        raise ValidationError({"declaration": [_("Une rupture a déjà été ouverte depuis cette déclaration.")]})
     return shortage_open(
         user=user,
         medicine=declaration.medicine,
@@ -156,7 +160,7 @@ def action_add(*, shortage_id: int, user, kind: str, **fields) -> MitigationActi
     shortage = Shortage.objects.select_for_update().get(pk=shortage_id)
     action = MitigationAction(shortage=shortage, kind=kind, **fields)
     if kind == "reallocation" and (action.from_establishment_id is None or action.to_establishment_id is None):
-        raise ValidationError({"from_establishment": ["A reallocation names the source and destination."]})
+        raise ValidationError({"from_establishment": [_("Une réallocation nomme la source et la destination.")]})
     action.full_clean()
     action.save()
     return action
@@ -168,12 +172,12 @@ def action_update(*, action_id: int, user, **changes) -> MitigationAction:
     _require_analyst(user)
     unknown = set(changes) - ACTION_FIELDS
     if unknown:
-        raise ValidationError({name: ["This field cannot be changed."] for name in sorted(unknown)})
+        raise ValidationError({name: [_("Ce champ ne peut pas être modifié.")] for name in sorted(unknown)})
     action = MitigationAction.objects.select_for_update().get(pk=action_id)
     for name, value in changes.items():
         setattr(action, name, value)
     if action.status not in ActionStatus.values:
-        raise ValidationError({"status": ["Unknown status."]})
+        raise ValidationError({"status": [_("Statut inconnu.")]})
     action.full_clean()
     action.save(update_fields=[*changes, "updated_at"])
     return action

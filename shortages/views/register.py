@@ -12,10 +12,26 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shortages.choices import ActionStatus
-from shortages.forms import ActionAddForm, ActionStatusForm, ShortageOpenForm, ShortageUpdateForm
+from shortages.forms import (
+    ActionAddForm,
+    ActionStatusForm,
+    ShortageFromAlertForm,
+    ShortageOpenForm,
+    ShortageUpdateForm,
+)
 from shortages.models import Alert, MitigationAction, Shortage
-from shortages.selectors import reallocation_suggestions, shortage_alternatives
-from shortages.selectors_pages.alerts import medicine_catalogue, shortage_detail_get, shortage_register
+from shortages.selectors import (
+    open_shortages_of,
+    reallocation_suggestions,
+    shortage_alternatives,
+    shortage_proposed_by_alert,
+)
+from shortages.selectors_pages.alerts import (
+    alert_detail_get,
+    medicine_catalogue,
+    shortage_detail_get,
+    shortage_register,
+)
 from shortages.selectors_pages.filters import MedicinePageFilterSet, ShortagePageFilterSet
 from shortages.services import register as register_services
 from stock import roles
@@ -182,20 +198,32 @@ def action_status(request: HttpRequest, pk: int, action_id: int) -> HttpResponse
     return redirect("shortages:shortage_detail", pk=pk)
 
 
-@require_POST
 @role_required(roles.ANALYST)
 def shortage_from_alert(request: HttpRequest, alert_id: int) -> HttpResponse:
-    """Turn a national alert into an anticipated shortage."""
+    """The shortage a national alert proposes, prefilled for the analyst to edit, then registered."""
     try:
-        shortage = register_services.shortage_open_from_alert(alert_id=alert_id, user=request.user)
+        alert = alert_detail_get(user=request.user, alert_id=alert_id)
     except Alert.DoesNotExist as error:
         raise Http404 from error
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-        return redirect("shortages:alert_detail", pk=alert_id)
-    messages.success(request, _("Rupture anticipée inscrite au registre."))
-    return redirect("shortages:shortage_detail", pk=shortage.pk)
+    proposal = shortage_proposed_by_alert(alert=alert)
+    form = ShortageFromAlertForm(request.POST if request.method == "POST" else None, initial=proposal)
+    if request.method == "POST" and form.is_valid():
+        try:
+            shortage = register_services.shortage_open_from_alert(
+                alert_id=alert.pk, user=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Rupture inscrite au registre."))
+            return redirect("shortages:shortage_detail", pk=shortage.pk)
+    context = {
+        "form": form,
+        "alert": alert,
+        "proposal": proposal,
+        "open_shortages": open_shortages_of(user=request.user, medicine_id=alert.medicine_id),
+    }
+    return render(request, "shortages/shortage_form.html", context, status=400 if form.errors else 200)
 
 
 def _visible_shortage(request: HttpRequest, pk: int) -> Shortage:

@@ -126,6 +126,7 @@ ROWS = [
     Row("GET", "schema", "200 200 200 200 200"),
     Row("GET", "swagger-ui", "200 200 200 200 200"),
     Row("GET", "redoc", "200 200 200 200 200"),
+    Row("GET", "redoc-bundle", "200 200 200 200 200"),
     Row("GET", "login", "200 302 302 302 302"),
     Row("POST", "login", "200 302 302 302 302"),
     Row("POST", "logout", "302 302 302 302 302"),
@@ -299,10 +300,18 @@ ROWS = [
         "shortage-action",
         url_kwargs=lambda action: {"pk": action.shortage_id, "action_id": action.pk},
     ),
+    # The shortage an alert proposes: a prefilled form (GET), entered in the register once posted.
+    Row(
+        "GET",
+        "shortages:shortage_from_alert",
+        "302 200 403 403 403",
+        "national-alert",
+        url_kwargs=lambda alert: {"alert_id": alert.pk},
+    ),
     Row(
         "POST",
         "shortages:shortage_from_alert",
-        "302 302 403 403 403",
+        "302 400 403 403 403",
         "national-alert",
         url_kwargs=lambda alert: {"alert_id": alert.pk},
     ),

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from shortages.choices import AlertEventKind, AlertKind, AlertStatus
-from shortages.models import Alert, AlertEvent
+from shortages.models import Alert, AlertEvent, Shortage
 from tests import factories
 
 
@@ -112,18 +112,61 @@ def test_assigning_to_nobody_is_refused_with_a_message(client, personas):
     assert "Choisissez un analyste." in response.content.decode()
 
 
-def test_a_national_alert_is_entered_in_the_shortage_register(client, personas):
-    from shortages.models import Shortage
+def test_a_national_alert_opens_a_prefilled_shortage_form_in_words(client, personas):
+    # given a safety-stock alert: the industry declares 1.272 months of sales in stock
+    alert = _alert(personas, kind=AlertKind.SAFETY_STOCK, value={"industry_mos": 1.272})
+    client.force_login(personas.analyst)
+    # when: "Inscrire au registre" is a link to the proposal
+    with translation.override("fr"):
+        detail = client.get(reverse("shortages:alert_detail", args=[alert.pk])).content.decode()
+        page = client.get(reverse("shortages:shortage_from_alert", args=[alert.pk]))
+    # then: nothing is written yet, and the proposal reads in words
+    assert f'href="/alerts/{alert.pk}/shortage/"' in detail
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert not Shortage.objects.exists()
+    assert "L&#x27;industrie déclare 1,3 mois de ventes en stock (obligation : 3 mois)." in html
+    assert "industry_mos" not in html and "1.272" not in html
+    assert 'option value="other" selected' in html
 
+
+def test_the_analyst_edits_the_proposal_before_it_enters_the_register(client, personas):
     # given
     alert = _alert(personas, kind=AlertKind.NATIONAL_RISK, value={"score": 71.0})
     client.force_login(personas.analyst)
+    form = {"status": "ongoing", "cause": "import", "started_on": "2026-10-01", "description": "Retard au port."}
     # when
-    response = client.post(reverse("shortages:shortage_from_alert", args=[alert.pk]))
+    response = client.post(reverse("shortages:shortage_from_alert", args=[alert.pk]), form)
     # then
     shortage = Shortage.objects.get(source_alert=alert)
     assert response["Location"] == reverse("shortages:shortage_detail", args=[shortage.pk])
-    assert (shortage.medicine_id, shortage.status) == (alert.medicine_id, "anticipated")
+    assert (shortage.medicine_id, shortage.status, shortage.cause) == (alert.medicine_id, "ongoing", "import")
+    assert (shortage.scope, str(shortage.started_on), shortage.description) == (
+        "national",
+        "2026-10-01",
+        "Retard au port.",
+    )
+
+
+def test_a_second_shortage_from_an_alert_is_refused_in_french(client, personas):
+    # given an open national shortage of the alert's medicine
+    alert = _alert(personas, kind=AlertKind.NATIONAL_RISK, value={"score": 71.0})
+    first = Shortage.objects.create(
+        medicine=alert.medicine, cause="other", started_on="2026-09-01", scope="national", status="anticipated"
+    )
+    client.force_login(personas.analyst)
+    # when
+    with translation.override("fr"):
+        form = client.get(reverse("shortages:shortage_from_alert", args=[alert.pk])).content.decode()
+        refused = client.post(
+            reverse("shortages:shortage_from_alert", args=[alert.pk]),
+            {"status": "anticipated", "cause": "other", "started_on": "2026-10-01"},
+        )
+    # then: the form says so before, and the post is refused naming the shortage
+    assert f'href="/shortages/{first.pk}/"' in form
+    assert refused.status_code == 400
+    assert f"Une rupture de ce médicament est déjà ouverte au registre (n° {first.pk})." in refused.content.decode()
+    assert Shortage.objects.count() == 1
 
 
 def test_alert_export_carries_the_figure_in_words(client, personas):
