@@ -1,15 +1,29 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 
-from stock import models
+from stock import models, roles
+
+
+class AnalystLinksAdmin(admin.ModelAdmin):
+    """Links analysts to a region or province: a linked analyst sees and manages only the
+    establishments of its regions and provinces (``stock.scopes``); an analyst linked to none is
+    national."""
+
+    filter_horizontal = ("analysts",)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "analysts":
+            kwargs["queryset"] = get_user_model().objects.filter(groups__name=roles.ANALYST).order_by("username")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 @admin.register(models.Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(AnalystLinksAdmin):
     list_display = ("code", "name_fr", "name_ar", "population")
 
 
 @admin.register(models.Province)
-class ProvinceAdmin(admin.ModelAdmin):
+class ProvinceAdmin(AnalystLinksAdmin):
     list_display = ("code", "name_fr", "kind", "region")
     list_filter = ("region",)
     search_fields = ("name_fr", "code")

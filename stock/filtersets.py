@@ -34,7 +34,13 @@ from stock.models import (
     Transfer,
 )
 
-STOCK_STATUS_CHOICES = (("stocked_out", _("En rupture")), ("in_stock", _("En stock")))
+# Live state of a position's stock: "stocked_out" and "in_stock" read the usable quantity (stock in
+# lots past their expiry date is not stock), "expired" the positions holding such lots.
+STOCK_STATUS_CHOICES = (
+    ("stocked_out", _("En rupture")),
+    ("in_stock", _("En stock")),
+    ("expired", _("Stock périmé à retirer")),
+)
 
 
 class PositionFilterSet(django_filters.FilterSet):
@@ -97,7 +103,10 @@ class StockLevelFilterSet(PositionFilterSet):
         fields = ["establishment", "medicine", "region", "atc", "status"]
 
     def by_status(self, queryset, name, value):
-        return queryset.filter(quantity=0) if value == "stocked_out" else queryset.filter(quantity__gt=0)
+        """On querysets annotated by ``StockLevelQuerySet.with_usable``."""
+        if value == "expired":
+            return queryset.filter(expired_quantity__gt=0)
+        return queryset.filter(usable_quantity=0) if value == "stocked_out" else queryset.filter(usable_quantity__gt=0)
 
     def by_in_transit(self, queryset, name, value):
         return queryset.filter(in_transit__gt=0) if value else queryset.filter(in_transit=0)

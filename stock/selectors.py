@@ -37,10 +37,12 @@ def writable_establishment_ids(user: Any, ids: set[int]) -> set[int]:
 def stock_levels_for(user: Any) -> QuerySet[StockLevel]:
     """Stock levels ``user`` may read, with the codes the list shows as annotations
     (``establishment_code``, ``region_code``, ``medicine_code``): one narrow model per row instead of
-    four wide ones, which is most of what a page of a hundred positions costs."""
+    four wide ones, which is most of what a page of a hundred positions costs; and the usable and
+    expired quantities (``StockLevelQuerySet.with_usable``)."""
     return (
         StockLevel.objects.visible_to(user)
         .only("id", "quantity", "in_transit", "updated_at")
+        .with_usable()
         .annotate(
             establishment_code=F("establishment__code"),
             region_code=F("establishment__region__code"),

@@ -17,6 +17,7 @@ DEMO_SHORTAGE_PREFIX = "[démo]"
 #: The demo logins: what each is for, and its username.
 DEMO_USERS = (
     ("analyst", "demo.analyste"),
+    ("regional", "demo.regional"),
     ("hospital", "demo.hopital"),
     ("health centre", "demo.centre"),
     ("association", "demo.association"),

@@ -99,6 +99,7 @@ def create_companies(
 #: The name the pages show for each demo user (in the header, on assignments and comments).
 DISPLAY_NAMES = {
     "analyst": "Analyste",
+    "regional": "Analyste régional",
     "hospital": "Pharmacie hospitalière",
     "health centre": "Centre de santé",
     "association": "Association",
@@ -114,22 +115,25 @@ def create_users(
     association: Organization,
     company: Company,
 ) -> list[DemoLogin]:
-    """The five demo users (analyst, hospital, health centre, association, company), each in its
-    role group and linked to what it acts for. ``password`` must pass the password validators."""
+    """The six demo users (national analyst, regional analyst of the demo hospital's region,
+    hospital, health centre, association, company), each in its role group and linked to what it
+    acts for. ``password`` must pass the password validators."""
     user_model = get_user_model()
     groups = {group.name: group for group in Group.objects.filter(name__in=roles.ROLES)}
+    region = hospital.region if hospital else (centre.region if centre else None)
     links = {
         "analyst": (roles.ANALYST, "toutes les données"),
+        "regional": (roles.ANALYST, str(region) if region else ""),
         "hospital": (roles.ESTABLISHMENT, str(hospital) if hospital else ""),
         "health centre": (roles.ESTABLISHMENT, str(centre) if centre else ""),
         "association": (roles.INDUSTRY, str(association)),
         "company": (roles.INDUSTRY, str(company)),
     }
     logins = []
-    encoded = make_password(password)  # one hash for the five users: hashing is deliberately slow
+    encoded = make_password(password)  # one hash for all the users: hashing is deliberately slow
     for role, username in DEMO_USERS:
         group, linked_to = links[role]
-        if role in ("hospital", "health centre") and not linked_to:
+        if role in ("regional", "hospital", "health centre") and not linked_to:
             continue
         user = user_model(username=username, email=f"{username}@demo.invalid", first_name=DISPLAY_NAMES[role])
         validate_password(password, user)
@@ -137,7 +141,9 @@ def create_users(
         user.save()
         user.groups.add(groups[group])
         logins.append(DemoLogin(role=role, username=username, linked_to=linked_to))
-        if role == "hospital":
+        if role == "regional":
+            region.analysts.add(user)
+        elif role == "hospital":
             hospital.users.add(user)
         elif role == "health centre":
             centre.users.add(user)
@@ -154,13 +160,21 @@ def demo_logins() -> list[DemoLogin]:
         user.username: user
         for user in get_user_model()
         .objects.filter(username__in=[username for _, username in DEMO_USERS])
-        .prefetch_related("establishments", "organizations")
+        .prefetch_related("establishments", "organizations", "analyst_regions", "analyst_provinces")
     }
     logins = []
     for role, username in DEMO_USERS:
         user = users.get(username)
         if user is None:
             continue
-        linked = [str(item) for item in (*user.establishments.all(), *user.organizations.all())]
+        linked = [
+            str(item)
+            for item in (
+                *user.establishments.all(),
+                *user.organizations.all(),
+                *user.analyst_regions.all(),
+                *user.analyst_provinces.all(),
+            )
+        ]
         logins.append(DemoLogin(role=role, username=username, linked_to=", ".join(linked) or "toutes les données"))
     return logins

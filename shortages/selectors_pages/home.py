@@ -14,7 +14,7 @@ from partners.models import Company, SupplyDeclaration
 from partners.selectors.declarations import declaration_deadline, previous_month
 from shortages.choices import ActionStatus, ShortageStatus
 from shortages.models import Alert, MitigationAction, Shortage
-from shortages.selectors_pages.alerts import alert_inbox
+from shortages.selectors_pages.alerts import InboxCounts, alert_inbox, alert_inbox_counts
 from stock.models import Establishment
 
 LIST_LIMIT = 10
@@ -22,7 +22,7 @@ LIST_LIMIT = 10
 
 @dataclass
 class AnalystHome:
-    alerts_by_level: dict[str, int]
+    inbox: InboxCounts
     unassigned: list[Alert]
     hotspots: list[dict[str, Any]]
     mine: list[Alert]
@@ -31,15 +31,16 @@ class AnalystHome:
 
 
 def analyst_home_get(*, user: Any, today: dt.date | None = None) -> AnalystHome:
-    """Active alerts by level, the most severe unassigned national alerts, the medicines with the
-    most establishment alerts, the user's own alerts, ongoing shortages and overdue mitigation
-    actions (six queries)."""
+    """The alerts of the user's inbox by level (:func:`alert_inbox_counts`) and the most severe of
+    them still open without an assignee, the medicines with the most establishment alerts, the
+    user's own alerts, ongoing shortages and overdue mitigation actions (six queries)."""
     today = today or timezone.localdate()
     active = Alert.objects.visible_to(user).active()
+    inbox = Alert.objects.inbox_of(user, today)
     return AnalystHome(
-        alerts_by_level=dict(active.values_list("level").annotate(n=Count("id")).order_by()),
+        inbox=alert_inbox_counts(user=user),
         unassigned=list(
-            alert_inbox(user=user).filter(status="open", assignee__isnull=True, establishment__isnull=True)[:LIST_LIMIT]
+            alert_inbox(user=user).filter(status="open", assignee__isnull=True, pk__in=inbox.values("pk"))[:LIST_LIMIT]
         ),
         hotspots=list(
             active.filter(establishment__isnull=False)

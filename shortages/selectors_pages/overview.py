@@ -16,7 +16,8 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from shortages.choices import RiskLevel, ShortageStatus
-from shortages.models import Alert, RiskScore, Shortage
+from shortages.models import RiskScore, Shortage
+from shortages.selectors_pages.alerts import InboxCounts, alert_inbox_counts
 from shortages.selectors_pages.common import (
     AT_RISK_STATUSES,
     add_months,
@@ -56,7 +57,7 @@ class Overview:
     establishments_reporting: int
     reported_month: dt.date
     establishments_active: int
-    open_alerts: int
+    inbox: InboxCounts
     regions: list[RegionRisk]
     top_risks: list[RiskScore]
     months: list[dt.date]
@@ -123,7 +124,7 @@ def overview_get(*, user: Any, top: int = 10, today: dt.date | None = None) -> O
     months = last_months(12, today=today)
     reporting, monthly = _consumption_aggregates(reported_month=reported_month, months=months)
     active = Establishment.objects.filter(is_active=True).count()
-    open_alerts = Alert.objects.visible_to(user).active().count()
+    inbox = alert_inbox_counts(user=user)
 
     per_region = {
         row["region_id"]: row
@@ -187,7 +188,7 @@ def overview_get(*, user: Any, top: int = 10, today: dt.date | None = None) -> O
         establishments_reporting=reporting,
         reported_month=reported_month,
         establishments_active=active,
-        open_alerts=open_alerts,
+        inbox=inbox,
         regions=regions,
         top_risks=top_risks,
         months=months,

@@ -1,4 +1,5 @@
-"""Establishment and region pages: stock status with months of stock, lots expiring soon, alerts."""
+"""Establishment and region pages: stock status with months of stock, lots expiring soon or expired,
+alerts."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from shortages.choices import RunStatus
 from shortages.models import Alert, RiskScore
 from shortages.selectors_pages.alerts import LEVEL_RANK
 from shortages.selectors_pages.common import AT_RISK_STATUSES, add_months, latest_as_of, region_level
+from stock import scopes
 from stock.models import Establishment, Region, StockLevel, StockLot
 
 EXPIRY_WINDOW_MONTHS = 6
@@ -20,8 +22,9 @@ LIST_LIMIT = 50
 
 
 def stock_rows(*, establishment: Establishment) -> QuerySet[StockLevel]:
-    """The stock positions of one establishment with the figures of their latest score annotated
-    (``mos``, ``amc``, ``stock_status``, ``probability``, ``as_of``): one query however many positions."""
+    """The stock positions of one establishment with their usable and expired quantities
+    (``StockLevelQuerySet.with_usable``) and the figures of their latest score annotated (``mos``,
+    ``amc``, ``stock_status``, ``probability``, ``as_of``): one query however many positions."""
     latest = RiskScore.objects.filter(
         establishment_id=OuterRef("establishment_id"),
         medicine_id=OuterRef("medicine_id"),
@@ -31,6 +34,7 @@ def stock_rows(*, establishment: Establishment) -> QuerySet[StockLevel]:
     rows = (
         StockLevel.objects.filter(establishment=establishment)
         .select_related("medicine")
+        .with_usable()
         .annotate(
             mos=Subquery(latest.values("months_of_stock")[:1]),
             amc=Subquery(latest.values("amc")[:1]),
@@ -44,11 +48,23 @@ def stock_rows(*, establishment: Establishment) -> QuerySet[StockLevel]:
 
 
 def expiring_lots(*, lots: QuerySet[StockLot], today: dt.date | None = None) -> QuerySet[StockLot]:
-    """Lots with stock left that expire within six months (already expired ones first)."""
+    """Lots with stock left that expire within six months, expired ones left out (they are not
+    stock: :func:`expired_lots`)."""
     today = today or timezone.localdate()
     limit = add_months(today.replace(day=1), EXPIRY_WINDOW_MONTHS + 1)
     return (
-        lots.filter(quantity__gt=0, expiry_date__lt=limit)
+        lots.filter(quantity__gt=0, expiry_date__gt=today, expiry_date__lt=limit)
+        .select_related("medicine", "establishment")
+        .order_by("expiry_date", "lot_number")
+    )
+
+
+def expired_lots(*, lots: QuerySet[StockLot], today: dt.date | None = None) -> QuerySet[StockLot]:
+    """Lots with stock left whose expiry date is on or before ``today``: expired stock to withdraw
+    (the scoring's rule), oldest first."""
+    today = today or timezone.localdate()
+    return (
+        lots.filter(quantity__gt=0, expiry_date__lte=today)
         .select_related("medicine", "establishment")
         .order_by("expiry_date", "lot_number")
     )
@@ -59,6 +75,7 @@ class EstablishmentPage:
     establishment: Establishment
     counts: dict[str, int]
     lots: list[StockLot]
+    expired: list[StockLot]
     alerts: list[Alert]
 
 
@@ -79,7 +96,9 @@ def establishment_page_get(
         .annotate(n=Count("id"))
         .order_by()
     )
-    lots = list(expiring_lots(lots=StockLot.objects.filter(establishment=establishment), today=today)[:LIST_LIMIT])
+    own_lots = StockLot.objects.filter(establishment=establishment)
+    lots = list(expiring_lots(lots=own_lots, today=today)[:LIST_LIMIT])
+    expired = list(expired_lots(lots=own_lots, today=today)[:LIST_LIMIT])
     alerts = list(
         Alert.objects.visible_to(user)
         .active()
@@ -87,7 +106,7 @@ def establishment_page_get(
         .select_related("medicine")
         .order_by("-opened_at")[:LIST_LIMIT]
     )
-    return EstablishmentPage(establishment=establishment, counts=counts, lots=lots, alerts=alerts)
+    return EstablishmentPage(establishment=establishment, counts=counts, lots=lots, expired=expired, alerts=alerts)
 
 
 @dataclass
@@ -142,15 +161,25 @@ class RegionPage:
     as_of: dt.date | None
     medicines: list[dict[str, Any]]
     lots: list[StockLot]
+    expired: list[StockLot]
     alerts: list[Alert]
 
 
-def region_establishments(*, region: Region, as_of: dt.date | None) -> QuerySet[Establishment]:
-    """The establishments of a region with their positions stocked out and at risk on ``as_of``, most
-    at risk first."""
+def regions_open_to(user: Any) -> QuerySet[Region]:
+    """Regions whose page ``user`` may open: all for a national analyst; for a regional analyst its
+    regions and the regions of its provinces (the page then lists only what it may see)."""
+    if scopes.is_national_analyst(user):
+        return Region.objects.all()
+    return Region.objects.filter(pk__in=scopes.analyst_area(user).all_region_ids)
+
+
+def region_establishments(*, user: Any, region: Region, as_of: dt.date | None) -> QuerySet[Establishment]:
+    """The establishments of a region whose stock ``user`` reads, with their positions stocked out
+    and at risk on ``as_of``, most at risk first."""
     on_date = Q(risk_scores__as_of=as_of)
     return (
-        Establishment.objects.filter(region=region)
+        Establishment.objects.stock_visible_to(user)
+        .filter(region=region)
         .select_related("province")
         .annotate(
             positions=Count("risk_scores", filter=on_date),
@@ -162,10 +191,11 @@ def region_establishments(*, region: Region, as_of: dt.date | None) -> QuerySet[
     )
 
 
-def region_page_get(*, region_id: int, today: dt.date | None = None) -> RegionPage:
-    """The medicines most at risk in a region, its expiring lots and alerts; raises
-    ``Region.DoesNotExist``. For analysts only (it names establishments)."""
-    region = Region.objects.get(pk=region_id)
+def region_page_get(*, user: Any, region_id: int, today: dt.date | None = None) -> RegionPage:
+    """The medicines most at risk in a region, its expiring and expired lots and its alerts, among
+    what ``user`` may see; raises ``Region.DoesNotExist`` (also for a region outside a regional
+    analyst's). For analysts only (it names establishments)."""
+    region = regions_open_to(user).get(pk=region_id)
     as_of = latest_as_of()
     medicines = list(
         RiskScore.objects.positions()
@@ -179,12 +209,15 @@ def region_page_get(*, region_id: int, today: dt.date | None = None) -> RegionPa
         .filter(at_risk__gt=0)
         .order_by("-at_risk", "-stocked_out", "medicine__inn")[:20]
     )
-    lots = list(expiring_lots(lots=StockLot.objects.filter(establishment__region=region), today=today)[:LIST_LIMIT])
+    region_lots = StockLot.objects.visible_to(user).filter(establishment__region=region)
+    lots = list(expiring_lots(lots=region_lots, today=today)[:LIST_LIMIT])
+    expired = list(expired_lots(lots=region_lots, today=today)[:LIST_LIMIT])
     alerts = list(
-        Alert.objects.active()
+        Alert.objects.visible_to(user)
+        .active()
         .filter(Q(region=region) | Q(establishment__region=region))
         .select_related("medicine", "establishment")
         .annotate(level_rank=LEVEL_RANK)
         .order_by("level_rank", "-opened_at")[:LIST_LIMIT]
     )
-    return RegionPage(region=region, as_of=as_of, medicines=medicines, lots=lots, alerts=alerts)
+    return RegionPage(region=region, as_of=as_of, medicines=medicines, lots=lots, expired=expired, alerts=alerts)

@@ -31,14 +31,26 @@ def establishment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return table_response(
             fmt=fmt,
             filename=f"stock-{establishment.code}",
-            headers=["code", "medicament", "dosage", "forme", "stock", "en_transit", "cmm", "mois_de_stock", "etat"],
+            headers=[
+                "code",
+                "medicament",
+                "dosage",
+                "forme",
+                "stock_utilisable",
+                "stock_perime",
+                "en_transit",
+                "cmm",
+                "mois_de_stock",
+                "etat",
+            ],  # fmt: skip
             rows=(
                 (
                     r.medicine.code,
                     r.medicine.inn,
                     r.medicine.strength,
                     r.medicine.dosage_form,
-                    r.quantity,
+                    r.usable_quantity,
+                    r.expired_quantity,
                     r.in_transit,
                     r.amc,
                     r.mos,
@@ -72,10 +84,10 @@ def region_list(request: HttpRequest) -> HttpResponse:
 def region_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One region: its establishments by positions at risk, medicines at risk, expiring lots, alerts."""
     try:
-        page = territory.region_page_get(region_id=pk)
+        page = territory.region_page_get(user=request.user, region_id=pk)
     except Region.DoesNotExist as error:
         raise Http404 from error
-    establishments = territory.region_establishments(region=page.region, as_of=page.as_of)
+    establishments = territory.region_establishments(user=request.user, region=page.region, as_of=page.as_of)
     fmt = export_format(request)
     if fmt:
         return table_response(

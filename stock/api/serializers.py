@@ -99,10 +99,19 @@ class StockLevelSerializer(serializers.ModelSerializer):
     establishment = serializers.CharField(source="establishment_code", read_only=True)
     medicine = serializers.CharField(source="medicine_code", read_only=True)
     region = serializers.CharField(source="region_code", read_only=True)
+    usable_quantity = serializers.IntegerField(
+        read_only=True, help_text="Units that can be used: quantity minus the expired units."
+    )
+    expired_quantity = serializers.IntegerField(
+        read_only=True, help_text="Units in lots past their expiry date (on or before today), to withdraw."
+    )
 
     class Meta:
         model = StockLevel
-        fields = ["id", "establishment", "medicine", "region", "quantity", "in_transit", "updated_at"]
+        fields = [
+            "id", "establishment", "medicine", "region", "quantity", "usable_quantity", "expired_quantity",
+            "in_transit", "updated_at",
+        ]  # fmt: skip
 
     def to_representation(self, instance: StockLevel) -> dict:
         return {
@@ -111,6 +120,8 @@ class StockLevelSerializer(serializers.ModelSerializer):
             "medicine": instance.medicine_code,
             "region": instance.region_code,
             "quantity": instance.quantity,
+            "usable_quantity": instance.usable_quantity,
+            "expired_quantity": instance.expired_quantity,
             "in_transit": instance.in_transit,
             "updated_at": _DATETIME.to_representation(instance.updated_at),
         }

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from stock import roles, scopes
@@ -32,8 +36,32 @@ class EstablishmentScopedQuerySet(models.QuerySet):
         return self.filter(**{self.establishment_field: establishment})
 
 
+class StockLevelQuerySet(EstablishmentScopedQuerySet):
+    def with_usable(self, today: dt.date | None = None) -> StockLevelQuerySet:
+        """Annotate ``expired_quantity`` (units in lots whose expiry date is on or before ``today``,
+        default today: expired stock, to withdraw; the scoring's rule) and ``usable_quantity``
+        (``quantity`` minus that, never below 0). One subquery per row, on the lots' index."""
+        today = today or timezone.localdate()
+        expired = (
+            StockLot.objects.filter(
+                establishment_id=OuterRef("establishment_id"),
+                medicine_id=OuterRef("medicine_id"),
+                expiry_date__lte=today,
+                quantity__gt=0,
+            )
+            .order_by()
+            .values("medicine_id")
+            .annotate(total=Sum("quantity"))
+            .values("total")
+        )
+        return self.annotate(
+            expired_quantity=Coalesce(Subquery(expired, output_field=models.BigIntegerField()), Value(0))
+        ).annotate(usable_quantity=Greatest(F("quantity") - F("expired_quantity"), Value(0)))
+
+
 class StockLevel(models.Model):
-    """Current stock of one medicine at one establishment (a *position*). Never negative."""
+    """Current stock of one medicine at one establishment (a *position*). Never negative. Stock in
+    lots past their expiry date is not usable (``StockLevelQuerySet.with_usable``)."""
 
     establishment = models.ForeignKey("stock.Establishment", on_delete=models.CASCADE, related_name="stock_levels")
     medicine = models.ForeignKey("stock.Medicine", on_delete=models.PROTECT, related_name="stock_levels")
@@ -43,7 +71,7 @@ class StockLevel(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = EstablishmentScopedQuerySet.as_manager()
+    objects = StockLevelQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -329,11 +329,16 @@ def test_the_demo_command_sets_everything_up_and_keeps_it_on_a_second_run(db):
 
     # then: one line per step, ending with the address and the logins
     lines = first.getvalue().strip().splitlines()
-    assert len(lines) <= 16
-    assert "http://127.0.0.1:8000/" in lines[-7]
-    assert [line.split()[0] for line in lines[-5:]] == [username for _, username in DEMO_USERS]
-    assert DEFAULT_PASSWORD in lines[-6]
+    logins = len(DEMO_USERS)
+    assert len(lines) <= 11 + logins
+    assert "http://127.0.0.1:8000/" in lines[-logins - 2]
+    assert [line.split()[0] for line in lines[-logins:]] == [username for _, username in DEMO_USERS]
+    assert DEFAULT_PASSWORD in lines[-logins - 1]
     assert "%" not in first.getvalue() and "INFO" not in first.getvalue()
     assert rows > 0 and ConsumptionMonth.objects.count() == rows
     assert "kept" in second.getvalue()
-    assert get_user_model().objects.get(username="demo.hopital").establishments.get().level == "hospital"
+    hospital = get_user_model().objects.get(username="demo.hopital").establishments.get()
+    assert hospital.level == "hospital"
+    # the regional analyst follows the demo hospital's region, and is printed with what it covers
+    assert list(get_user_model().objects.get(username="demo.regional").analyst_regions.all()) == [hospital.region]
+    assert str(hospital.region) in lines[-logins + 1]
