@@ -231,3 +231,15 @@ def test_arabic_dates_use_the_month_names_of_morocco_and_read_typed_dates_day_fi
     # then: غشت for August (not أغسطس), day/month/year and a 24-hour clock, and 05/08 read as 5 August
     assert text == "5 غشت 2026 · 05/08/2026 14:30"
     assert typed == dt.date(2026, 8, 5)
+
+
+def test_free_text_in_french_keeps_its_own_direction_on_arabic_pages(client, personas, arabic_world):
+    # given a shortage described in French, read on an Arabic (right-to-left) page
+    shortage = arabic_world.shortages[0]
+    shortage.description = "Rupture déclarée par le fabricant (lot rappelé)."
+    shortage.save(update_fields=["description"])
+    client = _arabic_client(client, personas.analyst)
+    # when
+    html = client.get(reverse("shortages:shortage_detail", args=[shortage.pk])).content.decode()
+    # then the description takes the direction of its own text, so its full stop stays at its end
+    assert '<dd dir="auto">Rupture déclarée par le fabricant (lot rappelé).</dd>' in html
