@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from shortages.alert_forms import AlertPreferencesForm, AlertSnoozeForm
 from shortages.choices import AlertKind
 from shortages.models import Alert
+from shortages.selectors import open_shortages_of
 from shortages.selectors_pages.alerts import (
     alert_detail_get,
     alert_inbox,
@@ -106,6 +107,7 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "analysts": list(assignable_users(alert=alert)) if can_manage else [],
             "rollup_positions": rollup_positions(user=request.user, alert=alert) if alert.is_regional else [],
             "snooze_form": AlertSnoozeForm() if can_manage else None,
+            "open_shortages": open_shortages_of(user=request.user, medicine_id=alert.medicine_id),
         },
     )
 

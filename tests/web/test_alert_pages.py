@@ -183,3 +183,22 @@ def test_alert_export_carries_the_figure_in_words(client, personas):
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     column = rows[0].index("constat")
     assert rows[1][column] == "Perturbations déclarées sur 25 % des ventes."
+
+
+def test_the_alert_page_names_the_shortage_already_open_for_its_medicine(client, personas):
+    # given
+    alert = _alert(personas, kind=AlertKind.NATIONAL_RISK, value={"score": 71.0})
+    open_one = Shortage.objects.create(
+        medicine=alert.medicine, cause="import", started_on="2026-09-01", scope="national", status="ongoing"
+    )
+    Shortage.objects.create(
+        medicine=alert.medicine, cause="other", started_on="2025-01-01", scope="national", status="resolved"
+    )
+    client.force_login(personas.analyst)
+    # when
+    with translation.override("fr"):
+        detail = client.get(reverse("shortages:alert_detail", args=[alert.pk])).content.decode()
+    # then: the open one is named and linked, and no second one is offered
+    assert "Rupture déjà ouverte au registre pour ce médicament" in detail
+    assert f'href="/shortages/{open_one.pk}/"' in detail and "(En cours, Nationale)" in detail
+    assert f'href="/alerts/{alert.pk}/shortage/"' not in detail

@@ -25,7 +25,7 @@ PAGES = [
     ("analyst", "shortages:region_detail", "region", 12),
     ("analyst", "shortages:establishment_detail", "hospital_a", 12),
     ("analyst", "shortages:alert_list", None, 7),
-    ("analyst", "shortages:alert_detail", "alert", 8),
+    ("analyst", "shortages:alert_detail", "alert", 9),
     ("analyst", "shortages:shortage_list", None, 6),
     ("analyst", "shortages:shortage_detail", "shortage", 17),
     ("analyst", "shortages:shortage_create", None, 4),
