@@ -3,9 +3,12 @@ and writes nothing; the same key with another body is a conflict.
 
 Only successful answers (2xx) are kept: a refused request wrote nothing, so sending it again (after
 fixing the data, or once stock has arrived) simply runs it again. Keys are per user and scope (the
-endpoint). Two identical requests racing each other cannot both write: the second one's record
-violates the unique key, its transaction (writes included) rolls back, and it answers with the
-first one's result.
+endpoint): an answer is only ever replayed to the user who sent the request.
+
+Concurrent requests with one key: the first one claims the key (its record row is inserted before
+its writes), and every other one waits on the unique index until that transaction ends; it then
+replays the committed answer, or, when the first one was refused and rolled back, runs itself.
+Every one of them thus gets the first answer.
 """
 
 from __future__ import annotations
@@ -54,17 +57,17 @@ def idempotent_run(
         return previous
     try:
         with transaction.atomic():
+            # The claim: a concurrent request with this key blocks on this insert until we end.
+            record = IdempotencyRecord.objects.create(
+                user=user, scope=scope, key=key, request_hash=fingerprint, status_code=0, response={}
+            )
             status_code, body = action()
             body = json.loads(json.dumps(body, cls=DjangoJSONEncoder))
             if 200 <= status_code < 300:
-                IdempotencyRecord.objects.create(
-                    user=user,
-                    scope=scope,
-                    key=key,
-                    request_hash=fingerprint,
-                    status_code=status_code,
-                    response=body,
-                )
+                record.status_code, record.response = status_code, body
+                record.save(update_fields=["status_code", "response"])
+            else:
+                record.delete()
     except IntegrityError:
         previous = _replay(user=user, scope=scope, key=key, fingerprint=fingerprint)
         if previous is None:

@@ -52,7 +52,8 @@ def movements_record(
         row.code: row for row in Medicine.objects.filter(code__in={str(item.get("medicine", "")) for item in items})
     }
     writable = writable_establishment_ids(user, {row.pk for row in establishments.values()})
-    used_keys = _keys_already_used(items, establishments)
+    # Keys are looked up only where the user writes: a refusal never tells of another's movements.
+    used_keys = _keys_already_used(items, [row for row in establishments.values() if row.pk in writable])
     today = timezone.localdate()
     entries: list[Entry] = []
     seen_keys: set[tuple[int, str]] = set()
@@ -69,7 +70,7 @@ def movements_record(
             pending.add(index, "medicine", _("Médicament inconnu : %s.") % item.get("medicine"))
         _check_rules(index, item, today, pending)
         key = item.get("idempotency_key") or None
-        if key and establishment is not None:
+        if key and establishment is not None and establishment.pk in writable:
             if (establishment.pk, key) in seen_keys:
                 pending.add(index, "idempotency_key", _("Clé en double dans la requête."))
             elif (establishment.pk, key) in used_keys:
@@ -141,14 +142,14 @@ def _check_rules(index: int, item: Mapping[str, Any], today: dt.date, pending: _
 
 
 def _keys_already_used(
-    items: Sequence[Mapping[str, Any]], establishments: Mapping[str, Establishment]
+    items: Sequence[Mapping[str, Any]], establishments: Sequence[Establishment]
 ) -> dict[tuple[int, str], int]:
     keys = {item.get("idempotency_key") for item in items if item.get("idempotency_key")}
-    if not keys:
+    if not keys or not establishments:
         return {}
-    rows = StockMovement.objects.filter(
-        establishment__in=list(establishments.values()), idempotency_key__in=keys
-    ).values_list("establishment_id", "idempotency_key", "pk")
+    rows = StockMovement.objects.filter(establishment__in=list(establishments), idempotency_key__in=keys).values_list(
+        "establishment_id", "idempotency_key", "pk"
+    )
     return {(establishment_id, key): pk for establishment_id, key, pk in rows}
 
 
