@@ -12,7 +12,7 @@ from typing import Any
 from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils.formats import number_format
-from django.utils.translation import get_language
+from django.utils.translation import get_language, get_language_bidi
 from django.utils.translation import gettext_lazy as _
 
 from stock import roles
@@ -115,6 +115,13 @@ def place_name(place: Any) -> str:
     if place is None or place == "":
         return "—"
     return localized_place_name(place.name_fr, getattr(place, "name_ar", ""))
+
+
+@register.simple_tag
+def arrow(back: bool = False) -> str:
+    """An arrow that points along the reading order ("→" in French, "←" in Arabic), or against it
+    with ``back``: from a value to the next, from a predecessor to its successor, to a fuller list."""
+    return "→" if get_language_bidi() == bool(back) else "←"
 
 
 def _rounded(value: Any, digits: int) -> Decimal:

@@ -243,3 +243,17 @@ def test_free_text_in_french_keeps_its_own_direction_on_arabic_pages(client, per
     html = client.get(reverse("shortages:shortage_detail", args=[shortage.pk])).content.decode()
     # then the description takes the direction of its own text, so its full stop stays at its end
     assert '<dd dir="auto">Rupture déclarée par le fabricant (lot rappelé).</dd>' in html
+
+
+def test_arrows_point_along_the_reading_order(client, personas, arabic_world):
+    # given the opening of a critical national alert, seen in French then in Arabic
+    alert = next(a for a in arabic_world.alerts if a.establishment_id is None and a.level == "critical")
+    client.force_login(personas.analyst)
+    url = reverse("shortages:alert_detail", args=[alert.pk])
+    # when
+    french = client.get(url).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
+    arabic = client.get(url).content.decode()
+    # then the change reads from the old value to the new one in both directions of writing
+    assert "— → Critique" in french
+    assert "— ← حرج" in arabic and "— → حرج" not in arabic
