@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from stock.choices import ProductOrigin, ProductStatus, VenClass
+from stock.reference.sections import section_label
 
 
 class CatalogueQuerySet(models.QuerySet):
@@ -51,6 +52,11 @@ class Medicine(models.Model):
 
     def __str__(self) -> str:
         return " ".join(part for part in (self.inn, self.strength, self.dosage_form) if part)
+
+    @property
+    def therapeutic_section_label(self) -> str:
+        """The therapeutic section in French (the stored one is the WHO EML's English name)."""
+        return section_label(self.therapeutic_section)
 
 
 class Product(models.Model):
