@@ -143,6 +143,19 @@ def alerts_sync(*, run: ScoringRun, conditions: pd.DataFrame, notify: bool = Tru
         Alert.objects.filter(pk__in=woken, snoozed_until__isnull=False).update(snoozed_until=None, snooze_reason="")
     recovered = held.loc[(held["level"] == held["current_level"]) & (held["clear_runs"] > 0), "alert_id"]
     Alert.objects.filter(pk__in=recovered.astype("int64").tolist()).update(clear_runs=0)
+    # A roll-up's counts move without its level: keep them current (a few rows; position alerts,
+    # by the thousand, keep the figure of their last change of level).
+    counts = held.loc[(held["level"] == held["current_level"]) & (held["kind"] == AlertKind.REGIONAL_STOCKOUT)]
+    Alert.objects.bulk_update(
+        [
+            Alert(
+                pk=int(row["alert_id"]), value=_value(row), message=_message(row["kind"], row["metric"], row["value"])
+            )
+            for row in counts.to_dict("records")
+        ],
+        ["value", "message"],
+        batch_size=1000,
+    )
 
     clear = merged.loc[merged["_merge"] == "right_only"]
     closing = clear.loc[clear["clear_runs"] + 1 >= settings.ALERT_CLEAR_RUNS]

@@ -85,7 +85,12 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "shortages/alert_list.html",
-        {"filter": filterset, "page_obj": page_obj, "export_formats": EXPORT_LINKS},
+        {
+            "filter": filterset,
+            "page_obj": page_obj,
+            "export_formats": EXPORT_LINKS,
+            "inbox_view": data.get("inbox") == "true" and set(data) <= {"inbox", "status", "page"},
+        },
     )
 
 
