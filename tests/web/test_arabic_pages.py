@@ -200,7 +200,7 @@ def test_arabic_pages_name_regions_in_arabic_and_group_figures(client, personas,
     region_list = client.get(reverse("shortages:region_list")).content.decode()
     medicine_page = client.get(reverse("shortages:medicine_detail", args=[medicine.pk])).content.decode()
     # then regions read in Arabic, and the 1250 units of average monthly consumption keep their
-    # thousands separator (a no-break space, which keeps the number whole inside right-to-left text)
+    # thousands separator (a no-break space, which keeps the number whole in right-to-left text)
     assert "طنجة-تطوان-الحسيمة" in region_list and "Tanger-Tétouan-Al Hoceima" not in region_list
     assert "1\xa0250" in medicine_page and "1\xa0000" in medicine_page
     assert "وحدة" in medicine_page  # the dispensing unit, stored as "unité"

@@ -4,7 +4,7 @@ no-break space (1 123 961 and 0,9, as on the French pages), day/month/year dates
 Django's own Arabic formats group nothing (1123961) and read typed dates as month/day/year. The
 no-break space and the comma are "common number separators" for the Unicode bidi algorithm, so a
 grouped number stays one left-to-right run inside a right-to-left sentence; an ordinary space would
-split it and show "961 123 1".
+split it and show "600 1" for 1 600 (tests/browser/test_arabic.py measures it in Chromium).
 """
 
 DATE_FORMAT = "j F Y"
