@@ -5,11 +5,14 @@ Two layers, so that no view or service has to be rewritten to be audited:
 1. ``config.middleware.AuditMiddleware`` records every successful write request (POST, PUT, PATCH,
    DELETE) made through the API or the pages: the actor, the model and action of the view, the
    object id (from the URL, or the id of the created object), the submitted fields (secrets masked,
-   long values and lists cut down), the path and the answer's status.
-2. A service that changes existing rows may call ``audit_record(..., changes=audit_diff(...))`` to
-   keep field-level before/after values. When it does, the generic entry of layer 1 is skipped for
-   that request, so a write is never recorded twice. The IP address and request id come from the
-   request being served (``audit_context``); outside a request (tasks, commands) they are empty.
+   long values and lists cut down), the path and the answer's status. A page that refused the
+   write (its form again, or a redirect with an error message) is not recorded.
+2. The services of the pages' writes (the shortage register, alerts, declarations, commitments'
+   progress, API tokens) record what they wrote with ``audit_write``: the object, the action and
+   the before and after values of each changed field. When one does, the generic entry of layer 1
+   is skipped for that request, so a write is never recorded twice. The IP address and request id
+   come from the request being served (``audit_context``); outside a request (tasks, commands)
+   they are empty.
 """
 
 from __future__ import annotations
@@ -151,6 +154,22 @@ def audit_record(
     return entry
 
 
+def audit_write(
+    *,
+    actor,
+    action: str,
+    obj: models.Model,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    **facts: Any,
+) -> AuditEntry:
+    """The entry of one write of ``obj`` by ``actor``: ``{field: [before, after]}`` for every field
+    that changed (``before`` left out for a creation), plus ``facts`` (a comment, a file name)."""
+    changes: dict[str, Any] = audit_diff(before=before or {}, after=after or {})
+    changes.update({name: value for name, value in facts.items() if value not in (None, "")})
+    return audit_record(actor=actor, action=action, obj=obj, changes=changes)
+
+
 def audit_recorded_in_request() -> bool:
     """True when a service already wrote an entry for the request being served."""
     context = _current.get()
@@ -179,12 +198,24 @@ def _is_api_response(response) -> bool:
     return isinstance(response, Response)
 
 
-def _is_successful_write(response) -> bool:
+def _refusal_queued(request) -> bool:
+    """The page queued an error message for the next page: it redirects after refusing the write
+    (an alert that is no longer open, a shortage already in the register)."""
+    from django.contrib.messages import constants
+
+    queued = getattr(getattr(request, "_messages", None), "_queued_messages", ())
+    return any(message.level >= constants.ERROR for message in queued)
+
+
+def _is_successful_write(response, request=None) -> bool:
     """API answers below 400 are accepted writes. A page that re-renders its form (200 HTML) has
-    refused the input; pages that accepted it redirect, or answer with a file or JSON."""
+    refused the input, and so has one that redirects with an error message; pages that accepted it
+    redirect, or answer with a file or JSON."""
     status = response.status_code
     if _is_api_response(response):
         return status < 400
+    if request is not None and _refusal_queued(request):
+        return False
     if 300 <= status < 400 or status in (201, 202, 204):
         return True
     return status == 200 and not response.get("Content-Type", "").startswith("text/html")
@@ -205,7 +236,7 @@ def audit_request_record(*, request, response, submitted: Any = None) -> AuditEn
     from the URL or from the created object, what was submitted, the path and the status.
     Refused writes and unaudited views write nothing."""
     match = getattr(request, "resolver_match", None)
-    if match is None or match.url_name in UNAUDITED_VIEWS or not _is_successful_write(response):
+    if match is None or match.url_name in UNAUDITED_VIEWS or not _is_successful_write(response, request):
         return None
     view_class = getattr(match.func, "cls", None) or getattr(match.func, "view_class", None)
     viewset_actions = getattr(match.func, "actions", None) or {}

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from partners.models import Commitment, CommitmentProgress
 from stock import roles
+from stock.audit import audit_write
 
 
 def can_report_progress(*, user, commitment: Commitment) -> bool:
@@ -36,6 +37,15 @@ def commitment_progress_report(
         errors["value"] = [_("Engagement qualitatif : indiquez un avancement entre 0 et 100 %.")]
     if errors:
         raise ValidationError(errors)
-    return CommitmentProgress.objects.create(
+    progress = CommitmentProgress.objects.create(
         commitment=commitment, reported_on=reported_on, value=value, comment=comment.strip(), reported_by=user
     )
+    audit_write(
+        actor=user,
+        action="create",
+        obj=progress,
+        after={"reported_on": reported_on, "value": value},
+        commitment=commitment.pk,
+        comment=progress.comment,
+    )
+    return progress

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from partners.services.declaration_rows import COLUMNS, EXAMPLE_ROW, RowContext, declaration_row_parse
 from partners.services.declarations import DeclarationData, declarations_submit_many
+from stock.audit import audit_write
 from stock.choices import ImportKind, ImportStatus
 from stock.models import ImportJob
 from stock.uploads import RowError, Table, UploadRejected, read_table, template_csv, template_workbook
@@ -83,7 +84,16 @@ def declarations_import(*, user, file: Any, file_name: str) -> ImportJob:
                 errors = [RowError(None, None, _("Le fichier ne contient aucune ligne de données."))]
             if not errors:
                 with transaction.atomic():
-                    written = len(declarations_submit_many(user=user, items=items, import_job=job))
+                    declarations = declarations_submit_many(user=user, items=items, import_job=job)
+                    written = len(declarations)
+                    audit_write(
+                        actor=user,
+                        action="import",
+                        obj=job,
+                        file=file_name,
+                        declarations=written,
+                        ids=[declaration.pk for declaration in declarations],
+                    )
     except UploadRejected as rejected:
         errors = rejected.errors
     except ImportTimeExceeded:

@@ -19,9 +19,23 @@ from django.utils.translation import gettext as _
 from partners.choices import DeclarationStatus, DisruptionCause, SupplyKind
 from partners.models import Company, SupplyDeclaration, SupplyLine
 from stock import roles
+from stock.audit import audit_snapshot, audit_write
 from stock.dates import date_refusal, month_refusal
 from stock.models import ImportJob, Medicine
 from stock.uploads.budget import budget_check
+
+# What the audit trail keeps of a declaration written through the form.
+DECLARATION_AUDITED = (
+    "company",
+    "medicine",
+    "month",
+    "version",
+    "status",
+    "stock_on_hand",
+    "monthly_sales",
+    "disruption",
+    "disruption_cause",
+)
 
 
 @dataclass(frozen=True)
@@ -144,7 +158,9 @@ def declaration_submit(
         raise ValidationError(errors)
     if status not in (DeclarationStatus.DRAFT, DeclarationStatus.SUBMITTED):
         raise ValidationError({"status": [_("Une déclaration est enregistrée en brouillon ou soumise.")]})
-    return _write_version(user=user, data=data, import_job=import_job, status=status)
+    declaration = _write_version(user=user, data=data, import_job=import_job, status=status)
+    audit_write(actor=user, action="create", obj=declaration, after=audit_snapshot(declaration, DECLARATION_AUDITED))
+    return declaration
 
 
 @transaction.atomic
@@ -184,9 +200,18 @@ def declaration_review(*, user, declaration: SupplyDeclaration, accept: bool, co
     comment = comment.strip()
     if not accept and not comment:
         raise ValidationError({"comment": [_("Indiquez le motif du rejet.")]})
+    before = {"status": locked.status}
     locked.status = DeclarationStatus.ACCEPTED if accept else DeclarationStatus.REJECTED
     locked.review_comment = comment
     locked.reviewed_by = user
     locked.reviewed_at = timezone.now()
     locked.save(update_fields=["status", "review_comment", "reviewed_by", "reviewed_at"])
+    audit_write(
+        actor=user,
+        action="accept" if accept else "reject",
+        obj=locked,
+        before=before,
+        after={"status": locked.status},
+        comment=comment,
+    )
     return locked

@@ -25,6 +25,7 @@ from shortages.choices import ACTIVE_ALERT_STATUSES, LEVEL_RANK, AlertEventKind,
 from shortages.models import Alert, AlertEvent, ScoringRun
 from shortages.services.notifications import notifications_create
 from stock import roles
+from stock.audit import audit_write
 
 # An alert's key: its kind and medicine, and its establishment (position alerts) or its region
 # (regional roll-ups); 0 stands for "none" (national alerts have neither).
@@ -181,7 +182,7 @@ def _require_manager(alert_id: int, user) -> None:
     """``user`` manages the alert: an analyst who sees it, and a national analyst for a national
     alert. Raises ``Alert.DoesNotExist`` when the alert is not visible, ``PermissionDenied`` else."""
     if not roles.is_analyst(user):
-        raise PermissionDenied("Only analysts manage alerts.")
+        raise PermissionDenied(_("Seuls les analystes gèrent les alertes."))
     if not Alert.objects.visible_to(user).filter(pk=alert_id).exists():
         raise Alert.DoesNotExist(f"alert {alert_id} is not visible to {user}")
     if not Alert.objects.managed_by(user).filter(pk=alert_id).exists():
@@ -192,7 +193,14 @@ def _locked_active(alert_id: int, user) -> Alert:
     _require_manager(alert_id, user)
     alert = Alert.objects.select_for_update().get(pk=alert_id)
     if alert.status not in ACTIVE_ALERT_STATUSES:
-        raise ValidationError({"status": [f"The alert is {alert.status}; only open or acknowledged alerts change."]})
+        raise ValidationError(
+            {
+                "status": [
+                    _("Cette alerte est %(status)s : seules les alertes ouvertes ou prises en charge changent.")
+                    % {"status": alert.get_status_display().lower()}
+                ]
+            }
+        )
     return alert
 
 
@@ -201,13 +209,21 @@ def alert_acknowledge(*, alert_id: int, user, comment: str = "") -> Alert:
     """An analyst takes the alert in hand (open -> acknowledged)."""
     alert = _locked_active(alert_id, user)
     if alert.status == AlertStatus.ACKNOWLEDGED:
-        raise ValidationError({"status": ["The alert is already acknowledged."]})
+        raise ValidationError({"status": [_("Cette alerte est déjà prise en charge.")]})
     AlertEvent.objects.create(
         alert=alert,
         kind=AlertEventKind.ACKNOWLEDGED,
         actor=user,
         from_value=alert.status,
         to_value="acknowledged",
+        comment=comment,
+    )
+    audit_write(
+        actor=user,
+        action="acknowledge",
+        obj=alert,
+        before={"status": alert.status},
+        after={"status": "acknowledged"},
         comment=comment,
     )
     alert.status = AlertStatus.ACKNOWLEDGED
@@ -220,7 +236,7 @@ def alert_assign(*, alert_id: int, user, assignee, comment: str = "") -> Alert:
     """An analyst gives the alert to ``assignee`` (an analyst who sees it)."""
     alert = _locked_active(alert_id, user)
     if not roles.is_analyst(assignee):
-        raise ValidationError({"assignee": ["The assignee must be an analyst."]})
+        raise ValidationError({"assignee": [_("Une alerte est assignée à un analyste.")]})
     if not Alert.objects.visible_to(assignee).filter(pk=alert_id).exists():
         raise ValidationError({"assignee": [_("Cet analyste ne voit pas cette alerte (hors de ses régions).")]})
     AlertEvent.objects.create(
@@ -229,6 +245,14 @@ def alert_assign(*, alert_id: int, user, assignee, comment: str = "") -> Alert:
         actor=user,
         from_value=alert.assignee.username if alert.assignee else "",
         to_value=assignee.username,
+        comment=comment,
+    )
+    audit_write(
+        actor=user,
+        action="assign",
+        obj=alert,
+        before={"assignee": alert.assignee},
+        after={"assignee": assignee},
         comment=comment,
     )
     alert.assignee = assignee
@@ -241,8 +265,9 @@ def alert_comment(*, alert_id: int, user, comment: str) -> AlertEvent:
     """An analyst adds a comment to the alert's history."""
     _require_manager(alert_id, user)
     if not comment.strip():
-        raise ValidationError({"comment": ["The comment is empty."]})
+        raise ValidationError({"comment": [_("Le commentaire est vide.")]})
     alert = Alert.objects.get(pk=alert_id)
+    audit_write(actor=user, action="comment", obj=alert, comment=comment.strip())
     return AlertEvent.objects.create(alert=alert, kind=AlertEventKind.COMMENTED, actor=user, comment=comment.strip())
 
 
@@ -256,6 +281,14 @@ def alert_resolve(*, alert_id: int, user, comment: str = "") -> Alert:
         actor=user,
         from_value=alert.status,
         to_value="resolved",
+        comment=comment,
+    )
+    audit_write(
+        actor=user,
+        action="resolve",
+        obj=alert,
+        before={"status": alert.status},
+        after={"status": "resolved"},
         comment=comment,
     )
     alert.status = AlertStatus.RESOLVED
@@ -287,6 +320,14 @@ def alert_snooze(*, alert_id: int, user, until: dt.date, reason: str) -> Alert:
         actor=user,
         from_value=alert.snoozed_until.isoformat() if alert.snoozed_until else "",
         to_value=until.isoformat(),
+        comment=reason.strip(),
+    )
+    audit_write(
+        actor=user,
+        action="snooze",
+        obj=alert,
+        before={"snoozed_until": alert.snoozed_until},
+        after={"snoozed_until": until},
         comment=reason.strip(),
     )
     alert.snoozed_until = until

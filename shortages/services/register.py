@@ -15,9 +15,13 @@ from shortages.choices import ActionStatus, ShortageCause, ShortageScope, Shorta
 from shortages.models import Alert, MitigationAction, Shortage
 from shortages.selectors import shortage_proposed_by_alert
 from stock import roles
+from stock.audit import audit_snapshot, audit_write
 
 OPEN_STATUSES = (ShortageStatus.ANTICIPATED, ShortageStatus.ONGOING)
 SHORTAGE_FIELDS = {"status", "cause", "description", "expected_end", "actual_end", "started_on"}
+# What the audit trail keeps of a shortage and of an action (before and after each change).
+SHORTAGE_AUDITED = ("medicine", "scope", "region", "establishment", *sorted(SHORTAGE_FIELDS))
+ACTION_AUDITED = ("kind", "status", "description", "owner", "due_date", "quantity")
 ACTION_FIELDS = {"kind", "description", "owner", "owner_organization", "due_date", "status", "quantity"}
 
 
@@ -87,6 +91,14 @@ def shortage_open(
         )
     )
     shortage.save()
+    audit_write(
+        actor=user,
+        action="create",
+        obj=shortage,
+        after=audit_snapshot(shortage, SHORTAGE_AUDITED),
+        alert=source_alert.pk if source_alert else None,
+        declaration=source_declaration.pk if source_declaration else None,
+    )
     return shortage
 
 
@@ -98,9 +110,13 @@ def shortage_update(*, shortage_id: int, user, **changes) -> Shortage:
     if unknown:
         raise ValidationError({name: [_("Ce champ ne peut pas être modifié.")] for name in sorted(unknown)})
     shortage = Shortage.objects.select_for_update().get(pk=shortage_id)
+    before = audit_snapshot(shortage, SHORTAGE_AUDITED)
     for name, value in changes.items():
         setattr(shortage, name, value)
     _check(shortage).save(update_fields=[*changes, "actual_end", "updated_at"])
+    audit_write(
+        actor=user, action="update", obj=shortage, before=before, after=audit_snapshot(shortage, SHORTAGE_AUDITED)
+    )
     return shortage
 
 
@@ -163,6 +179,9 @@ def action_add(*, shortage_id: int, user, kind: str, **fields) -> MitigationActi
         raise ValidationError({"from_establishment": [_("Une réallocation nomme la source et la destination.")]})
     action.full_clean()
     action.save()
+    audit_write(
+        actor=user, action="create", obj=action, after=audit_snapshot(action, ACTION_AUDITED), shortage=shortage_id
+    )
     return action
 
 
@@ -174,10 +193,19 @@ def action_update(*, action_id: int, user, **changes) -> MitigationAction:
     if unknown:
         raise ValidationError({name: [_("Ce champ ne peut pas être modifié.")] for name in sorted(unknown)})
     action = MitigationAction.objects.select_for_update().get(pk=action_id)
+    before = audit_snapshot(action, ACTION_AUDITED)
     for name, value in changes.items():
         setattr(action, name, value)
     if action.status not in ActionStatus.values:
         raise ValidationError({"status": [_("Statut inconnu.")]})
     action.full_clean()
     action.save(update_fields=[*changes, "updated_at"])
+    audit_write(
+        actor=user,
+        action="update",
+        obj=action,
+        before=before,
+        after=audit_snapshot(action, ACTION_AUDITED),
+        shortage=action.shortage_id,
+    )
     return action

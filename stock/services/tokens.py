@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from stock.audit import audit_write
 from stock.models import ApiToken
 
 MAX_ACTIVE_TOKENS = 20
@@ -29,12 +30,17 @@ def token_issue(*, user: Any, name: str) -> tuple[ApiToken, str]:
     get_user_model().objects.select_for_update().filter(pk=user.pk).first()  # serialises the count below
     if ApiToken.objects.filter(user=user).active().count() >= MAX_ACTIVE_TOKENS:
         raise TokenLimitReached
-    return ApiToken.issue(user=user, name=name.strip() or "api")
+    token, raw = ApiToken.issue(user=user, name=name.strip() or "api")
+    audit_write(actor=user, action="create", obj=token, after={"name": token.name})
+    return token, raw
 
 
 @transaction.atomic
-def token_revoke(*, token: ApiToken) -> ApiToken:
-    """Revoke ``token`` (idempotent: an already revoked token keeps its first revocation time)."""
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+def token_revoke(*, token: ApiToken, by: Any = None) -> ApiToken:
+    """Revoke ``token`` (idempotent: an already revoked token keeps its first revocation time);
+    ``by`` is who revokes it, its owner unless said."""
+    revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     token.refresh_from_db(fields=["revoked_at"])
+    if revoked:
+        audit_write(actor=by or token.user, action="revoke", obj=token, name=token.name)
     return token
