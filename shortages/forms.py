@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shortages.choices import ActionKind, ActionStatus, ShortageCause, ShortageScope, ShortageStatus
 from stock import roles
+from stock.forms import PlaceChoiceField
 from stock.models import Establishment, Medicine, Region
 
 
@@ -40,7 +41,7 @@ class ShortageOpenForm(forms.Form):
     )
     cause = forms.ChoiceField(choices=ShortageCause.choices, label=_("Cause"))
     scope = forms.ChoiceField(choices=ShortageScope.choices, label=_("Portée"))
-    region = forms.ModelChoiceField(queryset=Region.objects.order_by("code"), required=False, label=_("Région"))
+    region = PlaceChoiceField(queryset=Region.objects.order_by("code"), required=False, label=_("Région"))
     establishment = forms.ModelChoiceField(
         queryset=Establishment.objects.all(),
         to_field_name="code",

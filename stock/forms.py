@@ -5,7 +5,15 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from stock.templatetags.ui import place_name
 from stock.uploads.limits import uploaded_file_refusal
+
+
+class PlaceChoiceField(forms.ModelChoiceField):
+    """A choice of region or province, named in the page's language (Arabic names on Arabic pages)."""
+
+    def label_from_instance(self, obj) -> str:
+        return place_name(obj)
 
 
 class MonthlyReportUploadForm(forms.Form):

@@ -16,8 +16,20 @@ from shortages.choices import RiskLevel, StockStatus
 from shortages.filtersets import AlertFilterSet, ShortageFilterSet
 from stock.filtersets import STOCK_STATUS_CHOICES, MedicineFilterSet, StockLevelFilterSet
 from stock.models import Region
+from stock.templatetags.ui import place_name
 
 YES_NO_ANY = [("", _("Tous")), ("true", _("Oui")), ("false", _("Non"))]
+
+
+class _PlaceFilterField(django_filters.fields.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return place_name(obj)
+
+
+class PlaceChoiceFilter(django_filters.ModelChoiceFilter):
+    """A region or province to filter by, named in the page's language (Arabic names on Arabic pages)."""
+
+    field_class = _PlaceFilterField
 
 
 class PageFilterMixin:
@@ -53,7 +65,7 @@ class AlertPageFilterSet(PageFilterMixin, AlertFilterSet):
     q = django_filters.CharFilter(label=_("Médicament (DCI ou code)"), method=_medicine_search)
     medicine = None
     establishment = django_filters.CharFilter(field_name="establishment__code", label=_("Code établissement"))
-    region = django_filters.ModelChoiceFilter(
+    region = PlaceChoiceFilter(
         label=_("Région"), queryset=Region.objects.order_by("code"), method="filter_region", empty_label=_("Toutes")
     )
     assignee = None
@@ -76,9 +88,7 @@ class ShortagePageFilterSet(PageFilterMixin, ShortageFilterSet):
     q = django_filters.CharFilter(label=_("Médicament (DCI ou code)"), method=_medicine_search)
     medicine = None
     establishment = None
-    region = django_filters.ModelChoiceFilter(
-        label=_("Région"), queryset=Region.objects.order_by("code"), empty_label=_("Toutes")
-    )
+    region = PlaceChoiceFilter(label=_("Région"), queryset=Region.objects.order_by("code"), empty_label=_("Toutes"))
 
     class Meta(ShortageFilterSet.Meta):
         fields = ["q", "status", "cause", "scope", "region"]

@@ -198,10 +198,12 @@ def test_arabic_pages_name_regions_in_arabic_and_group_figures(client, personas,
     medicine = arabic_world.medicines[0]
     # when
     region_list = client.get(reverse("shortages:region_list")).content.decode()
+    alert_filters = client.get(reverse("shortages:alert_list")).content.decode()
     medicine_page = client.get(reverse("shortages:medicine_detail", args=[medicine.pk])).content.decode()
     # then regions read in Arabic, and the 1250 units of average monthly consumption keep their
     # thousands separator (a no-break space, which keeps the number whole in right-to-left text)
     assert "طنجة-تطوان-الحسيمة" in region_list and "Tanger-Tétouan-Al Hoceima" not in region_list
+    assert "الدار البيضاء-سطات</option>" in alert_filters and "Casablanca-Settat" not in alert_filters
     assert "1\xa0250" in medicine_page and "1\xa0000" in medicine_page
     assert "وحدة" in medicine_page  # the dispensing unit, stored as "unité"
 
