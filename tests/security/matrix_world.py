@@ -26,6 +26,7 @@ from stock.audit import audit_record
 from stock.models import ApiToken, ConsumptionMonth, ImportJob, MonthlyReport, StockLevel, StockLot
 from stock.services.movements import movement_record
 from stock.services.transfers import transfer_ship
+from tests.factories import UserFactory
 from tests.partners.factories import (
     AgreementFactory,
     CommitmentFactory,
@@ -35,25 +36,31 @@ from tests.partners.factories import (
 )
 from tests.web.world import build_world
 
-# Roles the matrix asks as, and the persona that plays each.
+# Roles the matrix asks as, and the persona that plays each; "regional" is an analyst linked to
+# hospital A's region (its "own" establishment objects are hospital A's, "other" hospital B's, in
+# another region), made by ``build_matrix_world``.
 ROLE_PERSONAS = {
     "analyst": "analyst",
     "hospital": "hospital_a_user",
     "industry": "association_user",
     "norole": "no_role_user",
 }
-ROLES = ("anon", *ROLE_PERSONAS)
+REGIONAL = "regional"
+ROLES = ("anon", *ROLE_PERSONAS, REGIONAL)
 
 
 @dataclass
 class MatrixWorld:
     personas: Any
+    regional_analyst: Any = None
     shared: dict[str, Any] = field(default_factory=dict)
     by_establishment: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     by_user: dict[str, dict[Any, Any]] = field(default_factory=dict)
     by_company: dict[str, tuple[Any, Any]] = field(default_factory=dict)
 
     def user(self, role: str):
+        if role == REGIONAL:
+            return self.regional_analyst
         return None if role == "anon" else getattr(self.personas, ROLE_PERSONAS[role])
 
     def target(self, kind: str, role: str, ownership: str):
@@ -70,14 +77,16 @@ class MatrixWorld:
         return self.shared[kind]
 
 
-def _per_user(personas, make) -> dict[Any, Any]:
-    users = [getattr(personas, name) for name in ROLE_PERSONAS.values()] + [personas.hospital_b_user]
+def _per_user(personas, make, *extra_users) -> dict[Any, Any]:
+    users = [getattr(personas, name) for name in ROLE_PERSONAS.values()] + [personas.hospital_b_user, *extra_users]
     return {user: make(user) for user in users}
 
 
 def build_matrix_world(personas) -> MatrixWorld:
     """Every object a URL of the site can point at, for the personas of ``tests/conftest.py``."""
     world = build_world(personas, size=1)
+    regional_analyst = UserFactory(username="regional_analyst", roles=["analyst"])
+    personas.hospital_a.region.analysts.add(regional_analyst)
     today = timezone.localdate()
     hospital_a, hospital_b = personas.hospital_a, personas.hospital_b
     third, fourth = world.establishments[2], world.establishments[3]
@@ -115,7 +124,7 @@ def build_matrix_world(personas) -> MatrixWorld:
         return next(alert for alert in world.alerts if alert.establishment_id == establishment.pk)
 
     position_scores = RiskScore.objects.filter(medicine=medicine, establishment__isnull=False)
-    result = MatrixWorld(personas=personas)
+    result = MatrixWorld(personas=personas, regional_analyst=regional_analyst)
     result.by_establishment = {
         "establishment": (hospital_a, hospital_b),
         "stock-level": tuple(
@@ -135,17 +144,20 @@ def build_matrix_world(personas) -> MatrixWorld:
     event = AlertEvent.objects.create(alert=alert_of(hospital_a), kind=AlertEventKind.ESCALATED, to_value="high")
     result.by_user = {
         "import-job": _per_user(
-            personas, lambda user: ImportJob.objects.create(kind="monthly_report", file_name="r.csv", created_by=user)
+            personas,
+            lambda user: ImportJob.objects.create(kind="monthly_report", file_name="r.csv", created_by=user),
+            regional_analyst,
         ),
-        "api-token": _per_user(personas, lambda user: ApiToken.issue(user=user, name="second")[0]),
+        "api-token": _per_user(personas, lambda user: ApiToken.issue(user=user, name="second")[0], regional_analyst),
         "alert-subscription": _per_user(
-            personas, lambda user: Subscription.objects.create(user=user, region=hospital_a.region)
+            personas, lambda user: Subscription.objects.create(user=user, region=hospital_a.region), regional_analyst
         ),
         "notification": _per_user(
             personas,
             lambda user: Notification.objects.create(
                 user=user, alert=event.alert, event=event, subject="Alerte", body="Rupture"
             ),
+            regional_analyst,
         ),
     }
     result.by_company = {

@@ -8,6 +8,10 @@ the role's own object and not the other party's (``:all`` both, ``:none`` neithe
 the object the URL points at (or the body refers to); ``body`` builds the request body from the
 target object. Writes are rolled back after each request, so every request meets the same data.
 
+A sixth role, ``regional``, is an analyst linked to hospital A's region: it answers like the
+(national) analyst, except on establishment data, where its own objects are hospital A's and the
+other party's are hospital B's (another region): those answers are in ``REGIONAL``.
+
 A URL of the site without a row fails ``test_every_endpoint_has_a_row``; run this file with
 ``MATRIX_PRINT=1 -s`` to print the answers of every URL as rows to review and paste.
 """
@@ -318,10 +322,39 @@ ROWS = [
 ]
 
 
-def parse(expected: str) -> dict[str, tuple[str, str]]:
-    """``"401 200/404 200:own ..."`` -> {role: (own, other)} where a list cell keeps its ``:scope``."""
+# The regional analyst's answers where they differ from the national analyst's: the data of
+# establishments outside its region are hidden (404), listed for its region only, and never written.
+REGIONAL = {
+    **{
+        ("GET", f"{base}-list"): "200:own"
+        for base in ("stock-level", "lot", "movement", "transfer", "monthly-report", "consumption", "alert")
+    },
+    **{
+        ("GET", f"{base}-detail"): "200/404"
+        for base in ("stock-level", "lot", "movement", "transfer", "monthly-report", "consumption", "risk-score")
+    },
+    ("POST", "movement-list"): "201/403",
+    ("POST", "movement-bulk"): "201/403",
+    ("POST", "transfer-list"): "201/403",
+    ("POST", "transfer-receive"): "200/404",
+    ("POST", "transfer-cancel"): "200/404",
+    ("GET", "alert-detail"): "200/404",
+    **{("POST", f"alert-{verb}"): "200/404" for verb in ("acknowledge", "assign", "comment", "resolve", "snooze")},
+    ("GET", "shortages:establishment_detail"): "200/404",
+    ("GET", "shortages:alert_detail"): "200/404",
+    **{
+        ("POST", f"shortages:alert_{verb}"): "302/404"
+        for verb in ("acknowledge", "assign", "comment", "resolve", "snooze")
+    },
+}
+
+
+def parse(expected: str, regional: str | None = None) -> dict[str, tuple[str, str]]:
+    """``"401 200/404 200:own ..."`` -> {role: (own, other)} where a list cell keeps its ``:scope``.
+    The regional analyst's cell is ``regional``, else the analyst's."""
     cells = expected.split()
-    assert len(cells) == len(ROLES), f"{expected!r}: one cell per role {ROLES}"
+    assert len(cells) == len(ROLES) - 1, f"{expected!r}: one cell per role {ROLES[:-1]}"
+    cells.append(regional or cells[ROLES.index("analyst")])
     parsed = {}
     for role, cell in zip(ROLES, cells, strict=True):
         own, _, other = cell.partition("/")
@@ -349,7 +382,7 @@ def run_row(asker: Asker, world: MatrixWorld, endpoints, row: Row) -> list[str]:
     """The differences between the row's expectations and the answers."""
     endpoint = endpoints[row.name]
     problems = []
-    for role, (expected_own, expected_other) in parse(row.expected).items():
+    for role, (expected_own, expected_other) in parse(row.expected, REGIONAL.get((row.method, row.name))).items():
         ownership_matters = row.kind is not None and (endpoint.takes_pk or row.body is not None)
         cases = [("own", expected_own), ("other", expected_other)] if ownership_matters else [("any", expected_own)]
         for ownership, expected in cases:
