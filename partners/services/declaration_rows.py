@@ -3,10 +3,11 @@ typed row becomes a :class:`DeclarationData` or errors naming the column.
 
 Columns (one row per company, medicine and month; up to three expected deliveries): ``mois``
 (YYYY-MM), ``entreprise`` (registration number, name or acronym of a company the user covers),
-``medicament`` (medicine code), ``stock`` and ``ventes_mensuelles`` (whole units), ``rupture``
-(oui/non), ``cause_rupture`` (code), ``debut_rupture`` and ``fin_rupture`` (dates),
-``pays_origine_pa``, then for n in 1..3 ``livraisonN_date``, ``livraisonN_quantite``,
-``livraisonN_type`` (production or import).
+``medicament`` (medicine code, or the EAN-13 of one of its products), ``stock`` and
+``ventes_mensuelles`` (whole units), ``rupture`` (oui/non), ``cause_rupture`` (French label or
+code), ``debut_rupture`` and ``fin_rupture`` (dates), ``pays_origine_pa``, then for n in 1..3
+``livraisonN_date``, ``livraisonN_quantite``, ``livraisonN_type`` (production or import, label or
+code).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from partners.choices import DisruptionCause, SupplyKind
 from partners.models import Company
 from partners.services.declarations import DeclarationData, SupplyLineData, declaration_errors
-from stock.models import Medicine
+from stock.models import Medicine, Product
 from stock.uploads import ColumnSpec
 
 SUPPLY_SLOTS = 3
@@ -35,7 +36,8 @@ def _supply_columns(n: int) -> list[ColumnSpec]:
             f"livraison{n}_type",
             required=False,
             choices=tuple(SupplyKind.values),
-            help=gettext_lazy("production ou import"),
+            choice_labels=tuple(SupplyKind.choices),
+            help=gettext_lazy("Production locale ou importation"),
         ),
     ]
 
@@ -43,7 +45,9 @@ def _supply_columns(n: int) -> list[ColumnSpec]:
 COLUMNS: list[ColumnSpec] = [
     ColumnSpec("mois", kind="month", help=gettext_lazy("Mois déclaré (AAAA-MM)")),
     ColumnSpec("entreprise", max_length=200, help=gettext_lazy("N° d'enregistrement, nom ou sigle de l'entreprise")),
-    ColumnSpec("medicament", max_length=32, help=gettext_lazy("Code du médicament")),
+    ColumnSpec(
+        "medicament", max_length=32, help=gettext_lazy("Code du médicament, ou code EAN-13 d'un de ses produits")
+    ),
     ColumnSpec("stock", kind="int", min_value=0, help=gettext_lazy("Stock au dernier jour du mois (unités)")),
     ColumnSpec("ventes_mensuelles", kind="int", min_value=0, help=gettext_lazy("Ventes du mois (unités)")),
     ColumnSpec("rupture", kind="bool", required=False, default=False, help=gettext_lazy("oui / non")),
@@ -52,7 +56,8 @@ COLUMNS: list[ColumnSpec] = [
         required=False,
         default="",
         choices=tuple(DisruptionCause.values),
-        help=gettext_lazy("Code de cause"),
+        choice_labels=tuple(DisruptionCause.choices),
+        help=gettext_lazy("Cause de la rupture"),
     ),
     ColumnSpec("debut_rupture", kind="date", required=False, help=gettext_lazy("Début prévu de la rupture")),
     ColumnSpec("fin_rupture", kind="date", required=False, help=gettext_lazy("Fin prévue de la rupture")),
@@ -110,6 +115,8 @@ class RowContext:
                     companies[_key(key)] = company
         codes = {str(row.get("medicament") or "").strip() for row in rows} - {""}
         medicines = {medicine.code: medicine for medicine in Medicine.objects.filter(code__in=codes)}
+        for product in Product.objects.filter(ean__in=codes - set(medicines)).select_related("medicine"):
+            medicines[product.ean] = product.medicine
         return cls(companies=companies, medicines=medicines)
 
 

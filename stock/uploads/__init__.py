@@ -42,9 +42,12 @@ Rules (the bounds live in :mod:`stock.uploads.limits`, the time budget in :mod:`
 - Cell kinds: ``str`` (trimmed, ``max_length``), ``int`` (``1 234`` and ``12.0`` accepted,
   ``min_value``/``max_value``), ``decimal``, ``date`` (``YYYY-MM-DD`` or ``DD/MM/YYYY`` or an
   Excel date), ``month`` (``YYYY-MM``, ``MM/YYYY``, or any date, normalised to the 1st), ``bool``
-  (oui/non, yes/no, true/false, 1/0). ``choices`` restricts values (compared case-insensitively,
-  returned as declared). An empty optional cell gives ``default``.
-- Blank lines are skipped. Line numbers are those a spreadsheet shows (the header is line 1).
+  (oui/non, yes/no, true/false, 1/0). ``choices`` restricts values (compared case-insensitively;
+  with ``choice_labels`` a cell may also give a choice's label, in French or the page's language,
+  accents ignored), returned as the declared code. An empty optional cell gives ``default``.
+- Blank lines are skipped, and so are the templates' example rows (first cell starting with
+  ``EXEMPLE``), with a warning naming their lines. Line numbers are those a spreadsheet shows (the
+  header is line 1).
 """
 
 from __future__ import annotations
@@ -75,6 +78,8 @@ __all__ = [
 ]
 
 KINDS = ("str", "int", "decimal", "date", "month", "bool")
+# The first cell of the templates' example rows starts with this word; such rows are skipped.
+EXAMPLE_MARKER = "EXEMPLE"
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,8 @@ class ColumnSpec:
     required: bool = True
     optional_column: bool = False
     choices: tuple[str, ...] | None = None
+    # (code, label) of the choices: a cell may give the label (French or the page's language) too.
+    choice_labels: tuple[tuple[str, Any], ...] = ()
     min_value: int | Decimal | None = None
     max_value: int | Decimal | None = None
     max_length: int | None = None
@@ -168,12 +175,16 @@ def read_table(
     if header is None:
         raise UploadRejected([RowError(None, None, _("Le fichier est vide."))])
     positions = _match_header(header, columns)
+    examples: list[int] = []
     max_line = settings.UPLOAD_MAX_ROWS + 1  # the header is line 1
     for line, values in records:
         budget_check()
         if line > max_line:
             raise UploadRejected([RowError(line, None, too_many_rows(settings.UPLOAD_MAX_ROWS))])
         if all(is_blank(value) for value in values):
+            continue
+        if is_example(values):
+            examples.append(line)
             continue
         row: dict[str, Any] = {"_line": line}
         row_ok = True
@@ -189,8 +200,16 @@ def read_table(
             table.rows.append(row)
         else:
             table.error_lines += 1
+    if examples:
+        table.warnings.append(
+            _("Ligne d'exemple du modèle ignorée : %(lines)s.") % {"lines": ", ".join(str(line) for line in examples)}
+        )
     if not table.rows and not table.error_total:
-        raise UploadRejected([RowError(None, None, _("Le fichier ne contient aucune ligne de données."))])
+        if examples:
+            message = _("Le fichier ne contient que la ligne d'exemple du modèle : remplacez-la par vos données.")
+        else:
+            message = _("Le fichier ne contient aucune ligne de données.")
+        raise UploadRejected([RowError(None, None, message)])
     return table
 
 
@@ -208,7 +227,7 @@ def template_workbook(
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for example in examples:
-        sheet.append([_cell_text(example.get(spec.name)) for spec in columns])
+        sheet.append(_example_cells(columns, example))
     for index, spec in enumerate(columns, start=1):
         sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = max(14, len(spec.name) + 4)
     notes = workbook.create_sheet("aide")
@@ -216,7 +235,14 @@ def template_workbook(
     for cell in notes[1]:
         cell.font = Font(bold=True)
     for spec in columns:
-        notes.append([spec.name, _("oui") if spec.required else _("non"), _describe(spec), spec.help])
+        notes.append([spec.name, _("oui") if spec.required else _("non"), _describe(spec), str(spec.help)])
+    notes.append([])
+    notes.append(
+        [
+            _("Une ligne dont la première cellule commence par %(marker)s est un exemple : elle est ignorée.")
+            % {"marker": EXAMPLE_MARKER}
+        ]
+    )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -228,7 +254,7 @@ def template_csv(columns: Sequence[ColumnSpec], *, examples: Iterable[dict[str, 
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow([spec.name for spec in columns])
     for example in examples:
-        writer.writerow([_cell_text(example.get(spec.name)) for spec in columns])
+        writer.writerow(_example_cells(columns, example))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -359,13 +385,27 @@ def _describe(spec: ColumnSpec) -> str:
         "bool": _("oui / non"),
     }
     text = labels[spec.kind]
-    if spec.choices:
+    if spec.choice_labels:
+        text += " (" + " | ".join(str(label) for _, label in spec.choice_labels) + _(", ou leur code") + ")"
+    elif spec.choices:
         text += " (" + " | ".join(spec.choices) + ")"
     if spec.min_value is not None:
         text += f" >= {spec.min_value}"
     if spec.max_value is not None:
         text += f" <= {spec.max_value}"
     return text
+
+
+def is_example(values: Sequence[Any]) -> bool:
+    """The row is one of the templates' examples: its first cell starts with ``EXEMPLE``."""
+    first = values[0] if values else None
+    return isinstance(first, str) and first.strip().upper().startswith(EXAMPLE_MARKER)
+
+
+def _example_cells(columns: Sequence[ColumnSpec], example: dict[str, Any]) -> list[Any]:
+    cells = [_cell_text(example.get(spec.name)) for spec in columns]
+    cells[0] = f"{EXAMPLE_MARKER} {cells[0]}".strip()
+    return cells
 
 
 def _cell_text(value: Any) -> Any:

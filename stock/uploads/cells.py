@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from stock.uploads.limits import MAX_CELL_CHARS, quoted, too_long
@@ -40,14 +43,35 @@ def _to_str(raw: Any, spec: ColumnSpec) -> str:
     if spec.max_length is not None and len(value) > spec.max_length:
         raise ValueError(_("Au plus %(n)d caractères.") % {"n": spec.max_length})
     if spec.choices is not None:
-        lookup = {choice.lower(): choice for choice in spec.choices}
-        if value.lower() not in lookup:
+        lookup = _choice_lookup(spec)
+        if _choice_key(value) not in lookup:
+            shown = [str(label) for _, label in spec.choice_labels] or list(spec.choices)
             raise ValueError(
                 _("Valeur « %(value)s » non reconnue ; valeurs possibles : %(choices)s.")
-                % {"value": quoted(value), "choices": ", ".join(spec.choices)}
+                % {"value": quoted(value), "choices": ", ".join(shown)}
             )
-        value = lookup[value.lower()]
+        value = lookup[_choice_key(value)]
     return value
+
+
+def _choice_key(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return " ".join("".join(char for char in decomposed if not unicodedata.combining(char)).casefold().split())
+
+
+def _choice_lookup(spec: ColumnSpec) -> dict[str, str]:
+    return _choice_lookup_in(spec, translation.get_language())
+
+
+@lru_cache(maxsize=64)
+def _choice_lookup_in(spec: ColumnSpec, language: str | None) -> dict[str, str]:
+    """Code or label (French, and ``language``'s) -> code."""
+    lookup = {_choice_key(choice): choice for choice in spec.choices or ()}
+    for code, label in spec.choice_labels:
+        lookup.setdefault(_choice_key(str(label)), code)
+        with translation.override("fr"):
+            lookup.setdefault(_choice_key(str(label)), code)
+    return lookup
 
 
 def _bounded(value: Any, spec: ColumnSpec) -> Any:

@@ -94,7 +94,12 @@ def test_templates_carry_the_headers_and_read_back():
     example = {"code": "A", "month": "2026-03", "quantity": 4}
 
     workbook = load_workbook(io.BytesIO(template_workbook(COLUMNS, examples=[example])))
-    table = read_table(template_csv(COLUMNS, examples=[example]), columns=COLUMNS, file_name="t.csv")
+    template = template_csv(COLUMNS, examples=[example])
+    with pytest.raises(UploadRejected) as untouched:
+        read_table(template, columns=COLUMNS, file_name="t.csv")
+    filled = read_table(template.replace(b"EXEMPLE ", b""), columns=COLUMNS, file_name="t.csv")
 
     assert [cell.value for cell in workbook.worksheets[0][1]] == ["code", "month", "quantity", "reason"]
-    assert table.errors == [] and table.rows[0]["quantity"] == 4
+    assert workbook.worksheets[0]["A2"].value == "EXEMPLE A"
+    assert "ligne d'exemple" in untouched.value.errors[0].message
+    assert filled.errors == [] and filled.rows[0]["quantity"] == 4
