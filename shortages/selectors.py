@@ -146,7 +146,9 @@ def reallocation_suggestions(*, user, shortage: Shortage, limit: int = 20) -> li
 
 def shortage_proposals(*, user) -> dict[str, list]:
     """What could enter the register: active national alerts (national risk, disruption, safety
-    stock) and accepted current declarations of a disruption, without an open shortage."""
+    stock) and accepted current declarations of a disruption, without an open shortage; both as
+    ``user`` may read them (``visible_to``: no declaration for an establishment user, those of the
+    companies it covers for an industry user)."""
     open_medicines = Shortage.objects.filter(status__in=["anticipated", "ongoing"]).values("medicine_id")
     alerts = (
         Alert.objects.visible_to(user)
@@ -159,7 +161,8 @@ def shortage_proposals(*, user) -> dict[str, list]:
         .select_related("medicine")
     )
     declarations = (
-        SupplyDeclaration.objects.current()
+        SupplyDeclaration.objects.visible_to(user)
+        .current()
         .accepted()
         .filter(disruption=True)
         .exclude(Q(medicine_id__in=open_medicines) | Q(shortages__isnull=False))
@@ -192,7 +195,7 @@ def shortage_proposed_by_alert(*, alert: Alert) -> dict:
     """The shortage an alert proposes, for the analyst to edit before it enters the register: the
     alert's scope (national, or its region for a roll-up), today as start, the declared cause and
     dates of an accepted disruption (else "other"), and what raised the alert in words."""
-    from shortages.templatetags.alert_text import alert_figure
+    from shortages.templatetags.alert_text import alert_figure_text
 
     proposal = {
         "medicine": alert.medicine,
@@ -202,7 +205,8 @@ def shortage_proposed_by_alert(*, alert: Alert) -> dict:
         "cause": ShortageCause.OTHER,
         "started_on": timezone.localdate(),
         "expected_end": None,
-        "description": _alert_in_words(alert, alert_figure(alert)),
+        # An analyst's draft (only analysts keep the register): the figure may be kept or cut.
+        "description": _alert_in_words(alert, alert_figure_text(alert)),
         "source_declaration": None,
     }
     if alert.kind == AlertKind.DISRUPTION:

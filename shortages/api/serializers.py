@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from shortages.disclosure import alert_figure_withheld, alert_message_shown, score_shown
 from shortages.models import (
     Alert,
     AlertEvent,
@@ -56,6 +57,11 @@ class RiskScoreSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = fields
 
+    def to_representation(self, instance):
+        """Industry figures of a national score follow the disclosure rule (shortages.disclosure)."""
+        request = self.context.get("request")
+        return super().to_representation(score_shown(user=getattr(request, "user", None), score=instance))
+
 
 class AlertEventSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor.username", default=None, read_only=True, allow_null=True)
@@ -81,6 +87,14 @@ class AlertSerializer(serializers.ModelSerializer):
             "updated_at", "closed_at",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        """The figure of an alert raised from declarations is for analysts (shortages.disclosure)."""
+        data = super().to_representation(instance)
+        user = getattr(self.context.get("request"), "user", None)
+        if alert_figure_withheld(user=user, alert=instance):
+            data["value"], data["message"] = None, alert_message_shown(user=user, alert=instance)
+        return data
 
 
 class AlertDetailSerializer(AlertSerializer):

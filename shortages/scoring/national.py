@@ -85,7 +85,8 @@ def industry_side(industry: pd.DataFrame, params: ScoringParams) -> pd.DataFrame
     (``safety_stock_required`` = 3 x sales, ``companies_in_breach`` = companies whose stock is below
     3 x their sales, ``safety_stock_gap`` in units), ``disrupted_companies`` and
     ``disrupted_sales_share`` (share of declared sales under a disruption; share of companies when
-    no sales are declared) and ``sales_hhi``."""
+    no sales are declared), ``sales_hhi`` and ``industry_top_share`` (the largest company's share of
+    the declared sales, or of the declared stock when it is larger: the disclosure rule's input)."""
     frame = industry.assign(
         stock=industry["stock_on_hand"].astype("float64"),
         sales=industry["monthly_sales"].astype("float64"),
@@ -114,6 +115,12 @@ def industry_side(industry: pd.DataFrame, params: ScoringParams) -> pd.DataFrame
         result["disrupted_companies"] / result["declared_companies"]
     )
     result["sales_hhi"] = herfindahl(frame, by="medicine_id", share_of="sales")
+    by_company = frame.groupby(["medicine_id", "company_id"])[["sales", "stock"]].sum()
+    largest = by_company.groupby(level="medicine_id").max()
+    totals = by_company.groupby(level="medicine_id").sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shares = largest / totals.where(totals > 0)
+    result["industry_top_share"] = shares.max(axis=1, skipna=True)
     return result
 
 

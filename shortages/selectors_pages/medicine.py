@@ -13,6 +13,7 @@ from django.utils import timezone
 from partners.choices import DeclarationStatus
 from partners.models import ProductSupplier, SupplyDeclaration, SupplyLine
 from shortages.choices import AlertKind, RunStatus
+from shortages.disclosure import score_shown
 from shortages.models import Alert, RiskScore, Shortage
 from shortages.selectors_pages.common import AT_RISK_STATUSES, last_months, month_label
 from shortages.selectors_pages.explain import Factor, factors_explain
@@ -99,7 +100,8 @@ def medicine_page_get(*, user: Any, medicine_id: int, today: dt.date | None = No
         )
         .order_by("as_of")
     )
-    score = history[-1] if history else None
+    # Industry figures of the national score follow the disclosure rule (shortages.disclosure).
+    score = score_shown(user=user, score=history[-1]) if history else None
     as_of = score.as_of if score else None
 
     regions = [

@@ -24,6 +24,7 @@ NATIONAL_FIGURES = [
     "industry_stock",
     "industry_sales",
     "industry_mos",
+    "industry_top_share",
     "safety_stock_required",
     "safety_stock_gap",
     "companies_in_breach",

@@ -9,6 +9,7 @@ from django import template
 from django.utils.translation import gettext as _
 
 from shortages.choices import AlertStatus
+from shortages.disclosure import alert_figure_withheld
 from stock.templatetags.ui import LEVEL_LABELS, months, pct, qty
 
 register = template.Library()
@@ -42,8 +43,16 @@ def _figure(metric: str, value: float) -> str | None:
 
 
 @register.filter
-def alert_figure(alert: Any) -> str:
-    """What triggered ``alert``, in words (empty when it carries no known figure)."""
+def alert_figure(alert: Any, viewer: Any = None) -> str:
+    """What triggered ``alert``, in words, as ``viewer`` may read it (empty when it carries no known
+    figure, or when its figure comes from declarations and the viewer is not an analyst)."""
+    if alert_figure_withheld(user=viewer, alert=alert):
+        return ""
+    return alert_figure_text(alert)
+
+
+def alert_figure_text(alert: Any) -> str:
+    """What triggered ``alert``, in words, whoever reads it: for texts only analysts read."""
     texts = []
     for metric, value in (getattr(alert, "value", None) or {}).items():
         if isinstance(value, int | float) and not isinstance(value, bool):

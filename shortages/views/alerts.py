@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from shortages.alert_forms import AlertPreferencesForm, AlertSnoozeForm
 from shortages.choices import AlertKind
+from shortages.disclosure import alert_message_shown
 from shortages.models import Alert
 from shortages.selectors import open_shortages_of
 from shortages.selectors_pages.alerts import (
@@ -75,8 +76,8 @@ def alert_list(request: HttpRequest) -> HttpResponse:
                     a.region.name_fr if a.region else "",
                     a.opened_at.date(),
                     a.assignee.username if a.assignee else "",
-                    alert_figure(a),
-                    a.message,
+                    alert_figure(a, request.user),
+                    alert_message_shown(user=request.user, alert=a),
                 )
                 for a in alerts[:EXPORT_LIMIT]
             ),
