@@ -18,7 +18,7 @@ MONTH_INPUT_FORMATS = ["%Y-%m", "%m/%Y", "%Y-%m-%d"]
 class MonthField(forms.DateField):
     """A month typed as AAAA-MM, returned as its first day."""
 
-    widget = forms.DateInput(attrs={"type": "month", "placeholder": "AAAA-MM"}, format="%Y-%m")
+    widget = forms.DateInput(attrs={"type": "month", "placeholder": _("AAAA-MM")}, format="%Y-%m")
 
     def __init__(self, **kwargs):
         super().__init__(input_formats=MONTH_INPUT_FORMATS, **kwargs)
