@@ -15,9 +15,11 @@ from stock.templatetags.ui import LEVEL_LABELS, months, pct, qty
 register = template.Library()
 
 
-def _figure(metric: str, value: float) -> str | None:
-    """One metric of ``Alert.value`` as a French sentence; None for a metric this module does not know.
-    Values are rounded here: the number filters cut the digits they do not show."""
+def _figure(metric: str, value: float, values: dict | None = None) -> str | None:
+    """One metric of ``Alert.value`` (all of them in ``values``) as a French sentence; None for a
+    metric this module does not know. Values are rounded here: the number filters cut the digits
+    they do not show."""
+    values = values or {}
     sentences = {
         "usable_stock": lambda: _("Stock utilisable : %(n)s unités.") % {"n": qty(round(value))},
         "months_of_stock": lambda: (
@@ -37,6 +39,11 @@ def _figure(metric: str, value: float) -> str | None:
         "disrupted_sales_share": lambda: (
             _("Perturbations déclarées sur %(p)s des ventes.") % {"p": pct(round(value, 2))}
         ),
+        "expired_stock": lambda: _("%(n)s unités périmées à retirer du stock.") % {"n": qty(round(value))},
+        "share_at_risk": lambda: (
+            _("%(p)s des positions de la région en rupture ou sous le seuil d'urgence (%(k)s sur %(n)s).")
+            % {"p": pct(round(value, 2)), "k": qty(values.get("at_risk", 0)), "n": qty(values.get("positions", 0))}
+        ),
     }
     sentence = sentences.get(metric)
     return sentence() if sentence else None
@@ -54,9 +61,10 @@ def alert_figure(alert: Any, viewer: Any = None) -> str:
 def alert_figure_text(alert: Any) -> str:
     """What triggered ``alert``, in words, whoever reads it: for texts only analysts read."""
     texts = []
-    for metric, value in (getattr(alert, "value", None) or {}).items():
+    values = getattr(alert, "value", None) or {}
+    for metric, value in values.items():
         if isinstance(value, int | float) and not isinstance(value, bool):
-            text = _figure(metric, float(value))
+            text = _figure(metric, float(value), values)
             if text:
                 texts.append(text)
     return " ".join(texts)

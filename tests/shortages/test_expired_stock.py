@@ -7,11 +7,12 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from shortages.choices import AlertKind
 from shortages.models import Alert, RiskScore
 from shortages.services import scores
+from shortages.templatetags.alert_text import alert_figure_text
 from stock.models import StockLot
 from tests import factories
 from tests.shortages.routing_world import months_before, stock_position
@@ -83,6 +84,8 @@ def test_an_expired_lot_raises_its_own_alert(personas, expired_position):
     assert alert.level == "medium"  # usable stock is left
     assert str(AlertKind.EXPIRED_STOCK.label) == "Stock périmé à retirer"
     assert not Alert.objects.filter(kind=AlertKind.EXPIRY, establishment=personas.hospital_a).exists()
+    with translation.override("fr"):
+        assert alert_figure_text(alert) == "120 unités périmées à retirer du stock."
 
 
 def test_a_position_with_only_expired_stock_is_stocked_out_with_its_alert_high(personas, today):
