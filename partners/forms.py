@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from partners.choices import DisruptionCause, SupplyKind
 from partners.models import Company
 from partners.services.declarations import DeclarationData, SupplyLineData, declaration_errors
-from stock.models import Medicine
+from stock.forms import MedicineField
 
 MONTH_INPUT_FORMATS = ["%Y-%m", "%m/%Y", "%Y-%m-%d"]
 
@@ -37,13 +37,7 @@ class DateInput(forms.DateInput):
 
 class DeclarationForm(forms.Form):
     company = forms.ModelChoiceField(queryset=Company.objects.none(), label=_("Entreprise"))
-    medicine = forms.ModelChoiceField(
-        queryset=Medicine.objects.all(),
-        to_field_name="code",
-        label=_("Code du médicament"),
-        widget=forms.TextInput(attrs={"placeholder": "MED-00001"}),
-        error_messages={"invalid_choice": _("Code médicament inconnu.")},
-    )
+    medicine = MedicineField(label=_("Médicament"))
     month = MonthField(label=_("Mois déclaré"))
     stock_on_hand = forms.IntegerField(min_value=0, label=_("Stock au dernier jour du mois (unités)"))
     monthly_sales = forms.IntegerField(min_value=0, label=_("Ventes du mois (unités)"))

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shortages.choices import ActionKind, ActionStatus, ShortageCause, ShortageScope, ShortageStatus
 from stock import roles
-from stock.forms import PlaceChoiceField
+from stock.forms import MedicineField, PlaceChoiceField
 from stock.models import Establishment, Medicine, Region
 
 
@@ -25,13 +25,7 @@ def _analysts():
 
 
 class ShortageOpenForm(forms.Form):
-    medicine = forms.ModelChoiceField(
-        queryset=Medicine.objects.all(),
-        to_field_name="code",
-        label=_("Code du médicament"),
-        widget=forms.TextInput(),
-        error_messages={"invalid_choice": _("Code médicament inconnu.")},
-    )
+    medicine = MedicineField(label=_("Médicament"))
     status = forms.ChoiceField(
         choices=[
             (ShortageStatus.ANTICIPATED, ShortageStatus.ANTICIPATED.label),

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from stock import scopes
 from stock.models import (
     ConsumptionMonth,
     Establishment,
     ImportJob,
+    Medicine,
     MonthlyReport,
+    Product,
     StockLevel,
     StockLot,
     StockMovement,
@@ -79,3 +81,41 @@ def consumption_for(user: Any) -> QuerySet[ConsumptionMonth]:
 def import_jobs_for(user: Any) -> QuerySet[ImportJob]:
     """Import jobs ``user`` started (all of them for analysts)."""
     return ImportJob.objects.visible_to(user).select_related("created_by")
+
+
+# Between a medicine's name and its code in the search's suggestions ("CARVEDILOL 25 MG COMPRIME · MED-...").
+MEDICINE_CODE_SEPARATOR = " · "
+
+
+def medicine_search(text: str, *, limit: int = 20) -> list[Medicine]:
+    """Medicines matching every word of ``text`` in their INN, strength, form or code, or in the
+    brand or EAN-13 of one of their products; essential medicines first, then by name."""
+    words = text.split()[:6]
+    if not words:
+        return []
+    matches = Medicine.objects.all()
+    for word in words:
+        matches = matches.filter(
+            Q(inn__icontains=word)
+            | Q(strength__icontains=word)
+            | Q(dosage_form__icontains=word)
+            | Q(code__iexact=word)
+            | Q(pk__in=Product.objects.filter(Q(brand__icontains=word) | Q(ean=word)).values("medicine_id"))
+        )
+    return list(matches.order_by("-is_essential", "inn", "strength", "dosage_form")[:limit])
+
+
+def medicine_resolve(text: str, *, limit: int = 8) -> list[Medicine]:
+    """The medicine ``text`` names: a code, a search suggestion ("name · code"), a product's EAN-13,
+    or the exact name; otherwise up to ``limit`` medicines matching its words (one means found)."""
+    text = " ".join(text.split())
+    code = text.rsplit(MEDICINE_CODE_SEPARATOR.strip(), 1)[-1].strip()
+    exact = Medicine.objects.filter(code__iexact=code).first() or Medicine.objects.filter(products__ean=code).first()
+    if exact is not None:
+        return [exact]
+    matches = medicine_search(text, limit=limit)
+    named = [medicine for medicine in matches if str(medicine).casefold() == text.casefold()]
+    # "carvedilol 25" means 25 MG, not 6.25 MG: prefer names where each word starts a word.
+    words = text.casefold().split()
+    starting = [m for m in matches if all(any(t.startswith(w) for t in str(m).casefold().split()) for w in words)]
+    return named or starting or matches

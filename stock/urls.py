@@ -9,4 +9,5 @@ urlpatterns = [
     path("stock/reports/upload/", views.report_upload, name="report_upload"),
     path("imports/<int:pk>/", views.import_job, name="import_job"),
     path("audit/", views_audit.audit_list, name="audit_list"),
+    path("medicines/suggestions/", views.medicine_suggestions, name="medicine_suggestions"),
 ]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from stock import roles
 from stock.choices import ImportStatus
-from stock.forms import MonthlyReportUploadForm
+from stock.forms import MonthlyReportUploadForm, medicine_suggestion
 from stock.page_access import role_required
-from stock.selectors import import_jobs_for
+from stock.selectors import import_jobs_for, medicine_search
 from stock.services.imports import import_job_progress_of
 from stock.services.report_jobs import monthly_report_upload
 
@@ -41,3 +42,11 @@ def import_job(request, pk: int):
         "refresh_seconds": REFRESH_SECONDS if running else None,
     }
     return render(request, "stock/import_job.html", context)
+
+
+@role_required(roles.ESTABLISHMENT, roles.ANALYST, roles.INDUSTRY)
+def medicine_suggestions(request):
+    """Medicines matching ``?q=`` (three characters at least), for the forms' medicine fields."""
+    text = request.GET.get("q", "").strip()
+    medicines = medicine_search(text, limit=20) if len(text) >= 3 else []
+    return JsonResponse({"results": [{"value": medicine_suggestion(m), "code": m.code} for m in medicines]})

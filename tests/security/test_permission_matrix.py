@@ -255,6 +255,7 @@ ROWS = [
     Row("POST", "stock:report_upload", "302 200 200 403 403"),
     Row("GET", "stock:import_job", "302 200 200/404 200/404 403", "import-job"),
     Row("GET", "stock:audit_list", "302 200 403 403 403"),
+    Row("GET", "stock:medicine_suggestions", "302 200 200 200 403"),
     Row("GET", "partners:organization_list", "302 200 200 200 403"),
     Row("GET", "partners:organization_detail", "302 200 200 200 403", "organization"),
     Row("GET", "partners:agreement_list", "302 200 200 200 403"),

@@ -44,7 +44,10 @@ def test_shortage_form_names_the_field_in_error(client, personas):
     )
     # then
     assert response.status_code == 400
-    assert "Code médicament inconnu." in response.context["form"].errors["medicine"]
+    assert (
+        "Aucun médicament ne correspond à « NOPE » (DCI, marque, code EAN ou code)."
+        in response.context["form"].errors["medicine"]
+    )
     assert not Shortage.objects.exists()
 
 
