@@ -260,6 +260,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation documents its error answers too (401, 403, 404, 400, 429: stock/api/schema.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "stock.api.schema.error_responses"],
     # Choice sets of the stock app shared by several serializers: one schema name each.
     "ENUM_NAME_OVERRIDES": {
         "MovementKindEnum": "stock.choices.MovementKind",

@@ -104,7 +104,9 @@ class ProductSupplierSerializer(serializers.ModelSerializer):
 
 class SignatorySerializer(serializers.ModelSerializer):
     organization_name = serializers.CharField(source="organization.name", read_only=True)
-    representative_name = serializers.CharField(source="representative.full_name", read_only=True, default=None)
+    representative_name = serializers.CharField(
+        source="representative.full_name", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = Signatory
@@ -121,8 +123,9 @@ class AgreementSerializer(serializers.ModelSerializer):
 
 class CommitmentSerializer(serializers.ModelSerializer):
     status = serializers.CharField(read_only=True)
-    latest_value = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
-    latest_reported_on = serializers.DateField(read_only=True)
+    # Both empty until a first progress is reported.
+    latest_value = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True, allow_null=True)
+    latest_reported_on = serializers.DateField(read_only=True, allow_null=True)
 
     class Meta:
         model = Commitment

@@ -142,7 +142,7 @@ class StockLotSerializer(serializers.ModelSerializer):
 class MovementSerializer(serializers.ModelSerializer):
     establishment = code_of()
     medicine = code_of()
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     # Blank for every kind but losses: say so in the schema.
     loss_reason = serializers.ChoiceField(choices=LossReason.choices, allow_blank=True, read_only=True)
 
@@ -198,7 +198,7 @@ class TransferSerializer(serializers.ModelSerializer):
     source = code_of()
     destination = code_of()
     medicine = code_of()
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Transfer
@@ -253,6 +253,7 @@ class MonthlyReportSerializer(serializers.ModelSerializer):
             "adjustments",
             "closing_count",
             "stockout_days",
+            "ordered",
             "discrepancy",
             "has_discrepancy",
             "import_job",
