@@ -1,0 +1,308 @@
+"""Features of a position at a month's end, known at that month's end, for the learned models.
+
+Input: a history on a complete grid (:func:`shortages.scoring.stockouts.complete_months`) with
+``issued``, ``received``, ``stockout_days``, ``closing_balance``, ``reported`` and, when the source
+has them, ``opening`` and ``ordered``; plus a ``level`` per row (establishment level) and optional
+medicine-month signals (national months of stock, industry cover, declared disruptions).
+
+Every feature of the row of month t reads months <= t only (lags look backwards on the grid).
+Quantities are made scale-free by the position's recent consumption, so that one global model
+serves a health centre dispensing 5 units a month and a hospital dispensing 5,000.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from shortages.scoring.consumption import POSITION_KEYS
+from shortages.scoring.stockouts import lagged, position_codes, stocked_out
+
+#: Months of history the features read (the scoring run reads this window too).
+FEATURE_MONTHS = 12
+LEVEL_CODES = {"primary": 0, "hospital": 1, "warehouse": 2}
+
+FEATURES = [
+    "months_of_stock",
+    "stock_over_forecast",
+    "log_stock",
+    "log_consumption_3",
+    "consumption_trend",
+    "consumption_cv",
+    "zero_issue_share",
+    "issued_last_over_mean",
+    "received_3_over_consumption",
+    "received_last_over_consumption",
+    "months_since_receipt",
+    "ordered_last_over_consumption",
+    "ordered_3_over_consumption",
+    "stocked_out_now",
+    "stockouts_6",
+    "stockouts_12",
+    "months_since_stockout",
+    "reported_6",
+    "history_months",
+    "opening_gap",
+    "stock_change",
+    "months_of_stock_previous",
+    "fill_rate",
+    "projected_cover",
+    "national_fill_rate",
+    "national_received_share_previous",
+    "stockout_rate_all",
+    "site_stocked_out_share",
+    "site_stockouts_6_share",
+    "site_months_since_receipt",
+    "level",
+    "calendar_month",
+    "national_months_of_stock",
+    "national_stocked_out_share",
+    "national_stocked_out_change",
+    "national_received_share",
+    "province_stocked_out_share",
+    "province_received_share",
+    "province_months_of_stock",
+    "industry_cover_months",
+    "declared_disruption",
+]
+
+
+def _rolling(values: np.ndarray, codes: np.ndarray, months: int, how: str) -> np.ndarray:
+    """Sum, mean, max, min or count (non-NaN) of ``values`` over the ``months`` months ending at each row,
+    within its position, ignoring NaN (NaN mean/min/max where no value)."""
+    stack = np.vstack([values] + [lagged(values, codes, lag) for lag in range(1, months)])
+    present = ~np.isnan(stack)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if how == "count":
+            return present.sum(axis=0).astype("float64")
+        if how == "sum":
+            return np.where(present.any(axis=0), np.nansum(stack, axis=0), np.nan)
+        if how == "mean":
+            counts = present.sum(axis=0)
+            return np.where(counts > 0, np.nansum(stack, axis=0) / np.maximum(counts, 1), np.nan)
+        filled = np.where(present, stack, -np.inf if how == "max" else np.inf)
+        result = filled.max(axis=0) if how == "max" else filled.min(axis=0)
+        return np.where(present.any(axis=0), result, np.nan)
+
+
+def _months_since(flag: np.ndarray, codes: np.ndarray, months: int) -> np.ndarray:
+    """Months since the latest row (this one included) where ``flag`` is true, within ``months``;
+    ``months`` when none."""
+    result = np.full(len(flag), float(months))
+    for lag in range(months - 1, -1, -1):
+        hit = lagged(flag.astype("float64"), codes, lag, fill=0.0) > 0 if lag else flag
+        result = np.where(hit, float(lag), result)
+    return result
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray, cap: float = 24.0) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = numerator / denominator
+    return np.clip(np.where(denominator > 0, ratio, np.where(numerator > 0, cap, 0.0)), 0.0, cap)
+
+
+def demand_estimate(history: pd.DataFrame, codes: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Issues per reported month, NaN where unreported; months stocked out are censored (what was
+    issued is a lower bound of demand): they count at least as the mean of uncensored months."""
+    issued = np.where(history["reported"], history["issued"].astype("float64"), np.nan)
+    clean = np.where(out, np.nan, issued)
+    mean_clean = _rolling(clean, codes, 6, "mean")
+    return np.where(out & ~np.isnan(mean_clean), np.fmax(issued, mean_clean), issued)
+
+
+def position_features(history: pd.DataFrame, signals: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per row of ``history`` (a complete grid, sorted by position and month) with the
+    columns of :data:`FEATURES`, ``stocked_out`` and ``consumption_3`` (units/month).
+
+    ``signals``: ``medicine_id``, ``month`` and any of ``industry_cover_months``,
+    ``declared_disruption``; the two national columns are computed here from the positions present.
+    """
+    codes = position_codes(history)
+    reported = history["reported"].to_numpy(dtype=bool)
+    out = stocked_out(history).to_numpy()
+    demand = demand_estimate(history, codes, out)
+    issued = np.where(reported, history["issued"].astype("float64"), np.nan)
+    received = np.where(reported, history["received"].astype("float64"), np.nan)
+    closing = np.where(reported, history["closing_balance"].astype("float64"), np.nan)
+    ordered = (
+        np.where(reported, history["ordered"].astype("float64"), np.nan)
+        if "ordered" in history
+        else np.full(len(history), np.nan)
+    )
+    consumption_3 = _rolling(demand, codes, 3, "mean")
+    consumption_6 = _rolling(demand, codes, 6, "mean")
+    consumption_12 = _rolling(demand, codes, 12, "mean")
+    previous_3 = lagged(consumption_3, codes, 3)
+    std_6 = np.sqrt(np.clip(_rolling(demand**2, codes, 6, "mean") - consumption_6**2, 0.0, None))
+    scale = np.where(consumption_6 > 0, consumption_6, consumption_12)
+
+    frame = pd.DataFrame(index=history.index)
+    frame["months_of_stock"] = _ratio(closing, scale)
+    frame["stock_over_forecast"] = _ratio(closing, consumption_3)
+    frame["log_stock"] = np.log1p(closing)
+    frame["log_consumption_3"] = np.log1p(consumption_3)
+    frame["consumption_trend"] = _ratio(consumption_3, previous_3, cap=5.0)
+    frame["consumption_cv"] = _ratio(std_6, consumption_6, cap=5.0)
+    frame["zero_issue_share"] = _rolling(np.where(np.isnan(issued), np.nan, (issued == 0) * 1.0), codes, 6, "mean")
+    frame["issued_last_over_mean"] = _ratio(issued, consumption_6, cap=5.0)
+    frame["received_3_over_consumption"] = _ratio(_rolling(received, codes, 3, "sum"), scale)
+    frame["received_last_over_consumption"] = _ratio(received, scale)
+    frame["months_since_receipt"] = _months_since(np.nan_to_num(received) > 0, codes, FEATURE_MONTHS)
+    frame["ordered_last_over_consumption"] = _ratio(ordered, scale)
+    frame["ordered_3_over_consumption"] = _ratio(_rolling(ordered, codes, 3, "sum"), scale)
+    frame["stocked_out_now"] = out * 1.0
+    frame["stockouts_6"] = _rolling(out * 1.0, codes, 6, "sum")
+    frame["stockouts_12"] = _rolling(out * 1.0, codes, 12, "sum")
+    frame["months_since_stockout"] = _months_since(out, codes, FEATURE_MONTHS)
+    frame["reported_6"] = _rolling(np.where(reported, 1.0, np.nan), codes, 6, "count")
+    frame["history_months"] = _rolling(np.where(reported, 1.0, np.nan), codes, FEATURE_MONTHS, "count")
+    if "opening" in history:
+        opening = np.where(reported, history["opening"].astype("float64"), np.nan)
+        frame["opening_gap"] = _ratio(np.abs(opening - lagged(closing, codes, 1)), scale, cap=5.0)
+    else:
+        frame["opening_gap"] = np.nan
+    frame["stock_change"] = _ratio(closing, lagged(closing, codes, 1), cap=10.0)
+    frame["months_of_stock_previous"] = lagged(frame["months_of_stock"].to_numpy(), codes, 1)
+    ordered_before = lagged(ordered, codes, 1)
+    frame["fill_rate"] = np.where(ordered_before > 0, _ratio(received, ordered_before, cap=3.0), np.nan)
+    usual_fill = _rolling(frame["fill_rate"].to_numpy(), codes, 6, "mean")
+    expected = np.nan_to_num(ordered) * np.where(np.isnan(usual_fill), 1.0, np.minimum(usual_fill, 1.0))
+    frame["projected_cover"] = _ratio(np.nan_to_num(closing) + expected, consumption_3)
+    reported_rows = np.where(reported, 1.0, 0.0)
+    frame["stockout_rate_all"] = _expanding_share(out * 1.0, reported_rows, codes)
+    frame = frame.join(_site(history, out, reported, frame))
+    frame["level"] = history["level"].map(LEVEL_CODES).astype("float64").to_numpy()
+    frame["calendar_month"] = pd.to_datetime(history["month"]).dt.month.astype("float64").to_numpy()
+    frame["stocked_out"] = out
+    frame["consumption_3"] = consumption_3
+    frame = frame.join(_supply_nodes(history, closing, scale, out, reported, received, ordered))
+    for column in ("industry_cover_months", "declared_disruption"):
+        frame[column] = np.nan
+    if signals is not None and not signals.empty:
+        keyed = history[["medicine_id", "month"]].merge(signals, on=["medicine_id", "month"], how="left")
+        for column in ("industry_cover_months", "declared_disruption"):
+            if column in keyed:
+                frame[column] = keyed[column].astype("float64").to_numpy()
+    return frame
+
+
+def _supply_nodes(
+    history: pd.DataFrame,
+    closing: np.ndarray,
+    scale: np.ndarray,
+    out: np.ndarray,
+    reported: np.ndarray,
+    received: np.ndarray,
+    ordered: np.ndarray,
+) -> pd.DataFrame:
+    """Per row, what the other positions of its medicine show that month, nationally and in its
+    province (the district store that supplies them): months of stock, the share stocked out, the
+    share that received something; nationally, the change of the stocked-out share since last month."""
+    frame = pd.DataFrame(
+        {
+            "medicine_id": history["medicine_id"].to_numpy(),
+            "province_id": history["province_id"].to_numpy() if "province_id" in history else 0,
+            "month": history["month"].to_numpy(),
+            "stock": np.where(reported, np.nan_to_num(closing), 0.0),
+            "consumption": np.where(reported, np.nan_to_num(scale), 0.0),
+            "out": np.where(reported, out * 1.0, np.nan),
+            "received": np.where(reported, (np.nan_to_num(received) > 0) * 1.0, np.nan),
+            "units_received": np.where(reported, np.nan_to_num(received), 0.0),
+            "units_ordered": np.where(
+                reported, lagged(np.nan_to_num(ordered), position_codes(history), 1, fill=0.0), 0.0
+            ),
+        }
+    )
+    result = pd.DataFrame(index=history.index)
+    for prefix, keys in (("national", ["medicine_id", "month"]), ("province", ["medicine_id", "province_id", "month"])):
+        sums = frame.groupby(keys, dropna=False).agg(
+            stock=("stock", "sum"),
+            consumption=("consumption", "sum"),
+            out=("out", "mean"),
+            received=("received", "mean"),
+        )
+        sums["mos"] = _ratio(sums["stock"].to_numpy(), sums["consumption"].to_numpy())
+        keyed = frame[keys].join(sums, on=keys)
+        result[f"{prefix}_months_of_stock"] = keyed["mos"].to_numpy()
+        result[f"{prefix}_stocked_out_share"] = keyed["out"].to_numpy()
+        result[f"{prefix}_received_share"] = keyed["received"].to_numpy()
+    national = (
+        frame.groupby(["medicine_id", "month"])
+        .agg(
+            share=("out", "mean"),
+            received=("received", "mean"),
+            units=("units_received", "sum"),
+            asked=("units_ordered", "sum"),
+        )
+        .reset_index()
+    )
+    consecutive = national.groupby("medicine_id")["month"].diff().dt.days.fillna(99) <= 31
+    national["change"] = (national["share"] - national.groupby("medicine_id")["share"].shift(1)).where(consecutive)
+    national["received_previous"] = national.groupby("medicine_id")["received"].shift(1).where(consecutive)
+    national["fill"] = np.where(
+        national["asked"] > 0, _ratio(national["units"].to_numpy(), national["asked"].to_numpy(), cap=3.0), np.nan
+    )
+    keyed = frame[["medicine_id", "month"]].merge(national, on=["medicine_id", "month"], how="left")
+    result["national_stocked_out_change"] = keyed["change"].to_numpy()
+    result["national_received_share_previous"] = keyed["received_previous"].to_numpy()
+    result["national_fill_rate"] = keyed["fill"].to_numpy()
+    return result.drop(columns=["province_months_of_stock"]).join(
+        pd.DataFrame({"province_months_of_stock": result["province_months_of_stock"]})
+    )
+
+
+def _expanding_share(hits: np.ndarray, weights: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Within each position, hits so far over weights so far (NaN before the first weight)."""
+    hit_sums = pd.Series(hits * weights).groupby(codes).cumsum().to_numpy()
+    weight_sums = pd.Series(weights).groupby(codes).cumsum().to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(weight_sums > 0, hit_sums / weight_sums, np.nan)
+
+
+def _site(history: pd.DataFrame, out: np.ndarray, reported: np.ndarray, frame: pd.DataFrame) -> pd.DataFrame:
+    """Per row, what its establishment shows that month over all its reported positions: the share
+    stocked out, the share with a stockout in the last 6 months, and the fewest months since any of
+    its positions received something (the establishment's delivery rhythm)."""
+    site = pd.DataFrame(
+        {
+            "establishment_id": history["establishment_id"].to_numpy(),
+            "month": history["month"].to_numpy(),
+            "out": np.where(reported, out * 1.0, np.nan),
+            "recent": np.where(reported, (frame["stockouts_6"].to_numpy() > 0) * 1.0, np.nan),
+            "receipt": np.where(reported, frame["months_since_receipt"].to_numpy(), np.nan),
+        }
+    )
+    sums = site.groupby(["establishment_id", "month"]).agg(
+        site_stocked_out_share=("out", "mean"),
+        site_stockouts_6_share=("recent", "mean"),
+        site_months_since_receipt=("receipt", "min"),
+    )
+    keyed = site[["establishment_id", "month"]].join(sums, on=["establishment_id", "month"])
+    return keyed[list(sums.columns)].set_index(history.index)
+
+
+def horizon_outcome(history: pd.DataFrame, out: np.ndarray, horizon: int) -> pd.DataFrame:
+    """Per row of month t: ``observed`` (a month of t+1..t+horizon was reported) and ``label``
+    (one of them is stocked out)."""
+    codes = position_codes(history)
+    reported = history["reported"].to_numpy(dtype=bool)
+    observed = np.zeros(len(history), dtype=bool)
+    label = np.zeros(len(history), dtype=bool)
+    for step in range(1, horizon + 1):
+        ahead_reported = _lead(reported * 1.0, codes, step) > 0
+        ahead_out = _lead(out * 1.0, codes, step) > 0
+        observed |= ahead_reported
+        label |= ahead_out
+    return pd.DataFrame({"observed": observed, "label": label}, index=history.index)
+
+
+def _lead(values: np.ndarray, codes: np.ndarray, step: int) -> np.ndarray:
+    """``values`` ``step`` rows later within the same position (0 where there is none)."""
+    result = np.zeros(len(values), dtype="float64")
+    if step < len(values):
+        same = codes[:-step] == codes[step:]
+        result[:-step] = np.where(same, values[step:], 0.0)
+    return result
+
+
+__all__ = ["FEATURES", "FEATURE_MONTHS", "POSITION_KEYS", "horizon_outcome", "position_features"]
