@@ -35,6 +35,11 @@ class Medicine(models.Model):
         max_digits=4, decimal_places=1, null=True, blank=True, help_text=_("Remplace le délai du niveau.")
     )
     review_period_months = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    source = models.CharField(
+        max_length=80,
+        blank=True,
+        help_text=_("D'où vient la ligne quand ce n'est pas des listes de référence (un historique chargé)."),
+    )
 
     objects = CatalogueQuerySet.as_manager()
 

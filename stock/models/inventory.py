@@ -245,6 +245,9 @@ class MonthlyReport(models.Model):
     adjustments = models.BigIntegerField(default=0)
     closing_count = models.BigIntegerField()
     stockout_days = models.PositiveSmallIntegerField(default=0)
+    ordered = models.BigIntegerField(
+        default=0, db_default=0, help_text=_("Quantité commandée (demandée) dans le mois ; n'écrit aucun mouvement.")
+    )
     discrepancy = models.BigIntegerField(default=0)
     import_job = models.ForeignKey(
         "stock.ImportJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
@@ -268,6 +271,7 @@ class MonthlyReport(models.Model):
                 & Q(closing_count__gte=0),
                 name="monthlyreport_quantities_non_negative",
             ),
+            models.CheckConstraint(condition=Q(ordered__gte=0), name="monthlyreport_ordered_non_negative"),
             models.CheckConstraint(condition=Q(stockout_days__lte=31), name="monthlyreport_stockout_days_max"),
             models.CheckConstraint(condition=Q(month__day=1), name="monthlyreport_month_first_day"),
         ]

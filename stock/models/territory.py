@@ -96,6 +96,11 @@ class Establishment(models.Model):
         help_text=_("Établissement ou dépôt qui réapprovisionne celui-ci."),
     )
     is_active = models.BooleanField(default=True)
+    source = models.CharField(
+        max_length=80,
+        blank=True,
+        help_text=_("D'où vient la ligne quand ce n'est pas des listes de référence (un historique chargé)."),
+    )
     users = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="establishments")
 
     objects = EstablishmentQuerySet.as_manager()

@@ -135,6 +135,7 @@ def _write_chunk(
                 adjustments=row["adjustments"],
                 closing_count=row["closing_count"],
                 stockout_days=row["stockout_days"],
+                ordered=row["ordered"],
                 discrepancy=discrepancy,
                 import_job=job,
                 created_by=user,

@@ -13,6 +13,9 @@ today. Writing one report (establishment, medicine, month M) records, dated the 
 - the month's ``ConsumptionMonth`` straight from the report (issued, received, losses, stockout
   days, closing balance), replacing what movements had summed for that month.
 
+The optional ``ordered`` column (the quantity ordered or requested in the month) is kept on the
+report row only: an order moves no stock, so it writes no movement.
+
 When M is the position's latest period, the stock level ends at the counted closing. When later
 movements are already on record, the report is history: an adjustment dated the 1st of the next
 month offsets the count, so the current level (which later data already fixed) does not change,
@@ -72,6 +75,15 @@ REPORT_COLUMNS = [
         default=LossReason.EXPIRED,
         help=_("Motif des pertes (expired par défaut)"),
     ),
+    ColumnSpec(
+        "ordered",
+        kind="int",
+        min_value=0,
+        required=False,
+        optional_column=True,
+        default=0,
+        help=_("Quantité commandée dans le mois (facultatif)"),
+    ),
 ]
 TEMPLATE_EXAMPLE = {
     "establishment": "CS-0001",
@@ -85,6 +97,7 @@ TEMPLATE_EXAMPLE = {
     "closing_count": 135,
     "stockout_days": 0,
     "loss_reason": "expired",
+    "ordered": 150,
 }
 
 Progress = Callable[[int, int], None]
