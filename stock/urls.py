@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from stock import views, views_audit
+from stock import views, views_audit, views_tokens
 
 app_name = "stock"
 urlpatterns = [
@@ -10,4 +10,6 @@ urlpatterns = [
     path("imports/<int:pk>/", views.import_job, name="import_job"),
     path("audit/", views_audit.audit_list, name="audit_list"),
     path("medicines/suggestions/", views.medicine_suggestions, name="medicine_suggestions"),
+    path("acces-api/", views_tokens.token_list, name="token_list"),
+    path("acces-api/<int:pk>/revoquer/", views_tokens.token_revoke_view, name="token_revoke"),
 ]

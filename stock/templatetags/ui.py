@@ -37,10 +37,12 @@ INDUSTRY_NAV = (
     (_("Import"), "partners:declaration_upload"),
     (_("Engagements"), "partners:commitment_list"),
     (_("Vue nationale"), "shortages:overview"),
+    (_("Accès API"), "stock:token_list"),
 )
 ESTABLISHMENT_NAV = (
     (_("Mon stock"), "home"),
     (_("Alertes"), "shortages:alert_list"),
+    (_("Accès API"), "stock:token_list"),
 )
 
 LEVEL_LABELS = {
