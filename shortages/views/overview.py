@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from shortages import charts
 from shortages.selectors_pages.overview import overview_get
-from stock import roles
+from stock import roles, scopes
 from stock.page_access import role_required
 from stock.templatetags.ui import LEVEL_LABELS
 
@@ -19,10 +19,16 @@ def overview(request: HttpRequest) -> HttpResponse:
     """Key figures, the regional risk map, the top risks and the trends of the last 12 months."""
     data = overview_get(user=request.user)
     can_open_regions = roles.is_analyst(request.user)
+    # A regional analyst opens the pages of its own regions only (the others answer 404).
+    open_region_ids = (
+        [r.pk for r in data.regions]
+        if scopes.is_national_analyst(request.user)
+        else sorted(scopes.analyst_area(request.user).all_region_ids)
+    )
     risk_map = charts.region_map(
         {r.code: r.level for r in data.regions},
         names={r.code: r.name for r in data.regions},
-        urls={r.code: reverse("shortages:region_detail", args=[r.pk]) for r in data.regions}
+        urls={r.code: reverse("shortages:region_detail", args=[r.pk]) for r in data.regions if r.pk in open_region_ids}
         if can_open_regions
         else None,
         title=_("Carte des régions colorées selon la part des positions en rupture ou sous le seuil d'urgence"),
@@ -53,6 +59,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "stockout_chart": stockout_chart,
             "shortages_chart": shortages_chart,
             "can_open_regions": can_open_regions,
+            "open_region_ids": open_region_ids if can_open_regions else [],
             "map_levels": [(code, LEVEL_LABELS[code]) for code in charts.LEVEL_COLOURS],
         },
     )

@@ -5,16 +5,32 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _l
 
 from shortages.selectors_pages import territory
 from shortages.selectors_pages.filters import StockPageFilterSet
-from stock import roles
-from stock.exports import EXPORT_LINKS, export_format, table_response
+from stock import roles, scopes
+from stock.exports import EXPORT_LINKS, Column, export_format, table_response
 from stock.models import Establishment, Region
 from stock.page_access import role_required
+from stock.templatetags.ui import level_label, unit_label
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000
+STOCK_COLUMNS = (
+    Column(_l("Code médicament")),
+    Column(_l("DCI")),
+    Column(_l("Dosage")),
+    Column(_l("Forme")),
+    Column(_l("Unité")),
+    Column(_l("Stock utilisable"), "int", unit=_l("unités")),
+    Column(_l("Stock périmé"), "int", unit=_l("unités")),
+    Column(_l("En transit"), "int", unit=_l("unités")),
+    Column(_l("Consommation mensuelle moyenne"), "decimal", unit=_l("unités par mois")),
+    Column(_l("Mois de stock"), "decimal", 1, unit=_l("mois")),
+    Column(_l("État")),
+    Column(_l("Code état")),
+)
 
 
 @role_required(roles.ANALYST, roles.ESTABLISHMENT)
@@ -31,29 +47,20 @@ def establishment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return table_response(
             fmt=fmt,
             filename=f"stock-{establishment.code}",
-            headers=[
-                "code",
-                "medicament",
-                "dosage",
-                "forme",
-                "stock_utilisable",
-                "stock_perime",
-                "en_transit",
-                "cmm",
-                "mois_de_stock",
-                "etat",
-            ],  # fmt: skip
+            columns=STOCK_COLUMNS,
             rows=(
                 (
                     r.medicine.code,
                     r.medicine.inn,
                     r.medicine.strength,
                     r.medicine.dosage_form,
+                    unit_label(r.medicine.dispensing_unit),
                     r.usable_quantity,
                     r.expired_quantity,
                     r.in_transit,
                     r.amc,
                     r.mos,
+                    level_label(r.stock_status) if r.stock_status else "",
                     r.stock_status,
                 )
                 for r in rows[:EXPORT_LIMIT].iterator(chunk_size=2000)
@@ -76,8 +83,13 @@ def establishment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(roles.ANALYST)
 def region_list(request: HttpRequest) -> HttpResponse:
-    """The 12 regions and their positions at risk."""
-    return render(request, "shortages/region_list.html", {"regions": territory.region_list_get()})
+    """The 12 regions and their positions at risk (a regional analyst opens its own regions' pages)."""
+    regions = territory.region_list_get()
+    if scopes.is_national_analyst(request.user):
+        open_region_ids = {summary.region.pk for summary in regions}
+    else:
+        open_region_ids = scopes.analyst_area(request.user).all_region_ids
+    return render(request, "shortages/region_list.html", {"regions": regions, "open_region_ids": open_region_ids})
 
 
 @role_required(roles.ANALYST)
@@ -93,11 +105,21 @@ def region_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return table_response(
             fmt=fmt,
             filename=f"region-{page.region.code}-etablissements",
-            headers=["code", "etablissement", "categorie", "province", "positions", "en_rupture", "a_risque"],
+            columns=(
+                Column(_l("Code")),
+                Column(_l("Établissement")),
+                Column(_l("Catégorie")),
+                Column(_l("Code catégorie")),
+                Column(_l("Province")),
+                Column(_l("Positions suivies"), "int"),
+                Column(_l("En rupture"), "int", unit=_l("positions")),
+                Column(_l("À risque"), "int", unit=_l("positions")),
+            ),
             rows=(
                 (
                     e.code,
                     e.name,
+                    e.get_category_display(),
                     e.category,
                     e.province.name_fr if e.province else "",
                     e.positions,

@@ -190,6 +190,11 @@ def test_the_pages_follow_the_same_scope(client, personas, world):
     assert client.get(reverse("shortages:region_detail", args=[personas.hospital_b.region_id])).status_code == 404
     region_page = client.get(reverse("shortages:region_detail", args=[personas.hospital_a.region_id]))
     assert region_page.status_code == 200
+    # the region list and the overview's map link to its own region's page only
+    for name in ("shortages:region_list", "shortages:overview"):
+        listing = client.get(reverse(name)).content.decode()
+        assert reverse("shortages:region_detail", args=[personas.hospital_a.region_id]) in listing
+        assert reverse("shortages:region_detail", args=[personas.hospital_b.region_id]) not in listing
     # and the alerts export lists the same alerts
     export = client.get(reverse("shortages:alert_list"), {"status": "open", "format": "csv"}).content.decode()
     assert "Hôpital A" in export and "Hôpital B" not in export

@@ -21,7 +21,7 @@ PAGES = [
     ("analyst", "shortages:overview", None, 15),
     ("analyst", "shortages:medicine_list", None, 5),
     ("analyst", "shortages:medicine_detail", "medicine", 17),
-    ("analyst", "shortages:region_list", None, 6),
+    ("analyst", "shortages:region_list", None, 7),
     ("analyst", "shortages:region_detail", "region", 12),
     ("analyst", "shortages:establishment_detail", "hospital_a", 12),
     ("analyst", "shortages:alert_list", None, 7),
