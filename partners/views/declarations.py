@@ -8,8 +8,10 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
+from partners.choices import DeclarationStatus
 from partners.forms import (
     ComplianceForm,
     DeclarationForm,
@@ -31,7 +33,7 @@ from partners.services.declarations import declaration_review, declaration_submi
 from partners.views.common import analyst_required, declarant_required, paginate
 from partners.views.filters import DeclarationPageFilterSet
 from stock import roles
-from stock.exports import EXPORT_LINKS, export_format, table_response
+from stock.exports import EXPORT_LINKS, Column, export_format, table_response
 
 TEMPLATE_TYPES = {
     "csv": ("text/csv; charset=utf-8", "modele-declarations.csv"),
@@ -40,6 +42,34 @@ TEMPLATE_TYPES = {
         "modele-declarations.xlsx",
     ),
 }
+DECLARATION_COLUMNS = (
+    Column(_l("Mois")),
+    Column(_l("Entreprise")),
+    Column(_l("Code médicament")),
+    Column(_l("Médicament")),
+    Column(_l("Version"), "int"),
+    Column(_l("En vigueur"), "bool"),
+    Column(_l("Statut")),
+    Column(_l("Code statut")),
+    Column(_l("Stock"), "int", unit=_l("unités")),
+    Column(_l("Ventes mensuelles"), "int", unit=_l("unités")),
+    Column(_l("Perturbation"), "bool"),
+    Column(_l("Cause de la perturbation")),
+    Column(_l("Code cause")),
+)
+COMPLIANCE_COLUMNS = (
+    Column(_l("Mois")),
+    Column(_l("Entreprise")),
+    Column(_l("Médicament")),
+    Column(_l("Statut")),
+    Column(_l("Code statut")),
+    Column(_l("Stock"), "int", unit=_l("unités")),
+    Column(_l("Ventes mensuelles"), "int", unit=_l("unités")),
+    Column(_l("Stock requis"), "int", unit=_l("unités")),
+    Column(_l("Couverture"), "decimal", 1, unit=_l("mois de ventes")),
+    Column(_l("Manque"), "int", unit=_l("unités")),
+    Column(_l("Conforme"), "bool"),
+)
 
 
 def _form_errors_from(form, error: DjangoValidationError) -> None:
@@ -75,19 +105,7 @@ def _declarations_export(declarations, fmt: str) -> HttpResponse:
     return table_response(
         fmt=fmt,
         filename="declarations",
-        headers=[
-            "mois",
-            "entreprise",
-            "code_medicament",
-            "medicament",
-            "version",
-            "en_vigueur",
-            "statut",
-            "stock",
-            "ventes_mensuelles",
-            "perturbation",
-            "cause_perturbation",
-        ],
+        columns=DECLARATION_COLUMNS,
         rows=(
             (
                 f"{d.month:%Y-%m}",
@@ -97,10 +115,12 @@ def _declarations_export(declarations, fmt: str) -> HttpResponse:
                 d.version,
                 d.is_current,
                 d.get_status_display(),
+                d.status,
                 d.stock_on_hand,
                 d.monthly_sales,
                 d.disruption,
                 d.get_disruption_cause_display() if d.disruption else "",
+                d.disruption_cause if d.disruption else "",
             )
             for d in declarations
         ),
@@ -250,23 +270,13 @@ def _compliance_export(rows, month, fmt: str) -> HttpResponse:
     return table_response(
         fmt=fmt,
         filename=f"stock-securite-{month:%Y-%m}",
-        headers=[
-            "mois",
-            "entreprise",
-            "medicament",
-            "statut",
-            "stock",
-            "ventes_mensuelles",
-            "stock_requis",
-            "mois_de_stock",
-            "manque",
-            "conforme",
-        ],
+        columns=COMPLIANCE_COLUMNS,
         rows=(
             (
                 f"{row.month:%Y-%m}",
                 row.company,
                 row.medicine,
+                DeclarationStatus(row.status).label if row.status in DeclarationStatus.values else row.status,
                 row.status,
                 row.stock_on_hand,
                 row.monthly_sales,

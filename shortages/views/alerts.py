@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from shortages.alert_forms import AlertPreferencesForm, AlertSnoozeForm
@@ -29,10 +30,28 @@ from shortages.services import alerts as alert_services
 from shortages.services import notifications as notification_services
 from shortages.templatetags.alert_text import alert_figure
 from stock import roles
-from stock.exports import EXPORT_LINKS, export_format, table_response
+from stock.exports import EXPORT_LINKS, Column, export_format, table_response
 from stock.page_access import role_required
 
 PAGE_SIZE = 50
+ALERT_COLUMNS = (
+    Column(_l("N°"), "int"),
+    Column(_l("Type")),
+    Column(_l("Code type")),
+    Column(_l("Niveau")),
+    Column(_l("Code niveau")),
+    Column(_l("Statut")),
+    Column(_l("Code statut")),
+    Column(_l("Médicament")),
+    Column(_l("Code médicament")),
+    Column(_l("Établissement")),
+    Column(_l("Code établissement")),
+    Column(_l("Région")),
+    Column(_l("Ouverte le"), "date"),
+    Column(_l("Assignée à")),
+    Column(_l("Constat")),
+    Column(_l("Message technique")),
+)
 EXPORT_LIMIT = 100_000
 DEFAULT_STATUSES = ["open", "acknowledged"]
 
@@ -52,27 +71,20 @@ def alert_list(request: HttpRequest) -> HttpResponse:
         return table_response(
             fmt=fmt,
             filename="alertes",
-            headers=[
-                "id",
-                "type",
-                "niveau",
-                "statut",
-                "medicament",
-                "etablissement",
-                "region",
-                "ouverte_le",
-                "assignee",
-                "constat",
-                "message",
-            ],
+            columns=ALERT_COLUMNS,
             rows=(
                 (
                     a.pk,
                     a.get_kind_display(),
+                    a.kind,
                     a.get_level_display(),
+                    a.level,
                     a.get_status_display(),
+                    a.status,
                     str(a.medicine),
+                    a.medicine.code,
                     a.establishment.name if a.establishment else "",
+                    a.establishment.code if a.establishment else "",
                     a.region.name_fr if a.region else "",
                     a.opened_at.date(),
                     a.assignee.username if a.assignee else "",

@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from shortages.choices import ActionStatus
@@ -35,11 +36,43 @@ from shortages.selectors_pages.alerts import (
 from shortages.selectors_pages.filters import MedicinePageFilterSet, ShortagePageFilterSet
 from shortages.services import register as register_services
 from stock import roles
-from stock.exports import EXPORT_LINKS, export_format, table_response
+from stock.exports import EXPORT_LINKS, Column, export_format, table_response
 from stock.page_access import role_required
+from stock.templatetags.ui import level_label
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000
+SHORTAGE_COLUMNS = (
+    Column(_l("N°"), "int"),
+    Column(_l("Médicament")),
+    Column(_l("Code médicament")),
+    Column(_l("Statut")),
+    Column(_l("Code statut")),
+    Column(_l("Cause")),
+    Column(_l("Code cause")),
+    Column(_l("Portée")),
+    Column(_l("Région")),
+    Column(_l("Établissement")),
+    Column(_l("Début"), "date"),
+    Column(_l("Fin prévue"), "date"),
+    Column(_l("Fin réelle"), "date"),
+    Column(_l("Actions"), "int"),
+)
+MEDICINE_COLUMNS = (
+    Column(_l("Code")),
+    Column(_l("DCI")),
+    Column(_l("Dosage")),
+    Column(_l("Forme")),
+    Column(_l("Code ATC")),
+    Column(_l("Classe VEN")),
+    Column(_l("Code VEN")),
+    Column(_l("Liste nationale"), "bool"),
+    Column(_l("Score de risque"), "decimal", unit=_l("sur 100")),
+    Column(_l("Niveau")),
+    Column(_l("Code niveau")),
+    Column(_l("Mois de stock"), "decimal", 1, unit=_l("mois")),
+    Column(_l("Date du score"), "date"),
+)
 
 
 @role_required(roles.ANALYST, roles.INDUSTRY, roles.ESTABLISHMENT)
@@ -52,25 +85,16 @@ def shortage_list(request: HttpRequest) -> HttpResponse:
         return table_response(
             fmt=fmt,
             filename="ruptures",
-            headers=[
-                "id",
-                "medicament",
-                "statut",
-                "cause",
-                "portee",
-                "region",
-                "etablissement",
-                "debut",
-                "fin_prevue",
-                "fin_reelle",
-                "actions",
-            ],
+            columns=SHORTAGE_COLUMNS,
             rows=(
                 (
                     s.pk,
                     str(s.medicine),
+                    s.medicine.code,
                     s.get_status_display(),
+                    s.status,
                     s.get_cause_display(),
+                    s.cause,
                     s.get_scope_display(),
                     s.region.name_fr if s.region else "",
                     s.establishment.name if s.establishment else "",
@@ -243,19 +267,7 @@ def medicine_list(request: HttpRequest) -> HttpResponse:
         return table_response(
             fmt=fmt,
             filename="medicaments-risque",
-            headers=[
-                "code",
-                "dci",
-                "dosage",
-                "forme",
-                "atc",
-                "ven",
-                "liste_nationale",
-                "score",
-                "niveau",
-                "mois_de_stock",
-                "date_score",
-            ],
+            columns=MEDICINE_COLUMNS,
             rows=(
                 (
                     m.code,
@@ -263,9 +275,11 @@ def medicine_list(request: HttpRequest) -> HttpResponse:
                     m.strength,
                     m.dosage_form,
                     m.atc_code,
+                    m.get_ven_class_display(),
                     m.ven_class,
                     m.is_essential,
                     m.risk_score,
+                    level_label(m.risk_level) if m.risk_level else "",
                     m.risk_level,
                     m.national_mos,
                     m.scored_on,

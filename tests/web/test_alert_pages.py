@@ -181,7 +181,7 @@ def test_alert_export_carries_the_figure_in_words(client, personas):
         response = client.get(reverse("shortages:alert_list"), {"format": "csv"})
     # then
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
-    column = rows[0].index("constat")
+    column = rows[0].index("Constat")
     assert rows[1][column] == "Perturbations déclarées sur 25 % des ventes."
 
 
