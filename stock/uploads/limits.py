@@ -49,19 +49,23 @@ def uploaded_file_refusal(file: Any) -> str | None:
     """:func:`file_refusal` of a Django ``UploadedFile`` (read once, then rewound)."""
     size = getattr(file, "size", None)
     name = getattr(file, "name", "") or ""
-    if size is not None and size > settings.UPLOAD_MAX_BYTES:
-        return file_refusal(name=name, size=size)
+    refusal = file_refusal(name=name, size=size)
+    if refusal:
+        return refusal
     file.seek(0)
-    data = file.read()
+    is_workbook = file.read(len(XLSX_SIGNATURE)) == XLSX_SIGNATURE
     file.seek(0)
-    return file_refusal(name=name, size=size, data=data)
-
-
-def workbook_refusal(data: bytes) -> str | None:
-    """Why an .xlsx is refused as a container: macros (a ``vbaProject.bin`` part or the macro-enabled
-    content type), or not a zip archive at all (None when neither)."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        return workbook_refusal(file) if is_workbook else None  # reads the zip's directory only
+    finally:
+        file.seek(0)
+
+
+def workbook_refusal(data: bytes | Any) -> str | None:
+    """Why an .xlsx (bytes or a seekable file) is refused as a container: macros (a ``vbaProject.bin``
+    part or the macro-enabled content type), or not a zip archive at all (None when neither)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes | bytearray) else data)
         names = archive.namelist()
         content_types = archive.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, KeyError, ValueError) as error:
