@@ -54,7 +54,7 @@ def summary_text(result: HistoryLoadResult, *, database: str, all_refused: bool 
     """The command's report: counts, refusals by reason, then the refused rows."""
     lines = [
         f"History {result.mapping} into {database}: {result.rows_read:,} rows read, {result.rows_written:,} "
-        f"written, {result.rows_refused:,} refused ({result.seconds:.1f} s, {result.import_passes} import passes).",
+        f"written, {result.rows_refused:,} refused ({result.seconds:.1f} s, import passes: {result.import_passes}).",
         f"Establishments: {result.establishments_created:,} created, {result.establishments_found:,} already there "
         f"({result.regions_created} regions and {result.provinces_created} provinces created); medicines: "
         f"{result.medicines_created:,} created, {result.medicines_found:,} already there.",
