@@ -225,3 +225,31 @@ def _alert_in_words(alert: Alert, figure: str) -> str:
     if figure:
         return _("Alerte « %(kind)s » : %(figure)s") % {"kind": kind, "figure": figure}
     return _("Alerte « %(kind)s ».") % {"kind": kind}
+
+
+def position_latest_scores(*, pairs: set[tuple[int, int]]) -> dict[tuple[int, int], dict]:
+    """The published figures of positions (``(establishment_id, medicine_id)`` pairs) on the day of
+    the latest succeeded run, by pair: months of stock, stock status, stockout probability, score,
+    level. One query; a position not scored that day is absent."""
+    day = published_as_of()
+    if day is None or not pairs:
+        return {}
+    rows = RiskScore.objects.filter(
+        as_of=day,
+        establishment_id__in={establishment for establishment, _ in pairs},
+        medicine_id__in={medicine for _, medicine in pairs},
+    ).values(
+        "establishment_id",
+        "medicine_id",
+        "as_of",
+        "months_of_stock",
+        "stock_status",
+        "stockout_probability",
+        "score",
+        "level",
+    )
+    return {
+        (row["establishment_id"], row["medicine_id"]): row
+        for row in rows
+        if (row["establishment_id"], row["medicine_id"]) in pairs
+    }

@@ -2,10 +2,11 @@
 
 from rest_framework.routers import DefaultRouter
 
-from shortages.api import views
+from shortages.api import positions, views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
+router.register("stock-levels", positions.StockLevelViewSet, basename="stock-level")
 router.register("scoring-runs", views.ScoringRunViewSet, basename="scoring-run")
 router.register("risk-scores", views.RiskScoreViewSet, basename="risk-score")
 router.register("alerts", views.AlertViewSet, basename="alert")

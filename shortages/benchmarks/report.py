@@ -65,6 +65,10 @@ def _api(*, as_of: dt.date, clients: int, requests_per_client: int, log) -> dict
         "minimal": lambda rng: "/health/",
         "stock_levels": lambda rng: f"/api/v1/stock-levels/?establishment={rng.choice(establishments)}",
         "stock_levels_unfiltered": lambda rng: "/api/v1/stock-levels/",
+        # The same rows with the medicine's name and unit, the establishment's name and the latest risk.
+        "stock_levels_expanded": lambda rng: (
+            f"/api/v1/stock-levels/?establishment={rng.choice(establishments)}&expand=medicine,establishment,risk"
+        ),
     }
     if national:
         endpoints["risk_detail"] = lambda rng: f"/api/v1/risk-scores/{rng.choice(national)}/"

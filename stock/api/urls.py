@@ -12,7 +12,8 @@ router.register("regions", views.RegionViewSet, basename="region")
 router.register("establishments", views.EstablishmentViewSet, basename="establishment")
 router.register("medicines", views.MedicineViewSet, basename="medicine")
 router.register("products", views.ProductViewSet, basename="product")
-router.register("stock-levels", views.StockLevelViewSet, basename="stock-level")
+# "stock-levels" is registered by the shortages app (shortages/api/positions.py): its rows can carry
+# the positions' latest risk, which lives above stock.
 router.register("lots", views.StockLotViewSet, basename="lot")
 router.register("movements", views.MovementViewSet, basename="movement")
 router.register("transfers", views.TransferViewSet, basename="transfer")

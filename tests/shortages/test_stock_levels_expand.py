@@ -1,0 +1,92 @@
+"""A hospital's software reads its stock rows with names and risk: ``GET /api/v1/stock-levels/`` with
+``?expand=medicine,establishment,risk`` adds the medicine's name and unit, the establishment's name
+and the position's latest published figures, in a number of queries that does not grow with the
+rows."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.web.world import build_world
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/stock-levels/"
+EXPAND = {"expand": "medicine,establishment,risk"}
+
+
+def test_the_rows_carry_names_unit_and_the_latest_risk(personas, api_client_for):
+    # given positions of hospital A scored by the latest run
+    world = build_world(personas, size=1)
+    client = api_client_for(personas.hospital_a_user)
+    # when
+    rows = client.get(URL, EXPAND).json()["results"]
+    # then
+    assert {row["medicine"] for row in rows} == {medicine.code for medicine in world.medicines}
+    row = next(row for row in rows if row["medicine"] == world.medicines[0].code)
+    medicine = world.medicines[0]
+    assert row["medicine_name"] == str(medicine)
+    assert row["medicine_unit"] == medicine.dispensing_unit
+    assert row["establishment_name"] == "Hôpital A"
+    risk = row["risk"]
+    assert risk["as_of"] == world.as_of.isoformat()
+    assert risk["months_of_stock"] == 0.0  # hospital A holds 0 units, 120 a month
+    assert (risk["stock_status"], risk["stock_status_label"]) == ("stocked_out", "En rupture")
+    assert (risk["score"], risk["level"], risk["level_label"]) == (50.0, "medium", "Moyen")
+    assert risk["stockout_probability"] == 0.3
+
+
+def test_without_expand_the_rows_stay_codes_and_quantities(personas, api_client_for):
+    # given
+    build_world(personas, size=1)
+    # when
+    row = api_client_for(personas.hospital_a_user).get(URL).json()["results"][0]
+    # then
+    assert set(row) == {
+        "id",
+        "establishment",
+        "medicine",
+        "region",
+        "quantity",
+        "usable_quantity",
+        "expired_quantity",
+        "in_transit",
+        "updated_at",
+    }
+
+
+def test_an_unknown_expansion_is_refused_naming_the_parameter(personas, api_client_for):
+    # when
+    answer = api_client_for(personas.hospital_a_user).get(URL, {"expand": "medicine,prices"})
+    # then
+    assert answer.status_code == 400
+    assert "prices" in answer.json()["error"]["fields"]["expand"][0]
+
+
+def test_a_position_without_a_score_has_a_null_risk(personas, api_client_for):
+    # given a stock level with no score at all
+    from stock.models import StockLevel
+    from tests import factories
+
+    level = StockLevel.objects.create(
+        establishment=personas.hospital_a, medicine=factories.MedicineFactory(), quantity=5
+    )
+    # when
+    answer = api_client_for(personas.hospital_a_user).get(f"{URL}{level.pk}/", EXPAND).json()
+    # then
+    assert answer["risk"] is None and answer["medicine_name"]
+
+
+@pytest.mark.parametrize("size", [1, 3])
+def test_the_expanded_list_costs_the_same_queries_whatever_its_length(
+    personas, api_client_for, django_assert_num_queries, size
+):
+    # given 3 or 9 medicines at each of 4 or 8 establishments, read by an analyst
+    build_world(personas, size=size)
+    client = api_client_for(personas.analyst)
+    client.get(URL, EXPAND)  # the token's first use is written once
+    # when / then: token, user's groups, the page, the published day, the page's scores
+    with django_assert_num_queries(6):
+        rows = client.get(URL, {**EXPAND, "page_size": 1000}).json()["results"]
+    assert len(rows) == 3 * size * (2 + 2 * size)
+    assert all(row["risk"] is not None for row in rows)
