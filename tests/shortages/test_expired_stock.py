@@ -151,10 +151,7 @@ def test_the_region_page_never_lists_an_expired_lot_as_expiring_soon(client, per
 def test_the_establishment_export_gives_usable_and_expired_stock(client, personas, expired_position):
     client.force_login(personas.hospital_a_user)
     response = client.get(reverse("shortages:establishment_detail", args=[personas.hospital_a.pk]), {"format": "csv"})
-    text = response.content.decode("utf-8-sig")
-    header, *rows = [line for line in text.splitlines() if line]
-    assert "stock_utilisable" in header and "stock_perime" in header
-    row = next(line for line in rows if expired_position.medicine.code in line)
-    separator = ";" if ";" in header else ","
-    cells = dict(zip(header.split(separator), row.split(separator), strict=False))
-    assert cells["stock_utilisable"] == "180" and cells["stock_perime"] == "120"
+    header, *rows = [line.split(";") for line in response.content.decode("utf-8-sig").splitlines() if line]
+    row = dict(zip(header, next(r for r in rows if expired_position.medicine.code in r), strict=True))
+    assert row["Stock utilisable (unités)"] == "180" and row["Stock périmé (unités)"] == "120"
+    assert "300" not in row.values()
