@@ -1,6 +1,7 @@
 """Roles are Django groups; these helpers are the one place that reads them.
 
-``analyst`` sees all data; ``industry`` users are linked to organizations (partners app);
+``analyst`` sees all data, or only the establishments of the regions or provinces it is linked to
+(:mod:`stock.scopes`); ``industry`` users are linked to organizations (partners app);
 ``establishment`` users are linked to establishments; superusers are site administrators.
 """
 
@@ -26,7 +27,7 @@ def role_names(user: Any) -> frozenset[str]:
 
 
 def is_analyst(user: Any) -> bool:
-    """Analysts and site administrators see and manage everything."""
+    """Analysts and site administrators (what they see: :mod:`stock.scopes`)."""
     return bool(user and user.is_authenticated and (user.is_superuser or ANALYST in role_names(user)))
 
 

@@ -106,5 +106,6 @@ def within(queryset: QuerySet, user: Any, path: str = "") -> QuerySet:
     if condition is NOTHING:
         return queryset.none()
     queryset = queryset.filter(condition)
-    # A user linked to several establishments (through the users link) would repeat rows.
+    # An establishment user who is also a regional analyst: the "or" over the users link joins one
+    # row per linked user, so rows can repeat.
     return queryset.distinct() if roles.is_establishment(user) and is_regional_analyst(user) else queryset
