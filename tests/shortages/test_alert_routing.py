@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from shortages.choices import AlertKind
 from shortages.models import Alert
@@ -235,7 +236,7 @@ def test_the_alert_filters_tell_national_regional_and_position_alerts_apart(pers
 def test_a_snoozed_alert_leaves_the_inbox_until_its_day(personas, world, api_client_for):
     client = api_client_for(world.regional_analyst)
     alert = Alert.objects.get(kind=AlertKind.STOCKOUT, establishment=personas.hospital_a)
-    until = dt.date.today() + dt.timedelta(days=10)
+    until = timezone.localdate() + dt.timedelta(days=10)
     # when
     response = client.post(
         f"/api/v1/alerts/{alert.pk}/snooze/", {"until": until.isoformat(), "reason": "Livraison le 10."}, format="json"
@@ -259,10 +260,10 @@ def test_a_snooze_needs_a_reason_and_a_future_date(personas, world, api_client_f
     url = f"/api/v1/alerts/{alert.pk}/snooze/"
     past = client.post(url, {"until": "2020-01-01", "reason": "x"}, format="json")
     blank = client.post(
-        url, {"until": (dt.date.today() + dt.timedelta(days=3)).isoformat(), "reason": " "}, format="json"
+        url, {"until": (timezone.localdate() + dt.timedelta(days=3)).isoformat(), "reason": " "}, format="json"
     )
     far = client.post(
-        url, {"until": (dt.date.today() + dt.timedelta(days=400)).isoformat(), "reason": "x"}, format="json"
+        url, {"until": (timezone.localdate() + dt.timedelta(days=400)).isoformat(), "reason": "x"}, format="json"
     )
     assert past.status_code == 400 and "until" in past.json()["error"]["fields"]
     assert blank.status_code == 400 and "reason" in blank.json()["error"]["fields"]
