@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from stock import roles, scopes
+from stock import scopes
 from stock.choices import (
     ImportKind,
     ImportStatus,
@@ -303,7 +303,9 @@ class ImportJob(models.Model):
 
     class ImportJobQuerySet(models.QuerySet):
         def visible_to(self, user):
-            if roles.is_analyst(user):
+            """National analysts see every import; everybody else (a regional analyst too: a file
+            may cover several regions) the ones they started."""
+            if scopes.is_national_analyst(user):
                 return self
             if user is None or not user.is_authenticated:
                 return self.none()

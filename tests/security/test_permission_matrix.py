@@ -338,6 +338,9 @@ REGIONAL = {
         ("GET", f"{base}-detail"): "200/404"
         for base in ("stock-level", "lot", "movement", "transfer", "monthly-report", "consumption", "risk-score")
     },
+    ("GET", "import-job-list"): "200:own",
+    ("GET", "import-job-detail"): "200/404",
+    ("GET", "stock:import_job"): "200/404",
     ("POST", "movement-list"): "201/403",
     ("POST", "movement-bulk"): "201/403",
     ("POST", "transfer-list"): "201/403",
