@@ -330,6 +330,10 @@ SAFETY_STOCK_MONTHS = 3  # arrêté 263-02: a quarter of a year's sales
 NATIONAL_COVER_TARGET_MONTHS = 3.0  # public months of stock under which stock_cover rises above 0
 STOCKOUT_PROBABILITY_ALERT = 0.9  # understocked positions from this P raise an alert; backtest cut (docs/scoring.md)
 EXPIRY_ALERT_MONTHS = 6  # lots expiring unused within this many months raise an expiry alert
+PREDICTION_SEED = env_int("PREDICTION_SEED", 7)  # the learned models are deterministic for a seed
+# Positions drawn for a training (whole histories); 0 = all. 24 months x 50,000 positions is
+# 1.2 million rows: about a minute per booster on two cores (docs/performance.md).
+PREDICTION_MAX_TRAINING_POSITIONS = env_int("PREDICTION_MAX_TRAINING_POSITIONS", 50_000)
 SCORING_HISTORY_MONTHS = 24  # look-back of shortage episodes
 SCORING_HISTORY_SATURATION = 3  # episodes at which the history factor reaches 1
 SCORING_CHUNK_SIZE = env_int("SCORING_CHUNK_SIZE", 200)  # establishments per scoring task

@@ -1,14 +1,18 @@
 from shortages.models.alerts import Alert, AlertEvent, AlertOptOut, Digest, Notification, Subscription
+from shortages.models.learning import BacktestReport, ModelStatus, PredictionModel
 from shortages.models.register import MitigationAction, Shortage
 from shortages.models.scores import RiskScore, ScoringRun
 
 __all__ = [
     "Alert",
+    "BacktestReport",
     "AlertEvent",
     "AlertOptOut",
     "Digest",
     "MitigationAction",
+    "ModelStatus",
     "Notification",
+    "PredictionModel",
     "RiskScore",
     "ScoringRun",
     "Shortage",

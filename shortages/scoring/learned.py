@@ -163,9 +163,13 @@ class LearnedModel:
         )
 
 
+#: Threads of the tree building (results are identical for a seed and a thread count).
+THREADS = 2
+
+
 def _classifier(rows: pd.DataFrame, seed: int) -> lgb.Booster:
     dataset = lgb.Dataset(rows[FEATURES], rows["label"].astype("float64"), free_raw_data=True)
-    return lgb.train({**CLASSIFIER_PARAMS, "seed": seed, "num_threads": 1}, dataset, CLASSIFIER_ROUNDS)
+    return lgb.train({**CLASSIFIER_PARAMS, "seed": seed, "num_threads": THREADS}, dataset, CLASSIFIER_ROUNDS)
 
 
 def platt_fit(raw: np.ndarray, actual: np.ndarray) -> tuple[float, float]:
@@ -269,7 +273,7 @@ def _forecasters(panel: Panel, until: pd.Timestamp, seed: int) -> dict[str, lgb.
                 "objective": "quantile",
                 "alpha": alpha,
                 "seed": seed,
-                "num_threads": 1,
+                "num_threads": THREADS,
             }
             dataset = lgb.Dataset(features.loc[mask, FORECAST_FEATURES], target[mask])
             boosters[f"{name}_{step}"] = lgb.train(params, dataset, FORECAST_ROUNDS)

@@ -105,6 +105,23 @@ def stockout_probability(
     return probability.where(amc.notna()).clip(0.0, 1.0)
 
 
+LEARNED_COLUMNS = ["learned_probability", "forecast_1", "forecast_2", "forecast_3", "model_version"]
+
+
+def _with_learned(frame: pd.DataFrame, learned: pd.DataFrame | None) -> pd.DataFrame:
+    """``stockout_probability``: the learned one where the model gave one and the position has
+    consumption (AMC > 0), else the formula's."""
+    if learned is None or learned.empty:
+        for column in LEARNED_COLUMNS:
+            frame[column] = np.nan
+    else:
+        frame = frame.merge(learned[POSITION_KEYS + LEARNED_COLUMNS], on=POSITION_KEYS, how="left")
+    takes = frame["learned_probability"].notna() & frame["amc"].gt(0)
+    frame["stockout_probability"] = frame["learned_probability"].where(takes, frame["formula_probability"])
+    frame["model_version"] = frame["model_version"].where(takes)
+    return frame.drop(columns=["learned_probability"])
+
+
 def risk_level(score: pd.Series, thresholds) -> np.ndarray:
     """critical / high / medium / low from the 0-100 score (lower bounds in ``thresholds``); unknown for NaN."""
     return np.select(
@@ -137,12 +154,19 @@ def score_positions(
     consumption: pd.DataFrame,
     medicines: pd.DataFrame,
     params: ScoringParams,
+    learned: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every figure of every position; one row per position of ``positions``.
 
     Units: quantities in dispensing units, ``amc``/``sigma`` in units per month, ``months_of_stock``
     and ``horizon_months`` in months, ``days_of_cover`` in days, probabilities in [0, 1], ``score``
     0-100 with ``contrib_<factor>`` points.
+
+    ``learned``: the learned model's figures of some positions (``learned_probability``,
+    ``forecast_1..3``, ``model_version``, see :mod:`shortages.scoring.learned`). Where a position has
+    one, it is its stockout probability (``model_version`` says which model spoke); elsewhere the
+    analytical formula answers (``model_version`` NaN). The formula's figure stays in
+    ``formula_probability``.
     """
     frame = positions.reset_index(drop=True).copy()
     for column in ("stock", "in_transit"):
@@ -165,9 +189,10 @@ def score_positions(
     frame["review_period_months"] = pd.to_numeric(frame["review_period_months"]).fillna(level_values["review"])
     frame["horizon_months"] = frame["lead_time_months"] + frame["review_period_months"]
     frame["pipeline"] = frame["in_transit"]
-    frame["stockout_probability"] = stockout_probability(
+    frame["formula_probability"] = stockout_probability(
         frame["usable_stock"], frame["pipeline"], frame["amc"], frame["sigma"], frame["horizon_months"]
     )
+    frame = _with_learned(frame, learned)
 
     factors = pd.DataFrame(
         {

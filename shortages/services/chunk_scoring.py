@@ -24,7 +24,7 @@ from django.db import connection
 
 from shortages import scoring
 from shortages.models import ScoringRun
-from shortages.services import inputs, pg_binary, score_copy
+from shortages.services import inputs, learning, pg_binary, score_copy
 
 # Chunks written at once by a run in one process on PostgreSQL: one per core of the 2-core servers
 # measured in docs/performance.md (the server, not Python, does most of the work of a write).
@@ -52,14 +52,15 @@ def chunk_scored(
     params: scoring.ScoringParams,
     run_id: int,
     copy: bool,
+    learned: pd.DataFrame | None = None,
 ) -> ScoredChunk:
     """Score the positions of ``establishment_ids``: from ``frames`` without a query, else reading
     their inputs. ``index``: the chunk's place in its run. ``copy``: build the ``COPY`` columns
-    (PostgreSQL)."""
+    (PostgreSQL). ``learned``: the run's learned predictions (:func:`learning.run_predictions`)."""
     data = inputs.position_inputs(
         as_of=params.as_of, establishment_ids=establishment_ids, months=params.months, frames=frames
     )
-    scored = scoring.score_positions(data.positions, data.lots, data.consumption, medicines, params)
+    scored = scoring.score_positions(data.positions, data.lots, data.consumption, medicines, params, learned=learned)
     fields = None
     if copy and not scored.empty:
         fields = score_copy.position_scores_fields(
@@ -80,6 +81,7 @@ def run_chunks_scored_ahead(*, run: ScoringRun, chunks: list[list[int]]) -> Iter
     frames = inputs.run_frames(as_of=run.as_of, months=settings.SCORING_MONTHS)
     medicines = inputs.medicines_frame()
     copy = score_copy.copy_supported()
+    learned = learning.run_predictions(run=run)
 
     def score(index: int) -> ScoredChunk:
         return chunk_scored(
@@ -90,6 +92,7 @@ def run_chunks_scored_ahead(*, run: ScoringRun, chunks: list[list[int]]) -> Iter
             params=params,
             run_id=run.pk,
             copy=copy,
+            learned=learned,
         )
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chunk-scoring") as scorer:

@@ -20,6 +20,11 @@ from shortages.services import pg_binary
 
 POSITION_FIGURES = [
     "months_used",
+    "model_version",
+    "formula_probability",
+    "forecast_1",
+    "forecast_2",
+    "forecast_3",
     "sigma_rule",
     "in_transit",
     "expired_stock",

@@ -22,7 +22,7 @@ from shortages import scoring
 from shortages.choices import RunScope, RunStatus
 from shortages.models import RiskScore, ScoringRun
 from shortages.scoring.alerts import regional_conditions
-from shortages.services import chunk_scoring, inputs, score_copy, score_rows
+from shortages.services import chunk_scoring, inputs, learning, score_copy, score_rows
 from shortages.services.alerts import alerts_sync
 from shortages.services.score_copy import POSITION_FIGURES
 from stock.models import ConsumptionMonth, Establishment, StockLevel
@@ -196,6 +196,7 @@ def scoring_chunk_execute(
                 params=params,
                 run_id=run.pk,
                 copy=score_copy.copy_supported(),
+                learned=learning.run_predictions(run=run),
             )
         scored = prepared.scored
         RiskScore.objects.positions().filter(as_of=run.as_of, establishment_id__in=establishment_ids).delete()

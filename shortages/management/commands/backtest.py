@@ -1,5 +1,6 @@
-"""Replay the history month by month and print precision, recall and AUC of the stockout probability,
-then what other cuts would flag, how the observed stockout rate follows P, and the alert rules."""
+"""Walk forward over the history: the learned probability and forecast against the analytical formula
+and the naive rule, stored for the analysts' page (``--formula``: the formula's own replay, with its
+cuts, reliability table and alert rules)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import math
 from django.core.management.base import BaseCommand, CommandError
 
 from shortages.scoring.backtest import DEFAULT_CUTS
+from shortages.services import walkforward
 from shortages.services.backtest import backtest_run
+from shortages.services.backtest_text import report_lines
 
 RULE_NAMES = {
     "alert": "high-probability alert (P, understocked)",
@@ -30,12 +33,26 @@ def _cuts(text: str) -> list[float]:
 
 class Command(BaseCommand):
     help = (
-        "Score each past month-end as it stood then and compare with what happened over the horizon: "
-        "precision, recall (P >= threshold) and AUC for 'stocks out within the horizon', overall and by level; "
-        "then, overall, a table of cuts, a reliability table (observed stockout rate by bin of P) and the alert rules."
+        "Walk forward over every month-end with a full horizon: models trained on the months known then "
+        "predict it; AUC, calibration, Brier skill and recall at the naive rule's precision of the learned P "
+        "against the formula, MASE of the forecast against a moving average; stored for the analysts' page. "
+        "With --formula: the analytical formula's replay (cuts, reliability, alert rules)."
     )
 
     def add_arguments(self, parser):
+        parser.add_argument(
+            "--from",
+            dest="first",
+            type=lambda text: dt.date.fromisoformat(f"{text}-01" if len(text) == 7 else text),
+            default=None,
+            help="first month-end tested, YYYY-MM (default: 24 months after the history's first month)",
+        )
+        parser.add_argument("--predictions", default=None, help="write one row per position and month end to this CSV")
+        parser.add_argument(
+            "--formula",
+            action="store_true",
+            help="replay the analytical formula alone (cuts, reliability, alert rules)",
+        )
         parser.add_argument("--months", type=int, default=None, help="replay only the latest N months")
         parser.add_argument("--threshold", type=float, default=None, help="probability cut (default: settings)")
         parser.add_argument("--start", type=dt.date.fromisoformat, default=None, help="first month-end (YYYY-MM-DD)")
@@ -47,6 +64,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        if not options["formula"]:
+            self._walk_forward(options)
+            return
         try:
             result = backtest_run(
                 months=options["months"], threshold=options["threshold"], start=options["start"], cuts=options["cuts"]
@@ -70,6 +90,29 @@ class Command(BaseCommand):
         self._write_cuts(result)
         self._write_reliability(result)
         self._write_alert_rules(result)
+
+    def _walk_forward(self, options) -> None:
+        def progress(text: str) -> None:
+            if options["verbosity"] >= 2:
+                self.stdout.write(f"  {text}")
+
+        try:
+            outcome = walkforward.backtest_run(first=options["first"], cut=options["threshold"], progress=progress)
+        except ValueError as error:
+            raise CommandError(str(error))
+        for horizon, reason in outcome.skipped.items():
+            self.stdout.write(f"Horizon {horizon} mois : non testé ({reason}).")
+        for horizon, stored in outcome.reports.items():
+            self.stdout.write("\n".join(report_lines(stored.report, horizon=horizon)))
+            self.stdout.write("")
+        if options["predictions"] and outcome.predictions:
+            import pandas as pd
+
+            table = pd.concat([walkforward.predictions_table(frame) for frame in outcome.predictions.values()])
+            table.to_csv(options["predictions"], index=False, float_format="%.6g")
+            self.stdout.write(f"{len(table)} lignes écrites dans {options['predictions']}")
+        if not outcome.reports:
+            raise CommandError("history: no month-end could be tested")
 
     def _write_cuts(self, result) -> None:
         title = "Cuts of P (overall): positions predicted, precision, recall, predicted per 1,000 positions"

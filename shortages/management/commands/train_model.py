@@ -1,0 +1,57 @@
+"""Train the learned stockout probability and demand forecast now, list the models, or roll back."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandError
+
+from shortages.models import PredictionModel
+from shortages.services import learning
+
+
+def _month(text: str) -> dt.date:
+    day = dt.date.fromisoformat(f"{text}-01" if len(text) == 7 else text)
+    following = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return following - dt.timedelta(days=1)
+
+
+class Command(BaseCommand):
+    help = (
+        "Train one model per resupply horizon on the history up to a month (default: the last complete one) "
+        "and make it active; --list shows the models, --rollback H re-activates the previous model of horizon H."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--until", type=_month, default=None, help="last month learned from, YYYY-MM")
+        parser.add_argument("--seed", type=int, default=None, help="random seed (default: PREDICTION_SEED)")
+        parser.add_argument("--no-activate", action="store_true", help="store the models without activating them")
+        parser.add_argument("--list", action="store_true", help="list the stored models")
+        parser.add_argument("--rollback", type=int, default=None, metavar="H", help="roll back horizon H")
+
+    def handle(self, *args, **options):
+        if options["list"]:
+            for row in PredictionModel.objects.all():
+                self.stdout.write(
+                    f"v{row.version:<4} {row.get_status_display():<22} horizon {row.horizon_months} mois, "
+                    f"appris sur {row.first_month:%Y-%m} .. {row.trained_until:%Y-%m}, {row.training_rows} lignes"
+                )
+            return
+        if options["rollback"] is not None:
+            try:
+                row = learning.prediction_model_rollback(horizon_months=options["rollback"])
+            except PredictionModel.DoesNotExist as error:
+                raise CommandError(str(error))
+            self.stdout.write(f"Modèle actif pour l'horizon {row.horizon_months} mois : v{row.version}")
+            return
+        trained = learning.prediction_models_train(
+            until=options["until"], seed=options["seed"], activate=not options["no_activate"]
+        )
+        for row in trained.models:
+            self.stdout.write(
+                f"v{row.version} ({row.get_status_display()}) : horizon {row.horizon_months} mois, "
+                f"{row.first_month:%Y-%m} .. {row.trained_until:%Y-%m}, {row.training_rows} lignes "
+                f"({row.sample_share:.0%} des positions), calibration sur {row.calibration_rows} lignes"
+            )
+        for horizon, reason in trained.skipped.items():
+            self.stdout.write(f"Horizon {horizon} mois : pas de modèle ({reason}) ; la formule répond.")

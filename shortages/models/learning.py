@@ -1,0 +1,73 @@
+"""Trained prediction models and the stored results of their walk-forward backtests."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class ModelStatus(models.TextChoices):
+    CANDIDATE = "candidate", _("Entraîné, non actif")
+    ACTIVE = "active", _("Actif")
+    RETIRED = "retired", _("Retiré")
+
+
+class PredictionModel(models.Model):
+    """One trained stockout-probability model (with its demand forecasters): what it learned from,
+    with which libraries, how well it did out of time, and whether scoring uses it.
+
+    ``payload`` holds the boosters in LightGBM's own text format and the calibration map; at most
+    one model is active per horizon."""
+
+    version = models.PositiveIntegerField(unique=True)
+    status = models.CharField(max_length=10, choices=ModelStatus.choices, default=ModelStatus.CANDIDATE)
+    horizon_months = models.PositiveSmallIntegerField()
+    first_month = models.DateField(help_text=_("Premier mois dont le résultat a servi à l'apprentissage."))
+    trained_until = models.DateField(help_text=_("Dernier mois connu à l'entraînement (fin de mois)."))
+    features = models.JSONField(default=list)
+    library_versions = models.JSONField(default=dict)
+    seed = models.IntegerField(default=0)
+    training_rows = models.PositiveIntegerField(default=0)
+    calibration_rows = models.PositiveIntegerField(default=0)
+    sample_share = models.FloatField(default=1.0, help_text=_("Part des positions tirées pour l'entraînement."))
+    base_rate = models.FloatField(null=True, blank=True)
+    calibration = models.JSONField(default=list)
+    quality = models.JSONField(default=dict, blank=True)
+    payload = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    activated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["horizon_months"], condition=Q(status="active"), name="predictionmodel_one_active_per_horizon"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.version} ({self.get_status_display()})"
+
+
+class BacktestReport(models.Model):
+    """The stored result of a walk-forward backtest: figures of populations A and C, the
+    reliability table, the forecast's MASE and the alert kinds' usefulness (``report``)."""
+
+    model = models.ForeignKey(PredictionModel, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    horizon_months = models.PositiveSmallIntegerField()
+    first_month = models.DateField()
+    last_month = models.DateField()
+    rows = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.first_month:%Y-%m}..{self.last_month:%Y-%m} ({self.rows})"
