@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from stock import roles
+from stock import scopes
 
 TOKEN_PREFIX_LENGTH = 8
 
@@ -80,7 +80,8 @@ class IdempotencyRecord(models.Model):
 
 class AuditEntryQuerySet(models.QuerySet):
     def visible_to(self, user) -> AuditEntryQuerySet:
-        return self if roles.is_analyst(user) else self.none()
+        """The whole trail, for national analysts (it names every region's writes)."""
+        return self if scopes.is_national_analyst(user) else self.none()
 
 
 class AuditEntry(models.Model):

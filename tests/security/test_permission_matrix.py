@@ -338,6 +338,7 @@ REGIONAL = {
         ("GET", f"{base}-detail"): "200/404"
         for base in ("stock-level", "lot", "movement", "transfer", "monthly-report", "consumption", "risk-score")
     },
+    ("GET", "audit-detail"): "404",
     ("GET", "import-job-list"): "200:own",
     ("GET", "import-job-detail"): "200/404",
     ("GET", "stock:import_job"): "200/404",
