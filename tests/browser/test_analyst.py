@@ -20,7 +20,7 @@ def test_analyst_reads_overview_and_risk_explanation(page, live_server, login, p
     expect(page.get_by_role("heading", name="Vue nationale")).to_be_visible()
     expect(page.locator(".kpi").first).to_be_visible()
     assert page.locator(".map svg path[data-region]").count() == 12
-    expect(page.get_by_text("OpenStreetMap contributors")).to_be_visible()
+    expect(page.get_by_text("les contributeurs d’OpenStreetMap")).to_be_visible()
     # when: open the riskiest medicine from the top risks
     page.get_by_role("link", name=str(medicine)).first.click()
     # then: each factor's contribution in plain words
@@ -34,7 +34,7 @@ def test_analyst_reads_overview_and_risk_explanation(page, live_server, login, p
 def test_analyst_acknowledges_an_alert(page, live_server, login, personas):
     # given
     world = build_world(personas, size=1)
-    alert = world.alerts[0]
+    alert = next(alert for alert in world.alerts if alert.establishment_id is None)  # in the national inbox
     login(personas.analyst)
     # when
     page.goto(f"{live_server.url}/alerts/")
