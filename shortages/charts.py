@@ -7,7 +7,7 @@ next to it by the templates, so colour is never the only carrier of meaning.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.utils.formats import number_format
@@ -24,6 +24,9 @@ LEVEL_COLOURS = {
     "unknown": "#c8cdd3",
 }
 SERIES_COLOURS = ("#0b5cad", "#b3261e", "#e07b00", "#5aa469", "#6f42c1")
+# The map's sequential scale, light to dark (the legend's swatches: .legend__swatch--step-N in app.css).
+SHARE_COLOURS = ("#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000")
+NO_DATA_COLOUR = "#c8cdd3"
 
 
 @dataclass
@@ -207,24 +210,68 @@ def bar_chart(
     return _svg(frame, title, description, body)
 
 
+@dataclass(frozen=True)
+class ShareClass:
+    """One step of the map's scale: shares from ``low`` to ``high`` (0-1), painted ``colour``."""
+
+    index: int
+    low: float
+    high: float
+    colour: str
+
+
+def share_classes(shares: Iterable[float | None], *, steps: int = len(SHARE_COLOURS)) -> list[ShareClass]:
+    """Equal-width steps from the lowest to the highest share measured (min-max), so that the
+    regions that exist are told apart however close their shares are (twelve regions between 6.4
+    and 8.5 % get five colours, not one). One step when every share is the same, none without any."""
+    measured = [share for share in shares if share is not None]
+    if not measured:
+        return []
+    low, high = min(measured), max(measured)
+    if high - low < 1e-9:
+        return [
+            ShareClass(index=len(SHARE_COLOURS) // 2, low=low, high=high, colour=SHARE_COLOURS[len(SHARE_COLOURS) // 2])
+        ]
+    width = (high - low) / steps
+    return [
+        ShareClass(index=step, low=low + step * width, high=low + (step + 1) * width, colour=SHARE_COLOURS[step])
+        for step in range(steps)
+    ]
+
+
+def share_class_of(share: float | None, classes: Sequence[ShareClass]) -> ShareClass | None:
+    """The step a share falls in (the top one includes its upper bound), None without a share."""
+    if share is None or not classes:
+        return None
+    for share_class in classes:
+        if share < share_class.high:
+            return share_class
+    return classes[-1]
+
+
 def region_map(
-    levels: Mapping[str, str],
+    shares: Mapping[str, float | None],
     *,
     names: Mapping[str, str],
+    classes: Sequence[ShareClass],
     urls: Mapping[str, str] | None = None,
     title: str,
-    level_labels: Mapping[str, str],
+    describe: Callable[[float | None], str],
 ) -> SafeString:
-    """The 12 regions coloured by risk level (``levels``: region code -> level code), each a link when
-    ``urls`` has one, with its name and level as a tooltip."""
+    """The 12 regions painted by the step of their share (``shares``: region code -> 0-1, or None
+    for a region without positions), each a link when ``urls`` has one, with its name and
+    ``describe(share)`` as a tooltip."""
     paths = geo.region_paths()
     body = []
     for code, region in paths["regions"].items():
-        level = levels.get(code, "unknown")
-        tooltip = f"{names.get(code, code)} — {level_labels.get(level, level)}"
+        share = shares.get(code)
+        share_class = share_class_of(share, classes)
+        colour = share_class.colour if share_class else NO_DATA_COLOUR
+        step = str(share_class.index) if share_class else "none"
+        tooltip = f"{names.get(code, code)} — {describe(share)}"
         shape = (
-            f'<path d="{region["path"]}" fill="{LEVEL_COLOURS.get(level, LEVEL_COLOURS["unknown"])}" '
-            f'data-region="{escape(code)}" data-level="{escape(level)}"><title>{escape(tooltip)}</title></path>'
+            f'<path d="{region["path"]}" fill="{colour}" data-region="{escape(code)}" data-step="{step}" '
+            f'data-share="{"" if share is None else f"{share:.4f}"}"><title>{escape(tooltip)}</title></path>'
         )
         url = (urls or {}).get(code)
         body.append(f'<a href="{escape(url)}" aria-label="{escape(tooltip)}">{shape}</a>' if url else shape)

@@ -16,6 +16,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from shortages.choices import RiskLevel, ShortageStatus
+from shortages.disclosure import score_shown
 from shortages.models import RiskScore, Shortage
 from shortages.selectors_pages.alerts import InboxCounts, alert_inbox_counts
 from shortages.selectors_pages.common import (
@@ -26,6 +27,7 @@ from shortages.selectors_pages.common import (
     month_label,
     region_level,
 )
+from shortages.selectors_pages.explain import factors_explain
 from stock.models import ConsumptionMonth, Establishment, Region
 from stock.templatetags.ui import place_name
 
@@ -160,13 +162,14 @@ def overview_get(*, user: Any, top: int = 10, today: dt.date | None = None) -> O
             )
         )
 
-    top_risks = list(
-        RiskScore.objects.visible_to(user)
+    top_risks = [
+        _with_main_reason(score_shown(user=user, score=score))
+        for score in RiskScore.objects.visible_to(user)
         .national()
         .filter(as_of=as_of, score__isnull=False)
         .select_related("medicine")
         .order_by("-score", "medicine__inn")[:top]
-    )
+    ]
 
     opened = dict(
         Shortage.objects.visible_to(user)
@@ -198,3 +201,13 @@ def overview_get(*, user: Any, top: int = 10, today: dt.date | None = None) -> O
         trend_issued=[int(monthly[m]["issued"] or 0) if m in monthly else 0 for m in months],
         trend_new_shortages=[opened.get(m, 0) for m in months],
     )
+
+
+def _with_main_reason(score: RiskScore) -> RiskScore:
+    """``score`` with ``main_reason``: the sentence of the factor that added the most points (the
+    industry factors are already withheld from whoever may not read them)."""
+    factors = factors_explain(
+        contributions=score.contributions, figures=score.figures, ven_class=score.medicine.ven_class
+    )
+    score.main_reason = factors[0].text if factors and factors[0].points > 0 else ""
+    return score

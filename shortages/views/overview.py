@@ -11,7 +11,7 @@ from shortages import charts
 from shortages.selectors_pages.overview import overview_get
 from stock import roles, scopes
 from stock.page_access import role_required
-from stock.templatetags.ui import LEVEL_LABELS
+from stock.templatetags.ui import pct
 
 
 @role_required(roles.ANALYST, roles.INDUSTRY)
@@ -25,14 +25,17 @@ def overview(request: HttpRequest) -> HttpResponse:
         if scopes.is_national_analyst(request.user)
         else sorted(scopes.analyst_area(request.user).all_region_ids)
     )
+    shares = {r.code: r.share_at_risk for r in data.regions}
+    classes = charts.share_classes(shares.values())
     risk_map = charts.region_map(
-        {r.code: r.level for r in data.regions},
+        shares,
         names={r.code: r.name for r in data.regions},
+        classes=classes,
         urls={r.code: reverse("shortages:region_detail", args=[r.pk]) for r in data.regions if r.pk in open_region_ids}
         if can_open_regions
         else None,
         title=_("Carte des régions colorées selon la part des positions en rupture ou sous le seuil d'urgence"),
-        level_labels={k: str(v) for k, v in LEVEL_LABELS.items()},
+        describe=_share_in_words,
     )
     stockout_chart = charts.line_chart(
         data.month_labels,
@@ -60,6 +63,12 @@ def overview(request: HttpRequest) -> HttpResponse:
             "shortages_chart": shortages_chart,
             "can_open_regions": can_open_regions,
             "open_region_ids": open_region_ids if can_open_regions else [],
-            "map_levels": [(code, LEVEL_LABELS[code]) for code in charts.LEVEL_COLOURS],
+            "map_classes": classes,
         },
     )
+
+
+def _share_in_words(share: float | None) -> str:
+    if share is None:
+        return _("aucune position suivie")
+    return _("%(share)s des positions en rupture ou sous le seuil d'urgence") % {"share": pct(share, 1)}

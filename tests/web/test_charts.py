@@ -28,21 +28,43 @@ def test_committed_region_paths_match_a_rebuild_from_the_boundaries():
     assert geo.OUTPUT_PATH.stat().st_size < 40_000
 
 
-def test_region_map_colours_regions_by_level_and_escapes_names():
+def test_region_map_colours_regions_by_step_and_escapes_names():
+    # given two measured regions and ten without positions
+    shares = {"01": 0.085, "06": 0.064}
+    classes = charts.share_classes(shares.values())
     # when
     svg = charts.region_map(
-        {"01": "critical", "06": "low"},
+        shares,
         names={"01": "Tanger <b>", "06": "Casablanca-Settat"},
+        classes=classes,
         urls={"06": "/regions/6/"},
         title="Carte",
-        level_labels={"critical": "Critique", "low": "Faible", "unknown": "Inconnu"},
+        describe=lambda share: "—" if share is None else f"{share:.1%}",
     )
     # then
     assert svg.count("<path ") == 12
-    assert f'fill="{charts.LEVEL_COLOURS["critical"]}" data-region="01"' in svg
-    assert f'fill="{charts.LEVEL_COLOURS["unknown"]}" data-region="02"' in svg
+    assert f'fill="{charts.SHARE_COLOURS[-1]}" data-region="01"' in svg
+    assert f'fill="{charts.SHARE_COLOURS[0]}" data-region="06"' in svg
+    assert f'fill="{charts.NO_DATA_COLOUR}" data-region="02"' in svg
     assert 'href="/regions/6/"' in svg
-    assert "Tanger &lt;b&gt;" in svg and "<b>" not in svg
+    assert "Tanger &lt;b&gt; — 8.5%" in svg and "<b>" not in svg
+
+
+def test_close_shares_still_get_distinct_colours():
+    # given twelve regions between 6.4 and 8.5 %, which one level painted alike
+    shares = [0.064, 0.066, 0.069, 0.071, 0.072, 0.074, 0.076, 0.078, 0.079, 0.081, 0.083, 0.085]
+    # when
+    classes = charts.share_classes(shares)
+    colours = [charts.share_class_of(share, classes).colour for share in shares]
+    # then: five steps from the lowest to the highest, each used, in order
+    assert [round(c.low, 4) for c in classes][0] == 0.064 and round(classes[-1].high, 4) == 0.085
+    assert len(set(colours)) == 5
+    assert colours == sorted(colours, key=charts.SHARE_COLOURS.index)
+
+
+def test_equal_shares_make_one_step_and_no_share_makes_none():
+    assert len(charts.share_classes([0.05, 0.05])) == 1
+    assert charts.share_classes([None, None]) == []
 
 
 def test_line_chart_breaks_the_line_at_missing_months():
