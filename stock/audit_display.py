@@ -189,6 +189,8 @@ def audit_describe(entry: Any) -> AuditDescription:
     submitted = changes.get("data") if generic else None
     if isinstance(submitted, dict):
         details.extend(
-            (_field_label(str(name)), _value_text(model, str(name), value)) for name, value in submitted.items()
+            (_field_label(str(name)), _value_text(model, str(name), value))
+            for name, value in submitted.items()
+            if value not in (None, "", [])
         )
     return AuditDescription(action=action, object=obj, details=details)
