@@ -36,7 +36,9 @@ class DateInput(forms.DateInput):
 
 
 class DeclarationForm(forms.Form):
-    company = forms.ModelChoiceField(queryset=Company.objects.none(), label=_("Entreprise"))
+    company = forms.ModelChoiceField(
+        queryset=Company.objects.none(), label=_("Entreprise"), empty_label=_("Choisissez l'entreprise")
+    )
     medicine = MedicineField(label=_("Médicament"))
     month = MonthField(label=_("Mois déclaré"))
     stock_on_hand = forms.IntegerField(min_value=0, label=_("Stock au dernier jour du mois (unités)"))

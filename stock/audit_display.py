@@ -8,11 +8,14 @@ the stock app names the other apps' rows without importing them.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
 from django.db import models
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -40,6 +43,8 @@ ACTION_LABELS = {
     "from_alert": gettext_lazy("Inscription depuis une alerte"),
     "from_declaration": gettext_lazy("Inscription depuis une déclaration"),
     "read": gettext_lazy("Lecture"),
+    "activate": gettext_lazy("Activation"),
+    "rollback": gettext_lazy("Retour au modèle précédent"),
 }
 OBJECT_LABELS = {
     "stock.stockmovement": gettext_lazy("Mouvement de stock"),
@@ -66,6 +71,7 @@ OBJECT_LABELS = {
     "shortages.scoringrun": gettext_lazy("Calcul des scores"),
     "shortages.subscription": gettext_lazy("Abonnement aux alertes"),
     "shortages.notification": gettext_lazy("Notification"),
+    "shortages.predictionmodel": gettext_lazy("Modèle de prévision"),
     "auth.user": gettext_lazy("Utilisateur"),
 }
 # Writes recorded by the generic layer for a page without a model: (action, object) in words.
@@ -114,7 +120,9 @@ FIELD_LABELS = {
     "password": gettext_lazy("Mot de passe"),
     "next": gettext_lazy("Page demandée"),
     "replace": gettext_lazy("Remplacer"),
+    "replaced": gettext_lazy("Version remplacée"),
 }
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Keys of the generic layer's entries that describe the request rather than the object.
 REQUEST_KEYS = frozenset({"view", "method", "path", "status", "request_id", "data"})
 
@@ -151,6 +159,8 @@ def _value_text(model: type[models.Model] | None, name: str, value: Any) -> str:
         return ", ".join(_value_text(None, name, item) for item in value)
     if isinstance(value, dict):
         return ", ".join(f"{key} : {_value_text(None, key, item)}" for key, item in value.items())
+    if isinstance(value, str) and ISO_DATE.fullmatch(value):
+        return formats.date_format(dt.date.fromisoformat(value), "SHORT_DATE_FORMAT")
     if model is not None:
         try:
             choices = dict(model._meta.get_field(name).flatchoices)

@@ -174,7 +174,7 @@ def test_compliance_page_and_csv_export(client, personas, django_assert_max_num_
     # then
     assert (page.context["total"], page.context["compliant"]) == (2, 1)
     lines = export.content.decode("utf-8-sig").strip().splitlines()
-    assert lines[0].startswith("mois;entreprise;medicament")
+    assert lines[0].startswith("Mois;Entreprise;Médicament")
     assert len(lines) == 3
     assert sorted(line.rsplit(";", 1)[1] for line in lines[1:]) == ["non", "oui"]
 

@@ -119,7 +119,10 @@ def test_the_journal_reads_in_french(client, personas):
     )
     alert = _national_alert()
     client.post("/login/", {"username": "analyst", "password": factories.DEFAULT_PASSWORD})
-    client.post(reverse("shortages:shortage_update", args=[shortage.pk]), {"status": "ongoing", "cause": "import"})
+    client.post(
+        reverse("shortages:shortage_update", args=[shortage.pk]),
+        {"status": "ongoing", "cause": "import", "expected_end": "2026-12-31"},
+    )
     client.post(reverse("shortages:alert_acknowledge", args=[alert.pk]))
     # when
     with translation.override("fr"):
@@ -128,6 +131,7 @@ def test_the_journal_reads_in_french(client, personas):
     for words in ("Connexion", "Session", "Modification", "Rupture", "Statut : Anticipée → En cours"):
         assert words in page
     assert "Cause : Autre → Importation" in page
+    assert "Fin prévue : 31/12/2026" in page
     assert "Prise en charge" in page and "Alerte" in page
     for code in ("create", "login", "shortages.shortage", "acknowledged", "anticipated"):
         assert f">{code}<" not in page and f" {code} " not in page
