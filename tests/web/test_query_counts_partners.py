@@ -35,7 +35,7 @@ PAGES = [
     ("analyst", "partners:compliance", None, "month-xlsx", 4),
     ("hospital_a_user", "stock:report_upload", None, "", 4),
     ("association_user", "stock:import_job", "job", "", 4),
-    ("analyst", "stock:audit_list", None, "", 4),
+    ("analyst", "stock:audit_list", None, "", 5),  # the analyst's regions are read once (stock.scopes)
 ]
 
 
