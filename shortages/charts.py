@@ -279,3 +279,58 @@ def region_map(
         f'<svg viewBox="{paths["viewBox"]}" role="img" xmlns="http://www.w3.org/2000/svg" '
         f'aria-label="{escape(title)}"><title>{escape(title)}</title>{"".join(body)}</svg>'
     )
+
+
+def reliability_chart(
+    bins: Sequence[tuple[float, float, float | None, float | None]],
+    *,
+    title: str,
+    x_title: str,
+    y_title: str,
+    description: str = "",
+) -> SafeString:
+    """A reliability diagram: for each tenth of P, ``(low, high, mean P, observed share)`` (0-1, None
+    for an empty tenth), the observed share of stockouts against the mean P given, on a square
+    0-100 % by 0-100 % plot whose diagonal is a perfectly calibrated probability."""
+    frame = ChartFrame(width=360, height=330, left=44, right=16, top=26, bottom=40)
+    side = min(frame.plot_width, frame.plot_height)
+
+    def x_of(share: float) -> float:
+        return frame.left + side * share
+
+    def y_of(share: float) -> float:
+        return frame.top + side * (1 - share)
+
+    body = []
+    for step in range(6):
+        share = step / 5
+        label = escape(f"{_number(share * 100)} %")
+        body.append(
+            f'<line class="grid-line" stroke="#e3e7eb" x1="{x_of(0):.1f}" x2="{x_of(1):.1f}" y1="{y_of(share):.1f}" '
+            f'y2="{y_of(share):.1f}"/><text x="{x_of(0) - 6:.1f}" y="{y_of(share) + 4:.1f}" text-anchor="end">{label}</text>'
+            f'<text x="{x_of(share):.1f}" y="{y_of(0) + 16:.1f}" text-anchor="middle">{label}</text>'
+        )
+    body.append(
+        f'<line class="axis" stroke="#8c959f" x1="{x_of(0):.1f}" x2="{x_of(1):.1f}" y1="{y_of(0):.1f}" y2="{y_of(0):.1f}"/>'
+        f'<line stroke="#8c959f" stroke-dasharray="4 4" x1="{x_of(0):.1f}" y1="{y_of(0):.1f}" x2="{x_of(1):.1f}" '
+        f'y2="{y_of(1):.1f}"/>'
+    )
+    body.append(
+        f'<text x="{x_of(0.5):.1f}" y="{frame.height - 4}" text-anchor="middle">{escape(x_title)}</text>'
+        f'<text x="4" y="12" text-anchor="start">{escape(y_title)}</text>'
+    )
+    points = [
+        (low, high, mean, observed) for low, high, mean, observed in bins if mean is not None and observed is not None
+    ]
+    if len(points) > 1:
+        line = " ".join(f"{x_of(mean):.1f},{y_of(observed):.1f}" for _, _, mean, observed in points)
+        body.append(
+            f'<polyline class="series" fill="none" stroke-width="2" stroke="{SERIES_COLOURS[0]}" points="{line}"/>'
+        )
+    for low, high, mean, observed in points:
+        tooltip = f"{_number(low * 100)}-{_number(high * 100)} % : {_number(round(observed * 100, 1))} %"
+        body.append(
+            f'<circle cx="{x_of(mean):.1f}" cy="{y_of(observed):.1f}" r="4" fill="{SERIES_COLOURS[0]}">'
+            f"<title>{escape(tooltip)}</title></circle>"
+        )
+    return _svg(frame, title, description, body)

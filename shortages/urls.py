@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from shortages.views import alerts, medicine, overview, register, territory
+from shortages.views import alerts, medicine, overview, prediction, register, territory
 
 app_name = "shortages"
 urlpatterns = [
@@ -12,6 +12,16 @@ urlpatterns = [
     path("regions/", territory.region_list, name="region_list"),
     path("regions/<int:pk>/", territory.region_detail, name="region_detail"),
     path("establishments/<int:pk>/", territory.establishment_detail, name="establishment_detail"),
+    path("establishments/<int:pk>/medicines/<int:medicine_id>/", prediction.position_detail, name="position_detail"),
+    path("prediction/", prediction.prediction_model, name="prediction_model"),
+    path(
+        "prediction/models/<int:pk>/activate/", prediction.prediction_model_activate, name="prediction_model_activate"
+    ),
+    path(
+        "prediction/horizons/<int:horizon>/rollback/",
+        prediction.prediction_model_rollback,
+        name="prediction_model_rollback",
+    ),
     path("alerts/", alerts.alert_list, name="alert_list"),
     path("alerts/<int:pk>/", alerts.alert_detail, name="alert_detail"),
     path("alerts/<int:pk>/acknowledge/", alerts.alert_acknowledge, name="alert_acknowledge"),

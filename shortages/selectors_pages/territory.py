@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from shortages.choices import RunStatus
@@ -24,7 +25,7 @@ LIST_LIMIT = 50
 def stock_rows(*, establishment: Establishment) -> QuerySet[StockLevel]:
     """The stock positions of one establishment with their usable and expired quantities
     (``StockLevelQuerySet.with_usable``) and the figures of their latest score annotated (``mos``,
-    ``amc``, ``stock_status``, ``probability``, ``as_of``): one query however many positions."""
+    ``amc``, ``stock_status``, ``probability``, ``model_version``, ``as_of``): one query however many positions."""
     latest = RiskScore.objects.filter(
         establishment_id=OuterRef("establishment_id"),
         medicine_id=OuterRef("medicine_id"),
@@ -40,6 +41,7 @@ def stock_rows(*, establishment: Establishment) -> QuerySet[StockLevel]:
             amc=Subquery(latest.values("amc")[:1]),
             stock_status=Subquery(latest.values("stock_status")[:1]),
             probability=Subquery(latest.values("stockout_probability")[:1]),
+            model_version=Subquery(latest.annotate(version=KT("figures__model_version")).values("version")[:1]),
             as_of=Subquery(latest.values("as_of")[:1]),
         )
         .order_by(F("mos").asc(nulls_last=True), "medicine__inn", "medicine__strength")

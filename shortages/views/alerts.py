@@ -26,6 +26,7 @@ from shortages.selectors_pages.alerts import (
     rollup_positions,
 )
 from shortages.selectors_pages.filters import AlertPageFilterSet
+from shortages.selectors_pages.position import alert_probability_get
 from shortages.services import alerts as alert_services
 from shortages.services import notifications as notification_services
 from shortages.templatetags.alert_text import alert_figure
@@ -126,6 +127,7 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rollup_positions": rollup_positions(user=request.user, alert=alert) if alert.is_regional else [],
             "snooze_form": AlertSnoozeForm() if can_manage else None,
             "open_shortages": open_shortages_of(user=request.user, medicine_id=alert.medicine_id),
+            "probability": alert_probability_get(alert=alert),
         },
     )
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from shortages import charts
 from shortages.selectors_pages.medicine import medicine_page_get
+from shortages.selectors_pages.prediction import reliability_latest
 from stock.models import Medicine
 from stock.page_access import role_required
 from stock.templatetags.ui import unit_label
@@ -47,5 +48,6 @@ def medicine_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "medicine": page.medicine,
             "consumption_chart": consumption_chart,
             "history_chart": history_chart,
+            "reliability": reliability_latest() if page.positions else None,
         },
     )

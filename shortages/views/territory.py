@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from shortages.selectors_pages import territory
 from shortages.selectors_pages.filters import StockPageFilterSet
+from shortages.selectors_pages.prediction import reliability_latest
 from stock import roles, scopes
 from stock.exports import EXPORT_LINKS, Column, export_format, table_response
 from stock.models import Establishment, Region
@@ -77,6 +78,7 @@ def establishment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "page_obj": page_obj,
             "filter": filterset,
             "export_formats": EXPORT_LINKS,
+            "reliability": reliability_latest(),
         },
     )
 

@@ -29,6 +29,7 @@ ANALYST_NAV = (
     (_("Déclarations"), "partners:declaration_list"),
     (_("Partenaires"), "partners:organization_list"),
     (_("Accords"), "partners:agreement_list"),
+    (_("Modèle de prévision"), "shortages:prediction_model"),
     (_("Journal"), "stock:audit_list"),
 )
 INDUSTRY_NAV = (

@@ -22,6 +22,7 @@ from django.utils import timezone
 from partners.choices import DeclarationStatus
 from shortages.choices import AlertEventKind
 from shortages.models import AlertEvent, Notification, RiskScore, ScoringRun, Subscription
+from shortages.models.learning import PredictionModel
 from stock.audit import audit_record
 from stock.models import ApiToken, ConsumptionMonth, ImportJob, MonthlyReport, StockLevel, StockLot
 from stock.services.movements import movement_record
@@ -184,5 +185,9 @@ def build_matrix_world(personas) -> MatrixWorld:
         "shortage": world.shortages[0],
         "shortage-action": world.shortages[0].actions.first(),
         "audit": audit_record(actor=analyst, action="create", obj=medicine, changes={}),
+        # A stored model that is not active (activating it changes no probability of this world).
+        "prediction-model": PredictionModel.objects.create(
+            version=1, horizon_months=2, first_month=month, trained_until=month, payload="{}"
+        ),
     }
     return result

@@ -324,6 +324,25 @@ ROWS = [
         "national-alert",
         url_kwargs=lambda alert: {"alert_id": alert.pk},
     ),
+    # One establishment's medicine, its probability explained: like the establishment's stock.
+    Row(
+        "GET",
+        "shortages:position_detail",
+        "302 200 200/404 403 403",
+        "risk-score",
+        url_kwargs=lambda score: {"pk": score.establishment_id, "medicine_id": score.medicine_id},
+    ),
+    # The learned model: analysts read it, a national analyst chooses it (a regional one may not).
+    Row("GET", "shortages:prediction_model", "302 200 403 403 403"),
+    Row("GET", "shortages:prediction_model_activate", "405 405 405 405 405", "prediction-model"),
+    Row("POST", "shortages:prediction_model_activate", "302 302 403 403 403", "prediction-model"),
+    Row(
+        "POST",
+        "shortages:prediction_model_rollback",
+        "302 302 403 403 403",
+        "prediction-model",
+        url_kwargs=lambda model: {"horizon": model.horizon_months},
+    ),
 ]
 
 
@@ -351,6 +370,9 @@ REGIONAL = {
     **{("POST", f"alert-{verb}"): "200/404" for verb in ("acknowledge", "assign", "comment", "resolve", "snooze")},
     ("GET", "shortages:establishment_detail"): "200/404",
     ("GET", "shortages:alert_detail"): "200/404",
+    ("GET", "shortages:position_detail"): "200/404",
+    ("POST", "shortages:prediction_model_activate"): "403",
+    ("POST", "shortages:prediction_model_rollback"): "403",
     **{
         ("POST", f"shortages:alert_{verb}"): "302/404"
         for verb in ("acknowledge", "assign", "comment", "resolve", "snooze")

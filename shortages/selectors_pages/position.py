@@ -1,0 +1,283 @@
+"""One position (an establishment's medicine) on the latest scoring day: its figures, which model gave
+its stockout probability, what such a probability has meant so far, and why the model said it.
+
+The explanation recomputes the position's features exactly as the scoring run did
+(:func:`shortages.services.learning.position_predictions`): the history of the last
+``FEATURE_MONTHS`` + 1 complete months with the last one's closing replaced by today's stock, for
+every position the features of this one read (the establishment's other medicines for its own
+signals, the medicine in every establishment of the same horizon for the national and provincial
+signals), then spreads P - base rate over the features with the model's own contributions
+(:func:`shortages.scoring.learned.model_contributions`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from django.db.models import Q
+from django.utils.translation import gettext
+
+from shortages.choices import AlertKind, RunStatus
+from shortages.explain_features import FEATURE_UNITS, MONTHS, SHARE, YES_NO, feature_label
+from shortages.models import RiskScore
+from shortages.models.learning import PredictionModel
+from shortages.scoring import learned
+from shortages.scoring.consumption import POSITION_KEYS
+from shortages.scoring.features import FEATURE_MONTHS
+from shortages.scoring.stockouts import complete_months
+from shortages.selectors_pages.common import latest_as_of
+from shortages.selectors_pages.prediction import Reliability, reliability_latest
+from shortages.selectors_pages.territory import establishment_get
+from shortages.services import learning
+from stock.models import ConsumptionMonth, Establishment, Medicine, MonthlyReport, StockLevel
+from stock.templatetags.ui import months, pct, qty
+
+TOP_CONTRIBUTIONS = 4
+
+
+@dataclass
+class Contribution:
+    """One feature's part of P: percentage points (positive raises P) and its value in words."""
+
+    name: str
+    label: str
+    points: float
+    value: str
+    bar: int = 0
+
+    @property
+    def raises(self) -> bool:
+        return self.points > 0
+
+
+@dataclass
+class Explanation:
+    """Why the learned model gave P: the base rate it starts from, the largest contributions and the
+    rest, which add up to P (percentage points)."""
+
+    model_version: int
+    base_rate: float
+    probability: float
+    contributions: list[Contribution]
+    other_points: float
+
+
+@dataclass
+class PositionPage:
+    establishment: Establishment
+    medicine: Medicine
+    score: RiskScore | None
+    reliability: Reliability
+    explanation: Explanation | None
+
+    @property
+    def model_version(self) -> int | None:
+        return model_version_of(self.score)
+
+    @property
+    def forecasts(self) -> list[tuple[dt.date, float]]:
+        """(month, units) of each month ahead the learned forecast gave (none where the formula answered)."""
+        figures = (self.score.figures or {}) if self.score else {}
+        if not self.score:
+            return []
+        last = _last_complete_month(self.score.as_of)
+        return [
+            ((last + step).to_timestamp().date(), float(figures[f"forecast_{step}"]))
+            for step in range(1, learned.FORECAST_MONTHS + 1)
+            if figures.get(f"forecast_{step}") is not None
+        ]
+
+    @property
+    def formula_probability(self) -> float | None:
+        return ((self.score.figures or {}) if self.score else {}).get("formula_probability")
+
+
+def model_version_of(score: Any) -> int | None:
+    """The version of the learned model that gave a score's probability; None where the analytical
+    formula answered."""
+    figures = getattr(score, "figures", None) or {}
+    version = figures.get("model_version")
+    return None if version is None else int(version)
+
+
+def position_page_get(*, user: Any, establishment_id: int, medicine_id: int) -> PositionPage:
+    """The position page; raises ``Establishment.DoesNotExist`` outside the user's establishments and
+    ``Medicine.DoesNotExist`` for an unknown medicine."""
+    establishment = establishment_get(user=user, establishment_id=establishment_id)
+    medicine = Medicine.objects.get(pk=medicine_id)
+    as_of = latest_as_of()
+    score = (
+        RiskScore.objects.filter(
+            establishment=establishment, medicine=medicine, as_of=as_of, run__status=RunStatus.SUCCEEDED
+        )
+        .order_by("-pk")
+        .first()
+        if as_of
+        else None
+    )
+    return PositionPage(
+        establishment=establishment,
+        medicine=medicine,
+        score=score,
+        reliability=reliability_latest(),
+        explanation=position_explanation_get(score=score, level=establishment.level) if score else None,
+    )
+
+
+def _neighbourhood_grid(*, establishment_id: int, medicine_id: int, levels: list[str], start, end) -> pd.DataFrame:
+    """``learning.history_grid`` restricted to the positions whose rows a position's features read:
+    the establishment's medicines and the medicine's establishments, of the given levels."""
+    near = (Q(establishment_id=establishment_id) | Q(medicine_id=medicine_id)) & Q(establishment__level__in=levels)
+    window = Q(month__gte=start, month__lte=end)
+    columns = learning.HISTORY_COLUMNS
+    frame = pd.DataFrame.from_records(
+        ConsumptionMonth.objects.filter(near, window).order_by().values_list(*columns), columns=columns
+    )
+    if frame.empty:
+        return frame
+    report_columns = ["establishment_id", "medicine_id", "month", "opening_balance", "ordered"]
+    extra = pd.DataFrame.from_records(
+        MonthlyReport.objects.filter(near, window).order_by().values_list(*report_columns), columns=report_columns
+    )
+    for table in (frame, extra):
+        table["month"] = pd.to_datetime(table["month"])
+    frame = frame.merge(extra, on=["establishment_id", "medicine_id", "month"], how="left")
+    frame = frame.rename(columns={"opening_balance": "opening"})
+    for column in ("issued", "received", "stockout_days", "closing_balance", "opening", "ordered"):
+        frame[column] = frame[column].astype("float64")
+    grid = complete_months(frame)
+    places = pd.DataFrame.from_records(
+        Establishment.objects.filter(pk__in=grid["establishment_id"].unique()).values_list(
+            "id", "level", "province_id"
+        ),
+        columns=["establishment_id", "level", "province_id"],
+    )
+    grid = grid.merge(places, on="establishment_id", how="left")
+    stock = pd.DataFrame.from_records(
+        StockLevel.objects.filter(near).order_by().values_list("establishment_id", "medicine_id", "quantity"),
+        columns=POSITION_KEYS + ["stock"],
+    )
+    month = pd.Timestamp(end)
+    grid = grid.merge(stock.assign(month=month), on=POSITION_KEYS + ["month"], how="left")
+    current = grid["stock"].notna()
+    grid.loc[current, "closing_balance"] = grid.loc[current, "stock"].astype("float64")
+    grid.loc[current, "reported"] = True
+    return grid.drop(columns=["stock"])
+
+
+def _last_complete_month(as_of: dt.date) -> pd.Period:
+    last = pd.Timestamp(as_of).to_period("M")
+    if pd.Timestamp(as_of).day != pd.Timestamp(as_of).days_in_month:
+        last -= 1
+    return last
+
+
+def position_explanation_get(*, score: RiskScore, level: str) -> Explanation | None:
+    """The learned model's contributions to the position's P on the score's day, the largest
+    ``TOP_CONTRIBUTIONS`` first; None where the formula answered or the features are unknown."""
+    version = model_version_of(score)
+    if version is None:
+        return None
+    row = PredictionModel.objects.filter(version=version).first()
+    if row is None:
+        return None
+    levels = [name for name, months_ in learning.level_horizons().items() if months_ == row.horizon_months]
+    if level not in levels:
+        return None
+    last = _last_complete_month(score.as_of)
+    grid = _neighbourhood_grid(
+        establishment_id=score.establishment_id,
+        medicine_id=score.medicine_id,
+        levels=levels,
+        start=(last - (FEATURE_MONTHS + 1)).to_timestamp().date(),
+        end=last.to_timestamp().date(),
+    )
+    if grid.empty:
+        return None
+    panel = learned.build_panel(grid.reset_index(drop=True), horizon=row.horizon_months)
+    at = (
+        (panel.grid["establishment_id"] == score.establishment_id)
+        & (panel.grid["medicine_id"] == score.medicine_id)
+        & (panel.months == last.to_timestamp())
+    ).to_numpy() & learned.scored_rows(panel)
+    if not at.any():
+        return None
+    features = panel.features.loc[at]
+    model = learning.loaded_model(row)
+    points = learned.model_contributions(model, features).iloc[0]
+    probability = float(learned.model_predict(model, features)["probability"].iloc[0])
+    ranked = points.reindex(points.abs().sort_values(ascending=False, kind="stable").index)
+    top = ranked.iloc[:TOP_CONTRIBUTIONS]
+    values = features.iloc[0]
+    largest = max(float(top.abs().max()), 1e-9)
+    return Explanation(
+        model_version=version,
+        base_rate=float(model.base_rate),
+        probability=probability,
+        contributions=[
+            Contribution(
+                name=name,
+                label=feature_label(name),
+                points=float(value),
+                value=_value_text(name, values[name]),
+                bar=round(100 * abs(float(value)) / largest),
+            )
+            for name, value in top.items()
+        ],
+        other_points=float(ranked.iloc[TOP_CONTRIBUTIONS:].sum()),
+    )
+
+
+def _value_text(name: str, value: Any) -> str:
+    """A feature's value as the page shows it beside its phrase ("" for a ratio without a unit)."""
+    if value is None or pd.isna(value):
+        return "—"
+    unit = FEATURE_UNITS.get(name)
+    if unit == MONTHS:
+        return months(value)
+    if unit == SHARE:
+        return pct(value)
+    if unit == YES_NO:
+        return gettext("oui") if float(value) > 0 else gettext("non")
+    if unit:
+        return qty(value)
+    return ""
+
+
+@dataclass
+class PositionProbability:
+    """A position's latest probability with the model that gave it and the backtest's reliability."""
+
+    score: RiskScore
+    level: str
+    reliability: Reliability
+
+    @property
+    def model_version(self) -> int | None:
+        return model_version_of(self.score)
+
+
+def alert_probability_get(*, alert: Any) -> PositionProbability | None:
+    """For a high-stockout-probability alert: its position's probability on the latest scoring day
+    (two queries); None for other alerts or before any scoring."""
+    if alert.kind != AlertKind.HIGH_PROBABILITY or alert.establishment_id is None:
+        return None
+    as_of = latest_as_of()
+    score = (
+        RiskScore.objects.filter(
+            establishment_id=alert.establishment_id,
+            medicine_id=alert.medicine_id,
+            as_of=as_of,
+            run__status=RunStatus.SUCCEEDED,
+        )
+        .order_by("-pk")
+        .first()
+        if as_of
+        else None
+    )
+    if score is None:
+        return None
+    return PositionProbability(score=score, level=alert.establishment.level, reliability=reliability_latest())
