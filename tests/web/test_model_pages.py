@@ -499,6 +499,16 @@ def test_the_position_page_explains_the_probability_in_french_words(client, pers
     assert "Consommation prévue" in text
 
 
+def test_the_position_page_reads_a_fixed_number_of_queries(client, personas, scored, django_assert_num_queries):
+    # given
+    sites, medicines, _ = scored
+    client.force_login(personas.analyst)
+    url = reverse("shortages:position_detail", args=[sites[0].pk, medicines[2].pk])
+    # when / then: the page, and the position's history read once per table for its explanation
+    with django_assert_num_queries(14):
+        assert "Les quatre qui pèsent le plus" in _text(client.get(url))
+
+
 def test_another_establishments_position_is_not_found(client, personas, scored):
     sites, medicines, _ = scored
     response = _page(client, personas.hospital_b_user, "shortages:position_detail", [sites[0].pk, medicines[0].pk])
