@@ -26,7 +26,7 @@ def _context(alert: Alert, event: AlertEvent) -> dict:
     return {"alert": alert, "event": event, "site_url": getattr(settings, "SITE_URL", "")}
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # called within the alert sync's transaction: no savepoint of its own
 def notifications_create(*, events: list[AlertEvent]) -> list[int]:
     """In-app notifications for opening and escalation ``events`` (already saved). Returns their ids."""
     if not events:
