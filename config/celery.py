@@ -66,3 +66,14 @@ app.conf.beat_schedule = {
         "options": {"queue": "notifications"},
     },
 }
+
+# The learned prediction: trained on the 6th at 01:00 local (the month's reports are due by the
+# 5th), then backtested; the nightly scoring that follows uses the new model (docs/scoring.md).
+app.conf.beat_schedule = {
+    **(app.conf.beat_schedule or {}),
+    "shortages-monthly-training": {
+        "task": "shortages.tasks.prediction_models_train",
+        "schedule": crontab(minute=0, hour=1, day_of_month=6),
+        "options": {"queue": "scoring"},
+    },
+}

@@ -21,7 +21,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from shortages.choices import RunScope
-from shortages.services import digests, scores
+from shortages.services import digests, learning, scores, walkforward
 from shortages.services.schedule import incremental_possible, scoring_data_changed_since_last_run
 
 TRANSIENT = (OperationalError, InterfaceError, BrokerError, RedisConnectionError, ConnectionError, TimeoutError)
@@ -128,3 +128,19 @@ def scoring_watch() -> bool:
     if scoring_data_changed_since_last_run():
         return scoring_request(trigger="data_change")
     return False
+
+
+@shared_task(queue="scoring", soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT, **RETRY)
+def prediction_models_train(until: str | None = None, seed: int | None = None, backtest: bool = True) -> list[int]:
+    """Train and activate the learned models on the history up to the month ``until`` (ISO date,
+    default the last complete month), then run and store the walk-forward backtest."""
+    trained = learning.prediction_models_train(until=dt.date.fromisoformat(until) if until else None, seed=seed)
+    if backtest and trained.models:
+        prediction_backtest.delay(seed=seed)
+    return [row.version for row in trained.models]
+
+
+@shared_task(queue="scoring", soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT, **RETRY)
+def prediction_backtest(seed: int | None = None) -> list[int]:
+    """Walk forward over the history and store the report of each horizon."""
+    return [stored.pk for stored in walkforward.backtest_run(seed=seed).reports.values()]

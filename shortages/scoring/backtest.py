@@ -31,7 +31,8 @@ def positions_at_month_end(history: pd.DataFrame, month: pd.Timestamp) -> pd.Dat
 
 def stockout_outcomes(history: pd.DataFrame, scored: pd.DataFrame, month: pd.Timestamp) -> pd.DataFrame:
     """Per scored position: ``observed`` (at least one reported month in the horizon) and
-    ``stocked_out`` (a month of the next ceil(H) months has stockout days).
+    ``stocked_out`` (a month of the next ceil(H) months is stocked out: the history's
+    ``stocked_out`` column, the rule of :mod:`shortages.scoring.stockouts`, else stockout days).
 
     The horizon of a position is its ``horizon_months`` (months after ``month``, whole months).
     """
@@ -40,7 +41,9 @@ def stockout_outcomes(history: pd.DataFrame, scored: pd.DataFrame, month: pd.Tim
     offset = (period - month.to_period("M")).map(lambda delta: delta.n).astype("int64")
     within = (offset >= 1) & (offset <= np.ceil(frame["horizon_months"]).astype("int64")) & frame["reported"]
     future = frame.loc[within]
-    outcome = future.groupby(POSITION_KEYS)["stockout_days"].max().gt(0).rename("stocked_out").reset_index()
+    # the one stockout rule (shortages.scoring.stockouts) when the history carries it
+    flag = future["stocked_out"] if "stocked_out" in future else future["stockout_days"].gt(0)
+    outcome = flag.groupby([future[key] for key in POSITION_KEYS]).max().rename("stocked_out").reset_index()
     outcome["observed"] = True
     result = scored[POSITION_KEYS].merge(outcome, on=POSITION_KEYS, how="left")
     result["observed"] = result["observed"].fillna(False).astype(bool)

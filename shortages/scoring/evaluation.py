@@ -135,27 +135,32 @@ def walk_forward(
     formula: Callable[[Panel, np.ndarray], np.ndarray] | None = None,
     seed: int = 7,
     progress: Callable[[pd.Timestamp, LearnedModel], None] | None = None,
+    retrain_every: int = 1,
 ) -> WalkForward:
     """For each month t of ``test_months``: train on what was known at t, predict the scored rows of t.
 
     ``formula(panel, mask)`` gives the analytical probability of the rows in ``mask`` (NaN where it
     has none); predictions hold, for every position reported at t, ``scored`` (the probability's
     population: with recent demand), ``p``, ``p_formula``, ``months_of_stock``, ``stocked_out_now``,
-    ``label``, ``observed`` and the forecasts."""
+    ``label``, ``observed`` and the forecasts. ``retrain_every`` > 1 keeps a model for that many
+    months (each still trained on months before the first one it predicts)."""
     features = panel.features
     scored = scored_rows(panel)
     reported = features["reported"].to_numpy(dtype=bool)
     frames, done, skipped = [], [], []
+    model, trained_at = None, None
     for month in test_months:
         month = pd.Timestamp(month)
         mask = reported & (panel.months == month).to_numpy()
         if not (mask & scored).any():
             continue
-        try:
-            model = model_train(panel, until=month, seed=seed)
-        except NotEnoughHistory as reason:
-            skipped.append((month, str(reason)))
-            continue
+        stale = trained_at is None or (month.to_period("M") - trained_at.to_period("M")).n >= retrain_every
+        if model is None or stale:
+            try:
+                model, trained_at = model_train(panel, until=month, seed=seed), month
+            except NotEnoughHistory as reason:
+                skipped.append((month, str(reason)))
+                continue
         predicted = model_predict(model, features.loc[mask])
         rows = panel.grid.loc[mask, ["establishment_id", "medicine_id", "month"]].copy()
         rows["scored"] = scored[mask]

@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from shortages.scoring.consumption import POSITION_KEYS, adjusted_consumption, consumption_stats
+from shortages.scoring.consumption import POSITION_KEYS, adjusted_consumption, consumption_stats, window_months
 from shortages.scoring.params import DAYS_PER_MONTH, VEN_CRITICALITY, ScoringParams
+from shortages.scoring.stockouts import DEMAND_LOOKBACK_MONTHS, stockout_rule
 
 STOCKED_OUT = "stocked_out"
 BELOW_EMERGENCY = "below_emergency"
@@ -67,16 +68,26 @@ def usable_stock(positions: pd.DataFrame, lots: pd.DataFrame, amc: pd.Series, pa
     return result[["expired_stock", "expiring_unused", "expiry_at_risk", "usable_stock"]].reset_index()
 
 
-def stock_status(usable: pd.Series, amc: pd.Series, months_of_stock: pd.Series, levels: pd.DataFrame) -> np.ndarray:
+def stock_status(
+    usable: pd.Series,
+    amc: pd.Series,
+    months_of_stock: pd.Series,
+    levels: pd.DataFrame,
+    recent_issued: pd.Series | None = None,
+) -> np.ndarray:
     """Status by max-min levels (``levels``: ``emergency``, ``minimum``, ``maximum`` in months).
 
-    Rule, first match: AMC = 0 -> no consumption; S <= 0 -> stocked out; AMC unknown -> insufficient
-    data; MOS < emergency -> below emergency point; MOS < minimum -> understocked; MOS <= maximum ->
-    adequate; else overstocked.
+    Rule, first match: AMC = 0 -> no consumption; stocked out by the one stockout rule
+    (:func:`shortages.scoring.stockouts.stockout_rule`: S <= 0 while units were issued in the last
+    four months, ``recent_issued``; without it, any AMC counts as recent issues) -> stocked out; AMC
+    unknown -> insufficient data; MOS < emergency -> below emergency point; MOS < minimum ->
+    understocked; MOS <= maximum -> adequate; else overstocked.
     """
+    recent = amc.fillna(0.0) if recent_issued is None else recent_issued.fillna(0.0)
+    out = stockout_rule(stock=usable.to_numpy(), stockout_days=np.zeros(len(usable)), recent_issued=recent.to_numpy())
     conditions = [
         amc.to_numpy() == 0,
-        usable.to_numpy() <= 0,
+        out,
         amc.isna().to_numpy(),
         (months_of_stock < levels["emergency"]).to_numpy(),
         (months_of_stock < levels["minimum"]).to_numpy(),
@@ -103,6 +114,15 @@ def stockout_probability(
     probability = probability.where(spread > 0, certain)
     probability = probability.where(amc != 0, 0.0)
     return probability.where(amc.notna()).clip(0.0, 1.0)
+
+
+def _recent_issued(frame: pd.DataFrame, consumption: pd.DataFrame, params: ScoringParams) -> pd.Series:
+    """Units issued per position over the last ``DEMAND_LOOKBACK_MONTHS`` + 1 complete months."""
+    months = window_months(params.as_of, DEMAND_LOOKBACK_MONTHS + 1)
+    recent = consumption.loc[pd.to_datetime(consumption["month"]).isin(months)]
+    sums = recent.groupby(POSITION_KEYS)["issued"].sum().rename("recent_issued")
+    keyed = frame[POSITION_KEYS].join(sums, on=POSITION_KEYS)
+    return keyed["recent_issued"].astype("float64").fillna(0.0)
 
 
 LEARNED_COLUMNS = ["learned_probability", "forecast_1", "forecast_2", "forecast_3", "model_version"]
@@ -184,7 +204,9 @@ def score_positions(
         mos = frame["usable_stock"] / frame["amc"].where(frame["amc"] > 0)
     frame["months_of_stock"] = mos
     frame["days_of_cover"] = mos * DAYS_PER_MONTH
-    frame["stock_status"] = stock_status(frame["usable_stock"], frame["amc"], mos, level_values)
+    frame["stock_status"] = stock_status(
+        frame["usable_stock"], frame["amc"], mos, level_values, _recent_issued(frame, consumption, params)
+    )
     frame["lead_time_months"] = pd.to_numeric(frame["lead_time_months"]).fillna(level_values["lead_time"])
     frame["review_period_months"] = pd.to_numeric(frame["review_period_months"]).fillna(level_values["review"])
     frame["horizon_months"] = frame["lead_time_months"] + frame["review_period_months"]

@@ -74,9 +74,18 @@ def stocked_out(history: pd.DataFrame) -> pd.Series:
     reported = history["reported"].to_numpy(dtype=bool)
     issued = np.where(reported, history["issued"].astype("float64").fillna(0.0).to_numpy(), 0.0)
     codes = position_codes(history)
-    demand = issued > 0
+    recent = issued.copy()
     for lag in range(1, DEMAND_LOOKBACK_MONTHS + 1):
-        demand |= lagged(issued, codes, lag, fill=0.0) > 0
+        recent += lagged(issued, codes, lag, fill=0.0)
     days = history["stockout_days"].astype("float64").fillna(0.0).to_numpy()
-    empty = history["closing_balance"].astype("float64").to_numpy() == 0
-    return pd.Series(reported & ((days > 0) | (empty & demand)), index=history.index, name="stocked_out")
+    closing = history["closing_balance"].astype("float64").fillna(np.inf).to_numpy()
+    out = stockout_rule(stock=closing, stockout_days=days, recent_issued=recent)
+    return pd.Series(reported & out, index=history.index, name="stocked_out")
+
+
+def stockout_rule(*, stock: np.ndarray, stockout_days: np.ndarray, recent_issued: np.ndarray) -> np.ndarray:
+    """The rule itself, on arrays: stockout days recorded, or nothing left (``stock`` <= 0) while
+    units were issued in the month or the ``DEMAND_LOOKBACK_MONTHS`` before it (``recent_issued``).
+    The position's current status applies it to today's usable stock with no stockout day."""
+    stock = np.asarray(stock, dtype="float64")
+    return (np.asarray(stockout_days, dtype="float64") > 0) | ((stock <= 0) & (np.asarray(recent_issued) > 0))

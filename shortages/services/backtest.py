@@ -24,6 +24,7 @@ from shortages import scoring
 from shortages.scoring.alerts import probability_alert_raised
 from shortages.scoring.backtest import DEFAULT_CUTS, cut_table, prediction_metrics, reliability_table
 from shortages.scoring.positions import BELOW_EMERGENCY, INSUFFICIENT_DATA, NO_CONSUMPTION, STOCKED_OUT
+from shortages.scoring.stockouts import complete_months, stocked_out
 from shortages.services import inputs
 from stock.models import ConsumptionMonth, Establishment
 
@@ -65,7 +66,11 @@ def history_frame(*, start: dt.date | None = None, end: dt.date | None = None) -
     )
     frame["month"] = pd.to_datetime(frame["month"])
     frame["closing_balance"] = frame["closing_balance"].astype("float64")
-    return frame
+    if frame.empty:
+        return frame.assign(stocked_out=pd.Series(dtype=bool))
+    grid = complete_months(frame)
+    grid["stocked_out"] = stocked_out(grid)
+    return grid.loc[grid["reported"]].reset_index(drop=True)
 
 
 def alert_rules_table(replayed: pd.DataFrame, params: scoring.ScoringParams) -> pd.DataFrame:
@@ -105,8 +110,15 @@ def backtest_run(
     medicines = inputs.medicines_frame()
     probe = inputs.scoring_params(as_of=dt.date.today())
     all_months = sorted(history["month"].unique())
-    longest = max(levels["lead_time"] + levels["review"] for levels in probe.stock_levels.values())
-    longest = max(longest, float(np.nanmax(medicines[["lead_time_months", "review_period_months"]].sum(axis=1))))
+    present = set(establishments.loc[establishments["establishment_id"].isin(history["establishment_id"]), "level"])
+    # the longest horizon of the levels that have history (no warehouse: no warehouse horizon)
+    longest = max(
+        values["lead_time"] + values["review"] for level, values in probe.stock_levels.items() if level in present
+    )
+    overrides = medicines.loc[medicines["medicine_id"].isin(history["medicine_id"])]
+    overrides = overrides[["lead_time_months", "review_period_months"]].dropna(how="all")
+    if not overrides.empty:
+        longest = max(longest, float(overrides.sum(axis=1).max()))
     first = probe.months - 1
     last = len(all_months) - int(np.ceil(longest)) - 1
     candidates = [pd.Timestamp(month) for month in all_months[first : last + 1]]

@@ -96,7 +96,7 @@ def _versions() -> dict[str, str]:
     return versions
 
 
-def _sampled(grid: pd.DataFrame, *, max_positions: int, seed: int) -> tuple[pd.DataFrame, float]:
+def sample_positions(grid: pd.DataFrame, *, max_positions: int, seed: int) -> tuple[pd.DataFrame, float]:
     """At most ``max_positions`` positions drawn at random (whole histories, so that lags stay
     whole) and the share drawn. The national and provincial signals are then shares and ratios over
     the drawn positions: estimates of the same figures, not the figures of the whole country."""
@@ -132,7 +132,9 @@ def prediction_models_train(*, until: dt.date | None = None, seed: int | None = 
         if part.empty:
             skipped[horizon] = "aucun historique pour ces niveaux"
             continue
-        part, sampled_share = _sampled(part, max_positions=settings.PREDICTION_MAX_TRAINING_POSITIONS, seed=seed)
+        part, sampled_share = sample_positions(
+            part, max_positions=settings.PREDICTION_MAX_TRAINING_POSITIONS, seed=seed
+        )
         panel = learned.build_panel(part.reset_index(drop=True), horizon=horizon)
         try:
             model = learned.model_train(panel, until=last_month, seed=seed)

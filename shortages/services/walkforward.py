@@ -21,8 +21,11 @@ from shortages.scoring import evaluation, learned
 from shortages.services import learning
 from stock.models import Establishment, Medicine
 
-#: Months of history before the first month-end tested, when none is given.
+#: Months of history before the first month-end tested, when none is given; the shorter one when the
+#: longer would leave fewer than ``MINIMUM_TEST_MONTHS`` month-ends to test.
 DEFAULT_TRAINING_MONTHS = 24
+SHORT_TRAINING_MONTHS = 12
+MINIMUM_TEST_MONTHS = 6
 #: Origins of the forecast comparison: the last three quarter-ends that leave three months after them.
 MASE_ORIGINS = 3
 
@@ -48,9 +51,11 @@ def backtest_run(
     cut: float | None = None,
     seed: int | None = None,
     progress: Callable[[str], None] | None = None,
+    retrain_every: int = 1,
+    max_positions: int | None = None,
 ) -> BacktestOutcome:
     """Walk forward from ``first`` (default: ``DEFAULT_TRAINING_MONTHS`` after the first month of the
-    history) for each horizon, store and return the reports. ``cut``: the alert cut of P."""
+    history, or ``SHORT_TRAINING_MONTHS`` for a short history) for each horizon, store and return the reports. ``cut``: the alert cut of P."""
     seed = settings.PREDICTION_SEED if seed is None else seed
     cut = float(settings.STOCKOUT_PROBABILITY_ALERT) if cut is None else cut
     grid = learning.history_grid()
@@ -63,9 +68,18 @@ def backtest_run(
         part = grid.loc[grid["level"].isin(levels)].reset_index(drop=True)
         if part.empty:
             continue
-        panel = learned.build_panel(part, horizon=horizon)
-        start = pd.Timestamp(first) if first else _months_after(panel.months.min(), DEFAULT_TRAINING_MONTHS)
-        months = evaluation.test_month_ends(panel, first=start)
+        # A national history is replayed on a random sample of positions (whole histories).
+        part, share = learning.sample_positions(
+            part, max_positions=max_positions or settings.PREDICTION_MAX_TRAINING_POSITIONS, seed=seed
+        )
+        panel = learned.build_panel(part.reset_index(drop=True), horizon=horizon)
+        if first:
+            months = evaluation.test_month_ends(panel, first=pd.Timestamp(first))
+        else:
+            months = evaluation.test_month_ends(panel, first=_months_after(panel.months.min(), DEFAULT_TRAINING_MONTHS))
+            if len(months) < MINIMUM_TEST_MONTHS:
+                start = _months_after(panel.months.min(), SHORT_TRAINING_MONTHS)
+                months = evaluation.test_month_ends(panel, first=start)
         if not months:
             outcome.skipped[horizon] = "historique trop court pour un mois testé avec son horizon complet"
             continue
@@ -79,7 +93,9 @@ def backtest_run(
             if progress is not None:
                 progress(f"horizon {horizon} mois : {month:%Y-%m} ({model.training_rows} lignes d'apprentissage)")
 
-        walked = evaluation.walk_forward(panel, test_months=months, formula=formula, seed=seed, progress=step)
+        walked = evaluation.walk_forward(
+            panel, test_months=months, formula=formula, seed=seed, progress=step, retrain_every=retrain_every
+        )
         if walked.predictions.empty:
             outcome.skipped[horizon] = "; ".join(reason for _, reason in walked.skipped) or "aucune prédiction"
             continue
@@ -88,6 +104,8 @@ def backtest_run(
         report["months"] = [month.strftime("%Y-%m") for month in walked.months]
         report["levels"] = levels
         report["seed"] = seed
+        report["sample_share"] = share
+        report["retrain_every"] = retrain_every
         active = PredictionModel.objects.filter(horizon_months=horizon, status=ModelStatus.ACTIVE).first()
         outcome.reports[horizon] = learning.backtest_store(
             model=active, horizon=horizon, months=walked.months, rows=len(walked.predictions), report=report

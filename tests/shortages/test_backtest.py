@@ -130,7 +130,7 @@ def test_the_backtest_prints_precision_recall_and_auc_overall_and_by_level(capsy
     simulate_history()
     out = io.StringIO()
     # when
-    call_command("backtest", stdout=out)
+    call_command("backtest", "--formula", stdout=out)
     # then
     report = out.getvalue()
     print(report)  # the figures, for the CI log
@@ -151,7 +151,7 @@ def test_the_backtest_prints_the_cuts_the_reliability_and_the_alert_rules(settin
     simulate_history()
     out = io.StringIO()
     # when
-    call_command("backtest", stdout=out)
+    call_command("backtest", "--formula", stdout=out)
     # then
     summary, cuts, reliability, rules = sections(out.getvalue())
     assert "prediction = P >= 0.9" in summary[0]
@@ -178,4 +178,4 @@ def test_the_backtest_prints_the_cuts_the_reliability_and_the_alert_rules(settin
 @pytest.mark.django_db
 def test_the_backtest_refuses_an_empty_history():
     with pytest.raises(CommandError, match="history"):
-        call_command("backtest", stdout=io.StringIO())
+        call_command("backtest", "--formula", stdout=io.StringIO())

@@ -24,6 +24,9 @@ ADDRESS = "127.0.0.1:8000"
 SITE_URL = f"http://{ADDRESS}/"
 
 
+DEMO_TRAINING_POSITIONS = 3000
+
+
 class Command(BaseCommand):
     help = (
         "Set up the demo: migrate, load_reference, load_registry (when present), generate_demo, score "
@@ -59,6 +62,11 @@ class Command(BaseCommand):
             sizes = ("seed", "hospitals", "centres", "medicines")
             extra = {name: options[name] for name in sizes if options[name] is not None}
             self._step("demo history", "generate_demo", reset=options["reset"], password=options["password"], **extra)
+        if not options["skip_score"]:
+            # A sample of the demo's positions, replayed with a model kept three months: about a minute.
+            self._step(
+                "learned model", "train_model", max_positions=DEMO_TRAINING_POSITIONS, backtest=True, retrain_every=3
+            )
         if options["skip_score"]:
             self._note("risk scores", "skipped (--skip-score)")
         elif "score" in commands:

@@ -7,7 +7,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 
 from shortages.models import PredictionModel
-from shortages.services import learning
+from shortages.services import learning, walkforward
 
 
 def _month(text: str) -> dt.date:
@@ -26,6 +26,16 @@ class Command(BaseCommand):
         parser.add_argument("--until", type=_month, default=None, help="last month learned from, YYYY-MM")
         parser.add_argument("--seed", type=int, default=None, help="random seed (default: PREDICTION_SEED)")
         parser.add_argument("--no-activate", action="store_true", help="store the models without activating them")
+        parser.add_argument(
+            "--max-positions",
+            type=int,
+            default=None,
+            help="positions drawn (default PREDICTION_MAX_TRAINING_POSITIONS)",
+        )
+        parser.add_argument("--backtest", action="store_true", help="then walk forward and store the backtest")
+        parser.add_argument(
+            "--retrain-every", type=int, default=1, help="with --backtest: months a replayed model is kept (default 1)"
+        )
         parser.add_argument("--list", action="store_true", help="list the stored models")
         parser.add_argument("--rollback", type=int, default=None, metavar="H", help="roll back horizon H")
 
@@ -45,7 +55,10 @@ class Command(BaseCommand):
             self.stdout.write(f"Modèle actif pour l'horizon {row.horizon_months} mois : v{row.version}")
             return
         trained = learning.prediction_models_train(
-            until=options["until"], seed=options["seed"], activate=not options["no_activate"]
+            until=options["until"],
+            seed=options["seed"],
+            activate=not options["no_activate"],
+            max_positions=options["max_positions"],
         )
         for row in trained.models:
             self.stdout.write(
@@ -55,3 +68,13 @@ class Command(BaseCommand):
             )
         for horizon, reason in trained.skipped.items():
             self.stdout.write(f"Horizon {horizon} mois : pas de modèle ({reason}) ; la formule répond.")
+        if options["backtest"] and trained.models:
+            outcome = walkforward.backtest_run(
+                seed=options["seed"], retrain_every=options["retrain_every"], max_positions=options["max_positions"]
+            )
+            for horizon, stored in outcome.reports.items():
+                figures = stored.report
+                self.stdout.write(
+                    f"Backtest horizon {horizon} mois : {stored.rows} lignes, AUC A {figures['A']['auc']:.3f}, "
+                    f"C {figures['C']['auc']:.3f}, ECE A {figures['A']['ece']:.3f}"
+                )

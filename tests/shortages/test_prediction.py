@@ -1,0 +1,165 @@
+"""The learned prediction, pure part: the stockout rule's edge cases, no look-ahead, a monotone
+calibration, determinism, and the evaluation's figures on hand-checked cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from shortages.scoring import evaluation, learned
+from shortages.scoring.stockouts import complete_months, stocked_out
+from tests.shortages.prediction_world import as_grid, synthetic_history
+
+
+def _history(rows: list[tuple]) -> pd.DataFrame:
+    """One position's months: (month, issued, closing, stockout_days, reported)."""
+    frame = pd.DataFrame(rows, columns=["month", "issued", "closing_balance", "stockout_days", "reported"])
+    frame["month"] = pd.to_datetime(frame["month"])
+    frame["establishment_id"], frame["medicine_id"] = 1, 1
+    return complete_months(frame)
+
+
+def test_recorded_stockout_days_make_a_stockout_even_with_stock_left():
+    grid = _history([("2024-01-01", 10, 5, 4, True)])
+    assert stocked_out(grid).tolist() == [True]
+
+
+def test_an_empty_shelf_after_issues_is_a_stockout_without_any_stockout_day():
+    grid = _history([("2024-01-01", 10, 30, 0, True), ("2024-02-01", 30, 0, 0, True)])
+    assert stocked_out(grid).tolist() == [False, True]
+
+
+def test_an_empty_shelf_with_issues_within_three_months_is_a_stockout():
+    grid = _history(
+        [("2024-01-01", 8, 0, 0, True), ("2024-02-01", 0, 0, 0, True), ("2024-03-01", 0, 0, 0, True)]
+        + [("2024-04-01", 0, 0, 0, True), ("2024-05-01", 0, 0, 0, True)]
+    )
+    # issues in January count as demand for February, March and April, not for May
+    assert stocked_out(grid).tolist() == [True, True, True, True, False]
+
+
+def test_a_dormant_position_at_zero_is_not_a_stockout():
+    grid = _history([(f"2024-0{month}-01", 0, 0, 0, True) for month in range(1, 6)])
+    assert not stocked_out(grid).any()
+
+
+def test_an_unreported_month_is_never_a_stockout_and_gaps_are_filled():
+    grid = _history([("2024-01-01", 10, 0, 0, True), ("2024-03-01", 10, 0, 0, True)])
+    assert grid["month"].dt.month.tolist() == [1, 2, 3]
+    assert grid["reported"].tolist() == [True, False, True]
+    assert stocked_out(grid).tolist() == [True, False, True]
+
+
+@pytest.fixture(scope="module")
+def panel() -> learned.Panel:
+    return learned.build_panel(as_grid(synthetic_history(sites=10, products=3, months=30)), horizon=2)
+
+
+def test_training_rows_have_a_complete_outcome_before_the_month_predicted(panel):
+    until = pd.Timestamp("2017-09-01")
+    rows = learned.training_rows(panel, until)
+    assert len(rows) > 0
+    # the outcome of month m covers m+1 and m+2: it is known at the end of ``until`` only up to m = until - 2
+    assert rows["month"].max() == pd.Timestamp("2017-07-01")
+
+
+def test_nothing_after_the_month_predicted_changes_its_prediction(panel):
+    # given the same history, once whole and once cut after the month predicted
+    month = pd.Timestamp("2017-12-01")
+    grid = panel.grid
+    cut = learned.build_panel(grid.loc[grid["month"] <= month].reset_index(drop=True), horizon=2)
+    altered = grid.copy()
+    later = altered["month"] > month
+    altered.loc[later, ["issued", "closing_balance", "received"]] = 0.0  # a different future
+    changed = learned.build_panel(altered, horizon=2)
+    # when each predicts that month
+    predictions = [
+        evaluation.walk_forward(version, test_months=[month], seed=3).predictions for version in (panel, cut, changed)
+    ]
+    # then the probabilities and forecasts are the same, to the last bit
+    columns = ["establishment_id", "medicine_id", "p", "forecast_1", "forecast_2", "forecast_3"]
+    reference = predictions[0][columns].reset_index(drop=True)
+    for other in predictions[1:]:
+        pd.testing.assert_frame_equal(reference, other[columns].reset_index(drop=True))
+
+
+def test_the_calibration_map_is_increasing(panel):
+    model = learned.model_train(panel, until=pd.Timestamp("2018-03-01"), seed=3)
+    slope, _ = model.calibration
+    assert slope > 0
+    raw = np.linspace(0.001, 0.999, 500)
+    calibrated = learned.calibrated(raw, model.calibration)
+    assert np.all(np.diff(calibrated) > 0)
+    assert model.calibration_rows > 0
+
+
+def test_platt_scaling_recovers_a_known_map():
+    rng = np.random.default_rng(0)
+    raw = rng.uniform(0.01, 0.99, 20000)
+    truth = 1 / (1 + np.exp(-(2.0 * np.log(raw / (1 - raw)) - 1.0)))
+    actual = rng.random(20000) < truth
+    slope, intercept = learned.platt_fit(raw, actual)
+    assert slope == pytest.approx(2.0, abs=0.1)
+    assert intercept == pytest.approx(-1.0, abs=0.1)
+
+
+def test_training_is_deterministic_for_a_seed_and_survives_storage(panel):
+    first = learned.model_train(panel, until=pd.Timestamp("2018-01-01"), seed=5)
+    second = learned.model_train(panel, until=pd.Timestamp("2018-01-01"), seed=5)
+    rows = panel.features.loc[(panel.months == pd.Timestamp("2018-01-01")).to_numpy() & learned.scored_rows(panel)]
+    reloaded = learned.LearnedModel.from_payload(first.to_payload())
+    predictions = [learned.model_predict(model, rows) for model in (first, second, reloaded)]
+    pd.testing.assert_frame_equal(predictions[0], predictions[1])
+    pd.testing.assert_frame_equal(predictions[0], predictions[2])
+
+
+def test_contributions_add_up_to_the_distance_from_the_base_rate(panel):
+    model = learned.model_train(panel, until=pd.Timestamp("2018-01-01"), seed=5)
+    rows = panel.features.loc[(panel.months == pd.Timestamp("2018-01-01")).to_numpy() & learned.scored_rows(panel)]
+    points = learned.model_contributions(model, rows)
+    probability = learned.model_predict(model, rows)["probability"]
+    np.testing.assert_allclose(points.sum(axis=1), 100 * (probability - model.base_rate), atol=1e-6)
+
+
+def test_too_short_a_history_is_refused_so_the_formula_answers(panel):
+    with pytest.raises(learned.NotEnoughHistory):
+        learned.model_train(panel, until=pd.Timestamp("2016-05-01"))
+
+
+def test_recall_at_precision_takes_the_best_cut_that_reaches_it():
+    actual = [True, True, False, True, False, False]
+    score = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4]
+    # precision 2/2 at 0.8, 3/4 at 0.6: the best recall with precision >= 0.75 is 3/3
+    recall, cut = evaluation.recall_at_precision(actual, score, 0.75)
+    assert (recall, cut) == (1.0, 0.6)
+    assert evaluation.recall_at_precision(actual, score, 1.0) == (2 / 3, 0.8)
+
+
+def test_expected_calibration_error_and_brier_skill_by_hand():
+    actual = np.array([1, 0, 0, 0, 1, 1, 1, 0])
+    probability = np.array([0.15, 0.15, 0.15, 0.15, 0.85, 0.85, 0.85, 0.85])
+    # bins 0.1-0.2 (observed 1/4, P 0.15) and 0.8-0.9 (observed 3/4, P 0.85): |0.15-0.25| and |0.85-0.75|
+    assert evaluation.expected_calibration_error(actual, probability) == pytest.approx(0.10)
+    brier, skill = evaluation.brier_skill(actual, probability)
+    assert brier == pytest.approx(np.mean((probability - actual) ** 2))
+    assert skill == pytest.approx(1 - brier / 0.25)
+
+
+def test_walk_forward_judges_every_method_on_the_same_rows(panel):
+    months = evaluation.test_month_ends(panel, first=pd.Timestamp("2017-10-01"))
+    walked = evaluation.walk_forward(
+        panel,
+        test_months=months,
+        seed=3,
+        retrain_every=3,
+        formula=lambda p, mask: evaluation.formula_probability(p, mask, months=6, horizon_months=2.0),
+    )
+    assert walked.months == months  # every month-end with a full horizon after it, through 2018-04
+    assert months[-1] == pd.Timestamp("2018-04-01")
+    report = evaluation.walk_forward_report(walked.predictions, cut=0.5)
+    population = walked.predictions.loc[walked.predictions["observed"] & walked.predictions["scored"]]
+    assert report["C"]["rows"] == len(population)
+    assert report["A"]["rows"] == int((~population["stocked_out_now"]).sum())
+    assert 0.5 < report["C"]["auc"] <= 1.0
+    assert sum(row["positions"] for row in report["C"]["reliability"]) == report["C"]["rows"]
