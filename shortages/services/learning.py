@@ -116,9 +116,12 @@ class Trained:
     skipped: dict[int, str]
 
 
-def prediction_models_train(*, until: dt.date | None = None, seed: int | None = None, activate: bool = True) -> Trained:
+def prediction_models_train(
+    *, until: dt.date | None = None, seed: int | None = None, activate: bool = True, max_positions: int | None = None
+) -> Trained:
     """Train one model per horizon of the establishments' levels on the history up to the month
-    ``until`` (default: the last complete month), store them, and activate them when ``activate``."""
+    ``until`` (default: the last complete month), store them, and activate them when ``activate``.
+    ``max_positions``: positions drawn (default ``PREDICTION_MAX_TRAINING_POSITIONS``)."""
     seed = settings.PREDICTION_SEED if seed is None else seed
     today = timezone.localdate()
     until = until or (today.replace(day=1) - dt.timedelta(days=1))
@@ -132,9 +135,8 @@ def prediction_models_train(*, until: dt.date | None = None, seed: int | None = 
         if part.empty:
             skipped[horizon] = "aucun historique pour ces niveaux"
             continue
-        part, sampled_share = sample_positions(
-            part, max_positions=settings.PREDICTION_MAX_TRAINING_POSITIONS, seed=seed
-        )
+        limit = max_positions or settings.PREDICTION_MAX_TRAINING_POSITIONS
+        part, sampled_share = sample_positions(part, max_positions=limit, seed=seed)
         panel = learned.build_panel(part.reset_index(drop=True), horizon=horizon)
         try:
             model = learned.model_train(panel, until=last_month, seed=seed)
