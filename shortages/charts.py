@@ -292,7 +292,7 @@ def reliability_chart(
     """A reliability diagram: for each tenth of P, ``(low, high, mean P, observed share)`` (0-1, None
     for an empty tenth), the observed share of stockouts against the mean P given, on a square
     0-100 % by 0-100 % plot whose diagonal is a perfectly calibrated probability."""
-    frame = ChartFrame(width=360, height=330, left=44, right=16, top=26, bottom=40)
+    frame = ChartFrame(width=460, height=420, left=48, right=20, top=28, bottom=42)
     side = min(frame.plot_width, frame.plot_height)
 
     def x_of(share: float) -> float:

@@ -13,7 +13,7 @@ FEATURE_LABELS = {
     "months_of_stock": _("mois de stock"),
     "stock_over_forecast": _("stock rapporté à la consommation des 3 derniers mois"),
     "log_stock": _("quantité en stock"),
-    "log_consumption_3": _("consommation des 3 derniers mois"),
+    "log_consumption_3": _("consommation mensuelle des 3 derniers mois"),
     "consumption_trend": _("évolution de la consommation (3 derniers mois contre les 3 précédents)"),
     "consumption_cv": _("irrégularité de la consommation sur 6 mois"),
     "zero_issue_share": _("part des 6 derniers mois sans aucune sortie"),
@@ -55,8 +55,10 @@ FEATURE_LABELS = {
     "declared_disruption": _("perturbation déclarée par un fournisseur"),
 }
 
-MONTHS, SHARE, COUNT, YES_NO = "months", "share", "count", "yes_no"
+MONTHS, SHARE, COUNT, YES_NO, LOG_UNITS = "months", "share", "count", "yes_no", "log_units"
 FEATURE_UNITS = {
+    "log_stock": LOG_UNITS,
+    "log_consumption_3": LOG_UNITS,
     "months_of_stock": MONTHS,
     "stock_over_forecast": MONTHS,
     "received_3_over_consumption": MONTHS,

@@ -13,6 +13,7 @@ signals), then spreads P - base rate over the features with the model's own cont
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +22,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 
 from shortages.choices import AlertKind, RunStatus
-from shortages.explain_features import FEATURE_UNITS, MONTHS, SHARE, YES_NO, feature_label
+from shortages.explain_features import FEATURE_UNITS, LOG_UNITS, MONTHS, SHARE, YES_NO, feature_label
 from shortages.models import RiskScore
 from shortages.models.learning import PredictionModel
 from shortages.scoring import learned
@@ -240,6 +241,8 @@ def _value_text(name: str, value: Any) -> str:
         return months(value)
     if unit == SHARE:
         return pct(value)
+    if unit == LOG_UNITS:
+        return qty(math.expm1(float(value)))
     if unit == YES_NO:
         return gettext("oui") if float(value) > 0 else gettext("non")
     if unit:

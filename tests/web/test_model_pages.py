@@ -308,6 +308,19 @@ def test_a_roll_back_without_an_earlier_model_is_refused_with_a_message(client, 
     assert not AuditEntry.objects.filter(object_type="shortages.predictionmodel").exists()
 
 
+def test_activating_the_active_model_again_is_refused_with_a_message(client, personas, trained):
+    # given
+    row = learning._store(trained, sample_share=1.0, activate=True)
+    activated_at = row.activated_at
+    client.force_login(personas.analyst)
+    # when
+    response = client.post(reverse("shortages:prediction_model_activate", args=[row.pk]), follow=True)
+    # then
+    row.refresh_from_db()
+    assert row.activated_at == activated_at and row.activated_by is None
+    assert f"Le modèle v{row.version} est déjà actif." in _text(response)
+
+
 def test_activating_an_unknown_model_answers_404(client, personas):
     client.force_login(personas.analyst)
     assert client.post(reverse("shortages:prediction_model_activate", args=[999])).status_code == 404
