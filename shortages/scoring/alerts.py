@@ -7,6 +7,8 @@ triggered it) and ``value``; regional roll-ups add ``positions`` and ``at_risk``
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -16,9 +18,52 @@ from shortages.scoring.positions import BELOW_EMERGENCY, STOCKED_OUT, UNDERSTOCK
 COLUMNS = ["kind", "medicine_id", "establishment_id", "region_id", "level", "metric", "value"]
 # Statuses that count a position in a regional roll-up (the overview's "at risk" positions).
 ROLLUP_STATUSES = (STOCKED_OUT, BELOW_EMERGENCY)
-# The stored figure a roll-up compares with its probability cut: today the analytical probability
-# of stockout within the horizon; the calibrated probability takes its place when it is stored.
+# The stored figure a roll-up compares with its probability cut: the probability of stockout within
+# the horizon, counted only where a learned model gave it (calibrated, ``model_version`` set).
 ROLLUP_PROBABILITY_COLUMN = "stockout_probability"
+
+#: Alert levels from the least to the most severe.
+LEVELS = ("low", "medium", "high", "critical")
+#: The position alerts that announce a stockout: their level reads from the table below.
+STOCKOUT_KINDS = ("stockout", "below_emergency", "high_probability")
+#: Level table of the stockout kinds (docs/scoring.md, "Alert levels"). An alert takes the more
+#: severe of the level its position's state gives (``STATE_LEVELS``) and the level the calibrated
+#: probability P of stockout within the horizon gives (``PROBABILITY_LEVELS``: lower bounds of P,
+#: highest first). A medicine without a VEN class reads as E (as the position score does).
+STATE_LEVELS: Mapping[str, Mapping[str, str]] = {
+    "stockout": {"V": "critical", "E": "high", "N": "high"},
+    "below_emergency": {"V": "high", "E": "medium", "N": "medium"},
+    "high_probability": {"V": "medium", "E": "medium", "N": "medium"},
+}
+PROBABILITY_LEVELS: Mapping[str, tuple[tuple[float, str], ...]] = {
+    "V": ((0.8, "critical"), (0.5, "high")),
+    "E": ((0.8, "high"), (0.5, "medium")),
+    "N": ((0.5, "medium"),),
+}
+
+
+def calibrated_probability(scored: pd.DataFrame) -> pd.Series:
+    """P where a learned model gave it (``model_version`` set: a calibrated chance), else NaN (the
+    analytical formula ranks positions but its P is not a chance: docs/scoring.md)."""
+    probability = scored["stockout_probability"].astype("float64")
+    if "model_version" not in scored:
+        return probability.where(pd.Series(False, index=scored.index))
+    return probability.where(scored["model_version"].notna())
+
+
+def alert_level(kind: str, ven_class: pd.Series, probability: pd.Series) -> np.ndarray:
+    """The level of a stockout-kind alert (:data:`STOCKOUT_KINDS`) per position: the more severe of
+    its state's level and its calibrated ``probability``'s (NaN: the state's level alone)."""
+    ven = ven_class.where(ven_class.isin(list(PROBABILITY_LEVELS)), "E")
+    rank = {level: index for index, level in enumerate(LEVELS)}
+    state = ven.map({name: rank[level] for name, level in STATE_LEVELS[kind].items()}).to_numpy(dtype="int64")
+    conditions, choices = [], []
+    for ven_name, bands in PROBABILITY_LEVELS.items():
+        for bound, level in bands:
+            conditions.append((ven.eq(ven_name) & probability.ge(bound)).to_numpy())
+            choices.append(rank[level])
+    from_probability = np.select(conditions, choices, default=0) if conditions else 0
+    return np.asarray(LEVELS, dtype=object)[np.maximum(state, from_probability)]
 
 
 def _rows(frame: pd.DataFrame, mask: pd.Series, *, kind: str, level, metric: str, value: pd.Series) -> pd.DataFrame:
@@ -49,45 +94,48 @@ def probability_alert_raised(scored: pd.DataFrame, params: ScoringParams) -> pd.
     return scored["stockout_probability"].ge(params.probability_alert) & scored["stock_status"].eq(UNDERSTOCKED)
 
 
+def stockout_kind_conditions(scored: pd.DataFrame, params: ScoringParams) -> dict[str, pd.Series]:
+    """Per stockout kind (:data:`STOCKOUT_KINDS`), the positions whose condition holds: stocked out
+    with demand (AMC not 0); below the emergency point; high stockout probability
+    (:func:`probability_alert_raised`). The backtest replays these same rules."""
+    status = scored["stock_status"]
+    return {
+        "stockout": status.eq(STOCKED_OUT) & scored["amc"].ne(0),
+        "below_emergency": status.eq(BELOW_EMERGENCY),
+        "high_probability": probability_alert_raised(scored, params),
+    }
+
+
 def position_conditions(scored: pd.DataFrame, params: ScoringParams) -> pd.DataFrame:
-    """Position alerts. Rules: stockout when stocked out with demand (critical for vital medicines,
-    else high); below emergency point (high for vital, else medium); high stockout probability when
-    P >= ``probability_alert`` and the position is understocked (:func:`probability_alert_raised`;
-    medium for vital, else low: one level under the emergency point); expiry when units will expire
-    unused within ``expiry_alert_months`` (high when that is half the stock or more, else medium);
-    expired stock to withdraw when lots past their date still hold units (``expired_stock`` > 0;
-    high when nothing usable is left, else medium)."""
-    vital = scored["ven_class"].eq("V")
+    """Position alerts. The stockout kinds (:func:`stockout_kind_conditions`) take their level from
+    the table of :func:`alert_level` (state and calibrated P by VEN class). Expiry when units will
+    expire unused within ``expiry_alert_months`` (high when that is half the stock or more, else
+    medium); expired stock to withdraw when lots past their date still hold units
+    (``expired_stock`` > 0): with nothing usable left the position is stocked out in effect and the
+    alert takes the stockout's level, else medium."""
     expired = (
         scored["expired_stock"].astype("float64") if "expired_stock" in scored else pd.Series(0.0, index=scored.index)
     )
-    status = scored["stock_status"]
-    probability = scored["stockout_probability"]
+    ven = scored["ven_class"]
+    probability = calibrated_probability(scored)
+    held = stockout_kind_conditions(scored, params)
+    values = {
+        "stockout": ("usable_stock", scored["usable_stock"]),
+        "below_emergency": ("months_of_stock", scored["months_of_stock"]),
+        "high_probability": ("stockout_probability", scored["stockout_probability"]),
+    }
     parts = [
         _rows(
             scored,
-            status.eq(STOCKED_OUT) & scored["amc"].ne(0),
-            kind="stockout",
-            level=np.where(vital, "critical", "high"),
-            metric="usable_stock",
-            value=scored["usable_stock"],
-        ),
-        _rows(
-            scored,
-            status.eq(BELOW_EMERGENCY),
-            kind="below_emergency",
-            level=np.where(vital, "high", "medium"),
-            metric="months_of_stock",
-            value=scored["months_of_stock"],
-        ),
-        _rows(
-            scored,
-            probability_alert_raised(scored, params),
-            kind="high_probability",
-            level=np.where(vital, "medium", "low"),
-            metric="stockout_probability",
-            value=probability,
-        ),
+            held[kind],
+            kind=kind,
+            level=alert_level(kind, ven, probability),
+            metric=values[kind][0],
+            value=values[kind][1],
+        )
+        for kind in STOCKOUT_KINDS
+    ]
+    parts += [
         _rows(
             scored,
             scored["expiry_at_risk"].gt(0),
@@ -100,7 +148,7 @@ def position_conditions(scored: pd.DataFrame, params: ScoringParams) -> pd.DataF
             scored,
             expired.gt(0),
             kind="expired_stock",
-            level=np.where(scored["usable_stock"].le(0), "high", "medium"),
+            level=np.where(scored["usable_stock"].le(0), alert_level("stockout", ven, probability), "medium"),
             metric="expired_stock",
             value=expired,
         ),
@@ -115,13 +163,14 @@ def rollup_counted(
     probability_column: str = ROLLUP_PROBABILITY_COLUMN,
 ) -> pd.DataFrame:
     """Per position, whether it counts in its region's roll-up: ``counted_by_status`` (stocked out
-    or below the emergency point), ``counted_by_probability`` (P >= ``probability_cut``; always False
-    while the cut is None, the default until the probability is calibrated) and ``counted``."""
+    or below the emergency point), ``counted_by_probability`` (a calibrated P, one a learned model
+    gave, >= ``probability_cut``; always False while the cut is None) and ``counted``."""
     by_status = positions["stock_status"].isin(ROLLUP_STATUSES)
     if probability_cut is None or probability_column not in positions:
         by_probability = pd.Series(False, index=positions.index)
     else:
-        by_probability = positions[probability_column].astype("float64").ge(probability_cut)
+        calibrated = calibrated_probability(positions.assign(stockout_probability=positions[probability_column]))
+        by_probability = calibrated.ge(probability_cut)
     return pd.DataFrame(
         {
             "counted_by_status": by_status,

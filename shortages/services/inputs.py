@@ -167,6 +167,7 @@ STORED_POSITION_FIELDS = {
     "stock_status": "stock_status",
     "expiry_at_risk": "figures__expiry_at_risk",
     "expired_stock": "figures__expired_stock",
+    "model_version": "figures__model_version",
 }
 
 
@@ -174,6 +175,9 @@ STORED_POSITION_FIELDS = {
 SCORED_POSITION_SOURCES = {name: "pipeline" if name == "in_transit" else name for name in STORED_POSITION_FIELDS}
 # Position figures kept in the ``figures`` JSON of a score (units; a missing figure reads as 0).
 JSON_FIGURE_COLUMNS = ("expiry_at_risk", "expired_stock")
+# Position figures kept in ``figures`` whose absence means something: the learned model that gave P
+# (NaN where the analytical formula answered; the alert levels read P only where a model gave it).
+JSON_OPTIONAL_COLUMNS = ("model_version",)
 STORED_FLOAT_COLUMNS = [
     "stock",
     "usable_stock",
@@ -190,6 +194,8 @@ def _stored_types(frame: pd.DataFrame) -> pd.DataFrame:
         frame[column] = frame[column].astype("float64")
     for column in JSON_FIGURE_COLUMNS:
         frame[column] = pd.to_numeric(frame[column]).fillna(0.0).astype("float64")
+    for column in JSON_OPTIONAL_COLUMNS:
+        frame[column] = pd.to_numeric(frame[column]).astype("float64")
     return frame
 
 
@@ -197,7 +203,9 @@ def stored_positions_frame(*, as_of: dt.date) -> pd.DataFrame:
     """The position scores stored for ``as_of`` with the columns of :data:`STORED_POSITION_FIELDS`.
     One query."""
     rows = RiskScore.objects.positions().filter(as_of=as_of).values_list(*STORED_POSITION_FIELDS.values())
-    frame = fast_frames.queryset_frame(rows, list(STORED_POSITION_FIELDS), numeric_columns=JSON_FIGURE_COLUMNS)
+    frame = fast_frames.queryset_frame(
+        rows, list(STORED_POSITION_FIELDS), numeric_columns=JSON_FIGURE_COLUMNS + JSON_OPTIONAL_COLUMNS
+    )
     return _stored_types(frame)
 
 
@@ -206,7 +214,7 @@ def scored_positions_frame(scored: pd.DataFrame, *, copy: bool | None = None) ->
     is stored, without reading it: same columns and types, the JSON figures as the ``figures`` JSON
     holds them (:func:`score_copy.stored_json_numbers`)."""
     frame = pd.DataFrame({name: scored[source].to_numpy() for name, source in SCORED_POSITION_SOURCES.items()})
-    for column in JSON_FIGURE_COLUMNS:
+    for column in JSON_FIGURE_COLUMNS + JSON_OPTIONAL_COLUMNS:
         frame[column] = score_copy.stored_json_numbers(scored[column], copy=copy)
     return _stored_types(frame)
 

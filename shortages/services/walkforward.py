@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 from django.conf import settings
+from django.utils import timezone, translation
 
+from shortages.choices import AlertKind
 from shortages.models.learning import BacktestReport, ModelStatus, PredictionModel
-from shortages.scoring import evaluation, learned
-from shortages.services import learning
+from shortages.scoring import alert_replay, evaluation, learned
+from shortages.services import inputs, learning
 from stock.models import Establishment, Medicine
 
 #: Months of history before the first month-end tested, when none is given; the shorter one when the
@@ -100,6 +102,7 @@ def backtest_run(
             outcome.skipped[horizon] = "; ".join(reason for _, reason in walked.skipped) or "aucune prédiction"
             continue
         report = evaluation.walk_forward_report(walked.predictions, cut=cut)
+        report["alert_kinds"] = alert_kinds_replayed(walked.predictions, grid=part, cut=cut)
         report["forecast"] = evaluation.mase_report(panel, walked.predictions, origins=mase_origins(panel))
         report["months"] = [month.strftime("%Y-%m") for month in walked.months]
         report["levels"] = levels
@@ -112,6 +115,17 @@ def backtest_run(
         )
         outcome.predictions[horizon] = _with_codes(walked.predictions)
     return outcome
+
+
+def alert_kinds_replayed(predictions: pd.DataFrame, *, grid: pd.DataFrame, cut: float) -> dict[str, dict]:
+    """Each position alert kind's rule replayed at the month ends (:mod:`alert_replay`), keyed by its
+    French label, with the live stock levels and ``cut`` as the high-probability alert's cut."""
+    levels = grid.drop_duplicates("establishment_id").set_index("establishment_id")["level"]
+    params = replace(inputs.scoring_params(as_of=timezone.localdate()), probability_alert=cut)
+    with translation.override("fr"):
+        labels = {kind: str(AlertKind(kind).label) for kind in alert_replay.STOCKOUT_KINDS}
+    with_levels = predictions.assign(level=predictions["establishment_id"].map(levels))
+    return alert_replay.alert_kind_report(with_levels, params=params, labels=labels)
 
 
 def _months_after(month, months: int) -> pd.Timestamp:

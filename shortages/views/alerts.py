@@ -27,6 +27,7 @@ from shortages.selectors_pages.alerts import (
 )
 from shortages.selectors_pages.filters import AlertPageFilterSet
 from shortages.selectors_pages.position import alert_probability_get
+from shortages.selectors_pages.usefulness import alert_usefulness
 from shortages.services import alerts as alert_services
 from shortages.services import notifications as notification_services
 from shortages.templatetags.alert_text import alert_figure
@@ -104,6 +105,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
             "page_obj": page_obj,
             "export_formats": EXPORT_LINKS,
             "inbox_view": data.get("inbox") == "true" and set(data) <= {"inbox", "status", "page"},
+            "kinds_usefulness": list(alert_usefulness().values()),
         },
     )
 
@@ -128,6 +130,7 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "snooze_form": AlertSnoozeForm() if can_manage else None,
             "open_shortages": open_shortages_of(user=request.user, medicine_id=alert.medicine_id),
             "probability": alert_probability_get(alert=alert),
+            "usefulness": alert_usefulness().get(alert.kind),
         },
     )
 

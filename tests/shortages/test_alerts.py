@@ -47,8 +47,8 @@ def test_a_high_probability_inside_the_max_min_band_raises_no_alert():
     assert probability_alerts(scored, cut=0.9) == {}
 
 
-def test_an_understocked_position_over_the_cut_raises_one_level_under_the_emergency_point():
-    # given: understocked E and V medicines over the cut, one understocked under it
+def test_an_understocked_position_over_the_cut_takes_its_level_from_the_table():
+    # given: understocked E and V medicines over the cut, one understocked under it, P from the formula
     scored = scored_positions(
         (1, "E", "understocked", 1.2, 0.95),
         (2, "V", "understocked", 1.0, 0.999),
@@ -56,10 +56,12 @@ def test_an_understocked_position_over_the_cut_raises_one_level_under_the_emerge
     )
     # when
     alerts = probability_alerts(scored, cut=0.9)
-    # then: low for E and medium for V (the former rule: critical for both from P 0.9)
-    assert alerts == {1: "low", 2: "medium"}
+    # then: the formula's P is not a chance, the state's level alone: medium (never low)
+    assert alerts == {1: "medium", 2: "medium"}
     # and the cut comes from the parameter
-    assert probability_alerts(scored, cut=0.8) == {1: "low", 2: "medium", 3: "low"}
+    assert probability_alerts(scored, cut=0.8) == {1: "medium", 2: "medium", 3: "medium"}
+    # when a learned model gave P (calibrated): P >= 0.8 is high for E, critical for V
+    assert probability_alerts(scored.assign(model_version=4), cut=0.8) == {1: "high", 2: "critical", 3: "high"}
 
 
 def test_below_the_emergency_point_or_stocked_out_raises_its_own_alert_not_the_probability_one():
@@ -101,7 +103,7 @@ def test_a_run_raises_the_probability_alert_below_the_minimum_only(position):
     scores.scoring_run_execute(as_of=AS_OF)
     # then
     alert = Alert.objects.get(kind=AlertKind.HIGH_PROBABILITY, establishment=position.establishment)
-    assert alert.level == "low" and alert.value["stockout_probability"] == 1.0
+    assert alert.level == "medium" and alert.value["stockout_probability"] == 1.0
 
 
 def test_a_stockout_opens_one_alert_with_its_event(position):

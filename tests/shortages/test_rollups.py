@@ -54,15 +54,18 @@ def test_a_region_raises_when_the_share_and_the_count_reach_the_thresholds():
 def test_the_probability_is_a_third_condition_once_a_cut_is_set():
     # given 1 stocked out and 3 understocked positions at P 0.95 in a region
     frame = positions((1, 1, "stocked_out", 1.0, "E"), *[(1, 1, "understocked", 0.95, "E")] * 3)
-    # when no cut is set (today: the probability is not calibrated), only statuses count
+    # when no cut is set, only statuses count
     counted = rollup_counted(frame)
     assert counted["counted_by_status"].tolist() == [True, False, False, False]
     assert not counted["counted_by_probability"].any()
     assert regional_conditions(frame, share=0.2, min_positions=3).empty
-    # when a cut of 0.9 is set, the understocked positions count by their probability
-    counted = rollup_counted(frame, probability_cut=0.9)
+    # when a cut of 0.9 is set, a P the analytical formula gave (no model) still does not count
+    assert not rollup_counted(frame, probability_cut=0.9)["counted_by_probability"].any()
+    # and a learned (calibrated) P counts: the understocked positions count by their probability
+    learned = frame.assign(model_version=3)
+    counted = rollup_counted(learned, probability_cut=0.9)
     assert counted["counted"].all() and counted["counted_by_probability"].sum() == 4
-    raised = regional_conditions(frame, share=0.2, min_positions=3, probability_cut=0.9)
+    raised = regional_conditions(learned, share=0.2, min_positions=3, probability_cut=0.9)
     assert raised[["positions", "at_risk"]].values.tolist() == [[4, 4]]
 
 
