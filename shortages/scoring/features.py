@@ -18,8 +18,10 @@ import pandas as pd
 from shortages.scoring.consumption import POSITION_KEYS
 from shortages.scoring.stockouts import lagged, position_codes, stocked_out
 
-#: Months of history the features read (the scoring run reads this window too).
+#: The longest window of a feature (months). A feature of month t reads at most
+#: ``HISTORY_MONTHS_READ`` months up to t (windows over censored demand reach 6 months further back).
 FEATURE_MONTHS = 12
+HISTORY_MONTHS_READ = FEATURE_MONTHS + 7
 LEVEL_CODES = {"primary": 0, "hospital": 1, "warehouse": 2}
 
 FEATURES = [
@@ -168,8 +170,8 @@ def position_features(history: pd.DataFrame, signals: pd.DataFrame | None = None
     usual_fill = _rolling(frame["fill_rate"].to_numpy(), codes, 6, "mean")
     expected = np.nan_to_num(ordered) * np.where(np.isnan(usual_fill), 1.0, np.minimum(usual_fill, 1.0))
     frame["projected_cover"] = _ratio(np.nan_to_num(closing) + expected, consumption_3)
-    reported_rows = np.where(reported, 1.0, 0.0)
-    frame["stockout_rate_all"] = _expanding_share(out * 1.0, reported_rows, codes)
+    # over the feature window, not the whole history: a scoring day reads only that window
+    frame["stockout_rate_all"] = _rolling(np.where(reported, out * 1.0, np.nan), codes, FEATURE_MONTHS, "mean")
     frame = frame.join(_site(history, out, reported, frame))
     frame["level"] = history["level"].map(LEVEL_CODES).astype("float64").to_numpy()
     frame["calendar_month"] = pd.to_datetime(history["month"]).dt.month.astype("float64").to_numpy()
@@ -249,14 +251,6 @@ def _supply_nodes(
     return result.drop(columns=["province_months_of_stock"]).join(
         pd.DataFrame({"province_months_of_stock": result["province_months_of_stock"]})
     )
-
-
-def _expanding_share(hits: np.ndarray, weights: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """Within each position, hits so far over weights so far (NaN before the first weight)."""
-    hit_sums = pd.Series(hits * weights).groupby(codes).cumsum().to_numpy()
-    weight_sums = pd.Series(weights).groupby(codes).cumsum().to_numpy()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(weight_sums > 0, hit_sums / weight_sums, np.nan)
 
 
 def _site(history: pd.DataFrame, out: np.ndarray, reported: np.ndarray, frame: pd.DataFrame) -> pd.DataFrame:

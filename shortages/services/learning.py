@@ -29,7 +29,7 @@ from django.utils import timezone
 from shortages.models.learning import BacktestReport, ModelStatus, PredictionModel
 from shortages.scoring import learned
 from shortages.scoring.consumption import POSITION_KEYS
-from shortages.scoring.features import FEATURE_MONTHS, FEATURES
+from shortages.scoring.features import FEATURES, HISTORY_MONTHS_READ
 from shortages.scoring.stockouts import complete_months
 from stock.models import ConsumptionMonth, Establishment, MonthlyReport, StockLevel
 
@@ -237,7 +237,7 @@ def position_predictions(
     last = pd.Timestamp(as_of).to_period("M")
     if pd.Timestamp(as_of).day != pd.Timestamp(as_of).days_in_month:
         last -= 1
-    start = (last - (FEATURE_MONTHS + 1)).to_timestamp().date()
+    start = (last - HISTORY_MONTHS_READ).to_timestamp().date()
     grid = history_grid(start=start, end=last.to_timestamp().date())
     if grid.empty:
         return pd.DataFrame(columns=columns)

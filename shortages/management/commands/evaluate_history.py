@@ -73,6 +73,7 @@ class Command(BaseCommand):
         live = settings.DATABASES["default"]
         scratch_dir = Path(tempfile.mkdtemp(prefix="evaluate-history-"))
         env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "REDIS_URL"}}
+        env["PYTHONUNBUFFERED"] = "1"  # the child's lines are relayed as they come
         if options["database_url"]:
             if live.get("ENGINE", "").endswith("postgresql") and options["database_url"].rstrip("/").endswith(
                 "/" + str(live.get("NAME"))
@@ -90,10 +91,9 @@ class Command(BaseCommand):
         ]
         try:
             for command in steps:
-                # argv of this interpreter and manage.py, no shell: nothing from the user is executed.
-                finished = subprocess.run(command, env=env, cwd=settings.BASE_DIR, check=False)  # noqa: S603
-                if finished.returncode:
-                    raise CommandError(f"evaluation failed ({' '.join(command[2:4])} exited {finished.returncode})")
+                code = self._relay(command, env)
+                if code:
+                    raise CommandError(f"evaluation failed ({' '.join(command[2:4])} exited {code})")
         finally:
             if options["keep"] or options["database_url"]:
                 self.stdout.write(f"Base conservée : {env.get('DATABASE_URL') or env['SQLITE_PATH']}")
@@ -101,6 +101,23 @@ class Command(BaseCommand):
                 for path in scratch_dir.iterdir():
                     path.unlink()
                 scratch_dir.rmdir()
+
+    def _relay(self, command: list[str], env: dict[str, str]) -> int:
+        """Run ``command`` and pass its output on, line by line, to this command's output."""
+        # argv of this interpreter and manage.py, no shell: nothing from the user is executed.
+        with subprocess.Popen(  # noqa: S603
+            command,
+            env=env,
+            cwd=settings.BASE_DIR,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+        ) as child:
+            for line in child.stdout:
+                self.stdout.write(line.rstrip("\n"))
+                self.stdout.flush()
+            return child.wait()
 
     def _passed(self, options) -> list[str]:
         passed = [str(Path(options["file"]).resolve()), "--mapping", options["mapping"]]

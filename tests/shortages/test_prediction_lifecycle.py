@@ -1,0 +1,146 @@
+"""The learned prediction in the product: a history loaded through the report import, trained by
+command, task and a real worker, stored with what it learned from, used by the scoring, rolled back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import time
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from shortages.models import BacktestReport, ModelStatus, PredictionModel, RiskScore
+from shortages.services import learning
+from stock.services.history_load import history_file_load
+from tests.shortages.prediction_world import synthetic_history
+
+AS_OF = dt.date(2018, 6, 30)  # the synthetic history runs from 2016-01 to 2018-06
+
+
+@pytest.fixture
+def history(tmp_path: Path, db) -> Path:
+    path = tmp_path / "history.csv"
+    synthetic_history(sites=8, products=3, months=30).to_csv(path, index=False)
+    result = history_file_load(path=path, mapping="lmis-civ")
+    assert result.rows_written == 8 * 3 * 30 and not result.refused
+    return path
+
+
+def test_training_stores_an_active_model_with_what_it_learned_from(history):
+    # when
+    out = io.StringIO()
+    call_command("train_model", until=AS_OF, seed=11, stdout=out)
+    # then
+    model = PredictionModel.objects.get()
+    assert model.status == ModelStatus.ACTIVE and model.version == 1
+    assert model.horizon_months == 2  # primary level: one month of lead time and one of review
+    assert (model.first_month, model.trained_until) == (dt.date(2016, 1, 1), dt.date(2018, 6, 30))
+    assert set(model.library_versions) >= {"lightgbm", "numpy", "pandas", "scipy", "python"}
+    assert "months_of_stock" in model.features and model.seed == 11
+    assert model.training_rows > 0 and model.calibration_rows > 0 and model.calibration[0] > 0
+    assert "v1 (Actif)" in out.getvalue()
+
+
+def test_a_new_training_retires_the_active_model_and_a_rollback_brings_it_back(history):
+    call_command("train_model", until=AS_OF, stdout=io.StringIO())
+    call_command("train_model", until=AS_OF, seed=3, stdout=io.StringIO())
+    assert dict(PredictionModel.objects.values_list("version", "status")) == {
+        1: ModelStatus.RETIRED,
+        2: ModelStatus.ACTIVE,
+    }
+    call_command("train_model", rollback=2, stdout=io.StringIO())
+    assert dict(PredictionModel.objects.values_list("version", "status")) == {
+        1: ModelStatus.ACTIVE,
+        2: ModelStatus.RETIRED,
+    }
+    with pytest.raises(PredictionModel.DoesNotExist):
+        learning.prediction_model_rollback(horizon_months=2)
+
+
+def test_scoring_takes_the_active_model_and_says_which_model_spoke(history):
+    # given a model trained on the history, and a new position with no history at all
+    call_command("train_model", until=AS_OF, stdout=io.StringIO())
+    version = PredictionModel.objects.get().version
+    # when the day after the history is scored
+    call_command("score", as_of=AS_OF, stdout=io.StringIO())
+    # then the positions with demand get the learned probability, and keep the formula's beside it
+    scores = list(RiskScore.objects.positions().filter(as_of=AS_OF).values("figures", "stockout_probability"))
+    learned = [row for row in scores if row["figures"].get("model_version") == version]
+    assert len(learned) >= len(scores) // 2
+    assert all(0 <= row["stockout_probability"] <= 1 for row in learned)
+    assert any(row["stockout_probability"] != row["figures"]["formula_probability"] for row in learned)
+    assert all(row["figures"]["forecast_1"] is not None for row in learned)
+
+
+def test_without_an_active_model_the_formula_answers(history):
+    call_command("score", as_of=AS_OF, stdout=io.StringIO())
+    scores = RiskScore.objects.positions().filter(as_of=AS_OF).values_list("figures", "stockout_probability")
+    assert scores
+    for figures, probability in scores:
+        assert figures.get("model_version") is None
+        assert probability == figures["formula_probability"]
+
+
+def test_the_training_task_trains_then_stores_a_backtest(history, eager_tasks, settings):
+    from shortages.tasks import prediction_models_train
+
+    versions = prediction_models_train.delay(until=AS_OF.isoformat()).get()
+    assert versions == [1]
+    report = BacktestReport.objects.get()
+    assert report.horizon_months == 2 and report.rows > 0
+    assert {"A", "C", "forecast", "months"} <= set(report.report)
+    assert report.report["months"][0] == "2017-01"  # a short history: twelve months learned first
+    assert 0 <= report.report["C"]["auc"] <= 1
+
+
+def test_evaluate_history_prints_the_report_and_writes_every_prediction(tmp_path):
+    # given a history file of one's own, never loaded into the live database
+    path = tmp_path / "export.csv"
+    synthetic_history(sites=6, products=2, months=28).to_csv(path, index=False)
+    predictions = tmp_path / "predictions.csv"
+    out = io.StringIO()
+    # when
+    call_command("evaluate_history", str(path), "--predictions", str(predictions), "--from", "2017-06", stdout=out)
+    # then
+    text = out.getvalue()
+    assert "A (en stock)" in text and "C (toutes)" in text and "MASE" in text
+    import pandas as pd
+
+    table = pd.read_csv(predictions)
+    assert list(table.columns[:8]) == [
+        "site_code",
+        "product_code",
+        "month_end",
+        "p",
+        "forecast_1",
+        "forecast_2",
+        "forecast_3",
+        "label",
+    ]
+    assert table["site_code"].str.startswith("S").all() and table["month_end"].min() == "2017-06-30"
+    assert table["p"].between(0, 1).all()
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_trains_the_model(tmp_path):
+    from tests.shortages.test_worker import start_worker, stop_worker
+
+    path = tmp_path / "history.csv"
+    synthetic_history(sites=6, products=2, months=26).to_csv(path, index=False)
+    history_file_load(path=path, mapping="lmis-civ")
+    from shortages.tasks import prediction_models_train
+
+    process = start_worker(tmp_path / "worker.log")
+    try:
+        prediction_models_train.apply_async(kwargs={"until": "2018-02-28", "backtest": False}, queue="scoring")
+        deadline = time.monotonic() + 300
+        while not PredictionModel.objects.exists():
+            assert process.poll() is None, (tmp_path / "worker.log").read_text()[-3000:]
+            assert time.monotonic() < deadline, "the worker did not train in time"
+            time.sleep(1)
+    finally:
+        stop_worker(process)
+    assert PredictionModel.objects.get().status == ModelStatus.ACTIVE
