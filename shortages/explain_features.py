@@ -38,7 +38,7 @@ FEATURE_LABELS = {
     "national_received_share_previous": _(
         "part des établissements ayant reçu ce médicament le mois précédent dans le pays"
     ),
-    "stockout_rate_all": _("part des mois en rupture depuis le début de l'historique"),
+    "stockout_rate_all": _("part des mois en rupture sur les 12 derniers mois"),
     "site_stocked_out_share": _("part des médicaments de l'établissement en rupture"),
     "site_stockouts_6_share": _("part des médicaments de l'établissement en rupture au moins une fois en 6 mois"),
     "site_months_since_receipt": _("mois depuis la dernière livraison reçue par l'établissement"),

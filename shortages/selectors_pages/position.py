@@ -2,11 +2,11 @@
 its stockout probability, what such a probability has meant so far, and why the model said it.
 
 The explanation recomputes the position's features exactly as the scoring run did
-(:func:`shortages.services.learning.position_predictions`): the history of the last
-``FEATURE_MONTHS`` + 1 complete months with the last one's closing replaced by today's stock, for
-every position the features of this one read (the establishment's other medicines for its own
-signals, the medicine in every establishment of the same horizon for the national and provincial
-signals), then spreads P - base rate over the features with the model's own contributions
+(:func:`shortages.services.learning.position_predictions`): the ``HISTORY_MONTHS_READ`` months
+before the last complete one and that month, whose closing is replaced by today's stock, for every
+position the features of this one read (the establishment's other medicines for its own signals,
+the medicine in every establishment of the same horizon for the national and provincial signals),
+then spreads P - base rate over the features with the model's own contributions
 (:func:`shortages.scoring.learned.model_contributions`).
 """
 
@@ -27,7 +27,7 @@ from shortages.models import RiskScore
 from shortages.models.learning import PredictionModel
 from shortages.scoring import learned
 from shortages.scoring.consumption import POSITION_KEYS
-from shortages.scoring.features import FEATURE_MONTHS
+from shortages.scoring.features import HISTORY_MONTHS_READ
 from shortages.scoring.stockouts import complete_months
 from shortages.selectors_pages.common import latest_as_of
 from shortages.selectors_pages.prediction import Reliability, reliability_latest
@@ -193,7 +193,7 @@ def position_explanation_get(*, score: RiskScore, level: str) -> Explanation | N
         establishment_id=score.establishment_id,
         medicine_id=score.medicine_id,
         levels=levels,
-        start=(last - (FEATURE_MONTHS + 1)).to_timestamp().date(),
+        start=(last - HISTORY_MONTHS_READ).to_timestamp().date(),
         end=last.to_timestamp().date(),
     )
     if grid.empty:
