@@ -163,8 +163,10 @@ class LearnedModel:
         )
 
 
-#: Threads of the tree building (results are identical for a seed and a thread count).
-THREADS = 2
+#: Threads of the tree building (results are identical for a seed and a thread count). One: OpenMP
+#: threads spin while they wait, and on a 2-core server shared with the web and the database two
+#: threads made a small training 50 times slower, not faster.
+THREADS = 1
 
 
 def _classifier(rows: pd.DataFrame, seed: int) -> lgb.Booster:
@@ -249,7 +251,7 @@ def _out_of_time(rows: pd.DataFrame, known_months: list, horizon: int, seed: int
             continue
         booster = _classifier(fit, seed)
         held = rows.loc[rows["month"].isin(block)]
-        raw.append(booster.predict(held[FEATURES]))
+        raw.append(booster.predict(held[FEATURES], num_threads=THREADS))
         actual.append(held["label"].to_numpy())
     if not raw:
         return np.array([]), np.array([])
@@ -286,7 +288,7 @@ def model_predict(model: LearnedModel, features: pd.DataFrame) -> pd.DataFrame:
     result = pd.DataFrame(index=features.index)
     if features.empty:
         return result.assign(raw=[], probability=[])
-    raw = model.classifier.predict(features[FEATURES])
+    raw = model.classifier.predict(features[FEATURES], num_threads=THREADS)
     result["raw"] = raw
     result["probability"] = calibrated(raw, model.calibration)
     scale = features["scale"].to_numpy() if "scale" in features else np.full(len(features), np.nan)
@@ -294,7 +296,11 @@ def model_predict(model: LearnedModel, features: pd.DataFrame) -> pd.DataFrame:
         for name in QUANTILES:
             booster = model.forecasters.get(f"{name}_{step}")
             column = f"forecast_{step}" if name == "median" else f"forecast_{name}_{step}"
-            values = booster.predict(features[FORECAST_FEATURES]) * scale if booster is not None else np.nan
+            values = (
+                booster.predict(features[FORECAST_FEATURES], num_threads=THREADS) * scale
+                if booster is not None
+                else np.nan
+            )
             result[column] = np.clip(values, 0.0, None)
     return result
 
@@ -307,9 +313,9 @@ def model_contributions(model: LearnedModel, features: pd.DataFrame) -> pd.DataF
     points_f = 100 x (P - base) x c_f / sum(c). They add up to 100 x (P - base)."""
     if features.empty:
         return pd.DataFrame(columns=FEATURES)
-    values = model.classifier.predict(features[FEATURES], pred_contrib=True)[:, :-1]
+    values = model.classifier.predict(features[FEATURES], pred_contrib=True, num_threads=THREADS)[:, :-1]
     contributions = pd.DataFrame(values, columns=FEATURES, index=features.index)
-    probability = calibrated(model.classifier.predict(features[FEATURES]), model.calibration)
+    probability = calibrated(model.classifier.predict(features[FEATURES], num_threads=THREADS), model.calibration)
     total = contributions.sum(axis=1).to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(np.abs(total) > 1e-12, (probability - model.base_rate) / total, 0.0)
