@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from partners.choices import DeclarationStatus
 from partners.models import ProductSupplier, SupplyDeclaration, SupplyLine
-from shortages.choices import AlertKind, RunStatus
+from shortages.choices import POSITION_ALERT_KINDS, AlertKind, RunStatus
 from shortages.disclosure import score_shown
 from shortages.models import Alert, RiskScore, Shortage
 from shortages.selectors_pages.common import AT_RISK_STATUSES, last_months, month_label
@@ -78,6 +78,20 @@ class MedicinePage:
     @property
     def month_labels(self) -> list[str]:
         return [month_label(month) for month in self.months]
+
+    @property
+    def active_alerts(self) -> int:
+        """The medicine's active alerts the user sees (the alerts list's count for the medicine)."""
+        return sum(row.count for row in self.alert_summary)
+
+    @property
+    def active_critical_alerts(self) -> int:
+        return sum(row.count for row in self.alert_summary if row.level == "critical")
+
+    @property
+    def establishment_alerts(self) -> int:
+        """Of them, the establishments' own (the home page's "most signalled medicines" count)."""
+        return sum(row.count for row in self.alert_summary if row.kind in POSITION_ALERT_KINDS)
 
     @property
     def consumption_rows(self) -> list[tuple[str, int, int]]:

@@ -165,6 +165,16 @@ class RegionPage:
     lots: list[StockLot]
     expired: list[StockLot]
     alerts: list[Alert]
+    summary: RegionSummary
+    alerts_by_level: dict[str, int]
+
+    @property
+    def share_stocked_out(self) -> float | None:
+        return self.summary.stocked_out / self.summary.positions if self.summary.positions else None
+
+    @property
+    def active_alerts(self) -> int:
+        return sum(self.alerts_by_level.values())
 
 
 def regions_open_to(user: Any) -> QuerySet[Region]:
@@ -194,11 +204,32 @@ def region_establishments(*, user: Any, region: Region, as_of: dt.date | None) -
 
 
 def region_page_get(*, user: Any, region_id: int, today: dt.date | None = None) -> RegionPage:
-    """The medicines most at risk in a region, its expiring and expired lots and its alerts, among
-    what ``user`` may see; raises ``Region.DoesNotExist`` (also for a region outside a regional
-    analyst's). For analysts only (it names establishments)."""
-    region = regions_open_to(user).get(pk=region_id)
+    """The region's positions stocked out and at risk (the overview's counts), its active alerts by
+    level (the alerts list's ``?region=``), the medicines most at risk in it, its expiring and
+    expired lots and its alerts, among what ``user`` may see; raises ``Region.DoesNotExist`` (also
+    for a region outside a regional analyst's). For analysts only (it names establishments)."""
+    region = regions_open_to(user).annotate(n_establishments=Count("establishments")).get(pk=region_id)
     as_of = latest_as_of()
+    # The counts of the overview's and the region list's row of this region, by the same rules.
+    totals = (
+        RiskScore.objects.positions()
+        .filter(region=region, as_of=as_of)
+        .aggregate(
+            n=Count("id"),
+            out=Count("id", filter=Q(stock_status="stocked_out")),
+            at_risk=Count("id", filter=Q(stock_status__in=AT_RISK_STATUSES)),
+        )
+    )
+    summary = RegionSummary(
+        region=region,
+        positions=totals["n"],
+        stocked_out=totals["out"],
+        at_risk=totals["at_risk"],
+        establishments=region.n_establishments,
+    )
+    region_alerts = Alert.objects.visible_to(user).active().filter(Q(region=region) | Q(establishment__region=region))
+    alerts_by_level = dict.fromkeys(("critical", "high", "medium", "low"), 0)
+    alerts_by_level.update(dict(region_alerts.order_by().values_list("level").annotate(n=Count("id"))))
     medicines = list(
         RiskScore.objects.positions()
         .filter(region=region, as_of=as_of)
@@ -215,11 +246,17 @@ def region_page_get(*, user: Any, region_id: int, today: dt.date | None = None) 
     lots = list(expiring_lots(lots=region_lots, today=today)[:LIST_LIMIT])
     expired = list(expired_lots(lots=region_lots, today=today)[:LIST_LIMIT])
     alerts = list(
-        Alert.objects.visible_to(user)
-        .active()
-        .filter(Q(region=region) | Q(establishment__region=region))
-        .select_related("medicine", "establishment")
+        region_alerts.select_related("medicine", "establishment")
         .annotate(level_rank=LEVEL_RANK)
         .order_by("level_rank", "-opened_at")[:LIST_LIMIT]
     )
-    return RegionPage(region=region, as_of=as_of, medicines=medicines, lots=lots, expired=expired, alerts=alerts)
+    return RegionPage(
+        region=region,
+        as_of=as_of,
+        medicines=medicines,
+        lots=lots,
+        expired=expired,
+        alerts=alerts,
+        summary=summary,
+        alerts_by_level=alerts_by_level,
+    )

@@ -22,7 +22,7 @@ PAGES = [
     ("analyst", "shortages:medicine_list", None, 5),
     ("analyst", "shortages:medicine_detail", "medicine", 18),
     ("analyst", "shortages:region_list", None, 7),
-    ("analyst", "shortages:region_detail", "region", 12),
+    ("analyst", "shortages:region_detail", "region", 14),
     ("analyst", "shortages:establishment_detail", "hospital_a", 13),
     ("analyst", "shortages:alert_list", None, 8),
     ("analyst", "shortages:alert_detail", "alert", 10),
