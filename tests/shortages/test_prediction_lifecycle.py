@@ -80,7 +80,7 @@ def test_without_an_active_model_the_formula_answers(history):
     assert scores
     for figures, probability in scores:
         assert figures.get("model_version") is None
-        assert probability == figures["formula_probability"]
+        assert probability == pytest.approx(figures["formula_probability"], rel=1e-12)  # JSON keeps 15 digits
 
 
 def test_the_training_task_trains_then_stores_a_backtest(history, eager_tasks, settings):
