@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+
+import pandas as pd
 
 
 def _f(value, digits: int = 3) -> str:
@@ -84,3 +87,20 @@ def report_lines(report: dict, *, horizon: int) -> list[str]:
                 f"{_f(figures['recall']):>8}"
             )
     return lines
+
+
+def outcome_write(outcome, *, write: Callable[[str], None], predictions_path: str | None = None) -> bool:
+    """Print a walk-forward's reports (and the horizons skipped), write its predictions to
+    ``predictions_path`` when given; False when no month-end could be tested."""
+    from shortages.services.walkforward import predictions_table
+
+    for horizon, reason in outcome.skipped.items():
+        write(f"Horizon {horizon} mois : non testé ({reason}).")
+    for horizon, stored in outcome.reports.items():
+        write("\n".join(report_lines(stored.report, horizon=horizon)))
+        write("")
+    if predictions_path and outcome.predictions:
+        table = pd.concat([predictions_table(frame) for frame in outcome.predictions.values()])
+        table.to_csv(predictions_path, index=False, float_format="%.6g")
+        write(f"{len(table)} lignes écrites dans {predictions_path}")
+    return bool(outcome.reports)

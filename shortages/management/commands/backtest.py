@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from shortages.scoring.backtest import DEFAULT_CUTS
 from shortages.services import walkforward
 from shortages.services.backtest import backtest_run
-from shortages.services.backtest_text import report_lines
+from shortages.services.backtest_text import outcome_write
 
 RULE_NAMES = {
     "alert": "high-probability alert (P, understocked)",
@@ -100,18 +100,7 @@ class Command(BaseCommand):
             outcome = walkforward.backtest_run(first=options["first"], cut=options["threshold"], progress=progress)
         except ValueError as error:
             raise CommandError(str(error))
-        for horizon, reason in outcome.skipped.items():
-            self.stdout.write(f"Horizon {horizon} mois : non testé ({reason}).")
-        for horizon, stored in outcome.reports.items():
-            self.stdout.write("\n".join(report_lines(stored.report, horizon=horizon)))
-            self.stdout.write("")
-        if options["predictions"] and outcome.predictions:
-            import pandas as pd
-
-            table = pd.concat([walkforward.predictions_table(frame) for frame in outcome.predictions.values()])
-            table.to_csv(options["predictions"], index=False, float_format="%.6g")
-            self.stdout.write(f"{len(table)} lignes écrites dans {options['predictions']}")
-        if not outcome.reports:
+        if not outcome_write(outcome, write=self.stdout.write, predictions_path=options["predictions"]):
             raise CommandError("history: no month-end could be tested")
 
     def _write_cuts(self, result) -> None:

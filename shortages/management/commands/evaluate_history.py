@@ -16,13 +16,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-import pandas as pd
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from shortages.services import walkforward
-from shortages.services.backtest_text import report_lines
+from shortages.services.backtest_text import outcome_write
 
 
 def _month(text: str) -> dt.date:
@@ -147,14 +146,5 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(str(error))
         self.stdout.write("")
-        for horizon, reason in outcome.skipped.items():
-            self.stdout.write(f"Horizon {horizon} mois : non testé ({reason}).")
-        for horizon, stored in outcome.reports.items():
-            self.stdout.write("\n".join(report_lines(stored.report, horizon=horizon)))
-            self.stdout.write("")
-        if options["predictions"] and outcome.predictions:
-            table = pd.concat([walkforward.predictions_table(frame) for frame in outcome.predictions.values()])
-            table.to_csv(options["predictions"], index=False, float_format="%.6g")
-            self.stdout.write(f"{len(table)} lignes écrites dans {options['predictions']}")
-        if not outcome.reports:
+        if not outcome_write(outcome, write=self.stdout.write, predictions_path=options["predictions"]):
             raise CommandError("history: no month-end could be tested")
