@@ -202,3 +202,46 @@ def test_the_api_viewers_load_from_the_site_alone(page, live_server, path):
     assert errors == []
     assert statuses and max(statuses) < 400
     assert page.locator("link[rel=icon]").first.get_attribute("href").startswith("/static/")
+
+
+# Words of the French interface that an Arabic page translates (data keep their own language).
+FRENCH_WORDS = frozenset(
+    """
+    les des une pour avec dans sur aucun aucune voir tous toutes alerte alertes médicament médicaments
+    établissement établissements rupture ruptures mois jours niveau risque déclaration déclarations
+    accueil rechercher filtrer exporter enregistrer annuler modifier supprimer précédent suivant
+    """.split()  # noqa: SIM905 - a list of words reads better as text
+)
+
+
+# Names the test world gives its rows (data, shown as entered): establishments "Établissement 2",
+# the commitment indicator "Part des achats locaux (%)", the journal's French comments.
+DATA_PHRASES = re.compile(r"Établissement \d+|Part des achats locaux|Pris en charge|Importation en cours")
+
+
+@pytest.mark.parametrize("role", ["analyst", "regional", "hospital_a_user", "association_user", "company_user"])
+def test_every_page_of_every_role_reads_in_arabic_without_errors(page, live_server, login, personas, walk_world, role):
+    # given a user who reads Arabic
+    user = _regional_analyst(personas) if role == "regional" else getattr(personas, role)
+    login(user)
+    page.context.add_cookies([{"name": "django_language", "value": "ar", "url": live_server.url}])
+    page.goto(page.url)
+    assert page.evaluate("document.documentElement.lang") == "ar"
+    # when
+    report = _walk(page, live_server, page.url, _usernames(personas), None, f"ar-{role}")
+    # then: no English, no French word of the interface, no error, nothing from another host
+    french = []
+    for path in report["pages"]:
+        page.goto(urljoin(live_server.url, path))
+        text = DATA_PHRASES.sub(" ", page.evaluate(VISIBLE_TEXT))
+        for match in WORD.finditer(text):
+            word = match.group()
+            if word.lower() in FRENCH_WORDS and not word.isupper():
+                french.append(
+                    f"{path}: {word!r} in «{' '.join(text[max(0, match.start() - 30) : match.end() + 30].split())}»"
+                )
+    assert len(report["pages"]) >= 5, report["pages"]
+    assert report["english"] == []
+    assert french == [], "\n".join(french)
+    assert report["console"] == []
+    assert report["status"] == []
