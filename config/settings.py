@@ -328,7 +328,9 @@ RISK_LEVEL_THRESHOLDS = {"critical": 75.0, "high": 50.0, "medium": 25.0}
 SCORING_MONTHS = env_int("SCORING_MONTHS", 6)  # months of consumption behind the AMC
 SAFETY_STOCK_MONTHS = 3  # arrêté 263-02: a quarter of a year's sales
 NATIONAL_COVER_TARGET_MONTHS = 3.0  # public months of stock under which stock_cover rises above 0
-STOCKOUT_PROBABILITY_ALERT = 0.9  # understocked positions from this P raise an alert; backtest cut (docs/scoring.md)
+# Understocked positions whose P of stockout within the horizon reaches this raise the high-probability
+# alert; also the backtest's cut. 0.5 with the calibrated P: more likely than not (docs/scoring.md).
+STOCKOUT_PROBABILITY_ALERT = 0.5
 EXPIRY_ALERT_MONTHS = 6  # lots expiring unused within this many months raise an expiry alert
 PREDICTION_SEED = env_int("PREDICTION_SEED", 7)  # the learned models are deterministic for a seed
 # Positions drawn for a training (whole histories); 0 = all. 24 months x 50,000 positions is
@@ -341,11 +343,11 @@ SCORING_DEBOUNCE_SECONDS = env_int("SCORING_DEBOUNCE_SECONDS", 600)  # quiet tim
 ALERT_CLEAR_RUNS = 2  # consecutive clear runs before an alert closes itself
 # Regional roll-up (docs/alerts.md): a medicine in a region raises one alert when at least
 # ALERT_ROLLUP_MIN_POSITIONS of its positions there, and ALERT_ROLLUP_SHARE of them, are stocked out
-# or below the emergency point; with ALERT_ROLLUP_PROBABILITY_CUT set, a position whose stockout
-# probability within the horizon reaches the cut counts too (None until the probability is calibrated).
+# or below the emergency point; with ALERT_ROLLUP_PROBABILITY_CUT set, a position whose learned
+# (calibrated) probability of stockout within the horizon reaches the cut counts too (None: off).
 ALERT_ROLLUP_SHARE = 0.2
 ALERT_ROLLUP_MIN_POSITIONS = 3
-ALERT_ROLLUP_PROBABILITY_CUT = None
+ALERT_ROLLUP_PROBABILITY_CUT = 0.5
 ALERT_SNOOZE_MAX_DAYS = 90  # longest sleep of an alert
 
 # --- Logging --------------------------------------------------------------------------------------

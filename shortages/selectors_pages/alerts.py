@@ -8,7 +8,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
-from django.db.models.fields.json import KT
 
 from shortages.choices import AlertKind, RunStatus
 from shortages.models import Alert, AlertEvent, MitigationAction, RiskScore, Shortage
@@ -103,13 +102,13 @@ def rollup_positions(*, user: Any, alert: Alert) -> list[RollupPosition]:
     first, each with its active position alert (two queries)."""
     counted = Q(stock_status__in=ROLLUP_STATUSES)
     if settings.ALERT_ROLLUP_PROBABILITY_CUT is not None:
-        counted |= Q(**{f"{ROLLUP_PROBABILITY_COLUMN}__gte": settings.ALERT_ROLLUP_PROBABILITY_CUT}) & Q(
-            learned_by__isnull=False
+        # A P the formula gave (``model_version`` JSON null) is not a chance and does not count.
+        counted |= Q(**{f"{ROLLUP_PROBABILITY_COLUMN}__gte": settings.ALERT_ROLLUP_PROBABILITY_CUT}) & ~Q(
+            figures__model_version=None
         )
     scores = list(
         scores_published(user=user)
         .positions()
-        .alias(learned_by=KT("figures__model_version"))
         .filter(counted, medicine_id=alert.medicine_id, region_id=alert.region_id)
         .select_related("establishment__province")
         .order_by(F("months_of_stock").asc(nulls_first=True), "establishment__name")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -127,6 +128,7 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_manage": can_manage,
             "analysts": list(assignable_users(alert=alert)) if can_manage else [],
             "rollup_positions": rollup_positions(user=request.user, alert=alert) if alert.is_regional else [],
+            "rollup_probability_cut": settings.ALERT_ROLLUP_PROBABILITY_CUT,
             "snooze_form": AlertSnoozeForm() if can_manage else None,
             "open_shortages": open_shortages_of(user=request.user, medicine_id=alert.medicine_id),
             "probability": alert_probability_get(alert=alert),

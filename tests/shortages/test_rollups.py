@@ -7,9 +7,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from django.test import override_settings
+from django.urls import reverse
 
 from shortages.choices import AlertKind, AlertStatus
-from shortages.models import Alert
+from shortages.models import Alert, RiskScore
 from shortages.scoring.alerts import regional_conditions, rollup_counted
 from shortages.services import scores
 from stock.models import StockLevel
@@ -104,3 +105,27 @@ def test_a_roll_up_follows_its_region_and_closes_after_two_clear_runs(personas):
     scores.scoring_run_execute(as_of=AS_OF)
     rollup.refresh_from_db()
     assert rollup.status == AlertStatus.CLOSED
+
+
+@pytest.mark.django_db
+def test_the_roll_up_page_lists_a_position_counted_by_a_learned_probability_only(client, personas, settings):
+    # given the roll-up of region 01 (hospitals A, C, D stocked out) and the well-stocked centre E,
+    # whose probability the analytical formula put at 0.7
+    settings.ALERT_ROLLUP_PROBABILITY_CUT = 0.5
+    world = build_routing_world(personas)
+    rollup = Alert.objects.get(kind=AlertKind.REGIONAL_STOCKOUT, region=personas.hospital_a.region)
+    centre = RiskScore.objects.get(establishment=world.health_centre, medicine=world.medicine)
+    RiskScore.objects.filter(pk=centre.pk).update(stockout_probability=0.7)
+    client.force_login(personas.analyst)
+
+    def listed() -> str:
+        page = client.get(reverse("shortages:alert_detail", args=[rollup.pk])).content.decode()
+        return page.split('data-testid="rollup-positions"')[1].split("</table>")[0]
+
+    # then the formula's figure does not count it
+    assert "Centre E" not in listed() and "Hôpital D" in listed()
+    # when a learned model gave that probability
+    RiskScore.objects.filter(pk=centre.pk).update(figures={**centre.figures, "model_version": 2})
+    # then the page lists it with its probability, as the rule counts it
+    table = listed()
+    assert "Centre E" in table and "70 %" in table
