@@ -205,16 +205,17 @@ def prediction_model_rollback(*, horizon_months: int, user=None) -> PredictionMo
     return previous
 
 
-_LOADED: dict[int, learned.LearnedModel] = {}
+_LOADED: dict[tuple[int, str], learned.LearnedModel] = {}
 
 
 def loaded_model(row: PredictionModel) -> learned.LearnedModel:
     """The boosters of a stored model, parsed once per process (versions never change)."""
-    if row.version not in _LOADED:
+    key = (row.version, row.created_at.isoformat())
+    if key not in _LOADED:
         if len(_LOADED) >= 8:
             _LOADED.clear()
-        _LOADED[row.version] = learned.LearnedModel.from_payload(row.payload)
-    return _LOADED[row.version]
+        _LOADED[key] = learned.LearnedModel.from_payload(row.payload)
+    return _LOADED[key]
 
 
 def active_models() -> dict[int, PredictionModel]:
@@ -277,7 +278,9 @@ def run_predictions(*, run) -> pd.DataFrame:
     models = active_models()
     if not models:
         return pd.DataFrame(columns=POSITION_KEYS + ["learned_probability", "model_version"])
-    key = f"shortages:predictions:{run.pk}:" + "-".join(str(row.version) for row in models.values())
+    # a run and models are told apart by when they were made too: ids come back in a new database
+    stamps = [f"{row.version}@{row.created_at.timestamp()}" for row in models.values()]
+    key = f"shortages:predictions:{run.pk}@{run.created_at.timestamp()}:" + "-".join(stamps)
     cached = cache.get(key)
     if cached is not None:
         return cached

@@ -35,11 +35,16 @@ def probability_meaning_text(reliability: Reliability | None, probability: Any, 
     ) % {**band, "observed": pct(row.observed)}
 
 
+def _no_version(version: Any) -> bool:
+    """No model spoke: no version, or a JSON null read as text (SQLite's ``->>`` gives 'null')."""
+    return version is None or version in ("", "null")
+
+
 @register.simple_tag
 def probability_meaning(reliability: Reliability | None, probability: Any, level: str | None, version: Any) -> str:
     """What a learned probability has meant so far (nothing where the formula answered: the stored
     backtest measures the model, not the formula)."""
-    if version is None or version == "":
+    if _no_version(version):
         return ""
     return probability_meaning_text(reliability, probability, level)
 
@@ -47,7 +52,7 @@ def probability_meaning(reliability: Reliability | None, probability: Any, level
 @register.filter
 def model_source(version: Any) -> str:
     """Which model gave a probability: "modèle appris v3", or "formule analytique" without a version."""
-    if version is None or version == "":
+    if _no_version(version):
         return _("formule analytique")
     return _("modèle appris v%(version)s") % {"version": int(float(version))}
 
