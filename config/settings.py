@@ -261,7 +261,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Every operation documents its error answers too (401, 403, 404, 400, 429: stock/api/schema.py).
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "stock.api.schema.error_responses"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "stock.api.schema.error_responses",
+        "shortages.api.schema.expanded_fields_optional",
+    ],
     # Choice sets of the stock app shared by several serializers: one schema name each.
     "ENUM_NAME_OVERRIDES": {
         "MovementKindEnum": "stock.choices.MovementKind",
