@@ -8,6 +8,7 @@ tokens costs the guesser time and the database nothing.
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
@@ -30,7 +31,7 @@ class HashedTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.Throttled(wait=throttle.wait())
         if len(header) != 2:
             throttle.failure_record(request)
-            raise exceptions.AuthenticationFailed("Invalid token header: expected 'Bearer <token>'.")
+            raise exceptions.AuthenticationFailed(_("En-tête de jeton invalide : « Bearer <jeton> » attendu."))
         try:
             raw = header[1].decode()
         except UnicodeDecodeError as error:

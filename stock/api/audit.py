@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import django_filters
+from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions, serializers, viewsets
 
 from stock import roles
@@ -15,7 +16,7 @@ from stock.models import AuditEntry
 class IsAnalyst(permissions.BasePermission):
     """Analysts and site administrators only."""
 
-    message = "Only analysts may read the audit trail."
+    message = _("Seuls les analystes lisent le journal.")
 
     def has_permission(self, request, view) -> bool:
         return roles.is_analyst(request.user)

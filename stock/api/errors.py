@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -27,7 +28,7 @@ def exception_handler(exc, context):
             {
                 "error": {
                     "code": "conflict",
-                    "message": "The change conflicts with the data already recorded.",
+                    "message": _("La modification contredit des données déjà enregistrées."),
                     "fields": {},
                 }
             },
@@ -39,7 +40,7 @@ def exception_handler(exc, context):
     detail = response.data
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten(detail) if isinstance(detail, dict) else {"non_field_errors": _flatten(detail)}
-        message = "Invalid input."
+        message = _("Données refusées.")
         code = "invalid"
     else:
         fields = {}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -22,10 +23,10 @@ STATUS_BY_CODE = {
     "forbidden": status.HTTP_403_FORBIDDEN,
 }
 MESSAGES = {
-    "invalid": "Invalid input.",
-    "insufficient_stock": "Not enough stock: the balance cannot become negative.",
-    "duplicate": "This idempotency key was already used for another movement.",
-    "forbidden": "You may not change the stock of this establishment.",
+    "invalid": _("Données refusées."),
+    "insufficient_stock": _("Stock insuffisant : le solde ne peut pas devenir négatif."),
+    "duplicate": _("Cette clé d'idempotence a déjà servi pour un autre mouvement."),
+    "forbidden": _("Vous ne pouvez pas modifier le stock de cet établissement."),
 }
 
 
@@ -40,7 +41,7 @@ def rejected_response(rejected: LedgerRejected, *, prefix: str | None = None) ->
         for name, messages in item_errors.items():
             fields[f"{prefix}.{index}.{name}" if prefix else name] = messages
     return error_response(
-        rejected.code, MESSAGES.get(rejected.code, "Invalid input."), fields, STATUS_BY_CODE.get(rejected.code, 400)
+        rejected.code, MESSAGES.get(rejected.code, MESSAGES["invalid"]), fields, STATUS_BY_CODE.get(rejected.code, 400)
     )
 
 
@@ -70,7 +71,7 @@ def validated(serializer_class, request: Request) -> dict[str, Any]:
 def idempotency_key(request: Request) -> str | None:
     key = (request.headers.get(IDEMPOTENCY_HEADER) or "").strip()
     if len(key) > MAX_KEY_LENGTH:
-        raise ValidationError({IDEMPOTENCY_HEADER: [f"At most {MAX_KEY_LENGTH} characters."]})
+        raise ValidationError({IDEMPOTENCY_HEADER: [_("Au plus %(max)d caractères.") % {"max": MAX_KEY_LENGTH}]})
     return key or None
 
 
@@ -86,8 +87,8 @@ def idempotent_response(
     except IdempotencyConflict:
         return error_response(
             "idempotency_conflict",
-            "This Idempotency-Key was already used with a different request body.",
-            {IDEMPOTENCY_HEADER: ["Already used with a different request body."]},
+            _("Cette clé Idempotency-Key a déjà servi avec un autre contenu de requête."),
+            {IDEMPOTENCY_HEADER: [_("Clé déjà utilisée avec un autre contenu de requête.")]},
             status.HTTP_409_CONFLICT,
         )
     response = Response(result.body, status=result.status_code)

@@ -45,7 +45,7 @@ ERROR_RESPONSES = {
 class WritesStock(permissions.BasePermission):
     """Only analysts and establishment users write stock (industry users never do)."""
 
-    message = "Only establishment users and analysts may write stock."
+    message = _("Seuls les utilisateurs d'un établissement et les analystes écrivent du stock.")
 
     def has_permission(self, request, view) -> bool:
         return roles.is_analyst(request.user) or roles.is_establishment(request.user)
@@ -294,7 +294,7 @@ class ApiTokenViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         try:
             token, raw = token_issue(user=request.user, name=data["name"])
         except TokenLimitReached:
-            return error_response("limit_reached", "Too many active tokens: revoke one first.", {}, 409)
+            return error_response("limit_reached", _("Trop de jetons actifs : révoquez-en un d'abord."), {}, 409)
         token.token = raw
         return Response(s.ApiTokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED)
 
