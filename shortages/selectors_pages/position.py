@@ -28,12 +28,11 @@ from shortages.models.learning import PredictionModel
 from shortages.scoring import learned
 from shortages.scoring.consumption import POSITION_KEYS
 from shortages.scoring.features import HISTORY_MONTHS_READ
-from shortages.scoring.stockouts import complete_months
 from shortages.selectors_pages.common import latest_as_of
 from shortages.selectors_pages.prediction import Reliability, reliability_latest
 from shortages.selectors_pages.territory import establishment_get
 from shortages.services import learning
-from stock.models import ConsumptionMonth, Establishment, Medicine, MonthlyReport, StockLevel
+from stock.models import Establishment, Medicine, StockLevel
 from stock.templatetags.ui import months, pct, qty
 
 TOP_CONTRIBUTIONS = 4
@@ -132,41 +131,14 @@ def _neighbourhood_grid(*, establishment_id: int, medicine_id: int, levels: list
     """``learning.history_grid`` restricted to the positions whose rows a position's features read:
     the establishment's medicines and the medicine's establishments, of the given levels."""
     near = (Q(establishment_id=establishment_id) | Q(medicine_id=medicine_id)) & Q(establishment__level__in=levels)
-    window = Q(month__gte=start, month__lte=end)
-    columns = learning.HISTORY_COLUMNS
-    frame = pd.DataFrame.from_records(
-        ConsumptionMonth.objects.filter(near, window).order_by().values_list(*columns), columns=columns
-    )
-    if frame.empty:
-        return frame
-    report_columns = ["establishment_id", "medicine_id", "month", "opening_balance", "ordered"]
-    extra = pd.DataFrame.from_records(
-        MonthlyReport.objects.filter(near, window).order_by().values_list(*report_columns), columns=report_columns
-    )
-    for table in (frame, extra):
-        table["month"] = pd.to_datetime(table["month"])
-    frame = frame.merge(extra, on=["establishment_id", "medicine_id", "month"], how="left")
-    frame = frame.rename(columns={"opening_balance": "opening"})
-    for column in ("issued", "received", "stockout_days", "closing_balance", "opening", "ordered"):
-        frame[column] = frame[column].astype("float64")
-    grid = complete_months(frame)
-    places = pd.DataFrame.from_records(
-        Establishment.objects.filter(pk__in=grid["establishment_id"].unique()).values_list(
-            "id", "level", "province_id"
-        ),
-        columns=["establishment_id", "level", "province_id"],
-    )
-    grid = grid.merge(places, on="establishment_id", how="left")
+    grid = learning.history_grid(start=start, end=end, where=near)
+    if grid.empty:
+        return grid
     stock = pd.DataFrame.from_records(
         StockLevel.objects.filter(near).order_by().values_list("establishment_id", "medicine_id", "quantity"),
         columns=POSITION_KEYS + ["stock"],
     )
-    month = pd.Timestamp(end)
-    grid = grid.merge(stock.assign(month=month), on=POSITION_KEYS + ["month"], how="left")
-    current = grid["stock"].notna()
-    grid.loc[current, "closing_balance"] = grid.loc[current, "stock"].astype("float64")
-    grid.loc[current, "reported"] = True
-    return grid.drop(columns=["stock"])
+    return learning.with_current_stock(grid, stock, pd.Timestamp(end))
 
 
 def _last_complete_month(as_of: dt.date) -> pd.Period:

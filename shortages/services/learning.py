@@ -23,7 +23,7 @@ import pandas as pd
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from shortages.models.learning import BacktestReport, ModelStatus, PredictionModel
@@ -48,12 +48,19 @@ def level_horizons() -> dict[str, int]:
 
 
 def history_grid(
-    *, start: dt.date | None = None, end: dt.date | None = None, establishment_ids: list[int] | None = None
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    establishment_ids: list[int] | None = None,
+    where: Q | None = None,
 ) -> pd.DataFrame:
     """Monthly summaries on a complete grid per position, with ``opening`` and ``ordered`` from the
-    monthly reports, and each establishment's ``level`` and ``province_id``. Three queries."""
+    monthly reports, and each establishment's ``level`` and ``province_id``. Three queries.
+    ``where``: a filter of both the summaries and the reports (their common fields)."""
     rows = ConsumptionMonth.objects.order_by()
     reports = MonthlyReport.objects.order_by()
+    if where is not None:
+        rows, reports = rows.filter(where), reports.filter(where)
     if start:
         rows, reports = rows.filter(month__gte=start), reports.filter(month__gte=start)
     if end:
@@ -223,6 +230,17 @@ def active_models() -> dict[int, PredictionModel]:
     return {row.horizon_months: row for row in PredictionModel.objects.filter(status=ModelStatus.ACTIVE)}
 
 
+def with_current_stock(grid: pd.DataFrame, positions: pd.DataFrame, month: pd.Timestamp) -> pd.DataFrame:
+    """The grid with today's ``stock`` of ``positions`` as the closing (reported) of ``month``, the
+    last complete month: the features of a scoring day."""
+    stock = positions[POSITION_KEYS + ["stock"]].assign(month=month)
+    grid = grid.merge(stock, on=POSITION_KEYS + ["month"], how="left")
+    current = grid["stock"].notna()
+    grid.loc[current, "closing_balance"] = grid.loc[current, "stock"].astype("float64")
+    grid.loc[current, "reported"] = True
+    return grid.drop(columns=["stock"])
+
+
 def position_predictions(
     *, as_of: dt.date, positions: pd.DataFrame, models: dict[int, PredictionModel] | None = None
 ) -> pd.DataFrame:
@@ -243,12 +261,7 @@ def position_predictions(
     if grid.empty:
         return pd.DataFrame(columns=columns)
     month = last.to_timestamp()
-    stock = positions[POSITION_KEYS + ["stock"]].assign(month=month)
-    grid = grid.merge(stock, on=POSITION_KEYS + ["month"], how="left")
-    current = grid["stock"].notna()
-    grid.loc[current, "closing_balance"] = grid.loc[current, "stock"].astype("float64")
-    grid.loc[current, "reported"] = True
-    grid = grid.drop(columns=["stock"])
+    grid = with_current_stock(grid, positions, month)
     horizons = level_horizons()
     frames = []
     for horizon, row in models.items():
