@@ -62,17 +62,6 @@ def establishment_chunks(*, as_of: dt.date, chunk_size: int) -> list[list[int]]:
     return chunks
 
 
-def scoring_run_request(*, as_of: dt.date, trigger: str) -> ScoringRun:
-    """Create a pending run for ``as_of`` and enqueue its dispatcher once committed (in-process in
-    the embedded default)."""
-    from shortages.tasks import scoring_dispatch
-
-    with transaction.atomic():
-        run = ScoringRun.objects.create(as_of=as_of, scope=RunScope.FULL, trigger=trigger)
-        transaction.on_commit(lambda: scoring_dispatch.delay(run_id=run.pk, trigger=trigger))
-    return run
-
-
 class RunInProgress(Exception):
     """Another run of the same day is still running: starting a second one would interleave them."""
 
