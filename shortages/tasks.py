@@ -21,12 +21,26 @@ from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from shortages.choices import RunScope
+from shortages.models import ScoringRun
 from shortages.services import digests, learning, scores, walkforward
-from shortages.services.schedule import incremental_possible, scoring_data_changed_since_last_run
+from shortages.services.schedule import (
+    incremental_possible,
+    scoring_data_changed_since_last_run,
+    scoring_run_pending_create,
+)
 
 TRANSIENT = (OperationalError, InterfaceError, BrokerError, RedisConnectionError, ConnectionError, TimeoutError)
 RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": 5, "retry_backoff_max": 300, "max_retries": 5, "acks_late": True}
 DEBOUNCE_KEY = "shortages:scoring:debounce"
+
+
+def scoring_run_request(*, as_of: dt.date, trigger: str) -> ScoringRun:
+    """Create a pending full run of ``as_of`` and enqueue its dispatcher once committed (in-process
+    in the embedded default). A plain function: the API calls it; services never enqueue tasks."""
+    with transaction.atomic():
+        run = scoring_run_pending_create(as_of=as_of, trigger=trigger)
+        transaction.on_commit(lambda: scoring_dispatch.delay(run_id=run.pk, trigger=trigger))
+    return run
 
 
 def _fail_run(run_id: int, exc: BaseException) -> None:

@@ -16,7 +16,7 @@ from shortages.models import Alert, MitigationAction, Notification, RiskScore, S
 from shortages.services import alerts as alert_services
 from shortages.services import register
 from shortages.services.notifications import notification_mark_read, subscription_create
-from shortages.services.scores import scoring_run_request
+from shortages.tasks import scoring_run_request
 from stock import roles
 from stock.api.pagination import LargeListCursorPagination
 

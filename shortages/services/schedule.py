@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Max
 
 from partners.models import SupplyDeclaration
-from shortages.choices import RunStatus
+from shortages.choices import RunScope, RunStatus
 from shortages.models import ScoringRun
 from stock.models import ImportJob, StockLevel
 
@@ -33,3 +33,9 @@ def incremental_possible(*, as_of: dt.date) -> bool:
         connection.vendor == "postgresql"
         and ScoringRun.objects.filter(as_of=as_of, status=RunStatus.SUCCEEDED, started_at__isnull=False).exists()
     )
+
+
+@transaction.atomic
+def scoring_run_pending_create(*, as_of: dt.date, trigger: str) -> ScoringRun:
+    """A full run of ``as_of`` that waits for its dispatcher (the task layer enqueues it)."""
+    return ScoringRun.objects.create(as_of=as_of, scope=RunScope.FULL, trigger=trigger)

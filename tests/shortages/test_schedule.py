@@ -50,7 +50,7 @@ def test_a_data_change_requests_one_debounced_run(eager_tasks, django_capture_on
 
 def test_no_second_run_starts_while_one_of_the_day_is_running(eager_tasks, django_capture_on_commit_callbacks):
     # given a run of the day in progress (recent, so not stale)
-    from shortages.services.scores import scoring_run_request
+    from shortages.tasks import scoring_run_request
     from tests.shortages.conftest import AS_OF
 
     build_positions(establishments=1, medicines=1)

@@ -16,7 +16,7 @@ from django.db import connection
 
 from shortages.choices import RunStatus
 from shortages.models import Alert, RiskScore, ScoringRun
-from shortages.services.scores import scoring_run_request
+from shortages.tasks import scoring_run_request
 from tests.shortages.conftest import AS_OF, build_positions
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
