@@ -11,7 +11,7 @@ from stock.forms import MonthlyReportUploadForm, medicine_suggestion
 from stock.page_access import role_required
 from stock.selectors import import_jobs_for, medicine_search
 from stock.services.imports import import_job_progress_of
-from stock.services.report_jobs import monthly_report_upload
+from stock.tasks import monthly_report_upload
 
 REFRESH_SECONDS = 2
 

@@ -23,10 +23,10 @@ from stock.api.responses import IDEMPOTENCY_HEADER, error_response, idempotent_r
 from stock.models import ApiToken, Establishment, Medicine, Product, Region
 from stock.services.ledger import LedgerRejected
 from stock.services.movements import movement_record, movements_record
-from stock.services.report_jobs import monthly_report_upload
 from stock.services.reports import REPORT_COLUMNS, TEMPLATE_EXAMPLE
 from stock.services.tokens import TokenLimitReached, token_issue, token_revoke
 from stock.services.transfers import transfer_cancel, transfer_receive, transfer_ship
+from stock.tasks import monthly_report_upload
 from stock.uploads import template_csv, template_workbook
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(

@@ -1,33 +1,30 @@
-"""Monthly report uploads as background jobs: store the file, process it on the ``imports`` queue,
-keep the outcome on the ``ImportJob``.
+"""Monthly report uploads as background jobs: process a stored file once, keep the outcome on the
+``ImportJob``.
 
-An accepted file is never lost: when the broker is down at upload time the job stays pending and
-:func:`monthly_report_jobs_requeue` (beat, every few minutes) sends it again; a job delivered twice
+The upload and the sending live in the task layer (``stock.tasks``: services never import tasks).
+An accepted file is never lost: when the broker is down at upload time the job stays pending and the
+beat sends :func:`monthly_report_jobs_unfinished` again every few minutes; a job delivered twice
 (re-queue, redelivery after a worker died) is imported once, under a lock held while it runs.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stock.choices import ImportKind, ImportStatus
 from stock.models import ImportJob
-from stock.services.imports import import_job_create, import_job_finish, import_job_progress
+from stock.services.imports import import_job_finish, import_job_progress
 from stock.services.reports import ReportRowsRejected, monthly_report_file_import
 from stock.uploads import RowError
 from stock.uploads.budget import ImportTimeExceeded, budget_message, import_budget
-
-logger = logging.getLogger(__name__)
 
 #: A pending job this old was not picked up (broker down at upload time): send it again.
 REQUEUE_AFTER = dt.timedelta(minutes=2)
@@ -37,33 +34,11 @@ REQUEUE_WITHIN = dt.timedelta(days=7)
 _LOCK_BASE = 0x4A4F_0000_0000_0000
 
 
-@transaction.atomic
-def monthly_report_upload(*, user: Any, file: Any, replace: bool = False) -> ImportJob:
-    """Store an uploaded monthly report file and enqueue its import once this transaction commits
-    (in the embedded default the import then runs at once, in-process)."""
-
-    job = import_job_create(user=user, kind=ImportKind.MONTHLY_REPORT, file=file, options={"replace": replace})
-    transaction.on_commit(lambda: _enqueue(job.pk))
-    return job
-
-
-def _enqueue(job_id: int) -> bool:
-    """Send the job to the ``imports`` queue; with the broker down it stays pending (and is re-queued)."""
-    from stock.tasks import monthly_report_import_run
-
-    try:
-        monthly_report_import_run.delay(job_id)
-    except Exception:  # noqa: BLE001 - kombu, redis and socket errors alike: the job is safe in the database
-        logger.warning("import job %s stays pending: the task could not be sent", job_id, exc_info=True)
-        return False
-    return True
-
-
-def monthly_report_jobs_requeue(*, now: dt.datetime | None = None) -> list[int]:
-    """Send again the unfinished monthly report jobs created between ``REQUEUE_WITHIN`` and
-    ``REQUEUE_AFTER`` ago: safe, since a finished job is skipped and a running one is locked."""
+def monthly_report_jobs_unfinished(*, now: dt.datetime | None = None) -> list[int]:
+    """The unfinished monthly report jobs created between ``REQUEUE_WITHIN`` and ``REQUEUE_AFTER``
+    ago, oldest first: safe to send again, since a finished job is skipped and a running one is locked."""
     now = now or timezone.now()
-    job_ids = list(
+    return list(
         ImportJob.objects.filter(
             kind=ImportKind.MONTHLY_REPORT,
             status__in=[ImportStatus.PENDING, ImportStatus.RUNNING],
@@ -73,7 +48,6 @@ def monthly_report_jobs_requeue(*, now: dt.datetime | None = None) -> list[int]:
         .order_by("created_at")
         .values_list("pk", flat=True)
     )
-    return [job_id for job_id in job_ids if _enqueue(job_id)]
 
 
 @contextmanager

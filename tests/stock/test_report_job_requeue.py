@@ -14,8 +14,8 @@ from kombu.exceptions import OperationalError
 from stock.choices import ImportStatus
 from stock.models import ImportJob, MonthlyReport, StockMovement
 from stock.services import report_jobs
-from stock.services.report_jobs import monthly_report_job_run, monthly_report_jobs_requeue
-from stock.tasks import monthly_report_import_run
+from stock.services.report_jobs import monthly_report_job_run
+from stock.tasks import monthly_report_import_run, monthly_report_jobs_requeue
 from tests import factories
 
 UPLOAD_URL = "/api/v1/monthly-reports/upload/"
