@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "stock",
     "partners",
     "shortages",
+    "tooling",
 ]
 
 MIDDLEWARE = [

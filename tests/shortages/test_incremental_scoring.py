@@ -9,11 +9,11 @@ import io
 import pytest
 from django.core.management import call_command
 
-from shortages.benchmarks.scoring_bench import positions_change
 from shortages.choices import RunScope, RunStatus
 from shortages.models import RiskScore
 from shortages.services.incremental import scoring_run_incremental_execute
 from shortages.services.scores import scoring_run_execute
+from tooling.benchmarks.scoring_bench import positions_change
 
 AS_OF = dt.date(2026, 7, 1)
 FIGURES = ["stock", "usable_stock", "amc", "months_of_stock", "stockout_probability", "score", "level"]

@@ -7,11 +7,11 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from shortages.demo.batches import DemoAlreadyPresent
-from shortages.demo.generate import DemoSummary, demo_generate
-from shortages.demo.options import DemoOptions
-from shortages.demo.people import DEFAULT_PASSWORD
-from shortages.demo.selection import MissingReferenceData
+from tooling.demo.batches import DemoAlreadyPresent
+from tooling.demo.generate import DemoSummary, demo_generate
+from tooling.demo.options import DemoOptions
+from tooling.demo.people import DEFAULT_PASSWORD
+from tooling.demo.selection import MissingReferenceData
 
 
 def print_logins(command: BaseCommand, summary: DemoSummary, password: str) -> None:

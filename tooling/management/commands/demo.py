@@ -17,8 +17,8 @@ from django.conf import settings
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from shortages.demo.batches import demo_presence
-from shortages.demo.people import DEFAULT_PASSWORD, demo_logins
+from tooling.demo.batches import demo_presence
+from tooling.demo.people import DEFAULT_PASSWORD, demo_logins
 
 ADDRESS = "127.0.0.1:8000"
 SITE_URL = f"http://{ADDRESS}/"

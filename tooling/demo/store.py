@@ -13,12 +13,12 @@ from django.utils import timezone
 from partners.choices import SupplierRole
 from partners.models import Company, ProductSupplier, SupplyDeclaration, SupplyLine
 from shortages.choices import ActionKind, ActionStatus, ShortageScope, ShortageStatus
-from shortages.demo.batches import bulk_insert, insert_rows
-from shortages.demo.options import DEMO_SHORTAGE_PREFIX, days_in, month_add
-from shortages.demo.simulation import ShortageWindow
 from shortages.models import MitigationAction, Shortage
 from stock.choices import LossReason, MovementSource, TransferStatus
 from stock.models import ConsumptionMonth, Medicine, Product, StockLevel, StockLot, StockMovement, Transfer
+from tooling.demo.batches import bulk_insert, insert_rows
+from tooling.demo.options import DEMO_SHORTAGE_PREFIX, days_in, month_add
+from tooling.demo.simulation import ShortageWindow
 
 OPENING_REASON = "Solde d'ouverture du mois (données générées)"
 

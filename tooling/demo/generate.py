@@ -12,10 +12,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 
-from shortages.demo import industry, inventory, people, profiles, selection, simulation, store
-from shortages.demo.batches import demo_check_or_reset, sqlite_tune
-from shortages.demo.options import DemoOptions, month_days
 from stock.models import Establishment
+from tooling.demo import industry, inventory, people, profiles, selection, simulation, store
+from tooling.demo.batches import demo_check_or_reset, sqlite_tune
+from tooling.demo.options import DemoOptions, month_days
 
 HOSPITAL_USER_CATEGORIES = ("HR", "HP", "HIR")
 CENTRE_USER_CATEGORIES = ("CSU-2", "CSU-1", "CSR-2", "CSR-1")

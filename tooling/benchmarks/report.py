@@ -9,9 +9,9 @@ from collections.abc import Callable
 
 from django.db import connection
 
-from shortages.benchmarks import http_bench, pages_bench, scoring_bench
 from shortages.models import RiskScore
 from stock.models import StockLevel
+from tooling.benchmarks import http_bench, pages_bench, scoring_bench
 
 TARGETS = {
     "scoring_vs_floor": "full national scoring within 3 x the plain SQL aggregate over the same rows",

@@ -14,11 +14,11 @@ from django.contrib.auth.password_validation import validate_password
 
 from partners.choices import OrganizationKind
 from partners.models import Company, Membership, Organization
-from shortages.demo.batches import bulk_insert
-from shortages.demo.industry import KIND_BODIES
-from shortages.demo.options import DEMO_SOURCE, DEMO_USERS
 from stock import roles
 from stock.models import Establishment
+from tooling.demo.batches import bulk_insert
+from tooling.demo.industry import KIND_BODIES
+from tooling.demo.options import DEMO_SOURCE, DEMO_USERS
 
 DEFAULT_PASSWORD = "maroc-medicaments-demo"  # noqa: S105 - documented demo-only login
 BODY_NAMES = {

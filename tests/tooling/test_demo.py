@@ -15,12 +15,12 @@ from django.db.models import Count, Q, Sum
 from django.test import Client
 
 from partners.models import Company, Organization, ProductSupplier, SupplyDeclaration, SupplyLine
-from shortages.demo.options import DEMO_SOURCE, DEMO_USERS
-from shortages.demo.people import DEFAULT_PASSWORD
 from shortages.models import Shortage
 from stock.choices import EstablishmentCategory, EstablishmentLevel, ProductOrigin
 from stock.models import ConsumptionMonth, StockLevel, StockLot, StockMovement, Transfer
 from tests import factories
+from tooling.demo.options import DEMO_SOURCE, DEMO_USERS
+from tooling.demo.people import DEFAULT_PASSWORD
 
 AS_OF = dt.date(2026, 3, 10)
 SIZE = {"hospitals": 4, "centres": 4, "medicines": 10, "hospital_medicines": 8, "centre_medicines": 5}

@@ -11,10 +11,10 @@ from django.contrib.auth import get_user_model
 from django.db import connection, models
 
 from partners.models import Organization, SupplyDeclaration
-from shortages.demo.options import DEMO_SHORTAGE_PREFIX, DEMO_SOURCE, DEMO_USERNAMES
 from shortages.models import Alert, RiskScore, ScoringRun, Shortage
 from stock.choices import ProductOrigin
 from stock.models import ConsumptionMonth, MonthlyReport, Product, StockLevel, StockLot, StockMovement, Transfer
+from tooling.demo.options import DEMO_SHORTAGE_PREFIX, DEMO_SOURCE, DEMO_USERNAMES
 
 BATCH_SIZE = 5000
 

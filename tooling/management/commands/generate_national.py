@@ -7,7 +7,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from shortages.benchmarks.dataset import DatasetError, DatasetOptions, dataset_generate
+from tooling.benchmarks.dataset import DatasetError, DatasetOptions, dataset_generate
 
 
 class Command(BaseCommand):

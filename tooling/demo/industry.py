@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from shortages.demo.options import days_in, month_add
-from shortages.demo.simulation import ShortageWindow
+from tooling.demo.options import days_in, month_add
+from tooling.demo.simulation import ShortageWindow
 
 PLACE_NAMES = (
     "Atlas", "Zellige", "Argane", "Cèdre", "Menara", "Oudaya", "Majorelle", "Anfa", "Bouregreg", "Saïss",

@@ -9,8 +9,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from shortages.benchmarks import report
-from shortages.benchmarks.scoring_bench import child_measure
+from tooling.benchmarks import report
+from tooling.benchmarks.scoring_bench import child_measure
 
 PARTS = ["floor", "scoring", "incremental", "api", "overview", "upload"]
 

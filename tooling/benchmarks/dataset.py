@@ -16,11 +16,14 @@ import numpy as np
 from django.db import connection, transaction
 
 from partners.models import SupplyDeclaration, SupplyLine
-from shortages.benchmarks import pgcopy
-from shortages.benchmarks.industry import industry_generate
-from shortages.benchmarks.pgcopy import Column
-from shortages.benchmarks.reference import national_reference
-from shortages.benchmarks.simulation import (
+from shortages.models import RiskScore, ScoringRun
+from stock.choices import LossReason, MovementKind, MovementSource
+from stock.models import ConsumptionMonth, MonthlyReport, StockLevel, StockLot, StockMovement, Transfer
+from tooling.benchmarks import pgcopy
+from tooling.benchmarks.industry import industry_generate
+from tooling.benchmarks.pgcopy import Column
+from tooling.benchmarks.reference import national_reference
+from tooling.benchmarks.simulation import (
     FinalStock,
     LedgerDay,
     MonthSummary,
@@ -29,9 +32,6 @@ from shortages.benchmarks.simulation import (
     simulate,
     split_lots,
 )
-from shortages.models import RiskScore, ScoringRun
-from stock.choices import LossReason, MovementKind, MovementSource
-from stock.models import ConsumptionMonth, MonthlyReport, StockLevel, StockLot, StockMovement, Transfer
 
 LOADED_MODELS = [ConsumptionMonth, StockMovement, StockLevel, StockLot]
 # Emptied by --reset: what is derived from positions and declarations (CASCADE also empties

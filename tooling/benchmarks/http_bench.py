@@ -19,7 +19,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from shortages.benchmarks.scoring_bench import child_env
+from tooling.benchmarks.scoring_bench import child_env
 
 BENCH_HOST = "127.0.0.1"
 
