@@ -1,10 +1,11 @@
-"""The project's import graph: no circles, services never import tasks, the domain never imports tooling.
+"""The project's import graph: no circles, services never import tasks, nothing but tooling imports tooling.
 
 The graph is read from the source with ``ast`` (nothing is imported). An edge is an explicit import
 statement at any depth, inside functions included: ``import a.b``, ``from a import b`` (an edge to
 the module ``a.b`` when it is one, else to ``a``) and relative imports. Importing ``a.b`` also runs
 ``a/__init__.py``, but that implicit edge is not counted, or every package would be in a circle with
 its submodules. Imports under ``if TYPE_CHECKING:`` are left out: they never run.
+Every top-level package but ``tests`` is read, so a new package is checked too.
 """
 
 from __future__ import annotations
