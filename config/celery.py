@@ -49,6 +49,11 @@ app.conf.beat_schedule = {
         "kwargs": {"trigger": "nightly"},
         "options": {"queue": "scoring"},
     },
+    "shortages-score-history-purge": {
+        "task": "shortages.tasks.score_history_purge",
+        "schedule": crontab(minute=0, hour=2),
+        "options": {"queue": "scoring"},
+    },
     "shortages-scoring-watch": {
         "task": "shortages.tasks.scoring_watch",
         "schedule": crontab(minute="*/15"),

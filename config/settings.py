@@ -331,6 +331,11 @@ POSITION_RISK_WEIGHTS = {"stockout_probability": 60.0, "cover": 30.0, "criticali
 # Lower bounds of the score for each level (below "medium" is "low").
 RISK_LEVEL_THRESHOLDS = {"critical": 75.0, "high": 50.0, "medium": 25.0}
 SCORING_MONTHS = env_int("SCORING_MONTHS", 6)  # months of consumption behind the AMC
+# Score history kept (shortages.services.retention, applied nightly by beat): a position row that
+# stopped holding this many days ago is deleted (the row that still holds never is); national
+# rows, which the medicine pages' year of trend reads, are kept two years.
+SCORE_POSITION_RETENTION_DAYS = env_int("SCORE_POSITION_RETENTION_DAYS", 90)
+SCORE_NATIONAL_RETENTION_DAYS = env_int("SCORE_NATIONAL_RETENTION_DAYS", 730)
 SAFETY_STOCK_MONTHS = 3  # arrêté 263-02: a quarter of a year's sales
 NATIONAL_COVER_TARGET_MONTHS = 3.0  # public months of stock under which stock_cover rises above 0
 # Understocked positions whose P of stockout within the horizon reaches this raise the high-probability

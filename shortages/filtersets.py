@@ -14,10 +14,16 @@ class RiskScoreFilterSet(django_filters.FilterSet):
     level = django_filters.MultipleChoiceFilter(choices=RiskLevel.choices)
     stock_status = django_filters.MultipleChoiceFilter(choices=StockStatus.choices)
     min_score = django_filters.NumberFilter(field_name="score", lookup_expr="gte")
+    as_of = django_filters.DateFilter(
+        method="filter_as_of", help_text="The scores that hold on this day (published by a succeeded run)."
+    )
 
     class Meta:
         model = RiskScore
-        fields = ["as_of", "medicine", "establishment", "region", "run"]
+        fields = ["medicine", "establishment", "region", "run"]
+
+    def filter_as_of(self, queryset, name, value):
+        return queryset.published_on(value)
 
 
 ALERT_SCOPES = (

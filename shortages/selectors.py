@@ -41,7 +41,7 @@ def scores_published(*, user, as_of: dt.date | None = None) -> QuerySet[RiskScor
     day = as_of or published_as_of()
     return (
         RiskScore.objects.visible_to(user)
-        .filter(as_of=day, run__status=RunStatus.SUCCEEDED)
+        .published_on(day)
         .select_related("medicine", "establishment", "region")
     )
 
@@ -234,14 +234,12 @@ def position_latest_scores(*, pairs: set[tuple[int, int]]) -> dict[tuple[int, in
     day = published_as_of()
     if day is None or not pairs:
         return {}
-    rows = RiskScore.objects.filter(
-        as_of=day,
+    rows = RiskScore.objects.published_on(day).filter(
         establishment_id__in={establishment for establishment, _ in pairs},
         medicine_id__in={medicine for _, medicine in pairs},
     ).values(
         "establishment_id",
         "medicine_id",
-        "as_of",
         "months_of_stock",
         "stock_status",
         "stockout_probability",
@@ -249,7 +247,7 @@ def position_latest_scores(*, pairs: set[tuple[int, int]]) -> dict[tuple[int, in
         "level",
     )
     return {
-        (row["establishment_id"], row["medicine_id"]): row
+        (row["establishment_id"], row["medicine_id"]): row | {"as_of": day}
         for row in rows
         if (row["establishment_id"], row["medicine_id"]) in pairs
     }

@@ -22,7 +22,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from shortages.choices import RunScope
 from shortages.models import ScoringRun
-from shortages.services import digests, learning, scores, walkforward
+from shortages.services import digests, learning, retention, scores, walkforward
 from shortages.services.schedule import (
     incremental_possible,
     scoring_data_changed_since_last_run,
@@ -158,3 +158,11 @@ def prediction_models_train(until: str | None = None, seed: int | None = None, b
 def prediction_backtest(seed: int | None = None) -> list[int]:
     """Walk forward over the history and store the report of each horizon."""
     return [stored.pk for stored in walkforward.backtest_run(seed=seed).reports.values()]
+
+
+@shared_task(queue="scoring", **RETRY)
+def score_history_purge() -> dict[str, int]:
+    """Beat, nightly before the scoring: delete the score history older than the retention
+    settings (shortages.services.retention). Returns how many rows of each kind went."""
+    purged = retention.score_history_purge()
+    return {"positions": purged.positions, "national": purged.national, "failed_runs": purged.failed_runs}

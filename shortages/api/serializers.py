@@ -58,9 +58,14 @@ class RiskScoreSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def to_representation(self, instance):
-        """Industry figures of a national score follow the disclosure rule (shortages.disclosure)."""
+        """Industry figures of a national score follow the disclosure rule (shortages.disclosure). A
+        position row listed for a day answers for that day (it holds from its own ``as_of`` on)."""
         request = self.context.get("request")
-        return super().to_representation(score_shown(user=getattr(request, "user", None), score=instance))
+        row = super().to_representation(score_shown(user=getattr(request, "user", None), score=instance))
+        day = self.context.get("day")
+        if day and instance.establishment_id is not None:
+            row["as_of"] = day if isinstance(day, str) else day.isoformat()
+        return row
 
 
 class AlertEventSerializer(serializers.ModelSerializer):

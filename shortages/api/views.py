@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -65,6 +66,14 @@ class RiskScoreViewSet(viewsets.ReadOnlyModelViewSet):
         if "as_of" in self.request.query_params or self.action == "retrieve":
             return RiskScore.objects.visible_to(self.request.user).select_related("medicine", "establishment")
         return selectors.scores_published(user=self.request.user)
+
+    def get_serializer_context(self):
+        """The day a list is read for: a position row that holds on it answers for that day."""
+        context = super().get_serializer_context()
+        if self.action == "list" and not getattr(self, "swagger_fake_view", False):
+            asked = self.request.query_params.get("as_of")
+            context["day"] = parse_date(asked) if asked else selectors.published_as_of()
+        return context
 
 
 class AlertViewSet(viewsets.ReadOnlyModelViewSet):

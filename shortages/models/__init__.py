@@ -1,7 +1,7 @@
 from shortages.models.alerts import Alert, AlertEvent, AlertOptOut, Digest, Notification, Subscription
 from shortages.models.learning import BacktestReport, ModelStatus, PredictionModel
 from shortages.models.register import MitigationAction, Shortage
-from shortages.models.scores import RiskScore, ScoringRun
+from shortages.models.scores import RiskScore, ScoringChunk, ScoringRun
 
 __all__ = [
     "Alert",
@@ -14,6 +14,7 @@ __all__ = [
     "Notification",
     "PredictionModel",
     "RiskScore",
+    "ScoringChunk",
     "ScoringRun",
     "Shortage",
     "Subscription",

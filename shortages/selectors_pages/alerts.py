@@ -102,9 +102,9 @@ def rollup_positions(*, user: Any, alert: Alert) -> list[RollupPosition]:
     first, each with its active position alert (two queries)."""
     counted = Q(stock_status__in=ROLLUP_STATUSES)
     if settings.ALERT_ROLLUP_PROBABILITY_CUT is not None:
-        # A P the formula gave (``model_version`` JSON null) is not a chance and does not count.
-        counted |= Q(**{f"{ROLLUP_PROBABILITY_COLUMN}__gte": settings.ALERT_ROLLUP_PROBABILITY_CUT}) & ~Q(
-            figures__model_version=None
+        # A P the formula gave (no ``model_version``) is not a chance and does not count.
+        counted |= Q(**{f"{ROLLUP_PROBABILITY_COLUMN}__gte": settings.ALERT_ROLLUP_PROBABILITY_CUT}) & Q(
+            model_version__isnull=False
         )
     scores = list(
         scores_published(user=user)

@@ -129,7 +129,8 @@ def medicine_page_get(*, user: Any, medicine_id: int, today: dt.date | None = No
             at_risk=row["at_risk"],
         )
         for row in RiskScore.objects.positions()
-        .filter(medicine=medicine, as_of=as_of, region__isnull=False)
+        .published_on(as_of)
+        .filter(medicine=medicine, region__isnull=False)
         .values("region__code", "region__name_fr", "region__name_ar")
         .annotate(
             n=Count("id"),
@@ -198,7 +199,8 @@ def medicine_page_get(*, user: Any, medicine_id: int, today: dt.date | None = No
         list(
             RiskScore.objects.visible_to(user)
             .positions()
-            .filter(medicine=medicine, as_of=as_of)
+            .published_on(as_of)
+            .filter(medicine=medicine)
             .select_related("establishment")
             .order_by(F("months_of_stock").asc(nulls_last=True), "establishment__name")[:POSITION_LIMIT]
         )

@@ -117,7 +117,7 @@ def overview_get(*, user: Any, top: int = 10, today: dt.date | None = None) -> O
     by_level = dict(national.values_list("level").annotate(n=Count("id")).order_by())
     medicines_by_level = {str(level): by_level.get(level, 0) for level in LEVEL_ORDER}
 
-    positions = RiskScore.objects.positions().filter(as_of=as_of)
+    positions = RiskScore.objects.positions().published_on(as_of)
     shortages = Shortage.objects.visible_to(user).aggregate(
         ongoing=Count("id", filter=Q(status=ShortageStatus.ONGOING)),
         anticipated=Count("id", filter=Q(status=ShortageStatus.ANTICIPATED)),

@@ -21,7 +21,7 @@ import pandas as pd
 from django.db.models import Q
 from django.utils.translation import gettext
 
-from shortages.choices import AlertKind, RunStatus
+from shortages.choices import AlertKind
 from shortages.explain_features import FEATURE_UNITS, LOG_UNITS, MONTHS, SHARE, YES_NO, feature_label
 from shortages.models import RiskScore
 from shortages.models.learning import PredictionModel
@@ -110,9 +110,7 @@ def position_page_get(*, user: Any, establishment_id: int, medicine_id: int) -> 
     medicine = Medicine.objects.get(pk=medicine_id)
     as_of = latest_as_of()
     score = (
-        RiskScore.objects.filter(
-            establishment=establishment, medicine=medicine, as_of=as_of, run__status=RunStatus.SUCCEEDED
-        )
+        RiskScore.objects.published_on(as_of).filter(establishment=establishment, medicine=medicine)
         .order_by("-pk")
         .first()
         if as_of
@@ -242,11 +240,8 @@ def alert_probability_get(*, alert: Any) -> PositionProbability | None:
         return None
     as_of = latest_as_of()
     score = (
-        RiskScore.objects.filter(
-            establishment_id=alert.establishment_id,
-            medicine_id=alert.medicine_id,
-            as_of=as_of,
-            run__status=RunStatus.SUCCEEDED,
+        RiskScore.objects.published_on(as_of).filter(
+            establishment_id=alert.establishment_id, medicine_id=alert.medicine_id
         )
         .order_by("-pk")
         .first()

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from shortages.choices import RunStatus
 from shortages.models import Alert, RiskScore
+from shortages.models.scores import published_on
 from shortages.selectors_pages.alerts import LEVEL_RANK
 from shortages.selectors_pages.common import AT_RISK_STATUSES, add_months, latest_as_of, region_level
 from stock import scopes
@@ -31,7 +31,7 @@ def stock_rows(*, establishment: Establishment) -> QuerySet[StockLevel]:
         medicine_id=OuterRef("medicine_id"),
         run__status=RunStatus.SUCCEEDED,
     )
-    latest = latest.order_by("-as_of")
+    latest = latest.order_by("-as_of", "-id")
     rows = (
         StockLevel.objects.filter(establishment=establishment)
         .select_related("medicine")
@@ -41,7 +41,7 @@ def stock_rows(*, establishment: Establishment) -> QuerySet[StockLevel]:
             amc=Subquery(latest.values("amc")[:1]),
             stock_status=Subquery(latest.values("stock_status")[:1]),
             probability=Subquery(latest.values("stockout_probability")[:1]),
-            model_version=Subquery(latest.annotate(version=KT("figures__model_version")).values("version")[:1]),
+            model_version=Subquery(latest.values("model_version")[:1]),
             as_of=Subquery(latest.values("as_of")[:1]),
         )
         .order_by(F("mos").asc(nulls_last=True), "medicine__inn", "medicine__strength")
@@ -93,7 +93,7 @@ def establishment_page_get(
     paginated separately from :func:`stock_rows`)."""
     as_of = latest_as_of()
     counts = dict(
-        RiskScore.objects.filter(establishment=establishment, as_of=as_of)
+        RiskScore.objects.published_on(as_of).filter(establishment=establishment)
         .values_list("stock_status")
         .annotate(n=Count("id"))
         .order_by()
@@ -134,7 +134,7 @@ def region_list_get() -> list[RegionSummary]:
     per_region = {
         row["region_id"]: row
         for row in RiskScore.objects.positions()
-        .filter(as_of=as_of)
+        .published_on(as_of)
         .values("region_id")
         .annotate(
             n=Count("id"),
@@ -188,7 +188,7 @@ def regions_open_to(user: Any) -> QuerySet[Region]:
 def region_establishments(*, user: Any, region: Region, as_of: dt.date | None) -> QuerySet[Establishment]:
     """The establishments of a region whose stock ``user`` reads, with their positions stocked out
     and at risk on ``as_of``, most at risk first."""
-    on_date = Q(risk_scores__as_of=as_of)
+    on_date = published_on(as_of, "risk_scores__")
     return (
         Establishment.objects.stock_visible_to(user)
         .filter(region=region)
@@ -213,7 +213,8 @@ def region_page_get(*, user: Any, region_id: int, today: dt.date | None = None) 
     # The counts of the overview's and the region list's row of this region, by the same rules.
     totals = (
         RiskScore.objects.positions()
-        .filter(region=region, as_of=as_of)
+        .published_on(as_of)
+        .filter(region=region)
         .aggregate(
             n=Count("id"),
             out=Count("id", filter=Q(stock_status="stocked_out")),
@@ -232,7 +233,8 @@ def region_page_get(*, user: Any, region_id: int, today: dt.date | None = None) 
     alerts_by_level.update(dict(region_alerts.order_by().values_list("level").annotate(n=Count("id"))))
     medicines = list(
         RiskScore.objects.positions()
-        .filter(region=region, as_of=as_of)
+        .published_on(as_of)
+        .filter(region=region)
         .values("medicine_id", "medicine__inn", "medicine__strength", "medicine__dosage_form")
         .annotate(
             positions=Count("id"),

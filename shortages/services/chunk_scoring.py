@@ -1,30 +1,29 @@
 """One chunk of a run scored without touching the database, and the next chunk scored while the
 current one is stored.
 
-A run in one process reads its inputs once (:func:`inputs.run_frames`); a chunk's figures and, on
-PostgreSQL, the columns of its ``COPY`` are then pure computation. :func:`run_chunks_scored_ahead`
+A run in one process reads its inputs once (:func:`inputs.run_frames`); a chunk's figures and its
+stored columns (:func:`position_rows.stored_columns`) are then pure computation. :func:`run_chunks_scored_ahead`
 scores chunk k+1 in a scoring thread while the caller stores chunk k in its own transaction: the
 server writes rows while Python computes the next ones (psycopg2 waits, and most pandas and numpy
 work runs, without the GIL). The scoring thread never uses the database. :func:`run_chunks_stored`
-can also hand the chunks to several writer threads, each storing a chunk in its own transaction on
-its own connection; every database read and write of a chunk stays in that transaction.
+can also hand the chunks to several writer threads (:mod:`bulk.writers`), each storing a chunk in
+its own transaction on its own connection; every database read and write of a chunk stays in that
+transaction.
 """
 
 from __future__ import annotations
 
-import queue
-import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pandas as pd
 from django.conf import settings
-from django.db import connection
 
+from bulk import writers as bulk_writers
 from shortages import scoring
 from shortages.models import ScoringRun
-from shortages.services import inputs, learning, pg_binary, score_copy
+from shortages.services import inputs, learning, position_rows
 
 # Chunks written at once by a run in one process on PostgreSQL: one per core of the 2-core servers
 # measured in docs/performance.md (the server, not Python, does most of the work of a write).
@@ -33,14 +32,13 @@ WRITERS = 2
 
 @dataclass
 class ScoredChunk:
-    """A chunk's scored positions, what the publication reads of them, and its ``COPY`` columns
-    (None off PostgreSQL, where the rows are model instances built when stored)."""
+    """A chunk's scored positions, what the publication reads of them, and their stored columns."""
 
     index: int
     establishment_ids: list[int]
     scored: pd.DataFrame
     published: pd.DataFrame
-    fields: list[pg_binary.Field] | None
+    stored: pd.DataFrame
 
 
 def chunk_scored(
@@ -50,25 +48,21 @@ def chunk_scored(
     frames: inputs.RunFrames | None,
     medicines: pd.DataFrame,
     params: scoring.ScoringParams,
-    run_id: int,
-    copy: bool,
     learned: pd.DataFrame | None = None,
 ) -> ScoredChunk:
     """Score the positions of ``establishment_ids``: from ``frames`` without a query, else reading
-    their inputs. ``index``: the chunk's place in its run. ``copy``: build the ``COPY`` columns
-    (PostgreSQL). ``learned``: the run's learned predictions (:func:`learning.run_predictions`)."""
+    their inputs. ``index``: the chunk's place in its run. ``learned``: the run's learned
+    predictions (:func:`learning.run_predictions`)."""
     data = inputs.position_inputs(
         as_of=params.as_of, establishment_ids=establishment_ids, months=params.months, frames=frames
     )
     scored = scoring.score_positions(data.positions, data.lots, data.consumption, medicines, params, learned=learned)
-    fields = None
-    if copy and not scored.empty:
-        fields = score_copy.position_scores_fields(
-            scored=scored, run_id=run_id, as_of=params.as_of, weights=params.position_weights
-        )
-    published = inputs.scored_positions_frame(scored, copy=copy)
     return ScoredChunk(
-        index=index, establishment_ids=establishment_ids, scored=scored, published=published, fields=fields
+        index=index,
+        establishment_ids=establishment_ids,
+        scored=scored,
+        published=inputs.scored_positions_frame(scored),
+        stored=position_rows.stored_columns(scored),
     )
 
 
@@ -80,7 +74,6 @@ def run_chunks_scored_ahead(*, run: ScoringRun, chunks: list[list[int]]) -> Iter
     params = inputs.scoring_params(as_of=run.as_of)
     frames = inputs.run_frames(as_of=run.as_of, months=settings.SCORING_MONTHS)
     medicines = inputs.medicines_frame()
-    copy = score_copy.copy_supported()
     learned = learning.run_predictions(run=run)
 
     def score(index: int) -> ScoredChunk:
@@ -90,8 +83,6 @@ def run_chunks_scored_ahead(*, run: ScoringRun, chunks: list[list[int]]) -> Iter
             frames=frames,
             medicines=medicines,
             params=params,
-            run_id=run.pk,
-            copy=copy,
             learned=learned,
         )
 
@@ -107,42 +98,6 @@ def run_chunks_scored_ahead(*, run: ScoringRun, chunks: list[list[int]]) -> Iter
 def run_chunks_stored(
     *, run: ScoringRun, chunks: list[list[int]], store: Callable[[ScoredChunk], None], writers: int
 ) -> None:
-    """Score the chunks of ``run`` ahead and hand each to ``store``: in this thread with one writer;
-    with more, each chunk to one of ``writers`` threads, each on its own database connection (closed
-    when it is done), so that the server writes several chunks at once. The first error stops the
-    handing out and is raised once every writer has finished."""
-    scored = run_chunks_scored_ahead(run=run, chunks=chunks)
-    if writers <= 1:
-        for prepared in scored:
-            store(prepared)
-        return
-    work: queue.Queue[ScoredChunk | None] = queue.Queue(maxsize=writers)
-    errors: list[BaseException] = []
-
-    def write() -> None:
-        try:
-            while (prepared := work.get()) is not None:
-                if not errors:
-                    try:
-                        store(prepared)
-                    except BaseException as error:  # noqa: BLE001 - raised again by the caller's thread
-                        errors.append(error)
-        finally:
-            connection.close()  # this thread's connection
-
-    threads = [threading.Thread(target=write, name=f"chunk-writer-{number}") for number in range(writers)]
-    for thread in threads:
-        thread.start()
-    try:
-        for prepared in scored:
-            if errors:
-                break
-            work.put(prepared)
-    finally:
-        for _thread in threads:
-            work.put(None)
-        for thread in threads:
-            thread.join()
-        scored.close()
-    if errors:
-        raise errors[0]
+    """Score the chunks of ``run`` ahead and hand each to ``store``, in this thread with one writer,
+    else to ``writers`` threads with their own connections (:func:`bulk.writers.write_all`)."""
+    bulk_writers.write_all(run_chunks_scored_ahead(run=run, chunks=chunks), store, writers=writers)

@@ -19,11 +19,10 @@ from django.utils import timezone
 
 from shortages import scoring
 from shortages.choices import RunScope, RunStatus
-from shortages.models import RiskScore, ScoringRun
-from shortages.services import inputs
+from shortages.models import ScoringRun
+from shortages.services import inputs, learning
 from shortages.services.scores import (
-    INSERT_BATCH,
-    position_scores_insert,
+    positions_store,
     scoring_run_execute,
     scoring_run_fail,
     scoring_run_publish,
@@ -88,37 +87,17 @@ def changed_position_inputs(*, since: dt.datetime, as_of: dt.date, months: int) 
     return inputs.PositionInputs(**frames)
 
 
-def _replace_positions(*, run: ScoringRun, scored: pd.DataFrame, weights) -> None:
-    """Delete the day's rows of the scored positions and insert the new ones."""
-    if scored.empty:
-        return
-    keys = list(zip(scored["establishment_id"].tolist(), scored["medicine_id"].tolist(), strict=True))
-    with connection.cursor() as cursor:
-        for start in range(0, len(keys), INSERT_BATCH * 5):
-            cursor.execute(
-                f"""
-                DELETE FROM {RiskScore._meta.db_table} AS score
-                USING unnest(%s::bigint[], %s::bigint[]) AS changed(establishment_id, medicine_id)
-                WHERE score.as_of = %s AND score.establishment_id = changed.establishment_id
-                  AND score.medicine_id = changed.medicine_id
-                """,  # noqa: S608 - a model's table name
-                [
-                    [key[0] for key in keys[start : start + INSERT_BATCH * 5]],
-                    [key[1] for key in keys[start : start + INSERT_BATCH * 5]],
-                    run.as_of,
-                ],
-            )
-    position_scores_insert(scored=scored, run=run, weights=weights)
-
-
 @transaction.atomic
 def scoring_incremental_chunk_execute(*, run_id: int, since: dt.datetime) -> int:
     """Score the positions changed since ``since`` for the run's day and store them. Returns how many."""
     run = ScoringRun.objects.select_for_update().get(pk=run_id)
     params = inputs.scoring_params(as_of=run.as_of)
     data = changed_position_inputs(since=since, as_of=run.as_of, months=params.months)
-    scored = scoring.score_positions(data.positions, data.lots, data.consumption, inputs.medicines_frame(), params)
-    _replace_positions(run=run, scored=scored, weights=params.position_weights)
+    learned = learning.run_predictions(run=run)
+    scored = scoring.score_positions(
+        data.positions, data.lots, data.consumption, inputs.medicines_frame(), params, learned=learned
+    )
+    positions_store(run=run, scored=scored, complete=False)
     ScoringRun.objects.filter(pk=run.pk).update(chunks_done=F("chunks_done") + 1, positions=len(scored))
     return len(scored)
 

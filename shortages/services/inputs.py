@@ -9,13 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from django.conf import settings
 
+from bulk import copy_out
 from partners.selectors.scoring import scoring_inputs
-from shortages.models import RiskScore, Shortage
+from shortages.models import Shortage
 from shortages.scoring import ScoringParams, window_months
-from shortages.services import fast_frames, score_copy
+from shortages.services import position_rows
 from stock.models import ConsumptionMonth, Establishment, Medicine, StockLevel, StockLot
 
 POSITION_KEYS = ["establishment_id", "medicine_id"]
@@ -105,17 +107,17 @@ def run_frames(*, as_of: dt.date, months: int, establishment_ids: list[int] | No
             establishments.order_by("id").values_list("id", "region_id", "level"),
             ["establishment_id", "region_id", "level"],
         ),
-        levels=fast_frames.queryset_frame(
+        levels=copy_out.queryset_frame(
             levels.values_list("establishment_id", "medicine_id", "quantity", "in_transit"),
             POSITION_KEYS + ["stock", "in_transit"],
         ),
-        consumption=fast_frames.queryset_frame(
+        consumption=copy_out.queryset_frame(
             consumption.values_list("establishment_id", "medicine_id", "month", "issued", "stockout_days", "reported"),
             POSITION_KEYS + ["month", "issued", "stockout_days", "reported"],
             bool_columns=("reported",),
             date_columns=("month",),
         ),
-        lots=fast_frames.queryset_frame(
+        lots=copy_out.queryset_frame(
             lots.values_list("establishment_id", "medicine_id", "expiry_date", "quantity"),
             POSITION_KEYS + ["expiry_date", "quantity"],
             date_columns=("expiry_date",),
@@ -165,19 +167,14 @@ STORED_POSITION_FIELDS = {
     "horizon_months": "horizon_months",
     "stockout_probability": "stockout_probability",
     "stock_status": "stock_status",
-    "expiry_at_risk": "figures__expiry_at_risk",
-    "expired_stock": "figures__expired_stock",
-    "model_version": "figures__model_version",
+    "expiry_at_risk": "expiry_at_risk",
+    "expired_stock": "expired_stock",
+    "model_version": "model_version",
 }
-
-
 # Where each of those columns comes from in the frame of ``score_positions``.
 SCORED_POSITION_SOURCES = {name: "pipeline" if name == "in_transit" else name for name in STORED_POSITION_FIELDS}
-# Position figures kept in the ``figures`` JSON of a score (units; a missing figure reads as 0).
-JSON_FIGURE_COLUMNS = ("expiry_at_risk", "expired_stock")
-# Position figures kept in ``figures`` whose absence means something: the learned model that gave P
-# (NaN where the analytical formula answered; the alert levels read P only where a model gave it).
-JSON_OPTIONAL_COLUMNS = ("model_version",)
+# Position figures where a missing value reads as 0 units.
+ZERO_WHEN_MISSING = ("expiry_at_risk", "expired_stock")
 STORED_FLOAT_COLUMNS = [
     "stock",
     "usable_stock",
@@ -186,36 +183,42 @@ STORED_FLOAT_COLUMNS = [
     "months_of_stock",
     "horizon_months",
     "stockout_probability",
+    "expiry_at_risk",
+    "expired_stock",
+    # the learned model that gave P (NaN where the analytical formula answered: the alert levels
+    # read P only where a model gave it)
+    "model_version",
 ]
 
 
 def _stored_types(frame: pd.DataFrame) -> pd.DataFrame:
     for column in STORED_FLOAT_COLUMNS:
-        frame[column] = frame[column].astype("float64")
-    for column in JSON_FIGURE_COLUMNS:
-        frame[column] = pd.to_numeric(frame[column]).fillna(0.0).astype("float64")
-    for column in JSON_OPTIONAL_COLUMNS:
         frame[column] = pd.to_numeric(frame[column]).astype("float64")
+    for column in ZERO_WHEN_MISSING:
+        frame[column] = frame[column].fillna(0.0)
     return frame
 
 
-def stored_positions_frame(*, as_of: dt.date) -> pd.DataFrame:
-    """The position scores stored for ``as_of`` with the columns of :data:`STORED_POSITION_FIELDS`.
-    One query."""
-    rows = RiskScore.objects.positions().filter(as_of=as_of).values_list(*STORED_POSITION_FIELDS.values())
-    frame = fast_frames.queryset_frame(
-        rows, list(STORED_POSITION_FIELDS), numeric_columns=JSON_FIGURE_COLUMNS + JSON_OPTIONAL_COLUMNS
+def stored_positions_frame(*, as_of: dt.date, run_id: int | None = None) -> pd.DataFrame:
+    """The position scores that hold on ``as_of`` (published, and those of ``run_id``, a run being
+    published) with the columns of :data:`STORED_POSITION_FIELDS`. One query."""
+    rows = position_rows.rows_holding(as_of=as_of, run_id=run_id).order_by()
+    frame = copy_out.queryset_frame(
+        rows.values_list(*STORED_POSITION_FIELDS.values()), list(STORED_POSITION_FIELDS), numeric_columns=()
     )
     return _stored_types(frame)
 
 
-def scored_positions_frame(scored: pd.DataFrame, *, copy: bool | None = None) -> pd.DataFrame:
+def scored_positions_frame(scored: pd.DataFrame) -> pd.DataFrame:
     """What :func:`stored_positions_frame` reads back once ``scored`` (a frame of ``score_positions``)
-    is stored, without reading it: same columns and types, the JSON figures as the ``figures`` JSON
-    holds them (:func:`score_copy.stored_json_numbers`)."""
-    frame = pd.DataFrame({name: scored[source].to_numpy() for name, source in SCORED_POSITION_SOURCES.items()})
-    for column in JSON_FIGURE_COLUMNS + JSON_OPTIONAL_COLUMNS:
-        frame[column] = score_copy.stored_json_numbers(scored[column], copy=copy)
+    is stored, without reading it: same columns, values and types."""
+    frame = pd.DataFrame(
+        {
+            name: scored[source].to_numpy() if source in scored else np.nan
+            for name, source in SCORED_POSITION_SOURCES.items()
+        },
+        index=range(len(scored)),
+    )
     return _stored_types(frame)
 
 

@@ -1,8 +1,9 @@
-"""Score rows built as model instances: the national rows of a publication (1,000 a day, where
-``bulk_create`` is cheap) and the functions shared with the position rows of the non-``COPY`` path."""
+"""National score rows, built as model instances: 1,000 a day, where ``bulk_create`` is cheap. A
+national row holds for its own day."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import pandas as pd
@@ -86,6 +87,7 @@ def national_rows(
             RiskScore(
                 run=run,
                 as_of=run.as_of,
+                valid_until=run.as_of + dt.timedelta(days=1),
                 medicine_id=row["medicine_id"],
                 stock=float(row["public_stock"]),
                 usable_stock=float(row["public_stock"]),

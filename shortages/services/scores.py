@@ -1,9 +1,11 @@
 """Scoring runs: start, score a chunk of establishments, publish the national result, fail.
 
-Visibility: position scores are written chunk by chunk (delete + insert for the day, tagged with
-the run); national scores are written, alerts synchronised and the run marked succeeded in one
-final transaction, so a run that dies half-way leaves no national result and readers, which follow
-the latest succeeded run, never see it. Re-running a day replaces its rows, never duplicates them.
+Visibility: each chunk stores, tagged with the run, the positions whose figures changed
+(:mod:`position_rows`); readers only read rows of succeeded runs. The publication then, in one
+final transaction, makes the run's rows the ones that hold (the rows they replace stop holding),
+writes the national scores, synchronises the alerts and marks the run succeeded: a run that dies
+half-way leaves no trace that readers see, and its rows are deleted when it is marked failed.
+Re-running a day replaces its rows, never duplicates them.
 """
 
 from __future__ import annotations
@@ -20,25 +22,25 @@ from django.utils import timezone
 
 from shortages import scoring
 from shortages.choices import RunScope, RunStatus
-from shortages.models import RiskScore, ScoringRun
+from shortages.models import RiskScore, ScoringChunk, ScoringRun
 from shortages.scoring.alerts import regional_conditions
-from shortages.services import chunk_scoring, inputs, learning, score_copy, score_rows
+from shortages.services import chunk_scoring, inputs, learning, position_rows, score_rows
 from shortages.services.alerts import alerts_sync
-from shortages.services.score_copy import POSITION_FIGURES
 from stock.models import ConsumptionMonth, Establishment, StockLevel
 
 logger = logging.getLogger(__name__)
 INSERT_BATCH = 2000
 
 
-@transaction.atomic
 def scoring_runs_fail_stale(*, now: dt.datetime | None = None) -> int:
     """Mark failed the runs still pending or running after the task time limit (their worker died)."""
     now = now or timezone.now()
     limit = now - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-    return ScoringRun.objects.filter(status__in=[RunStatus.PENDING, RunStatus.RUNNING], created_at__lt=limit).update(
-        status=RunStatus.FAILED, finished_at=now, error="Abandonné : délai dépassé sans fin de calcul."
-    )
+    stale = ScoringRun.objects.filter(status__in=[RunStatus.PENDING, RunStatus.RUNNING], created_at__lt=limit)
+    run_ids = list(stale.values_list("pk", flat=True))
+    for run_id in run_ids:
+        scoring_run_fail(run_id=run_id, error="Abandonné : délai dépassé sans fin de calcul.", now=now)
+    return len(run_ids)
 
 
 def establishment_chunks(*, as_of: dt.date, chunk_size: int) -> list[list[int]]:
@@ -101,45 +103,21 @@ def scoring_run_start(
     return StartedRun(run=run, chunks=chunks)
 
 
-def _position_rows(frame: pd.DataFrame, *, run: ScoringRun, weights) -> list[RiskScore]:
-    rows = []
-    for row in frame.to_dict("records"):
-        contributions, factors = score_rows.factors_of(row, weights)
-        figures = score_rows.figures_of(row, POSITION_FIGURES) | {"factors": factors}
-        rows.append(
-            RiskScore(
-                run=run,
-                as_of=run.as_of,
-                medicine_id=row["medicine_id"],
-                establishment_id=row["establishment_id"],
-                region_id=row["region_id"],
-                stock=float(row["stock"]),
-                usable_stock=float(row["usable_stock"]),
-                amc=score_rows.clean(row["amc"]),
-                sigma=score_rows.clean(row["sigma"]),
-                months_of_stock=score_rows.clean(row["months_of_stock"]),
-                days_of_cover=score_rows.clean(row["days_of_cover"]),
-                pipeline=float(row["pipeline"]),
-                horizon_months=score_rows.clean(row["horizon_months"]),
-                stockout_probability=score_rows.clean(row["stockout_probability"]),
-                stock_status=row["stock_status"],
-                score=score_rows.clean(row["score"]),
-                level=row["risk_level"],
-                insufficient_data=bool(row["insufficient_data"]),
-                figures=figures,
-                contributions=contributions,
-            )
-        )
-    return rows
-
-
-def position_scores_insert(*, scored: pd.DataFrame, run: ScoringRun, weights, fields=None) -> None:
-    """Store the scored positions: ``COPY`` on PostgreSQL (of ``fields`` when already built; about
-    ten times faster than model instances, see docs/performance.md), ``bulk_create`` elsewhere."""
-    if score_copy.copy_supported():
-        score_copy.position_scores_copy(scored=scored, run=run, weights=weights, fields=fields)
-    else:
-        RiskScore.objects.bulk_create(_position_rows(scored, run=run, weights=weights), batch_size=INSERT_BATCH)
+def positions_store(
+    *, run: ScoringRun, scored: pd.DataFrame, stored: pd.DataFrame | None = None, complete: bool = True
+) -> int:
+    """Store for ``run`` the positions of ``scored`` whose figures changed since the rows that hold
+    on its day. ``complete``: ``scored`` holds every position of its establishments, so those no
+    longer scored stop holding. ``stored``: :func:`position_rows.stored_columns` of ``scored`` when
+    already built. Returns how many rows were written."""
+    if stored is None:
+        stored = position_rows.stored_columns(scored)
+    establishment_ids = sorted(set(stored["establishment_id"].tolist()))
+    current = position_rows.current_fingerprints(as_of=run.as_of, establishment_ids=establishment_ids)
+    if complete:
+        position_rows.positions_close(run=run, keys=position_rows.removed(stored, current))
+    changed = stored.loc[position_rows.changed(stored, current)]
+    return position_rows.rows_insert(stored=changed, run=run)
 
 
 @transaction.atomic
@@ -171,25 +149,19 @@ def scoring_chunk_execute(
         run = ScoringRun.objects.select_for_update().get(pk=run_id)
     if run.status != RunStatus.RUNNING:
         raise ValueError(f"run_id: run {run_id} is {run.status}, not running")
-    # A chunk is stored in one transaction and each of its establishments has positions, so its
-    # first establishment's rows of the day tell whether this run stored it. (Asking for the run's
-    # rows directly lets the planner walk every row the run has written so far.)
-    day_rows = RiskScore.objects.filter(as_of=run.as_of, establishment_id=establishment_ids[0]).order_by()
-    if run.pk not in set(day_rows.values_list("run_id", flat=True).distinct()):
-        params = inputs.scoring_params(as_of=run.as_of)
+    # A chunk is stored in one transaction with its marker (named by its first establishment).
+    _marker, created = ScoringChunk.objects.get_or_create(run=run, first_establishment_id=establishment_ids[0])
+    if created:
         if prepared is None:
             prepared = chunk_scoring.chunk_scored(
                 establishment_ids=establishment_ids,
                 frames=None,
                 medicines=inputs.medicines_frame(),
-                params=params,
-                run_id=run.pk,
-                copy=score_copy.copy_supported(),
+                params=inputs.scoring_params(as_of=run.as_of),
                 learned=learning.run_predictions(run=run),
             )
         scored = prepared.scored
-        RiskScore.objects.positions().filter(as_of=run.as_of, establishment_id__in=establishment_ids).delete()
-        position_scores_insert(scored=scored, run=run, weights=params.position_weights, fields=prepared.fields)
+        positions_store(run=run, scored=scored, stored=prepared.stored)
         if published is not None:
             published[prepared.index] = prepared.published
         ScoringRun.objects.filter(pk=run.pk).update(
@@ -210,8 +182,9 @@ def scoring_run_publish(*, run_id: int, positions: pd.DataFrame | None = None) -
     if run.status != RunStatus.RUNNING:
         return []
     params = inputs.scoring_params(as_of=run.as_of)
+    position_rows.superseded_close(run=run)
     if positions is None:
-        positions = inputs.stored_positions_frame(as_of=run.as_of)
+        positions = inputs.stored_positions_frame(as_of=run.as_of, run_id=run.pk)
     medicines = inputs.medicines_frame()
     national_data = inputs.national_inputs(as_of=run.as_of, history_months=params.history_months)
     positions = positions.merge(medicines[["medicine_id", "ven_class"]], on="medicine_id", how="left")
@@ -225,6 +198,7 @@ def scoring_run_publish(*, run_id: int, positions: pd.DataFrame | None = None) -
         params,
     )
     RiskScore.objects.national().filter(as_of=run.as_of).delete()
+    ScoringChunk.objects.filter(run=run).delete()
     RiskScore.objects.bulk_create(
         score_rows.national_rows(
             national, run=run, weights=params.national_weights, regional=score_rows.regional_map(positions)
@@ -259,11 +233,14 @@ def scoring_run_publish(*, run_id: int, positions: pd.DataFrame | None = None) -
 
 
 @transaction.atomic
-def scoring_run_fail(*, run_id: int, error: str) -> None:
-    """Mark a run failed with its error (its national result was never published)."""
-    ScoringRun.objects.filter(pk=run_id, status__in=[RunStatus.PENDING, RunStatus.RUNNING]).update(
-        status=RunStatus.FAILED, error=error[:4000], finished_at=timezone.now()
+def scoring_run_fail(*, run_id: int, error: str, now: dt.datetime | None = None) -> None:
+    """Mark a run failed with its error (its national result was never published) and delete the
+    position rows it had stored (no reader ever saw them)."""
+    failed = ScoringRun.objects.filter(pk=run_id, status__in=[RunStatus.PENDING, RunStatus.RUNNING]).update(
+        status=RunStatus.FAILED, error=error[:4000], finished_at=now or timezone.now()
     )
+    if failed:
+        RiskScore.objects.filter(run_id=run_id).delete()
 
 
 def scoring_run_execute(
@@ -279,7 +256,7 @@ def scoring_run_execute(
     started = scoring_run_start(as_of=as_of, scope=scope, run_id=run_id, trigger=trigger)
     try:
         published: dict[int, pd.DataFrame] = {}
-        parallel = score_copy.copy_supported() and not transaction.get_connection().in_atomic_block
+        parallel = position_rows.copy_supported() and not transaction.get_connection().in_atomic_block
 
         def store(prepared: chunk_scoring.ScoredChunk) -> None:
             scoring_chunk_execute(

@@ -174,7 +174,7 @@ def test_a_learned_probability_sets_the_level_that_the_establishment_reads_on_it
         data.positions, data.lots, data.consumption, inputs.medicines_frame(), params, learned=learned
     )
     # when the scores are stored and published (the alert sync reads them back)
-    scores.position_scores_insert(scored=scored, run=run, weights=params.position_weights)
+    scores.positions_store(run=run, scored=scored)
     scores.scoring_run_publish(run_id=run.pk)
     # then the alerts take their level from P and the VEN class
     levels = dict(Alert.objects.filter(kind=AlertKind.HIGH_PROBABILITY).values_list("medicine__inn", "level"))

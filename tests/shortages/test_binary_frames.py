@@ -6,7 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from shortages.services import fast_frames, inputs
+from bulk import copy_out
+from shortages.services import inputs
 from stock.models import ConsumptionMonth, StockLevel
 from tests.shortages.conftest import AS_OF, build_positions
 
@@ -17,14 +18,14 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db]
 def readers(monkeypatch):
     """Which reader answered each query: ``binary`` or ``csv``."""
     seen = []
-    binary = fast_frames.binary_frame
+    binary = copy_out.binary_frame
 
     def spy(*args, **kwargs):
         frame = binary(*args, **kwargs)
         seen.append("csv" if frame is None else "binary")
         return frame
 
-    monkeypatch.setattr(fast_frames, "binary_frame", spy)
+    monkeypatch.setattr(copy_out, "binary_frame", spy)
     return seen
 
 
@@ -34,7 +35,7 @@ def test_position_inputs_read_in_binary_are_the_inputs_read_as_csv(readers, monk
     ids = [site.pk for site in sites]
     # when read through the binary path, then through CSV only
     fast = inputs.position_inputs(as_of=AS_OF, establishment_ids=ids, months=6)
-    monkeypatch.setattr(fast_frames, "binary_frame", lambda *args, **kwargs: None)
+    monkeypatch.setattr(copy_out, "binary_frame", lambda *args, **kwargs: None)
     slow = inputs.position_inputs(as_of=AS_OF, establishment_ids=ids, months=6)
     # then
     assert readers == ["binary"] * 3
@@ -49,7 +50,7 @@ def test_a_null_falls_back_to_csv(readers):
     build_positions(establishments=1, medicines=2)
     rows = ConsumptionMonth.objects.order_by("id").values_list("id", "closing_balance")
     # when
-    frame = fast_frames.queryset_frame(rows, ["id", "closing_balance"])
+    frame = copy_out.queryset_frame(rows, ["id", "closing_balance"])
     # then
     assert readers == ["csv"]
     assert len(frame) == ConsumptionMonth.objects.count() and frame["closing_balance"].isna().all()
@@ -58,5 +59,5 @@ def test_a_null_falls_back_to_csv(readers):
 def test_a_text_column_falls_back_to_csv(readers):
     build_positions(establishments=1, medicines=2)
     rows = StockLevel.objects.values_list("id", "medicine__inn")
-    frame = fast_frames.queryset_frame(rows, ["id", "inn"])
+    frame = copy_out.queryset_frame(rows, ["id", "inn"])
     assert readers == ["csv"] and len(frame) == 2

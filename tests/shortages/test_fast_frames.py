@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from django.core.management import call_command
 
-from shortages.services import fast_frames, inputs
+from bulk import copy_out
+from shortages.services import inputs
 from shortages.services.scores import scoring_run_execute
 from stock.models import Establishment
 

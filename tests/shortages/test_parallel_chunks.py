@@ -7,7 +7,7 @@ import pytest
 
 from shortages.choices import RunStatus
 from shortages.models import RiskScore, ScoringRun
-from shortages.services import chunk_scoring, score_copy, scores
+from shortages.services import chunk_scoring, position_rows, scores
 from tests.shortages.conftest import AS_OF, build_positions
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -39,6 +39,7 @@ def test_two_writers_store_what_one_writer_stores(settings, monkeypatch, writers
     monkeypatch.setattr(chunk_scoring, "WRITERS", 1)
     scores.scoring_run_execute(as_of=AS_OF)
     one_writer = _rows()
+    RiskScore.objects.all().delete()  # so that the next run writes every position again
     # when the same day is scored again with two writers
     monkeypatch.setattr(chunk_scoring, "WRITERS", 2)
     run = scores.scoring_run_execute(as_of=AS_OF)
@@ -53,7 +54,7 @@ def test_a_writer_error_fails_the_run_and_publishes_nothing(settings, monkeypatc
     # given chunks of one, the third write of which fails
     settings.SCORING_CHUNK_SIZE = 1
     build_positions(establishments=5, medicines=2)
-    copy = score_copy.position_scores_copy
+    copy = position_rows.rows_insert
     calls = []
 
     def failing_copy(**kwargs):
@@ -62,7 +63,7 @@ def test_a_writer_error_fails_the_run_and_publishes_nothing(settings, monkeypatc
             raise RuntimeError("disk full")
         return copy(**kwargs)
 
-    monkeypatch.setattr(score_copy, "position_scores_copy", failing_copy)
+    monkeypatch.setattr(position_rows, "rows_insert", failing_copy)
     # when
     with pytest.raises(RuntimeError, match="disk full"):
         scores.scoring_run_execute(as_of=AS_OF)

@@ -66,21 +66,21 @@ def test_scoring_takes_the_active_model_and_says_which_model_spoke(history):
     # when the day after the history is scored
     call_command("score", as_of=AS_OF, stdout=io.StringIO())
     # then the positions with demand get the learned probability, and keep the formula's beside it
-    scores = list(RiskScore.objects.positions().filter(as_of=AS_OF).values("figures", "stockout_probability"))
-    learned = [row for row in scores if row["figures"].get("model_version") == version]
+    scores = [(row.figures, row.stockout_probability) for row in RiskScore.objects.positions().published_on(AS_OF)]
+    learned = [(figures, p) for figures, p in scores if figures["model_version"] == version]
     assert len(learned) >= len(scores) // 2
-    assert all(0 <= row["stockout_probability"] <= 1 for row in learned)
-    assert any(row["stockout_probability"] != row["figures"]["formula_probability"] for row in learned)
-    assert all(row["figures"]["forecast_1"] is not None for row in learned)
+    assert all(0 <= p <= 1 for _, p in learned)
+    assert any(p != figures["formula_probability"] for figures, p in learned)
+    assert all(figures["forecast_1"] is not None for figures, _ in learned)
 
 
 def test_without_an_active_model_the_formula_answers(history):
     call_command("score", as_of=AS_OF, stdout=io.StringIO())
-    scores = RiskScore.objects.positions().filter(as_of=AS_OF).values_list("figures", "stockout_probability")
+    scores = list(RiskScore.objects.positions().published_on(AS_OF))
     assert scores
-    for figures, probability in scores:
-        assert figures.get("model_version") is None
-        assert probability == pytest.approx(figures["formula_probability"], rel=1e-12)  # JSON keeps 15 digits
+    for score in scores:
+        assert score.model_version is None and score.figures["model_version"] is None
+        assert score.stockout_probability == score.formula_probability
 
 
 def test_the_training_task_trains_then_stores_a_backtest(history, eager_tasks, settings):

@@ -125,7 +125,7 @@ def test_the_roll_up_page_lists_a_position_counted_by_a_learned_probability_only
     # then the formula's figure does not count it
     assert "Centre E" not in listed() and "Hôpital D" in listed()
     # when a learned model gave that probability
-    RiskScore.objects.filter(pk=centre.pk).update(figures={**centre.figures, "model_version": 2})
+    RiskScore.objects.filter(pk=centre.pk).update(model_version=2)
     # then the page lists it with its probability, as the rule counts it
     table = listed()
     assert "Centre E" in table and "70 %" in table

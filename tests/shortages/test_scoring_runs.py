@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from shortages.choices import RunStatus
 from shortages.models import Alert, RiskScore, ScoringRun
 from shortages.services import scores
+from stock.models import StockLevel
 from tests import factories
 from tests.shortages.conftest import AS_OF, build_positions
 
@@ -57,13 +58,24 @@ def test_rerunning_a_day_replaces_its_scores_and_keeps_one_alert_per_key():
     first = scores.scoring_run_execute(as_of=AS_OF)
     figures = dict(RiskScore.objects.values_list("id", "score"))
     alerts = Alert.objects.count()
-    # when
+    # when the day is scored again with nothing changed, then after one position's stock changed
     second = scores.scoring_run_execute(as_of=AS_OF)
-    # then
-    assert first.status == second.status == RunStatus.SUCCEEDED
+    level = StockLevel.objects.order_by("pk").first()
+    StockLevel.objects.filter(pk=level.pk).update(quantity=level.quantity + 1000)
+    third = scores.scoring_run_execute(as_of=AS_OF)
+    # then the second run wrote its national rows only; the third, those and the changed position,
+    # whose row of the same day replaced the first one's
+    assert first.status == second.status == third.status == RunStatus.SUCCEEDED
+    assert RiskScore.objects.positions().filter(run=second).count() == 0
+    assert RiskScore.objects.national().filter(run=second).count() == 0  # replaced by the third's
+    assert list(RiskScore.objects.positions().filter(run=third).values_list("establishment", "medicine")) == [
+        (level.establishment_id, level.medicine_id)
+    ]
     assert RiskScore.objects.count() == len(figures) == 12 + 4
-    assert sorted(RiskScore.objects.values_list("score", flat=True), key=str) == sorted(figures.values(), key=str)
-    assert RiskScore.objects.filter(run=second).count() == 16
+    day = list(RiskScore.objects.published_on(AS_OF))
+    assert len(day) == 16 and len({(row.establishment_id, row.medicine_id) for row in day}) == 16
+    unchanged = {row.pk: row.score for row in day if row.run_id == first.pk}
+    assert len(unchanged) == 11 and all(figures[pk] == score for pk, score in unchanged.items())
     assert alerts > 0 and Alert.objects.count() == alerts
     assert second.alerts_opened == 0
 

@@ -47,10 +47,24 @@ def float8(name: str, values) -> Field:
 
 def int8(name: str, values) -> Field:
     """A ``bigint`` column from integers, or floats with NaN for NULL (a nullable id column)."""
+    return _integer(name, values, ">i8")
+
+
+def int4(name: str, values) -> Field:
+    """An ``integer`` column from integers, or floats with NaN for NULL."""
+    return _integer(name, values, ">i4")
+
+
+def int2(name: str, values) -> Field:
+    """A ``smallint`` column from integers, or floats with NaN for NULL."""
+    return _integer(name, values, ">i2")
+
+
+def _integer(name: str, values, dtype: str) -> Field:
     array = np.asarray(values)
     null = np.isnan(array) if array.dtype.kind == "f" else None
     filled = np.where(null, 0, array) if null is not None else array
-    return _fixed(name, filled.astype(np.int64), ">i8", null=null)
+    return _fixed(name, filled.astype(np.int64), dtype, null=null)
 
 
 def boolean(name: str, values) -> Field:

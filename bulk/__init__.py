@@ -1,0 +1,12 @@
+"""Database mechanics for large result sets, kept apart from the domain.
+
+The domain apps hand this package frames and columns; it moves them in and out of PostgreSQL fast:
+
+- :mod:`bulk.copy_out`: a queryset read into a pandas frame through ``COPY ... TO STDOUT``
+  (binary when every column is fixed-width, CSV otherwise; plain rows off PostgreSQL).
+- :mod:`bulk.copy_in`: typed columns encoded by numpy into a binary ``COPY ... FROM STDIN``
+  stream, with no Python loop per row.
+- :mod:`bulk.writers`: items handed to writer threads, each with its own database connection.
+
+Nothing here knows about medicines or scores; nothing here imports a domain app.
+"""

@@ -1,0 +1,60 @@
+"""Items written by several threads at once, each on its own database connection.
+
+A writer thread takes items from a bounded queue and hands each to ``store`` (which opens its own
+transaction); the producer (often a generator that computes the next item while the previous ones
+are written) is read in the caller's thread. The server does most of the work of a write, so two
+writers on a 2-core server keep both cores busy.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+from django.db import connection
+
+Item = TypeVar("Item")
+
+
+def write_all(items: Iterator[Item], store: Callable[[Item], None], *, writers: int) -> None:
+    """Hand every item of ``items`` to ``store``: in this thread with one writer; with more, each item
+    to one of ``writers`` threads, each on its own connection (closed when it is done). The first
+    error stops the handing out and is raised once every writer has finished."""
+    if writers <= 1:
+        for item in items:
+            store(item)
+        return
+    work: queue.Queue = queue.Queue(maxsize=writers)
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            while (item := work.get()) is not None:
+                if not errors:
+                    try:
+                        store(item)
+                    except BaseException as error:  # noqa: BLE001 - raised again by the caller's thread
+                        errors.append(error)
+        finally:
+            connection.close()  # this thread's connection
+
+    threads = [threading.Thread(target=write, name=f"bulk-writer-{number}") for number in range(writers)]
+    for thread in threads:
+        thread.start()
+    try:
+        for item in items:
+            if errors:
+                break
+            work.put(item)
+    finally:
+        for _thread in threads:
+            work.put(None)
+        for thread in threads:
+            thread.join()
+        close = getattr(items, "close", None)
+        if close is not None:
+            close()
+    if errors:
+        raise errors[0]

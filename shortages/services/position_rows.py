@@ -1,0 +1,221 @@
+"""The stored row of a position score: its typed columns, its fingerprint, and which rows a run writes.
+
+A run scores every position but stores only those whose figures changed since the row that holds
+for them today (same fingerprint: nothing to write); a stored row then holds until a later run
+changes the position again (``RiskScore.valid_until``). On a day when 1 % of positions moved, a
+run writes 1 % of the rows; at the start of a month, when the consumption window moves, it writes
+nearly all of them (docs/performance.md). Rows are narrow and typed: no JSON per row.
+
+PostgreSQL receives the rows as one binary ``COPY`` (:mod:`bulk.copy_in`); other databases as
+model instances. Both store the same values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q
+
+from bulk import copy_in, copy_out
+from shortages.choices import RunStatus
+from shortages.models import RiskScore, ScoringRun
+from shortages.models.scores import POSITION_POINTS
+
+POSITION_KEYS = ["establishment_id", "medicine_id"]
+# Stored column <- column of the frame of ``score_positions``, by type.
+FLOAT_COLUMNS = {
+    name: name
+    for name in (
+        "stock",
+        "usable_stock",
+        "amc",
+        "sigma",
+        "months_of_stock",
+        "days_of_cover",
+        "pipeline",
+        "horizon_months",
+        "stockout_probability",
+        "score",
+        "formula_probability",
+        "forecast_1",
+        "forecast_2",
+        "forecast_3",
+        "in_transit",
+        "expired_stock",
+        "expiring_unused",
+        "expiry_at_risk",
+        "lead_time_months",
+        "review_period_months",
+        "factor_cover",
+        "factor_criticality",
+    )
+} | {column: f"contrib_{factor}" for factor, column in POSITION_POINTS.items()}
+TEXT_COLUMNS = {"stock_status": "stock_status", "level": "risk_level", "sigma_rule": "sigma_rule"}
+INTEGER_COLUMNS = {"months_used": "months_used", "model_version": "model_version"}
+ID_COLUMNS = ["medicine_id", "establishment_id", "region_id"]
+
+
+def copy_supported() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def stored_columns(scored: pd.DataFrame) -> pd.DataFrame:
+    """The stored columns of the positions of ``scored`` (a frame of ``score_positions``), typed as
+    stored: floats (NaN for NULL), texts ("" for none), integers as floats with NaN for NULL, the
+    fingerprint of each row. A figure ``scored`` lacks (no learned model) is NULL."""
+    rows = len(scored)
+    missing = np.full(rows, np.nan)
+    columns = {name: scored[name].to_numpy(dtype="int64") for name in ID_COLUMNS}
+    for column, source in FLOAT_COLUMNS.items():
+        columns[column] = pd.to_numeric(scored[source]).to_numpy(dtype="float64") if source in scored else missing
+    for column, source in TEXT_COLUMNS.items():
+        columns[column] = scored[source].fillna("").astype(str).to_numpy() if source in scored else np.full(rows, "")
+    for column, source in INTEGER_COLUMNS.items():
+        columns[column] = pd.to_numeric(scored[source]).to_numpy(dtype="float64") if source in scored else missing
+    columns["insufficient_data"] = scored["insufficient_data"].to_numpy(dtype=bool)
+    frame = pd.DataFrame(columns)
+    for column in FLOAT_COLUMNS:
+        frame[column] = frame[column].where(np.isfinite(frame[column]))  # infinities are stored as NULL
+    frame["fingerprint"] = fingerprints(frame)
+    return frame
+
+
+def fingerprints(frame: pd.DataFrame) -> np.ndarray:
+    """A 64-bit hash of each row's stored figures (everything but the ids), the same in every
+    process: a position whose fingerprint did not move has nothing new to store."""
+    figures = frame.drop(columns=["medicine_id", "establishment_id", "region_id", "fingerprint"], errors="ignore")
+    return pd.util.hash_pandas_object(figures, index=False).to_numpy().view(np.int64)
+
+
+def current_fingerprints(*, as_of: dt.date, establishment_ids: list[int] | None = None) -> pd.DataFrame:
+    """``establishment_id``, ``medicine_id``, ``fingerprint`` of the published position rows that hold
+    on ``as_of``, of ``establishment_ids`` or of all. One query."""
+    rows = rows_holding(as_of=as_of)
+    if establishment_ids is not None:
+        rows = rows.filter(establishment_id__in=establishment_ids)
+    frame = copy_out.queryset_frame(
+        rows.order_by().values_list("establishment_id", "medicine_id", "fingerprint"),
+        [*POSITION_KEYS, "fingerprint"],
+        numeric_columns=("fingerprint",),
+    )
+    return frame
+
+
+def changed(stored: pd.DataFrame, current: pd.DataFrame) -> np.ndarray:
+    """Which rows of ``stored`` (:func:`stored_columns`) differ from the row that holds for their
+    position in ``current`` (:func:`current_fingerprints`), or have none."""
+    if current.empty:
+        return np.ones(len(stored), dtype=bool)
+    keyed = stored[POSITION_KEYS].merge(
+        current.drop_duplicates(POSITION_KEYS, keep="last"), on=POSITION_KEYS, how="left", sort=False
+    )
+    before = pd.to_numeric(keyed["fingerprint"])
+    return (before.isna() | (before.to_numpy(dtype="float64", na_value=np.nan) != stored["fingerprint"])).to_numpy()
+
+
+def removed(scored_keys: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
+    """The positions of ``current`` that are no longer scored (their stock level and consumption
+    are gone)."""
+    if current.empty:
+        return current[POSITION_KEYS]
+    keyed = current[POSITION_KEYS].merge(scored_keys[POSITION_KEYS], on=POSITION_KEYS, how="left", indicator=True)
+    return keyed.loc[keyed["_merge"] == "left_only", POSITION_KEYS].reset_index(drop=True)
+
+
+def rows_insert(*, stored: pd.DataFrame, run: ScoringRun) -> int:
+    """Insert the rows of ``stored`` (:func:`stored_columns`) for ``run``: a binary ``COPY`` on
+    PostgreSQL, ``bulk_create`` elsewhere. Returns how many."""
+    if stored.empty:
+        return 0
+    if copy_supported():
+        with connection.cursor() as cursor:
+            return copy_in.copy_fields(cursor, RiskScore._meta.db_table, copy_fields(stored, run=run))
+    RiskScore.objects.bulk_create(model_rows(stored, run=run), batch_size=2000)
+    return len(stored)
+
+
+def copy_fields(stored: pd.DataFrame, *, run: ScoringRun) -> list[copy_in.Field]:
+    rows = len(stored)
+    return [
+        copy_in.int8("run_id", np.full(rows, run.pk, dtype=np.int64)),
+        copy_in.date("as_of", run.as_of, rows),
+        *(copy_in.int8(column, stored[column].to_numpy()) for column in ID_COLUMNS),
+        *(copy_in.float8(column, stored[column].to_numpy()) for column in FLOAT_COLUMNS),
+        *(copy_in.text(column, stored[column].to_numpy()) for column in TEXT_COLUMNS),
+        copy_in.int2("months_used", stored["months_used"].to_numpy()),
+        copy_in.int4("model_version", stored["model_version"].to_numpy()),
+        copy_in.boolean("insufficient_data", stored["insufficient_data"].to_numpy()),
+        copy_in.int8("fingerprint", stored["fingerprint"].to_numpy()),
+    ]
+
+
+def model_rows(stored: pd.DataFrame, *, run: ScoringRun) -> list[RiskScore]:
+    def value(item):
+        if hasattr(item, "item"):
+            item = item.item()
+        return None if isinstance(item, float) and np.isnan(item) else item
+
+    rows = []
+    for record in stored.to_dict("records"):
+        fields = {name: value(item) for name, item in record.items()}
+        for column in INTEGER_COLUMNS:
+            if fields[column] is not None:
+                fields[column] = int(fields[column])
+        rows.append(RiskScore(run=run, as_of=run.as_of, **fields))
+    return rows
+
+
+def superseded_close(*, run: ScoringRun) -> int:
+    """Make the rows ``run`` wrote the ones that hold from its day on: the rows they replace stop
+    holding on that day (``valid_until``), or are deleted when they are of that very day (a day
+    scored again). Returns how many rows were replaced.
+
+    A run for a day before the latest published one (a back-filled day) must not change what later
+    days read: its rows hold on its day only, and a replaced row that held across that day is cut in
+    two around it (a copy of it starts the next day)."""
+    day = run.as_of
+    newer = RiskScore.objects.filter(
+        run_id=run.pk, establishment_id=OuterRef("establishment_id"), medicine_id=OuterRef("medicine_id")
+    )
+    replaced = RiskScore.objects.positions().on_day(day).exclude(run_id=run.pk).filter(Exists(newer))
+    backfill = ScoringRun.objects.filter(status=RunStatus.SUCCEEDED, as_of__gt=day).exists()
+    if backfill:
+        following = day + dt.timedelta(days=1)
+        RiskScore.objects.filter(run_id=run.pk).update(valid_until=following)
+        copies = []
+        for row in replaced.filter(as_of__lt=day):
+            if row.valid_until is None or row.valid_until > following:
+                row.pk, row.as_of = None, following
+                copies.append(row)
+        RiskScore.objects.bulk_create(copies, batch_size=2000)
+    deleted, _ = replaced.filter(as_of=day).delete()
+    return deleted + replaced.filter(as_of__lt=day).update(valid_until=day)
+
+
+def positions_close(*, run: ScoringRun, keys: pd.DataFrame) -> int:
+    """The positions of ``keys`` are no longer scored: the rows that held for them stop holding on
+    the run's day (a back-filled day leaves them alone). Returns how many rows stopped holding."""
+    if keys.empty or ScoringRun.objects.filter(status=RunStatus.SUCCEEDED, as_of__gt=run.as_of).exists():
+        return 0
+    closed = 0
+    for establishment_id, group in keys.groupby("establishment_id"):
+        rows = RiskScore.objects.filter(
+            establishment_id=int(establishment_id),
+            medicine_id__in=group["medicine_id"].astype(int).tolist(),
+            valid_until__isnull=True,
+        ).exclude(run_id=run.pk)
+        deleted, _ = rows.filter(as_of=run.as_of).delete()
+        closed += deleted + rows.filter(as_of__lt=run.as_of).update(valid_until=run.as_of)
+    return closed
+
+
+def rows_holding(*, as_of: dt.date, run_id: int | None = None):
+    """The position rows that hold on ``as_of``: published ones, plus those of ``run_id`` (a run
+    being published, whose replaced rows :func:`superseded_close` has already closed)."""
+    rows = RiskScore.objects.positions().on_day(as_of)
+    if run_id is None:
+        return rows.filter(run__status=RunStatus.SUCCEEDED)
+    return rows.filter(Q(run__status=RunStatus.SUCCEEDED) | Q(run_id=run_id))

@@ -1,0 +1,60 @@
+"""Score history is kept for the retention settings: rows that stopped holding go, rows that hold stay."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from config.celery import app
+from shortages.choices import RunStatus
+from shortages.models import RiskScore, ScoringRun
+from shortages import tasks
+from shortages.services import retention
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date(2026, 6, 30)
+
+
+def _days_ago(days: int) -> dt.date:
+    return TODAY - dt.timedelta(days=days)
+
+
+def test_the_purge_keeps_what_holds_and_what_is_recent(settings):
+    # given 90 days of position history and two years of national history
+    settings.SCORE_POSITION_RETENTION_DAYS = 90
+    settings.SCORE_NATIONAL_RETENTION_DAYS = 730
+    site, drug = factories.EstablishmentFactory(), factories.MedicineFactory()
+    run = ScoringRun.objects.create(as_of=_days_ago(400), status=RunStatus.SUCCEEDED)
+    failed = ScoringRun.objects.create(as_of=_days_ago(200), status=RunStatus.FAILED)
+    ScoringRun.objects.filter(pk=failed.pk).update(created_at=dt.datetime(2025, 12, 1, tzinfo=dt.UTC))
+
+    def position(started: int, ended: int | None) -> RiskScore:
+        return RiskScore.objects.create(
+            run=run,
+            establishment=site,
+            medicine=drug,
+            as_of=_days_ago(started),
+            valid_until=None if ended is None else _days_ago(ended),
+            stock_status="adequate",
+        )
+
+    stopped_long_ago, stopped_lately, still_holding = position(400, 120), position(120, 30), position(30, None)
+    old_national = RiskScore.objects.create(run=run, medicine=drug, as_of=_days_ago(800), stock_status="adequate")
+    recent_national = RiskScore.objects.create(run=run, medicine=drug, as_of=_days_ago(400), stock_status="adequate")
+    # when
+    purged = retention.score_history_purge(today=TODAY)
+    # then
+    assert (purged.positions, purged.national, purged.failed_runs) == (1, 1, 1)
+    kept = set(RiskScore.objects.values_list("pk", flat=True))
+    assert kept == {stopped_lately.pk, still_holding.pk, recent_national.pk}
+    assert stopped_long_ago.pk not in kept and old_national.pk not in kept
+    assert set(ScoringRun.objects.values_list("pk", flat=True)) == {run.pk}
+
+
+def test_the_purge_runs_every_night_on_beat():
+    app.loader.import_default_modules()  # the tasks of every installed app, as a worker loads them
+    entry = app.conf.beat_schedule["shortages-score-history-purge"]
+    assert entry["task"] == tasks.score_history_purge.name
+    assert entry["task"] in app.tasks
