@@ -39,11 +39,7 @@ def published_as_of() -> dt.date | None:
 def scores_published(*, user, as_of: dt.date | None = None) -> QuerySet[RiskScore]:
     """Scores ``user`` may read for ``as_of`` (default: the latest published day)."""
     day = as_of or published_as_of()
-    return (
-        RiskScore.objects.visible_to(user)
-        .published_on(day)
-        .select_related("medicine", "establishment", "region")
-    )
+    return RiskScore.objects.visible_to(user).published_on(day).select_related("medicine", "establishment", "region")
 
 
 def medicine_national_score(*, user, medicine_id: int) -> RiskScore | None:
@@ -234,17 +230,21 @@ def position_latest_scores(*, pairs: set[tuple[int, int]]) -> dict[tuple[int, in
     day = published_as_of()
     if day is None or not pairs:
         return {}
-    rows = RiskScore.objects.published_on(day).filter(
-        establishment_id__in={establishment for establishment, _ in pairs},
-        medicine_id__in={medicine for _, medicine in pairs},
-    ).values(
-        "establishment_id",
-        "medicine_id",
-        "months_of_stock",
-        "stock_status",
-        "stockout_probability",
-        "score",
-        "level",
+    rows = (
+        RiskScore.objects.published_on(day)
+        .filter(
+            establishment_id__in={establishment for establishment, _ in pairs},
+            medicine_id__in={medicine for _, medicine in pairs},
+        )
+        .values(
+            "establishment_id",
+            "medicine_id",
+            "months_of_stock",
+            "stock_status",
+            "stockout_probability",
+            "score",
+            "level",
+        )
     )
     return {
         (row["establishment_id"], row["medicine_id"]): row | {"as_of": day}

@@ -110,7 +110,8 @@ def position_page_get(*, user: Any, establishment_id: int, medicine_id: int) -> 
     medicine = Medicine.objects.get(pk=medicine_id)
     as_of = latest_as_of()
     score = (
-        RiskScore.objects.published_on(as_of).filter(establishment=establishment, medicine=medicine)
+        RiskScore.objects.published_on(as_of)
+        .filter(establishment=establishment, medicine=medicine)
         .order_by("-pk")
         .first()
         if as_of
@@ -240,9 +241,8 @@ def alert_probability_get(*, alert: Any) -> PositionProbability | None:
         return None
     as_of = latest_as_of()
     score = (
-        RiskScore.objects.published_on(as_of).filter(
-            establishment_id=alert.establishment_id, medicine_id=alert.medicine_id
-        )
+        RiskScore.objects.published_on(as_of)
+        .filter(establishment_id=alert.establishment_id, medicine_id=alert.medicine_id)
         .order_by("-pk")
         .first()
         if as_of

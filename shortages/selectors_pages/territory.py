@@ -93,7 +93,8 @@ def establishment_page_get(
     paginated separately from :func:`stock_rows`)."""
     as_of = latest_as_of()
     counts = dict(
-        RiskScore.objects.published_on(as_of).filter(establishment=establishment)
+        RiskScore.objects.published_on(as_of)
+        .filter(establishment=establishment)
         .values_list("stock_status")
         .annotate(n=Count("id"))
         .order_by()

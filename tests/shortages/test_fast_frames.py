@@ -35,7 +35,7 @@ def test_copy_frames_equal_the_row_frames(monkeypatch):
 
     # when
     copied = read()
-    monkeypatch.setattr(fast_frames, "copy_supported", lambda: False)
+    monkeypatch.setattr(copy_out, "copy_supported", lambda: False)
     from_rows = read()
     # then
     assert all(len(frame) > 0 for frame in copied)

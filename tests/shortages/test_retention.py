@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 
 from config.celery import app
+from shortages import tasks
 from shortages.choices import RunStatus
 from shortages.models import RiskScore, ScoringRun
-from shortages import tasks
 from shortages.services import retention
 from tests import factories
 
