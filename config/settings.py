@@ -336,6 +336,7 @@ SCORING_MONTHS = env_int("SCORING_MONTHS", 6)  # months of consumption behind th
 # rows, which the medicine pages' year of trend reads, are kept two years.
 SCORE_POSITION_RETENTION_DAYS = env_int("SCORE_POSITION_RETENTION_DAYS", 90)
 SCORE_NATIONAL_RETENTION_DAYS = env_int("SCORE_NATIONAL_RETENTION_DAYS", 730)
+PREDICTION_RETENTION_MONTHS = 3  # months of stored month-end predictions (0.7 million rows each)
 SAFETY_STOCK_MONTHS = 3  # arrêté 263-02: a quarter of a year's sales
 NATIONAL_COVER_TARGET_MONTHS = 3.0  # public months of stock under which stock_cover rises above 0
 # Understocked positions whose P of stockout within the horizon reaches this raise the high-probability

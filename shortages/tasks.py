@@ -165,4 +165,4 @@ def score_history_purge() -> dict[str, int]:
     """Beat, nightly before the scoring: delete the score history older than the retention
     settings (shortages.services.retention). Returns how many rows of each kind went."""
     purged = retention.score_history_purge()
-    return {"positions": purged.positions, "national": purged.national, "failed_runs": purged.failed_runs}
+    return vars(purged)

@@ -1,5 +1,11 @@
 from shortages.models.alerts import Alert, AlertEvent, AlertOptOut, Digest, Notification, Subscription
-from shortages.models.learning import BacktestReport, ModelStatus, PredictionModel
+from shortages.models.learning import (
+    BacktestReport,
+    ModelStatus,
+    PositionPrediction,
+    PredictionBatch,
+    PredictionModel,
+)
 from shortages.models.register import MitigationAction, Shortage
 from shortages.models.scores import RiskScore, ScoringChunk, ScoringRun
 
@@ -12,6 +18,8 @@ __all__ = [
     "MitigationAction",
     "ModelStatus",
     "Notification",
+    "PositionPrediction",
+    "PredictionBatch",
     "PredictionModel",
     "RiskScore",
     "ScoringChunk",

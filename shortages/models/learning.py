@@ -71,3 +71,39 @@ class BacktestReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first_month:%Y-%m}..{self.last_month:%Y-%m} ({self.rows})"
+
+
+class PositionPrediction(models.Model):
+    """What a learned model predicted for a position from the state of a month's end: the
+    calibrated probability of a stockout within the model's horizon and the forecast consumption of
+    the next three months. Computed once per month and model for every position with the features
+    of that month end (the states the model was trained on), then read by every scoring run of the
+    following month (docs/scoring.md, docs/performance.md). Positions and medicines are plain
+    integers: 0.7 million rows a month, written by one ``COPY``, kept three months."""
+
+    month = models.DateField(help_text=_("Premier jour du mois dont la fin a servi aux variables."))
+    model_version = models.PositiveIntegerField()
+    establishment_id = models.BigIntegerField()
+    medicine_id = models.BigIntegerField()
+    probability = models.FloatField()
+    forecast_1 = models.FloatField(null=True, blank=True)
+    forecast_2 = models.FloatField(null=True, blank=True)
+    forecast_3 = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["month", "model_version"], name="prediction_month_model")]
+
+
+class PredictionBatch(models.Model):
+    """When a model's predictions from a month's end were computed, and for how many positions: a
+    monthly report imported since makes them stale (the next scoring run computes them again)."""
+
+    month = models.DateField()
+    model_version = models.PositiveIntegerField()
+    computed_at = models.DateTimeField()
+    positions = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["month", "model_version"], name="predictionbatch_unique_month_model")
+        ]

@@ -1,10 +1,10 @@
 """One position (an establishment's medicine) on the latest scoring day: its figures, which model gave
 its stockout probability, what such a probability has meant so far, and why the model said it.
 
-The explanation recomputes the position's features exactly as the scoring run did
-(:func:`shortages.services.learning.position_predictions`): the ``HISTORY_MONTHS_READ`` months
-before the last complete one and that month, whose closing is replaced by today's stock, for every
-position the features of this one read (the establishment's other medicines for its own signals,
+The explanation recomputes the position's features exactly as the month's predictions were
+computed (:func:`shortages.services.learning.month_predictions_compute`): the ``HISTORY_MONTHS_READ``
+months before the last complete one and that month, as they stood at its end, for every position
+the features of this one read (the establishment's other medicines for its own signals,
 the medicine in every establishment of the same horizon for the national and provincial signals),
 then spreads P - base rate over the features with the model's own contributions
 (:func:`shortages.scoring.learned.model_contributions`).
@@ -26,13 +26,12 @@ from shortages.explain_features import FEATURE_UNITS, LOG_UNITS, MONTHS, SHARE, 
 from shortages.models import RiskScore
 from shortages.models.learning import PredictionModel
 from shortages.scoring import learned
-from shortages.scoring.consumption import POSITION_KEYS
 from shortages.scoring.features import HISTORY_MONTHS_READ
 from shortages.selectors_pages.common import latest_as_of
 from shortages.selectors_pages.prediction import Reliability, reliability_latest
 from shortages.selectors_pages.territory import establishment_get
 from shortages.services import learning
-from stock.models import Establishment, Medicine, StockLevel
+from stock.models import Establishment, Medicine
 from stock.templatetags.ui import months, pct, qty
 
 TOP_CONTRIBUTIONS = 4
@@ -130,14 +129,7 @@ def _neighbourhood_grid(*, establishment_id: int, medicine_id: int, levels: list
     """``learning.history_grid`` restricted to the positions whose rows a position's features read:
     the establishment's medicines and the medicine's establishments, of the given levels."""
     near = (Q(establishment_id=establishment_id) | Q(medicine_id=medicine_id)) & Q(establishment__level__in=levels)
-    grid = learning.history_grid(start=start, end=end, where=near)
-    if grid.empty:
-        return grid
-    stock = pd.DataFrame.from_records(
-        StockLevel.objects.filter(near).order_by().values_list("establishment_id", "medicine_id", "quantity"),
-        columns=POSITION_KEYS + ["stock"],
-    )
-    return learning.with_current_stock(grid, stock, pd.Timestamp(end))
+    return learning.history_grid(start=start, end=end, where=near)
 
 
 def _last_complete_month(as_of: dt.date) -> pd.Period:

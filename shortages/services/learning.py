@@ -22,16 +22,24 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from shortages.models.learning import BacktestReport, ModelStatus, PredictionModel
+from bulk import copy_in, copy_out
+from shortages.models.learning import (
+    BacktestReport,
+    ModelStatus,
+    PositionPrediction,
+    PredictionBatch,
+    PredictionModel,
+)
 from shortages.scoring import learned
 from shortages.scoring.consumption import POSITION_KEYS
 from shortages.scoring.features import FEATURES, HISTORY_MONTHS_READ
 from shortages.scoring.stockouts import complete_months
-from stock.models import ConsumptionMonth, Establishment, MonthlyReport, StockLevel
+from stock.choices import ImportKind
+from stock.models import ConsumptionMonth, Establishment, ImportJob, MonthlyReport
 
 logger = logging.getLogger(__name__)
 
@@ -68,15 +76,13 @@ def history_grid(
     if establishment_ids is not None:
         rows = rows.filter(establishment_id__in=establishment_ids)
         reports = reports.filter(establishment_id__in=establishment_ids)
-    frame = pd.DataFrame.from_records(
-        rows.values_list(*HISTORY_COLUMNS).iterator(chunk_size=20000), columns=HISTORY_COLUMNS
+    frame = copy_out.queryset_frame(
+        rows.values_list(*HISTORY_COLUMNS), HISTORY_COLUMNS, bool_columns=("reported",), date_columns=("month",)
     )
     if frame.empty:
         return frame.assign(level=[], province_id=[], opening=[], ordered=[])
     report_columns = ["establishment_id", "medicine_id", "month", "opening_balance", "ordered"]
-    extra = pd.DataFrame.from_records(
-        reports.values_list(*report_columns).iterator(chunk_size=20000), columns=report_columns
-    )
+    extra = copy_out.queryset_frame(reports.values_list(*report_columns), report_columns, date_columns=("month",))
     for table in (frame, extra):
         table["month"] = pd.to_datetime(table["month"])
     frame = frame.merge(extra, on=["establishment_id", "medicine_id", "month"], how="left")
@@ -230,78 +236,115 @@ def active_models() -> dict[int, PredictionModel]:
     return {row.horizon_months: row for row in PredictionModel.objects.filter(status=ModelStatus.ACTIVE)}
 
 
-def with_current_stock(grid: pd.DataFrame, positions: pd.DataFrame, month: pd.Timestamp) -> pd.DataFrame:
-    """The grid with today's ``stock`` of ``positions`` as the closing (reported) of ``month``, the
-    last complete month: the features of a scoring day."""
-    stock = positions[POSITION_KEYS + ["stock"]].assign(month=month)
-    grid = grid.merge(stock, on=POSITION_KEYS + ["month"], how="left")
-    current = grid["stock"].notna()
-    grid.loc[current, "closing_balance"] = grid.loc[current, "stock"].astype("float64")
-    grid.loc[current, "reported"] = True
-    return grid.drop(columns=["stock"])
+PREDICTION_COLUMNS = POSITION_KEYS + ["learned_probability", "forecast_1", "forecast_2", "forecast_3", "model_version"]
 
 
-def position_predictions(
-    *, as_of: dt.date, positions: pd.DataFrame, models: dict[int, PredictionModel] | None = None
-) -> pd.DataFrame:
-    """Learned figures of ``positions`` (``establishment_id``, ``medicine_id``, ``level``, ``stock``)
-    on ``as_of``: ``learned_probability``, ``forecast_1..3`` with their 10-90 % bounds and
-    ``model_version``, for positions whose features are known; empty without an active model.
-
-    Features are those of the last complete month, with its closing replaced by today's stock."""
-    models = active_models() if models is None else models
-    columns = POSITION_KEYS + ["learned_probability", "model_version"]
-    if not models or positions.empty:
-        return pd.DataFrame(columns=columns)
+def last_complete_month(as_of: dt.date) -> pd.Timestamp:
+    """The first day of the last month complete on ``as_of`` (the month itself on its last day)."""
     last = pd.Timestamp(as_of).to_period("M")
     if pd.Timestamp(as_of).day != pd.Timestamp(as_of).days_in_month:
         last -= 1
-    start = (last - HISTORY_MONTHS_READ).to_timestamp().date()
-    grid = history_grid(start=start, end=last.to_timestamp().date())
+    return last.to_timestamp()
+
+
+def month_predictions_compute(*, month: pd.Timestamp, model: PredictionModel) -> pd.DataFrame:
+    """The predictions of ``model`` for every position of its establishment levels from the state
+    at the end of ``month``: the month's history read once (``HISTORY_MONTHS_READ`` months before
+    it), features, probability and forecasts (columns of :data:`PREDICTION_COLUMNS`)."""
+    start = (month.to_period("M") - HISTORY_MONTHS_READ).to_timestamp().date()
+    levels = [level for level, months in level_horizons().items() if months == model.horizon_months]
+    grid = history_grid(start=start, end=month.date(), where=Q(establishment__level__in=levels))
     if grid.empty:
-        return pd.DataFrame(columns=columns)
-    month = last.to_timestamp()
-    grid = with_current_stock(grid, positions, month)
-    horizons = level_horizons()
-    frames = []
-    for horizon, row in models.items():
-        levels = [level for level, months in horizons.items() if months == horizon]
-        part = grid.loc[grid["level"].isin(levels)].reset_index(drop=True)
-        if part.empty:
-            continue
-        panel = learned.build_panel(part, horizon=horizon)
-        at = (panel.months == month).to_numpy() & learned.scored_rows(panel)
-        if not at.any():
-            continue
-        predicted = learned.model_predict(loaded_model(row), panel.features.loc[at])
-        result = panel.grid.loc[at, POSITION_KEYS].copy()
-        result["learned_probability"] = predicted["probability"].to_numpy()
-        for step in range(1, learned.FORECAST_MONTHS + 1):
-            result[f"forecast_{step}"] = predicted[f"forecast_{step}"].to_numpy()
-        result["model_version"] = row.version
-        frames.append(result)
-    if not frames:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(frames, ignore_index=True)
+        return pd.DataFrame(columns=PREDICTION_COLUMNS)
+    panel = learned.build_panel(grid, horizon=model.horizon_months)
+    at = (panel.months == month).to_numpy() & learned.scored_rows(panel)
+    if not at.any():
+        return pd.DataFrame(columns=PREDICTION_COLUMNS)
+    predicted = learned.model_predict(loaded_model(model), panel.features.loc[at])
+    result = panel.grid.loc[at, POSITION_KEYS].reset_index(drop=True)
+    result["learned_probability"] = predicted["probability"].to_numpy()
+    for step in range(1, learned.FORECAST_MONTHS + 1):
+        result[f"forecast_{step}"] = predicted[f"forecast_{step}"].to_numpy()
+    result["model_version"] = model.version
+    return result
+
+
+def month_predictions(*, month: pd.Timestamp, model: PredictionModel) -> pd.DataFrame:
+    """The stored predictions of ``model`` from the end of ``month``, computed and stored first when
+    there are none (once per month and model: the first run of a month, or right after a model is
+    activated, pays for it; the model row is locked meanwhile, so a second caller waits and reads)."""
+    stored = PositionPrediction.objects.filter(month=month.date(), model_version=model.version).order_by()
+    with transaction.atomic():
+        PredictionModel.objects.select_for_update().filter(pk=model.pk).first()
+        batch = PredictionBatch.objects.filter(month=month.date(), model_version=model.version).first()
+        stale = batch is not None and (
+            ImportJob.objects.filter(kind=ImportKind.MONTHLY_REPORT, finished_at__gt=batch.computed_at).exists()
+        )
+        if batch is None or stale:
+            stored.delete()
+            frame = month_predictions_compute(month=month, model=model)
+            _predictions_store(frame, month=month)
+            PredictionBatch.objects.update_or_create(
+                month=month.date(),
+                model_version=model.version,
+                defaults={"computed_at": timezone.now(), "positions": len(frame)},
+            )
+            return frame
+    columns = ["establishment_id", "medicine_id", "probability", "forecast_1", "forecast_2", "forecast_3"]
+    frame = copy_out.queryset_frame(stored.values_list(*columns), columns)
+    frame = frame.rename(columns={"probability": "learned_probability"}).assign(model_version=model.version)
+    return frame[PREDICTION_COLUMNS]
+
+
+def _predictions_store(frame: pd.DataFrame, *, month: pd.Timestamp) -> None:
+    rows = frame.rename(columns={"learned_probability": "probability"})
+    if rows.empty:
+        return
+    if connection.vendor == "postgresql":
+        fields = [
+            copy_in.date("month", month.date(), len(rows)),
+            copy_in.int4("model_version", rows["model_version"].to_numpy()),
+            copy_in.int8("establishment_id", rows["establishment_id"].to_numpy()),
+            copy_in.int8("medicine_id", rows["medicine_id"].to_numpy()),
+            *(
+                copy_in.float8(name, rows[name].to_numpy(dtype="float64"))
+                for name in ("probability", "forecast_1", "forecast_2", "forecast_3")
+            ),
+        ]
+        with connection.cursor() as cursor:
+            copy_in.copy_fields(cursor, PositionPrediction._meta.db_table, fields)
+        return
+    PositionPrediction.objects.bulk_create(
+        [
+            PositionPrediction(
+                month=month.date(),
+                **{
+                    key: (None if isinstance(value, float) and math.isnan(value) else value)
+                    for key, value in record.items()
+                },
+            )
+            for record in rows.to_dict("records")
+        ],
+        batch_size=5000,
+    )
 
 
 def run_predictions(*, run) -> pd.DataFrame:
-    """The learned figures of every position for a scoring run, computed once per run and kept in
-    the cache for its chunk tasks (a miss recomputes them: the same inputs give the same figures)."""
+    """The learned figures of every position for a scoring run: the active models' predictions from
+    the end of the last month complete on the run's day (:func:`month_predictions`), kept in the cache
+    for the run's chunk tasks (a miss reads them again)."""
     models = active_models()
     if not models:
-        return pd.DataFrame(columns=POSITION_KEYS + ["learned_probability", "model_version"])
-    # a run and models are told apart by when they were made too: ids come back in a new database
+        return pd.DataFrame(columns=PREDICTION_COLUMNS)
+    month = last_complete_month(run.as_of)
+    # models are told apart by when they were made too: ids come back in a new database
     stamps = [f"{row.version}@{row.created_at.timestamp()}" for row in models.values()]
-    key = f"shortages:predictions:{run.pk}@{run.created_at.timestamp()}:" + "-".join(stamps)
+    key = f"shortages:predictions:{month.date()}:" + "-".join(stamps)
     cached = cache.get(key)
     if cached is not None:
         return cached
-    positions = pd.DataFrame.from_records(
-        StockLevel.objects.order_by().values_list("establishment_id", "medicine_id", "quantity"),
-        columns=POSITION_KEYS + ["stock"],
-    )
-    frame = position_predictions(as_of=run.as_of, positions=positions, models=models)
+    frames = [month_predictions(month=month, model=row) for row in models.values()]
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=PREDICTION_COLUMNS)
     cache.set(key, frame, timeout=24 * 3600)
     return frame
 

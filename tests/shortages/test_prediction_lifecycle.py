@@ -10,9 +10,19 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
-from shortages.models import BacktestReport, ModelStatus, PredictionModel, RiskScore
+from shortages.models import (
+    BacktestReport,
+    ModelStatus,
+    PositionPrediction,
+    PredictionBatch,
+    PredictionModel,
+    RiskScore,
+)
 from shortages.services import learning
+from stock.choices import ImportKind
+from stock.models import ImportJob
 from stock.services.history_load import history_file_load
 from tests.shortages.prediction_world import synthetic_history
 
@@ -72,6 +82,40 @@ def test_scoring_takes_the_active_model_and_says_which_model_spoke(history):
     assert all(0 <= p <= 1 for _, p in learned)
     assert any(p != figures["formula_probability"] for figures, p in learned)
     assert all(figures["forecast_1"] is not None for figures, _ in learned)
+
+
+def test_a_month_is_predicted_once_per_model_and_again_after_a_report_import(history, django_assert_num_queries):
+    # given an active model, and the month-end predictions a first scoring computed and stored
+    call_command("train_model", until=AS_OF, stdout=io.StringIO())
+    model = PredictionModel.objects.get()
+    month = learning.last_complete_month(AS_OF)
+    call_command("score", as_of=AS_OF, stdout=io.StringIO())
+    stored = dict(
+        PositionPrediction.objects.filter(month=month.date(), model_version=model.version)
+        .values_list("establishment_id", "probability")
+        .order_by("establishment_id", "medicine_id")[:1]
+    )
+    batch = PredictionBatch.objects.get(month=month.date(), model_version=model.version)
+    assert batch.positions == PositionPrediction.objects.count() > 0
+    # then a position's P is the stored prediction of its month end
+    score = (
+        RiskScore.objects.positions()
+        .published_on(AS_OF)
+        .get(
+            establishment_id=next(iter(stored)),
+            medicine_id=PositionPrediction.objects.order_by("establishment_id", "medicine_id").first().medicine_id,
+        )
+    )
+    assert score.stockout_probability == next(iter(stored.values())) and score.model_version == model.version
+    # when the month is asked for again: read, not computed (savepoint, lock, batch, imports, rows)
+    with django_assert_num_queries(6):
+        again = learning.month_predictions(month=month, model=model)
+    assert len(again) == batch.positions
+    # when a monthly report import finishes afterwards, the month is computed again
+    ImportJob.objects.create(kind=ImportKind.MONTHLY_REPORT, status="succeeded", finished_at=timezone.now())
+    learning.month_predictions(month=month, model=model)
+    assert PredictionBatch.objects.get(pk=batch.pk).computed_at > batch.computed_at
+    assert PositionPrediction.objects.count() == batch.positions
 
 
 def test_without_an_active_model_the_formula_answers(history):

@@ -9,7 +9,7 @@ import pytest
 from config.celery import app
 from shortages import tasks
 from shortages.choices import RunStatus
-from shortages.models import RiskScore, ScoringRun
+from shortages.models import PositionPrediction, RiskScore, ScoringRun
 from shortages.services import retention
 from tests import factories
 
@@ -43,10 +43,18 @@ def test_the_purge_keeps_what_holds_and_what_is_recent(settings):
     stopped_long_ago, stopped_lately, still_holding = position(400, 120), position(120, 30), position(30, None)
     old_national = RiskScore.objects.create(run=run, medicine=drug, as_of=_days_ago(800), stock_status="adequate")
     recent_national = RiskScore.objects.create(run=run, medicine=drug, as_of=_days_ago(400), stock_status="adequate")
+    for month in (dt.date(2026, 2, 1), dt.date(2026, 3, 1), dt.date(2026, 5, 1)):
+        PositionPrediction.objects.create(
+            month=month, model_version=1, establishment_id=site.pk, medicine_id=drug.pk, probability=0.5
+        )
     # when
     purged = retention.score_history_purge(today=TODAY)
     # then
-    assert (purged.positions, purged.national, purged.failed_runs) == (1, 1, 1)
+    assert (purged.positions, purged.national, purged.failed_runs, purged.predictions) == (1, 1, 1, 1)
+    assert sorted(PositionPrediction.objects.values_list("month", flat=True)) == [
+        dt.date(2026, 3, 1),
+        dt.date(2026, 5, 1),
+    ]
     kept = set(RiskScore.objects.values_list("pk", flat=True))
     assert kept == {stopped_lately.pk, still_holding.pk, recent_national.pk}
     assert stopped_long_ago.pk not in kept and old_national.pk not in kept

@@ -517,8 +517,8 @@ def test_the_position_page_reads_a_fixed_number_of_queries(client, personas, sco
     sites, medicines, _ = scored
     client.force_login(personas.analyst)
     url = reverse("shortages:position_detail", args=[sites[0].pk, medicines[2].pk])
-    # when / then: the page, and the position's history read once per table for its explanation
-    with django_assert_num_queries(14):
+    # when / then: the page, and the position's month-end history read once per table for its explanation
+    with django_assert_num_queries(13):
         assert "Les quatre qui pèsent le plus" in _text(client.get(url))
 
 
