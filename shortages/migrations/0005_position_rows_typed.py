@@ -24,6 +24,9 @@ def typed_positions(apps, schema_editor):
         establishment_id=OuterRef("establishment_id"), medicine_id=OuterRef("medicine_id"), as_of__gt=OuterRef("as_of")
     )
     RiskScore.objects.filter(establishment__isnull=False).filter(Exists(later)).update(valid_until=next_day)
+    if schema_editor.connection.vendor == "postgresql":  # one statement for millions of rows
+        _typed_positions_sql(schema_editor)
+        return
     batch = []
     rows = RiskScore.objects.filter(establishment__isnull=False, figures__isnull=False).order_by("pk")
     for row in rows.iterator(chunk_size=2000):
@@ -47,6 +50,31 @@ def typed_positions(apps, schema_editor):
         RiskScore.objects.bulk_update(
             batch, [*FIGURES, "factor_cover", "factor_criticality", *POINTS.values(), "figures", "contributions"]
         )
+
+
+def _typed_positions_sql(schema_editor):
+    def number(document: str, key: str, cast: str) -> str:
+        return (
+            f"({document} ->> '{key}')::numeric::{cast}" if cast == "integer" else f"({document} ->> '{key}')::{cast}"
+        )
+
+    columns = [
+        f"{name} = {number('figures', name, 'integer' if name in INTEGERS else 'double precision')}"
+        for name in FIGURES
+        if name != "sigma_rule"
+    ]
+    columns += [
+        "sigma_rule = coalesce(figures ->> 'sigma_rule', '')",
+        "factor_cover = (figures -> 'factors' ->> 'cover')::double precision",
+        "factor_criticality = (figures -> 'factors' ->> 'criticality')::double precision",
+        *(f"{column} = {number('contributions', name, 'double precision')}" for name, column in POINTS.items()),
+        "figures = NULL",
+        "contributions = NULL",
+    ]
+    schema_editor.execute(
+        f"UPDATE shortages_riskscore SET {', '.join(columns)} "  # noqa: S608 - our own column names
+        "WHERE establishment_id IS NOT NULL AND figures IS NOT NULL"
+    )
 
 
 class Migration(migrations.Migration):
