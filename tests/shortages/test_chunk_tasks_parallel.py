@@ -12,7 +12,7 @@ from django.db import connection
 
 from shortages.choices import RunScope
 from shortages.models import RiskScore, ScoringRun
-from shortages.services import scores
+from shortages.services import position_rows, scores
 from shortages.tasks import scoring_chunk
 from tests.shortages.conftest import AS_OF, build_positions
 
@@ -31,7 +31,7 @@ class OpenChunk(threading.Thread):
         self.stored, self.release = threading.Event(), threading.Event()
         self.error: BaseException | None = None
         self.result = None
-        insert = scores.position_scores_insert
+        insert = position_rows.rows_insert
 
         def insert_then_wait(**kwargs):
             insert(**kwargs)
@@ -39,7 +39,7 @@ class OpenChunk(threading.Thread):
                 self.stored.set()
                 self.release.wait(timeout=60)
 
-        monkeypatch.setattr(scores, "position_scores_insert", insert_then_wait)
+        monkeypatch.setattr(position_rows, "rows_insert", insert_then_wait)
 
     def run(self) -> None:
         try:

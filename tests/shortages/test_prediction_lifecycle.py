@@ -84,7 +84,7 @@ def test_scoring_takes_the_active_model_and_says_which_model_spoke(history):
     assert all(figures["forecast_1"] is not None for figures, _ in learned)
 
 
-def test_a_month_is_predicted_once_per_model_and_again_after_a_report_import(history, django_assert_num_queries):
+def test_a_month_is_predicted_once_per_model_and_again_after_a_report_import(history, django_assert_max_num_queries):
     # given an active model, and the month-end predictions a first scoring computed and stored
     call_command("train_model", until=AS_OF, stdout=io.StringIO())
     model = PredictionModel.objects.get()
@@ -108,7 +108,7 @@ def test_a_month_is_predicted_once_per_model_and_again_after_a_report_import(his
     )
     assert score.stockout_probability == next(iter(stored.values())) and score.model_version == model.version
     # when the month is asked for again: read, not computed (savepoint, lock, batch, imports, rows)
-    with django_assert_num_queries(6):
+    with django_assert_max_num_queries(7):  # 6 on SQLite; PostgreSQL asks for the columns of the COPY first
         again = learning.month_predictions(month=month, model=model)
     assert len(again) == batch.positions
     # when a monthly report import finishes afterwards, the month is computed again
