@@ -116,6 +116,8 @@ def position_page_get(*, user: Any, establishment_id: int, medicine_id: int) -> 
         if as_of
         else None
     )
+    if score is not None:
+        score.as_of = as_of  # the day's run computed these figures (a row is kept while they hold)
     return PositionPage(
         establishment=establishment,
         medicine=medicine,
@@ -242,4 +244,5 @@ def alert_probability_get(*, alert: Any) -> PositionProbability | None:
     )
     if score is None:
         return None
+    score.as_of = as_of  # the day's run computed it (a row is kept while its figures hold)
     return PositionProbability(score=score, level=alert.establishment.level, reliability=reliability_latest())
