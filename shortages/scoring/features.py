@@ -22,6 +22,9 @@ from shortages.scoring.stockouts import lagged, position_codes, stocked_out
 #: ``HISTORY_MONTHS_READ`` months up to t (windows over censored demand reach 6 months further back).
 FEATURE_MONTHS = 12
 HISTORY_MONTHS_READ = FEATURE_MONTHS + 7
+#: Earlier months of the national and provincial figures read beside the month's own (months back:
+#: name suffix): a supply that dries up shows over a quarter, not in one month's figure.
+SUPPLY_EARLIER_MONTHS = {1: "previous", 2: "two_months_ago"}
 LEVEL_CODES = {"primary": 0, "hospital": 1, "warehouse": 2}
 
 FEATURES = [
@@ -42,11 +45,14 @@ FEATURES = [
     "stockouts_6",
     "stockouts_12",
     "months_since_stockout",
+    "stockout_streak",
     "reported_6",
     "history_months",
     "opening_gap",
     "stock_change",
     "months_of_stock_previous",
+    "stock_over_peak",
+    "stock_over_last_issue",
     "fill_rate",
     "projected_cover",
     "national_fill_rate",
@@ -58,10 +64,16 @@ FEATURES = [
     "level",
     "calendar_month",
     "national_months_of_stock",
+    "national_months_of_stock_previous",
+    "national_months_of_stock_two_months_ago",
     "national_stocked_out_share",
+    "national_stocked_out_share_previous",
+    "national_stocked_out_share_two_months_ago",
     "national_stocked_out_change",
     "national_received_share",
     "province_stocked_out_share",
+    "province_stocked_out_share_previous",
+    "province_stocked_out_share_two_months_ago",
     "province_received_share",
     "province_months_of_stock",
     "industry_cover_months",
@@ -94,6 +106,17 @@ def _months_since(flag: np.ndarray, codes: np.ndarray, months: int) -> np.ndarra
     for lag in range(months - 1, -1, -1):
         hit = lagged(flag.astype("float64"), codes, lag, fill=0.0) > 0 if lag else flag
         result = np.where(hit, float(lag), result)
+    return result
+
+
+def _run_length(flag: np.ndarray, codes: np.ndarray, months: int) -> np.ndarray:
+    """Consecutive months up to this row (included) where ``flag`` is true, within its position,
+    at most ``months``."""
+    alive = flag.astype(bool).copy()
+    result = alive * 1.0
+    for lag in range(1, months):
+        alive &= lagged(flag.astype("float64"), codes, lag, fill=0.0) > 0
+        result += alive
     return result
 
 
@@ -156,6 +179,7 @@ def position_features(history: pd.DataFrame, signals: pd.DataFrame | None = None
     frame["stockouts_6"] = _rolling(out * 1.0, codes, 6, "sum")
     frame["stockouts_12"] = _rolling(out * 1.0, codes, 12, "sum")
     frame["months_since_stockout"] = _months_since(out, codes, FEATURE_MONTHS)
+    frame["stockout_streak"] = _run_length(out, codes, FEATURE_MONTHS)
     frame["reported_6"] = _rolling(np.where(reported, 1.0, np.nan), codes, 6, "count")
     frame["history_months"] = _rolling(np.where(reported, 1.0, np.nan), codes, FEATURE_MONTHS, "count")
     if "opening" in history:
@@ -165,6 +189,9 @@ def position_features(history: pd.DataFrame, signals: pd.DataFrame | None = None
         frame["opening_gap"] = np.nan
     frame["stock_change"] = _ratio(closing, lagged(closing, codes, 1), cap=10.0)
     frame["months_of_stock_previous"] = lagged(frame["months_of_stock"].to_numpy(), codes, 1)
+    # a month can empty the shelf even when the mean says otherwise: against the biggest recent month
+    frame["stock_over_peak"] = _ratio(closing, _rolling(issued, codes, 6, "max"))
+    frame["stock_over_last_issue"] = _ratio(closing, issued)
     ordered_before = lagged(ordered, codes, 1)
     frame["fill_rate"] = np.where(ordered_before > 0, _ratio(received, ordered_before, cap=3.0), np.nan)
     usual_fill = _rolling(frame["fill_rate"].to_numpy(), codes, 6, "mean")
@@ -224,10 +251,14 @@ def _supply_nodes(
             received=("received", "mean"),
         )
         sums["mos"] = _ratio(sums["stock"].to_numpy(), sums["consumption"].to_numpy())
+        sums = _with_earlier_months(sums, ["mos", "out"], lags=list(SUPPLY_EARLIER_MONTHS))
         keyed = frame[keys].join(sums, on=keys)
         result[f"{prefix}_months_of_stock"] = keyed["mos"].to_numpy()
         result[f"{prefix}_stocked_out_share"] = keyed["out"].to_numpy()
         result[f"{prefix}_received_share"] = keyed["received"].to_numpy()
+        for lag, suffix in SUPPLY_EARLIER_MONTHS.items():
+            result[f"{prefix}_months_of_stock_{suffix}"] = keyed[f"mos_{lag}"].to_numpy()
+            result[f"{prefix}_stocked_out_share_{suffix}"] = keyed[f"out_{lag}"].to_numpy()
     national = (
         frame.groupby(["medicine_id", "month"])
         .agg(
@@ -248,9 +279,23 @@ def _supply_nodes(
     result["national_stocked_out_change"] = keyed["change"].to_numpy()
     result["national_received_share_previous"] = keyed["received_previous"].to_numpy()
     result["national_fill_rate"] = keyed["fill"].to_numpy()
-    return result.drop(columns=["province_months_of_stock"]).join(
+    # the province's months of stock of earlier months are not features
+    unused = [f"province_months_of_stock_{suffix}" for suffix in SUPPLY_EARLIER_MONTHS.values()]
+    return result.drop(columns=["province_months_of_stock", *unused]).join(
         pd.DataFrame({"province_months_of_stock": result["province_months_of_stock"]})
     )
+
+
+def _with_earlier_months(table: pd.DataFrame, columns: list[str], *, lags: list[int]) -> pd.DataFrame:
+    """``table`` (indexed by its keys, ``month`` among them) with ``<column>_<k>``: the value of the
+    same keys k calendar months earlier, for each k of ``lags`` (NaN where that month has no row)."""
+    flat = table[columns].reset_index()
+    keys = list(table.index.names)
+    for lag in lags:
+        earlier = flat[keys].assign(month=flat["month"] + pd.DateOffset(months=lag))
+        earlier[[f"{column}_{lag}" for column in columns]] = flat[columns].to_numpy()
+        flat = flat.merge(earlier, on=keys, how="left")
+    return table.join(flat.set_index(keys).drop(columns=columns))
 
 
 def _site(history: pd.DataFrame, out: np.ndarray, reported: np.ndarray, frame: pd.DataFrame) -> pd.DataFrame:

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from shortages.scoring import evaluation, learned
+from shortages.scoring.features import position_features
 from shortages.scoring.stockouts import complete_months, stocked_out
 from tests.shortages.prediction_world import as_grid, synthetic_history
 
@@ -163,3 +164,49 @@ def test_walk_forward_judges_every_method_on_the_same_rows(panel):
     assert report["A"]["rows"] == int((~population["stocked_out_now"]).sum())
     assert 0.5 < report["C"]["auc"] <= 1.0
     assert sum(row["positions"] for row in report["C"]["reliability"]) == report["C"]["rows"]
+
+
+def _two_positions() -> pd.DataFrame:
+    """Two establishments, one medicine, six months: (month, issued, received, closing) per site."""
+    rows = []
+    site_1 = [(10, 0, 50), (40, 0, 10), (10, 0, 0), (0, 0, 0), (5, 30, 25), (5, 0, 20)]
+    site_2 = [(10, 0, 90), (10, 0, 80), (10, 0, 70), (10, 0, 60), (70, 0, 0), (0, 0, 0)]
+    for site, months in ((1, site_1), (2, site_2)):
+        for step, (issued, received, closing) in enumerate(months):
+            rows.append((site, f"2024-0{step + 1}-01", issued, received, closing))
+    frame = pd.DataFrame(rows, columns=["establishment_id", "month", "issued", "received", "closing_balance"])
+    frame = frame.assign(medicine_id=1, stockout_days=0.0, reported=True, level="primary", province_id=1)
+    return complete_months(frame)
+
+
+def test_the_stockout_streak_and_the_stock_against_the_biggest_month_read_only_past_months():
+    # given site 1: empty in March and April (units issued in the months before), restocked in May
+    grid = _two_positions()
+    site = (grid["establishment_id"] == 1).to_numpy()
+    # when
+    values = position_features(grid).loc[site]
+    # then the streak counts the months in a row stocked out up to each month
+    assert values["stockout_streak"].tolist() == [0, 0, 1, 2, 0, 0]
+    # and the stock is read against the biggest month of the last six, then against last month's issues
+    assert values["stock_over_peak"].tolist()[:2] == [5.0, 0.25]  # 50 / 10, then 10 / 40
+    assert values["stock_over_last_issue"].tolist()[4:] == [5.0, 4.0]  # 25 / 5, 20 / 5
+    # and a different future leaves every month's figures unchanged
+    altered = grid.copy()
+    altered.loc[altered["month"] > "2024-03-01", ["issued", "closing_balance"]] = 999.0
+    again = position_features(altered).loc[site]
+    columns = ["stockout_streak", "stock_over_peak", "stock_over_last_issue"]
+    pd.testing.assert_frame_equal(values.iloc[:3][columns], again.iloc[:3][columns])
+
+
+def test_the_national_shares_of_earlier_months_are_the_shares_of_those_months():
+    # given site 1 stocked out in March and April, site 2 in May (its issues emptied the shelf) and June
+    grid = _two_positions()
+    values = position_features(grid).loc[(grid["establishment_id"] == 2).to_numpy()]
+    # then each month reads the national share of the month before and of two months before
+    assert values["national_stocked_out_share"].tolist() == [0, 0, 0.5, 0.5, 0.5, 0.5]
+    assert values["national_stocked_out_share_previous"].tolist()[1:] == [0, 0, 0.5, 0.5, 0.5]
+    assert values["national_stocked_out_share_two_months_ago"].tolist()[2:] == [0, 0, 0.5, 0.5]
+    # and the first months, with no earlier month known, read nothing
+    assert values["national_stocked_out_share_previous"].isna().tolist()[:1] == [True]
+    assert values["national_stocked_out_share_two_months_ago"].isna().tolist()[:2] == [True, True]
+    assert values["province_stocked_out_share_two_months_ago"].tolist()[2:] == [0, 0, 0.5, 0.5]
