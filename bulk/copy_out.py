@@ -12,6 +12,7 @@ import io
 
 import numpy as np
 import pandas as pd
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 
@@ -41,28 +42,39 @@ def queryset_frame(
     if not copy_supported():
         frame = pd.DataFrame.from_records(list(queryset), columns=columns)
     else:
-        sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
-        buffer = io.StringIO()
-        with connection.cursor() as cursor:
-            statement = cursor.mogrify(sql, params).decode()
-            frame = binary_frame(cursor, statement, columns, date_columns=date_columns)
-            if frame is not None:
-                return queryset_frame_typed(frame, bool_columns, date_columns, numeric_columns)
-            cursor.copy_expert(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv, NULL '{NULL_MARK}')", buffer)
-        buffer.seek(0)
-        if not buffer.getvalue():
-            return queryset_frame_typed(pd.DataFrame(columns=columns), bool_columns, date_columns, numeric_columns)
-        frame = pd.read_csv(
-            buffer,
-            header=None,
-            names=columns,
-            keep_default_na=False,
-            na_values=[NULL_MARK],
-            true_values=["t"],
-            false_values=["f"],
-            low_memory=False,
-        )
+        try:
+            sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+        except EmptyResultSet:  # ``.none()``: nothing to ask the server
+            frame = pd.DataFrame(columns=columns)
+        else:
+            with connection.cursor() as cursor:
+                statement = cursor.mogrify(sql, params).decode()
+            frame = statement_frame(statement, columns, date_columns=date_columns)
     return queryset_frame_typed(frame, bool_columns, date_columns, numeric_columns)
+
+
+def statement_frame(statement: str, columns: list[str], *, date_columns: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The rows of a SQL ``statement`` (PostgreSQL, parameters already bound) named ``columns``:
+    binary ``COPY`` when every column is fixed-width and no value is NULL, CSV otherwise."""
+    buffer = io.StringIO()
+    with connection.cursor() as cursor:
+        frame = binary_frame(cursor, statement, columns, date_columns=date_columns)
+        if frame is not None:
+            return frame
+        cursor.copy_expert(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv, NULL '{NULL_MARK}')", buffer)
+    buffer.seek(0)
+    if not buffer.getvalue():
+        return pd.DataFrame(columns=columns)
+    return pd.read_csv(
+        buffer,
+        header=None,
+        names=columns,
+        keep_default_na=False,
+        na_values=[NULL_MARK],
+        true_values=["t"],
+        false_values=["f"],
+        low_memory=False,
+    )
 
 
 def queryset_frame_typed(frame: pd.DataFrame, bool_columns, date_columns, numeric_columns) -> pd.DataFrame:

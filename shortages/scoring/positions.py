@@ -116,13 +116,15 @@ def stockout_probability(
     return probability.where(amc.notna()).clip(0.0, 1.0)
 
 
-def _recent_issued(frame: pd.DataFrame, consumption: pd.DataFrame, params: ScoringParams) -> pd.Series:
-    """Units issued per position over the last ``DEMAND_LOOKBACK_MONTHS`` + 1 complete months."""
+def _recent_issued(keys: pd.DataFrame, consumption: pd.DataFrame, params: ScoringParams) -> pd.DataFrame:
+    """``recent_issued``: units issued per position of ``keys`` over the last
+    ``DEMAND_LOOKBACK_MONTHS`` + 1 complete months."""
     months = window_months(params.as_of, DEMAND_LOOKBACK_MONTHS + 1)
     recent = consumption.loc[pd.to_datetime(consumption["month"]).isin(months)]
     sums = recent.groupby(POSITION_KEYS)["issued"].sum().rename("recent_issued")
-    keyed = frame[POSITION_KEYS].join(sums, on=POSITION_KEYS)
-    return keyed["recent_issued"].astype("float64").fillna(0.0)
+    keyed = keys.join(sums, on=POSITION_KEYS)
+    keyed["recent_issued"] = keyed["recent_issued"].astype("float64").fillna(0.0)
+    return keyed
 
 
 LEARNED_COLUMNS = ["learned_probability", "forecast_1", "forecast_2", "forecast_3", "model_version"]
@@ -175,6 +177,7 @@ def score_positions(
     medicines: pd.DataFrame,
     params: ScoringParams,
     learned: pd.DataFrame | None = None,
+    stats: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every figure of every position; one row per position of ``positions``.
 
@@ -187,12 +190,20 @@ def score_positions(
     one, it is its stockout probability (``model_version`` says which model spoke); elsewhere the
     analytical formula answers (``model_version`` NaN). The formula's figure stays in
     ``formula_probability``.
+
+    ``stats``: the window's consumption already summed per position (``months_used``, ``amc``,
+    ``sigma``, ``sigma_rule`` of :func:`consumption_stats` and ``recent_issued``, the units issued
+    over the stock status's look-back), as the database sums it nationally; ``consumption`` is then
+    not read.
     """
     frame = positions.reset_index(drop=True).copy()
     for column in ("stock", "in_transit"):
         frame[column] = frame[column].astype("float64")
-    stats = consumption_stats(adjusted_consumption(consumption, as_of=params.as_of, months=params.months))
+    if stats is None:
+        stats = consumption_stats(adjusted_consumption(consumption, as_of=params.as_of, months=params.months))
+        stats = stats.merge(_recent_issued(frame[POSITION_KEYS], consumption, params), on=POSITION_KEYS, how="right")
     frame = frame.merge(stats, on=POSITION_KEYS, how="left")
+    frame["recent_issued"] = frame["recent_issued"].astype("float64").fillna(0.0)
     frame["months_used"] = frame["months_used"].fillna(0).astype("int64")
     frame = frame.merge(medicines, on="medicine_id", how="left")
     frame = frame.join(usable_stock(frame, lots, frame["amc"], params).drop(columns=POSITION_KEYS))
@@ -204,9 +215,7 @@ def score_positions(
         mos = frame["usable_stock"] / frame["amc"].where(frame["amc"] > 0)
     frame["months_of_stock"] = mos
     frame["days_of_cover"] = mos * DAYS_PER_MONTH
-    frame["stock_status"] = stock_status(
-        frame["usable_stock"], frame["amc"], mos, level_values, _recent_issued(frame, consumption, params)
-    )
+    frame["stock_status"] = stock_status(frame["usable_stock"], frame["amc"], mos, level_values, frame["recent_issued"])
     frame["lead_time_months"] = pd.to_numeric(frame["lead_time_months"]).fillna(level_values["lead_time"])
     frame["review_period_months"] = pd.to_numeric(frame["review_period_months"]).fillna(level_values["review"])
     frame["horizon_months"] = frame["lead_time_months"] + frame["review_period_months"]

@@ -54,9 +54,11 @@ def chunk_scored(
     their inputs. ``index``: the chunk's place in its run. ``learned``: the run's learned
     predictions (:func:`learning.run_predictions`)."""
     data = inputs.position_inputs(
-        as_of=params.as_of, establishment_ids=establishment_ids, months=params.months, frames=frames
+        as_of=params.as_of, establishment_ids=establishment_ids, months=params.months, frames=frames, aggregated=True
     )
-    scored = scoring.score_positions(data.positions, data.lots, data.consumption, medicines, params, learned=learned)
+    scored = scoring.score_positions(
+        data.positions, data.lots, data.consumption, medicines, params, learned=learned, stats=data.stats
+    )
     return ScoredChunk(
         index=index,
         establishment_ids=establishment_ids,
@@ -72,7 +74,7 @@ def run_chunks_scored_ahead(*, run: ScoringRun, chunks: list[list[int]]) -> Iter
     if not chunks:
         return
     params = inputs.scoring_params(as_of=run.as_of)
-    frames = inputs.run_frames(as_of=run.as_of, months=settings.SCORING_MONTHS)
+    frames = inputs.run_frames(as_of=run.as_of, months=settings.SCORING_MONTHS, aggregated=True)
     medicines = inputs.medicines_frame()
     learned = learning.run_predictions(run=run)
 

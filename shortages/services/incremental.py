@@ -94,8 +94,14 @@ def scoring_incremental_chunk_execute(*, run_id: int, since: dt.datetime) -> int
     params = inputs.scoring_params(as_of=run.as_of)
     data = changed_position_inputs(since=since, as_of=run.as_of, months=params.months)
     learned = learning.run_predictions(run=run)
+    # the window summed by the database, as the full runs sum it (the same figures to the bit)
+    stats = inputs.consumption_stats_read(
+        as_of=run.as_of,
+        months=params.months,
+        establishment_ids=sorted(set(data.positions["establishment_id"].tolist())),
+    ).merge(data.positions[POSITION_KEYS], on=POSITION_KEYS, how="inner")
     scored = scoring.score_positions(
-        data.positions, data.lots, data.consumption, inputs.medicines_frame(), params, learned=learned
+        data.positions, data.lots, data.consumption, inputs.medicines_frame(), params, learned=learned, stats=stats
     )
     positions_store(run=run, scored=scored, complete=False)
     ScoringRun.objects.filter(pk=run.pk).update(chunks_done=F("chunks_done") + 1, positions=len(scored))

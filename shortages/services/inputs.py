@@ -12,11 +12,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from django.conf import settings
+from django.db import connection
 
 from bulk import copy_out
 from partners.selectors.scoring import scoring_inputs
 from shortages.models import Shortage
 from shortages.scoring import ScoringParams, window_months
+from shortages.scoring.stockouts import DEMAND_LOOKBACK_MONTHS
 from shortages.services import position_rows
 from stock.models import ConsumptionMonth, Establishment, Medicine, StockLevel, StockLot
 
@@ -47,11 +49,14 @@ def _frame(rows, columns: list[str]) -> pd.DataFrame:
 
 @dataclass
 class PositionInputs:
-    """Frames of :func:`shortages.scoring.score_positions` for a set of establishments."""
+    """Frames of :func:`shortages.scoring.score_positions` for a set of establishments: the window's
+    monthly ``consumption``, or its per-position ``stats`` already aggregated (then ``consumption``
+    is empty)."""
 
     positions: pd.DataFrame
     lots: pd.DataFrame
     consumption: pd.DataFrame
+    stats: pd.DataFrame | None = None
 
 
 def medicines_frame() -> pd.DataFrame:
@@ -77,6 +82,7 @@ class RunFrames:
     levels: pd.DataFrame
     consumption: pd.DataFrame
     lots: pd.DataFrame
+    stats: pd.DataFrame | None = None
 
     def of(self, establishment_ids: list[int]) -> RunFrames:
         """The rows of ``establishment_ids`` only."""
@@ -84,14 +90,22 @@ class RunFrames:
             **{
                 name: frame.loc[frame["establishment_id"].isin(establishment_ids)].reset_index(drop=True)
                 for name, frame in vars(self).items()
+                if frame is not None
             }
         )
 
 
-def run_frames(*, as_of: dt.date, months: int, establishment_ids: list[int] | None = None) -> RunFrames:
+def run_frames(
+    *, as_of: dt.date, months: int, establishment_ids: list[int] | None = None, aggregated: bool = False
+) -> RunFrames:
     """Stock levels, consumption of the scoring window and lots with units of ``establishment_ids``
     (of every establishment when None), each sorted by position (and month, expiry): whoever reads
-    them, per chunk or for a whole run, sums a position's rows in the same order. Three queries."""
+    them, per chunk or for a whole run, sums a position's rows in the same order. Three queries.
+    ``aggregated`` (PostgreSQL): the window's consumption comes summed per position by the database
+    (:func:`consumption_stats_read`: 0.7 million rows instead of 4 million nationally). Every run
+    on PostgreSQL asks for it (full, chunk task, incremental), so that a position gets the same
+    figures to the bit whichever run scores it."""
+    aggregated = aggregated and connection.vendor == "postgresql"
     window = window_months(as_of, months)
     establishments = Establishment.objects.all()
     levels = StockLevel.objects.all()
@@ -112,7 +126,9 @@ def run_frames(*, as_of: dt.date, months: int, establishment_ids: list[int] | No
             POSITION_KEYS + ["stock", "in_transit"],
         ),
         consumption=copy_out.queryset_frame(
-            consumption.values_list("establishment_id", "medicine_id", "month", "issued", "stockout_days", "reported"),
+            (consumption.none() if aggregated else consumption).values_list(
+                "establishment_id", "medicine_id", "month", "issued", "stockout_days", "reported"
+            ),
             POSITION_KEYS + ["month", "issued", "stockout_days", "reported"],
             bool_columns=("reported",),
             date_columns=("month",),
@@ -129,29 +145,94 @@ def run_frames(*, as_of: dt.date, months: int, establishment_ids: list[int] | No
         "consumption": POSITION_KEYS + ["month"],
         "lots": POSITION_KEYS + ["expiry_date"],
     }
-    return RunFrames(
+    sorted_frames = RunFrames(
         **{
             name: frame.sort_values(order[name], kind="stable", ignore_index=True)
             for name, frame in vars(frames).items()
+            if frame is not None
         }
     )
+    if aggregated:
+        sorted_frames.stats = consumption_stats_read(as_of=as_of, months=months, establishment_ids=establishment_ids)
+    return sorted_frames
 
 
 def position_inputs(
-    *, as_of: dt.date, establishment_ids: list[int], months: int, frames: RunFrames | None = None
+    *,
+    as_of: dt.date,
+    establishment_ids: list[int],
+    months: int,
+    frames: RunFrames | None = None,
+    aggregated: bool = False,
 ) -> PositionInputs:
     """Positions of ``establishment_ids``: every stock level, plus every position that has
     consumption in the window without a stock level (stock 0). Four queries whatever the size;
     none with ``frames`` (:func:`run_frames` of these establishments or more, read once for a run)."""
     if frames is None:
-        frames = run_frames(as_of=as_of, months=months, establishment_ids=establishment_ids)
+        frames = run_frames(as_of=as_of, months=months, establishment_ids=establishment_ids, aggregated=aggregated)
     else:
         frames = frames.of(establishment_ids)
     levels, consumption = frames.levels, frames.consumption
-    keys = pd.concat([levels[POSITION_KEYS], consumption[POSITION_KEYS]]).drop_duplicates()
+    consumed = consumption if frames.stats is None else frames.stats
+    keys = pd.concat([levels[POSITION_KEYS], consumed[POSITION_KEYS]]).drop_duplicates()
     positions = keys.merge(levels, on=POSITION_KEYS, how="left").fillna({"stock": 0, "in_transit": 0})
     positions = positions.merge(frames.establishments, on="establishment_id", how="inner")
-    return PositionInputs(positions=positions, lots=frames.lots, consumption=consumption)
+    return PositionInputs(positions=positions, lots=frames.lots, consumption=consumption, stats=frames.stats)
+
+
+# The window's consumption summed per position by PostgreSQL, with the rule of
+# :func:`shortages.scoring.consumption.adjusted_consumption`: a month is used when reported and
+# stocked out fewer days than it has; its adjusted consumption is issued x D / (D - stockout days).
+CONSUMPTION_STATS_SQL = """
+    SELECT establishment_id, medicine_id,
+           count(*) FILTER (WHERE used) AS months_used,
+           coalesce(sum(adjusted) FILTER (WHERE used), 0) AS total,
+           coalesce(sum(adjusted * adjusted) FILTER (WHERE used), 0) AS squares,
+           coalesce(sum(issued) FILTER (WHERE month >= %(recent)s), 0)::float8 AS recent_issued
+    FROM (
+        SELECT establishment_id, medicine_id, month, issued,
+               reported AND stockout_days < days AS used,
+               CASE WHEN reported AND stockout_days < days
+                    THEN issued * days / (days - stockout_days) END AS adjusted
+        FROM (
+            SELECT establishment_id, medicine_id, month, issued::float8, stockout_days::float8, reported,
+                   extract(day FROM month + interval '1 month' - interval '1 day')::float8 AS days
+            FROM stock_consumptionmonth
+            WHERE month >= %(first)s AND month <= %(last)s {establishments}
+        ) AS months
+    ) AS adjusted
+    GROUP BY establishment_id, medicine_id
+"""
+
+
+def consumption_stats_read(*, as_of: dt.date, months: int, establishment_ids: list[int] | None) -> pd.DataFrame:
+    """``months_used``, ``amc``, ``sigma``, ``sigma_rule`` and ``recent_issued`` of every position
+    with consumption in the scoring window, summed by the database (one query): the figures of
+    :func:`shortages.scoring.consumption.consumption_stats` (sigma from the sums of values and of
+    squares, equal to the pandas figure to about 1e-12 relatively) and of the stock status's
+    recent issues."""
+    window = window_months(as_of, months)
+    recent = window_months(as_of, DEMAND_LOOKBACK_MONTHS + 1)[0]
+    parameters = {"first": window[0].date(), "last": window[-1].date(), "recent": recent.date()}
+    establishments = ""
+    if establishment_ids is not None:
+        establishments = "AND establishment_id = ANY(%(ids)s)"
+        parameters["ids"] = list(establishment_ids)
+    with connection.cursor() as cursor:
+        statement = cursor.mogrify(CONSUMPTION_STATS_SQL.format(establishments=establishments), parameters).decode()
+    columns = [*POSITION_KEYS, "months_used", "total", "squares", "recent_issued"]
+    frame = copy_out.statement_frame(statement, columns)
+    used = frame["months_used"].to_numpy(dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = frame["total"].to_numpy() / used
+        variance = (frame["squares"].to_numpy() - frame["total"].to_numpy() * mean) / (used - 1)
+    amc = np.where(used >= 2, mean, np.nan)
+    stats = frame[[*POSITION_KEYS, "recent_issued"]].copy()
+    stats["months_used"] = frame["months_used"].astype("int64")
+    stats["amc"] = amc
+    stats["sigma"] = np.where(used >= 3, np.sqrt(np.clip(variance, 0.0, None)), np.sqrt(amc))
+    stats["sigma_rule"] = np.where(used >= 3, "sample", np.where(used >= 1, "poisson", None))
+    return stats.sort_values(POSITION_KEYS, kind="stable", ignore_index=True)
 
 
 # Stored position figures the national aggregation and the alert rules read back.

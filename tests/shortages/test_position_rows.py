@@ -172,3 +172,35 @@ def test_copied_rows_are_the_rows_the_model_path_writes():
     for key, row in copied.items():
         assert [getattr(row, name) for name in names] == [getattr(written[key], name) for name in names]
         assert row.figures == written[key].figures and row.contributions == written[key].contributions
+
+
+@pytest.mark.services
+def test_the_window_summed_by_the_database_scores_like_the_monthly_rows():
+    # given positions with stockout days, unreported months, one month only, and none at all
+    sites, _ = build_positions(establishments=3, medicines=4, stock_months=(0.0, 3.0))
+    months = ConsumptionMonth.objects.filter(establishment=sites[0])
+    months.filter(pk__in=list(months.values_list("pk", flat=True)[:5])).update(reported=False, issued=0)
+    ConsumptionMonth.objects.filter(establishment=sites[1], month__lt=dt.date(2026, 6, 1)).delete()
+    ConsumptionMonth.objects.filter(pk=ConsumptionMonth.objects.order_by("pk").last().pk).update(stockout_days=30)
+    ids = [site.pk for site in sites]
+    params = inputs.scoring_params(as_of=AS_OF)
+    medicines = inputs.medicines_frame()
+    # when scored from the monthly rows and from the sums of the database
+    rows = inputs.run_frames(as_of=AS_OF, months=params.months, aggregated=False).of(ids)
+    summed = inputs.run_frames(as_of=AS_OF, months=params.months, aggregated=True).of(ids)
+    by_rows = inputs.position_inputs(as_of=AS_OF, establishment_ids=ids, months=params.months, frames=rows)
+    by_sums = inputs.position_inputs(as_of=AS_OF, establishment_ids=ids, months=params.months, frames=summed)
+    assert by_sums.consumption.empty and len(by_sums.stats) == 12
+    left = scoring.score_positions(by_rows.positions, by_rows.lots, by_rows.consumption, medicines, params)
+    right = scoring.score_positions(
+        by_sums.positions, by_sums.lots, by_sums.consumption, medicines, params, stats=by_sums.stats
+    )
+    # then every figure is the same (sigma to 1e-9: a sum of squares against pandas' two passes)
+    keys = ["establishment_id", "medicine_id"]
+    left, right = (frame.sort_values(keys, ignore_index=True) for frame in (left, right))
+    assert set(left["months_used"]) >= {1, 6}
+    for column in left.columns:
+        if left[column].dtype.kind == "f":
+            np.testing.assert_allclose(left[column], right[column], rtol=1e-9, equal_nan=True, err_msg=column)
+        else:
+            assert left[column].fillna("").tolist() == right[column].fillna("").tolist(), column
