@@ -96,10 +96,8 @@ def scoring_incremental_chunk_execute(*, run_id: int, since: dt.datetime) -> int
     learned = learning.run_predictions(run=run)
     # the window summed by the database, as the full runs sum it (the same figures to the bit)
     stats = inputs.consumption_stats_read(
-        as_of=run.as_of,
-        months=params.months,
-        establishment_ids=sorted(set(data.positions["establishment_id"].tolist())),
-    ).merge(data.positions[POSITION_KEYS], on=POSITION_KEYS, how="inner")
+        as_of=run.as_of, months=params.months, positions=data.positions[POSITION_KEYS].drop_duplicates()
+    )
     scored = scoring.score_positions(
         data.positions, data.lots, data.consumption, inputs.medicines_frame(), params, learned=learned, stats=stats
     )

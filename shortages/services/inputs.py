@@ -193,28 +193,42 @@ CONSUMPTION_STATS_SQL = f"""
            coalesce(sum(({ADJUSTED}) ^ 2) FILTER (WHERE {USED}), 0) AS squares,
            coalesce(sum(month.issued) FILTER (WHERE month.month >= %(recent)s), 0)::float8 AS recent_issued
     FROM stock_consumptionmonth AS month
-    JOIN (VALUES {{days}}) AS days(month, days) ON days.month = month.month
+    JOIN (VALUES {{days}}) AS days(month, days) ON days.month = month.month {{positions}}
     WHERE month.month >= %(first)s AND month.month <= %(last)s {{establishments}}
     GROUP BY month.establishment_id, month.medicine_id
 """  # noqa: S608 - our own column names
 
 
-def consumption_stats_read(*, as_of: dt.date, months: int, establishment_ids: list[int] | None) -> pd.DataFrame:
+def consumption_stats_read(
+    *,
+    as_of: dt.date,
+    months: int,
+    establishment_ids: list[int] | None = None,
+    positions: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """``months_used``, ``amc``, ``sigma``, ``sigma_rule`` and ``recent_issued`` of every position
     with consumption in the scoring window, summed by the database (one query): the figures of
     :func:`shortages.scoring.consumption.consumption_stats` (sigma from the sums of values and of
     squares, equal to the pandas figure to about 1e-12 relatively) and of the stock status's
-    recent issues. The aggregate runs without JIT compilation (a second of compiling for a query
+    recent issues. ``establishment_ids`` or ``positions`` (keys): only those (the positions through
+    the summaries' unique index). The aggregate runs without JIT compilation (a second of compiling for a query
     that takes three) and with room to hash 0.7 million positions in memory."""
     window = window_months(as_of, months)
     recent = window_months(as_of, DEMAND_LOOKBACK_MONTHS + 1)[0]
     parameters = {"first": window[0].date(), "last": window[-1].date(), "recent": recent.date()}
     days = ", ".join(f"('{month.date().isoformat()}'::date, {float(month.days_in_month)})" for month in window)
-    establishments = ""
+    establishments = keys = ""
     if establishment_ids is not None:
         establishments = "AND month.establishment_id = ANY(%(ids)s)"
         parameters["ids"] = list(establishment_ids)
-    sql = CONSUMPTION_STATS_SQL.format(days=days, establishments=establishments)
+    if positions is not None:
+        keys = (
+            "JOIN unnest(%(establishments)s::bigint[], %(medicines)s::bigint[]) AS keys(establishment_id, medicine_id)"
+            " ON keys.establishment_id = month.establishment_id AND keys.medicine_id = month.medicine_id"
+        )
+        parameters["establishments"] = positions["establishment_id"].astype(int).tolist()
+        parameters["medicines"] = positions["medicine_id"].astype(int).tolist()
+    sql = CONSUMPTION_STATS_SQL.format(days=days, establishments=establishments, positions=keys)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")
         cursor.execute("SET LOCAL work_mem = '256MB'")

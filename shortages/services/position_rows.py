@@ -90,12 +90,26 @@ def fingerprints(frame: pd.DataFrame) -> np.ndarray:
     return pd.util.hash_pandas_object(figures, index=False).to_numpy().view(np.int64)
 
 
-def current_fingerprints(*, as_of: dt.date, establishment_ids: list[int] | None = None) -> pd.DataFrame:
+def current_fingerprints(
+    *, as_of: dt.date, establishment_ids: list[int] | None = None, keys: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """``establishment_id``, ``medicine_id``, ``fingerprint`` of the published position rows that hold
-    on ``as_of``, of ``establishment_ids`` or of all. One query."""
+    on ``as_of``, of ``establishment_ids`` or of the positions of ``keys`` (PostgreSQL), or of all.
+    One query."""
     rows = rows_holding(as_of=as_of)
     if establishment_ids is not None:
         rows = rows.filter(establishment_id__in=establishment_ids)
+    if keys is not None and copy_supported():
+        with connection.cursor() as cursor:
+            sql, params = rows.order_by().values_list(*POSITION_KEYS, "fingerprint").query.sql_with_params()
+            statement = cursor.mogrify(
+                f"SELECT held.* FROM ({sql}) AS held JOIN unnest(%s::bigint[], %s::bigint[]) AS keys(e, m)"  # noqa: S608
+                " ON keys.e = held.establishment_id AND keys.m = held.medicine_id",
+                [*params, keys["establishment_id"].astype(int).tolist(), keys["medicine_id"].astype(int).tolist()],
+            ).decode()
+        frame = copy_out.statement_frame(statement, [*POSITION_KEYS, "fingerprint"])
+        frame["fingerprint"] = pd.to_numeric(frame["fingerprint"], errors="coerce")
+        return frame
     frame = copy_out.queryset_frame(
         rows.order_by().values_list("establishment_id", "medicine_id", "fingerprint"),
         [*POSITION_KEYS, "fingerprint"],

@@ -112,8 +112,11 @@ def positions_store(
     already built. Returns how many rows were written."""
     if stored is None:
         stored = position_rows.stored_columns(scored)
-    establishment_ids = sorted(set(stored["establishment_id"].tolist()))
-    current = position_rows.current_fingerprints(as_of=run.as_of, establishment_ids=establishment_ids)
+    if complete:
+        establishment_ids = sorted(set(stored["establishment_id"].tolist()))
+        current = position_rows.current_fingerprints(as_of=run.as_of, establishment_ids=establishment_ids)
+    else:
+        current = position_rows.current_fingerprints(as_of=run.as_of, keys=stored[position_rows.POSITION_KEYS])
     if complete:
         position_rows.positions_close(run=run, keys=position_rows.removed(stored, current))
     changed = stored.loc[position_rows.changed(stored, current)]
