@@ -167,6 +167,14 @@ def test_nothing_but_tooling_imports_tooling():
     assert not found, "modules importing tooling:\n" + "\n".join(found)
 
 
+def test_the_database_mechanics_import_no_app():
+    # bulk moves frames and columns in and out of PostgreSQL; the domain apps call it, never the reverse
+    apps = {"config", "partners", "shortages", "stock", "tooling"}
+    found = _edges(PROJECT, lambda a: a.split(".")[0] == "bulk", lambda b: b.split(".")[0] in apps)
+    assert not found, "bulk importing an app:\n" + "\n".join(found)
+    assert "bulk.copy_in" in PROJECT["shortages.services.position_rows"]
+
+
 def test_the_demo_and_benchmarks_live_in_tooling():
     for package in ("demo", "benchmarks"):
         assert not (ROOT / "shortages" / package).exists(), f"shortages/{package} should be tooling/{package}"

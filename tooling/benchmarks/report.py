@@ -11,7 +11,7 @@ from django.db import connection
 
 from shortages.models import RiskScore
 from stock.models import StockLevel
-from tooling.benchmarks import http_bench, pages_bench, scoring_bench
+from tooling.benchmarks import history_bench, http_bench, pages_bench, scoring_bench
 
 TARGETS = {
     "scoring_vs_floor": "full national scoring within 3 x the plain SQL aggregate over the same rows",
@@ -155,6 +155,8 @@ def benchmark_report(
             incremental["share_of_full"] = _ratio(
                 incremental["seconds"], document.get("scoring_full", {}).get("seconds")
             )
+    if "history" in parts:
+        measure("history_write", history_bench.history_write, as_of=as_of)
     if "api" in parts:
         measure("api", _api, as_of=as_of, clients=clients, requests_per_client=requests_per_client, log=log)
     if "overview" in parts:
