@@ -124,12 +124,17 @@ def position_conditions(scored: pd.DataFrame, params: ScoringParams) -> pd.DataF
         "below_emergency": ("months_of_stock", scored["months_of_stock"]),
         "high_probability": ("stockout_probability", scored["stockout_probability"]),
     }
+
+    def level_of(kind: str, mask: pd.Series) -> pd.Series:
+        """The levels of the positions of ``mask`` only (the others raise nothing of ``kind``)."""
+        return pd.Series(alert_level(kind, ven[mask], probability[mask]), index=scored.index[mask], dtype=object)
+
     parts = [
         _rows(
             scored,
             held[kind],
             kind=kind,
-            level=alert_level(kind, ven, probability),
+            level=level_of(kind, held[kind]),
             metric=values[kind][0],
             value=values[kind][1],
         )
@@ -148,7 +153,7 @@ def position_conditions(scored: pd.DataFrame, params: ScoringParams) -> pd.DataF
             scored,
             expired.gt(0),
             kind="expired_stock",
-            level=np.where(scored["usable_stock"].le(0), alert_level("stockout", ven, probability), "medium"),
+            level=level_of("stockout", expired.gt(0)).where(scored["usable_stock"].le(0), "medium"),
             metric="expired_stock",
             value=expired,
         ),
