@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Coalesce
 
 from bulk import copy_in, copy_out
 from shortages.choices import RunStatus
@@ -96,26 +97,28 @@ def current_fingerprints(
     """``establishment_id``, ``medicine_id``, ``fingerprint`` of the published position rows that hold
     on ``as_of``, of ``establishment_ids`` or of the positions of ``keys`` (PostgreSQL), or of all.
     One query."""
-    rows = rows_holding(as_of=as_of)
+    # a row stored before fingerprints existed reads as 0 (changed); 64-bit integers all the way,
+    # never floats, whose 53 bits would take two fingerprints for one
+    rows = rows_holding(as_of=as_of).annotate(print=Coalesce("fingerprint", 0))
     if establishment_ids is not None:
         rows = rows.filter(establishment_id__in=establishment_ids)
     if keys is not None and copy_supported():
         with connection.cursor() as cursor:
-            sql, params = rows.order_by().values_list(*POSITION_KEYS, "fingerprint").query.sql_with_params()
+            sql, params = rows.order_by().values_list(*POSITION_KEYS, "print").query.sql_with_params()
             statement = cursor.mogrify(
                 f"SELECT held.* FROM ({sql}) AS held JOIN unnest(%s::bigint[], %s::bigint[]) AS keys(e, m)"  # noqa: S608
                 " ON keys.e = held.establishment_id AND keys.m = held.medicine_id",
                 [*params, keys["establishment_id"].astype(int).tolist(), keys["medicine_id"].astype(int).tolist()],
             ).decode()
-        frame = copy_out.statement_frame(statement, [*POSITION_KEYS, "fingerprint"])
-        frame["fingerprint"] = pd.to_numeric(frame["fingerprint"], errors="coerce")
-        return frame
+        return _fingerprints_typed(copy_out.statement_frame(statement, [*POSITION_KEYS, "fingerprint"]))
     frame = copy_out.queryset_frame(
-        rows.order_by().values_list("establishment_id", "medicine_id", "fingerprint"),
-        [*POSITION_KEYS, "fingerprint"],
-        numeric_columns=("fingerprint",),
+        rows.order_by().values_list(*POSITION_KEYS, "print"), [*POSITION_KEYS, "fingerprint"]
     )
-    return frame
+    return _fingerprints_typed(frame)
+
+
+def _fingerprints_typed(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.astype({"establishment_id": "int64", "medicine_id": "int64", "fingerprint": "int64"})
 
 
 def changed(stored: pd.DataFrame, current: pd.DataFrame) -> np.ndarray:
@@ -123,11 +126,10 @@ def changed(stored: pd.DataFrame, current: pd.DataFrame) -> np.ndarray:
     position in ``current`` (:func:`current_fingerprints`), or have none."""
     if current.empty:
         return np.ones(len(stored), dtype=bool)
-    keyed = stored[POSITION_KEYS].merge(
-        current.drop_duplicates(POSITION_KEYS, keep="last"), on=POSITION_KEYS, how="left", sort=False
-    )
-    before = pd.to_numeric(keyed["fingerprint"])
-    return (before.isna() | (before.to_numpy(dtype="float64", na_value=np.nan) != stored["fingerprint"])).to_numpy()
+    current = current.drop_duplicates(POSITION_KEYS, keep="last")
+    at = pd.MultiIndex.from_frame(current[POSITION_KEYS]).get_indexer(pd.MultiIndex.from_frame(stored[POSITION_KEYS]))
+    before = current["fingerprint"].to_numpy(dtype="int64")[np.maximum(at, 0)]
+    return (at < 0) | (before != stored["fingerprint"].to_numpy(dtype="int64"))
 
 
 def removed(scored_keys: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:

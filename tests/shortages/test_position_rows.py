@@ -146,6 +146,10 @@ def test_fingerprints_tell_changed_rows_from_unchanged_ones():
     assert position_rows.changed(position_rows.stored_columns(moved), current).tolist() == [False, True, False]
     assert position_rows.changed(stored, current.iloc[:2]).tolist() == [False, False, True]
     assert stored["fingerprint"].nunique() == 3
+    # fingerprints are compared as 64-bit integers: one differing in its last bit is a change
+    bumped = current.copy()
+    bumped.loc[1, "fingerprint"] += 1
+    assert position_rows.changed(stored, bumped).tolist() == [False, True, False]
 
 
 @pytest.mark.services
