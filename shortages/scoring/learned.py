@@ -6,7 +6,7 @@ Both are gradient-boosted trees (LightGBM) over every position at once, trained 
 - **probability**: P(the position is stocked out, by :mod:`shortages.scoring.stockouts`, in one of
   the next ``horizon`` months), a binary model whose raw output is then calibrated by Platt scaling
   (a logistic map of its log-odds) fitted on *out-of-time* predictions: models trained on earlier
-  months predicting the ``calibration_months`` latest months whose outcome is known. The final
+  months predicting the ``CALIBRATION_MONTHS`` latest months whose outcome is known. The final
   model is then trained on every month whose outcome is known. Nothing is learned from a month
   whose outcome is not complete at the cut-off ``until``.
 - **forecast**: the units issued in each of the next three months, as a median (L1 loss) and the
@@ -50,8 +50,12 @@ CLASSIFIER_PARAMS = {
 }
 CLASSIFIER_ROUNDS = 300
 FORECAST_ROUNDS = 200
-#: Out-of-time months the calibration is fitted on, and how often the model predicting them is refitted.
-CALIBRATION_MONTHS = 12
+#: Out-of-time months the calibration is fitted on (at most: the first months of a history have no
+#: earlier model to predict them), and how often the model predicting them is refitted. Two years:
+#: the map's two parameters then rest on the model's behaviour over more than one season and supply
+#: cycle, not on the latest year's stockout rate alone (chosen on the Côte d'Ivoire history, see
+#: docs/scoring.md).
+CALIBRATION_MONTHS = 24
 CALIBRATION_REFIT_MONTHS = 3
 #: Months with a known outcome needed before a model is trained at all.
 MINIMUM_TRAINING_MONTHS = 6
