@@ -210,3 +210,18 @@ def test_the_national_shares_of_earlier_months_are_the_shares_of_those_months():
     assert values["national_stocked_out_share_previous"].isna().tolist()[:1] == [True]
     assert values["national_stocked_out_share_two_months_ago"].isna().tolist()[:2] == [True, True]
     assert values["province_stocked_out_share_two_months_ago"].tolist()[2:] == [0, 0, 0.5, 0.5]
+
+
+def test_the_calibration_rests_on_every_out_of_time_month_of_the_last_two_years(panel):
+    # given 28 months with a known outcome at the end of June 2018 (January 2016 .. April 2018)
+    until = pd.Timestamp("2018-06-01")
+    rows = learned.training_rows(panel, until)
+    months = sorted(rows["month"].unique())
+    assert len(months) == 28
+    # when
+    model = learned.model_train(panel, until=until, seed=3)
+    # then the latest 24 of them were each predicted by a model of earlier months, the first of
+    # them (May 2016) by a model of the three months whose outcome was known before it
+    window = months[-learned.CALIBRATION_MONTHS :]
+    assert learned.CALIBRATION_MONTHS == 24 and window[0] == pd.Timestamp("2016-05-01")
+    assert model.calibration_rows == int(rows["month"].isin(window).sum())
