@@ -135,6 +135,12 @@ class LearnedModel:
     base_rate: float = float("nan")
     seed: int = 0
 
+    @property
+    def feature_names(self) -> list[str]:
+        """The probability model's inputs as it was trained: a model stored before a feature was
+        added still reads its own."""
+        return self.classifier.feature_name()
+
     def to_payload(self) -> dict:
         """A JSON-serialisable form (the boosters as LightGBM's own text format)."""
         return {
@@ -292,7 +298,7 @@ def model_predict(model: LearnedModel, features: pd.DataFrame) -> pd.DataFrame:
     result = pd.DataFrame(index=features.index)
     if features.empty:
         return result.assign(raw=[], probability=[])
-    raw = model.classifier.predict(features[FEATURES], num_threads=THREADS)
+    raw = model.classifier.predict(features[model.feature_names], num_threads=THREADS)
     result["raw"] = raw
     result["probability"] = calibrated(raw, model.calibration)
     scale = features["scale"].to_numpy() if "scale" in features else np.full(len(features), np.nan)
@@ -301,7 +307,7 @@ def model_predict(model: LearnedModel, features: pd.DataFrame) -> pd.DataFrame:
             booster = model.forecasters.get(f"{name}_{step}")
             column = f"forecast_{step}" if name == "median" else f"forecast_{name}_{step}"
             values = (
-                booster.predict(features[FORECAST_FEATURES], num_threads=THREADS) * scale
+                booster.predict(features[booster.feature_name()], num_threads=THREADS) * scale
                 if booster is not None
                 else np.nan
             )
@@ -315,11 +321,12 @@ def model_contributions(model: LearnedModel, features: pd.DataFrame) -> pd.DataF
     The model's own additive contributions (TreeSHAP values of its log-odds, LightGBM's
     ``pred_contrib``) are spread over the distance between P and the base rate of the training rows:
     points_f = 100 x (P - base) x c_f / sum(c). They add up to 100 x (P - base)."""
+    names = model.feature_names
     if features.empty:
-        return pd.DataFrame(columns=FEATURES)
-    values = model.classifier.predict(features[FEATURES], pred_contrib=True, num_threads=THREADS)[:, :-1]
-    contributions = pd.DataFrame(values, columns=FEATURES, index=features.index)
-    probability = calibrated(model.classifier.predict(features[FEATURES], num_threads=THREADS), model.calibration)
+        return pd.DataFrame(columns=names)
+    values = model.classifier.predict(features[names], pred_contrib=True, num_threads=THREADS)[:, :-1]
+    contributions = pd.DataFrame(values, columns=names, index=features.index)
+    probability = calibrated(model.classifier.predict(features[names], num_threads=THREADS), model.calibration)
     total = contributions.sum(axis=1).to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(np.abs(total) > 1e-12, (probability - model.base_rate) / total, 0.0)

@@ -225,3 +225,22 @@ def test_the_calibration_rests_on_every_out_of_time_month_of_the_last_two_years(
     window = months[-learned.CALIBRATION_MONTHS :]
     assert learned.CALIBRATION_MONTHS == 24 and window[0] == pd.Timestamp("2016-05-01")
     assert model.calibration_rows == int(rows["month"].isin(window).sum())
+
+
+def test_a_model_stored_before_features_were_added_reads_its_own(panel, monkeypatch):
+    # given a model trained when the features were fewer, stored and read back
+    month = pd.Timestamp("2018-01-01")
+    rows = panel.features.loc[(panel.months == month).to_numpy() & learned.scored_rows(panel)]
+    fewer = learned.FEATURES[:-6]
+    with monkeypatch.context() as patched:
+        patched.setattr(learned, "FEATURES", fewer)
+        patched.setattr(learned, "FORECAST_FEATURES", fewer + learned.LAG_FEATURES)
+        older = learned.LearnedModel.from_payload(learned.model_train(panel, until=month, seed=5).to_payload())
+        expected = learned.model_predict(older, rows[fewer + learned.LAG_FEATURES + ["scale"]])
+    # when it predicts rows that carry today's features too
+    predicted = learned.model_predict(older, rows)
+    points = learned.model_contributions(older, rows)
+    # then it reads the features it learned from, and explains with them
+    assert older.feature_names == fewer
+    pd.testing.assert_frame_equal(predicted, expected)
+    assert list(points.columns) == fewer
