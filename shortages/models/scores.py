@@ -170,8 +170,8 @@ class RiskScore(models.Model):
         db_constraint=False,
         db_index=False,
     )
-    # No index of its own: a region's positions are read within a day, which (as_of, establishment)
-    # narrows first; a region is a twelfth of every day's rows, too many for an index to help.
+    # No index of its own: a region is a twelfth of the rows that hold on a day, too many for an
+    # index to help.
     region = models.ForeignKey(
         "stock.Region",
         on_delete=models.CASCADE,

@@ -23,39 +23,28 @@ from django.db.models.functions import Coalesce
 from bulk import copy_in, copy_out
 from shortages.choices import RunStatus
 from shortages.models import RiskScore, ScoringRun
-from shortages.models.scores import POSITION_POINTS
+from shortages.models.scores import POSITION_FIGURES, POSITION_POINTS
 
 POSITION_KEYS = ["establishment_id", "medicine_id"]
 # Stored column <- column of the frame of ``score_positions``, by type.
-FLOAT_COLUMNS = {
-    name: name
-    for name in (
-        "stock",
-        "usable_stock",
-        "amc",
-        "sigma",
-        "months_of_stock",
-        "days_of_cover",
-        "pipeline",
-        "horizon_months",
-        "stockout_probability",
-        "score",
-        "formula_probability",
-        "forecast_1",
-        "forecast_2",
-        "forecast_3",
-        "in_transit",
-        "expired_stock",
-        "expiring_unused",
-        "expiry_at_risk",
-        "lead_time_months",
-        "review_period_months",
-        "factor_cover",
-        "factor_criticality",
-    )
-} | {column: f"contrib_{factor}" for factor, column in POSITION_POINTS.items()}
 TEXT_COLUMNS = {"stock_status": "stock_status", "level": "risk_level", "sigma_rule": "sigma_rule"}
 INTEGER_COLUMNS = {"months_used": "months_used", "model_version": "model_version"}
+SCORE_COLUMNS = (
+    "stock",
+    "usable_stock",
+    "amc",
+    "sigma",
+    "months_of_stock",
+    "days_of_cover",
+    "pipeline",
+    "horizon_months",
+    "stockout_probability",
+    "score",
+)
+FIGURE_COLUMNS = tuple(name for name in POSITION_FIGURES if name not in TEXT_COLUMNS and name not in INTEGER_COLUMNS)
+FLOAT_COLUMNS = {name: name for name in (*SCORE_COLUMNS, *FIGURE_COLUMNS, "factor_cover", "factor_criticality")} | {
+    column: f"contrib_{factor}" for factor, column in POSITION_POINTS.items()
+}
 ID_COLUMNS = ["medicine_id", "establishment_id", "region_id"]
 
 
