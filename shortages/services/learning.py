@@ -38,6 +38,7 @@ from shortages.scoring import learned
 from shortages.scoring.consumption import POSITION_KEYS
 from shortages.scoring.features import FEATURES, HISTORY_MONTHS_READ
 from shortages.scoring.stockouts import complete_months
+from shortages.services.score_rows import clean
 from stock.choices import ImportKind
 from stock.models import ConsumptionMonth, Establishment, ImportJob, MonthlyReport
 
@@ -316,13 +317,7 @@ def _predictions_store(frame: pd.DataFrame, *, month: pd.Timestamp) -> None:
         return
     PositionPrediction.objects.bulk_create(
         [
-            PositionPrediction(
-                month=month.date(),
-                **{
-                    key: (None if isinstance(value, float) and math.isnan(value) else value)
-                    for key, value in record.items()
-                },
-            )
+            PositionPrediction(month=month.date(), **{key: clean(value) for key, value in record.items()})
             for record in rows.to_dict("records")
         ],
         batch_size=5000,

@@ -24,6 +24,7 @@ from bulk import copy_in, copy_out
 from shortages.choices import RunStatus
 from shortages.models import RiskScore, ScoringRun
 from shortages.models.scores import POSITION_FIGURES, POSITION_POINTS
+from shortages.services.score_rows import clean
 
 POSITION_KEYS = ["establishment_id", "medicine_id"]
 # Stored column <- column of the frame of ``score_positions``, by type.
@@ -158,14 +159,9 @@ def copy_fields(stored: pd.DataFrame, *, run: ScoringRun) -> list[copy_in.Field]
 
 
 def model_rows(stored: pd.DataFrame, *, run: ScoringRun) -> list[RiskScore]:
-    def value(item):
-        if hasattr(item, "item"):
-            item = item.item()
-        return None if isinstance(item, float) and np.isnan(item) else item
-
     rows = []
     for record in stored.to_dict("records"):
-        fields = {name: value(item) for name, item in record.items()}
+        fields = {name: clean(item) for name, item in record.items()}
         for column in INTEGER_COLUMNS:
             if fields[column] is not None:
                 fields[column] = int(fields[column])
@@ -238,16 +234,12 @@ def positions_close(*, run: ScoringRun, keys: pd.DataFrame) -> int:
     the run's day (a back-filled day leaves them alone). Returns how many rows stopped holding."""
     if keys.empty or ScoringRun.objects.filter(status=RunStatus.SUCCEEDED, as_of__gt=run.as_of).exists():
         return 0
-    closed = 0
+    gone = Q(pk__in=[])
     for establishment_id, group in keys.groupby("establishment_id"):
-        rows = RiskScore.objects.filter(
-            establishment_id=int(establishment_id),
-            medicine_id__in=group["medicine_id"].astype(int).tolist(),
-            valid_until__isnull=True,
-        ).exclude(run_id=run.pk)
-        deleted, _ = rows.filter(as_of=run.as_of).delete()
-        closed += deleted + rows.filter(as_of__lt=run.as_of).update(valid_until=run.as_of)
-    return closed
+        gone |= Q(establishment_id=int(establishment_id), medicine_id__in=group["medicine_id"].astype(int).tolist())
+    rows = RiskScore.objects.filter(gone, valid_until__isnull=True).exclude(run_id=run.pk)
+    deleted, _ = rows.filter(as_of=run.as_of).delete()
+    return deleted + rows.filter(as_of__lt=run.as_of).update(valid_until=run.as_of)
 
 
 def rows_holding(*, as_of: dt.date, run_id: int | None = None):
