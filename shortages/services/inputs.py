@@ -183,14 +183,17 @@ def position_inputs(
 # The window's consumption summed per position by PostgreSQL, with the rule of
 # :func:`shortages.scoring.consumption.adjusted_consumption`: a month is used when reported and
 # stocked out fewer days than it has; its adjusted consumption is issued x D / (D - stockout days).
-# The days of each month of the window come as a VALUES list.
+# The days of each month of the window come as a VALUES list. The sums are exact (numeric): a sum of
+# floating-point numbers depends on the order the rows arrive in, which changes with the plan and
+# with where updated rows land, and a last-digit difference would make a position's figures look
+# changed and write it again.
 USED = "month.reported AND month.stockout_days < days.days"
-ADJUSTED = "month.issued::float8 * days.days / (days.days - month.stockout_days)"
+ADJUSTED = "month.issued::numeric * days.days / (days.days - month.stockout_days)"
 CONSUMPTION_STATS_SQL = f"""
     SELECT month.establishment_id, month.medicine_id,
            count(*) FILTER (WHERE {USED}) AS months_used,
-           coalesce(sum({ADJUSTED}) FILTER (WHERE {USED}), 0) AS total,
-           coalesce(sum(({ADJUSTED}) ^ 2) FILTER (WHERE {USED}), 0) AS squares,
+           coalesce(sum({ADJUSTED}) FILTER (WHERE {USED}), 0)::float8 AS total,
+           coalesce(sum(({ADJUSTED}) * ({ADJUSTED})) FILTER (WHERE {USED}), 0)::float8 AS squares,
            coalesce(sum(month.issued) FILTER (WHERE month.month >= %(recent)s), 0)::float8 AS recent_issued
     FROM stock_consumptionmonth AS month
     JOIN (VALUES {{days}}) AS days(month, days) ON days.month = month.month {{positions}}
@@ -216,7 +219,7 @@ def consumption_stats_read(
     window = window_months(as_of, months)
     recent = window_months(as_of, DEMAND_LOOKBACK_MONTHS + 1)[0]
     parameters = {"first": window[0].date(), "last": window[-1].date(), "recent": recent.date()}
-    days = ", ".join(f"('{month.date().isoformat()}'::date, {float(month.days_in_month)})" for month in window)
+    days = ", ".join(f"('{month.date().isoformat()}'::date, {month.days_in_month}::numeric)" for month in window)
     establishments = keys = ""
     if establishment_ids is not None:
         establishments = "AND month.establishment_id = ANY(%(ids)s)"
