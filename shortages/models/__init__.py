@@ -7,7 +7,7 @@ from shortages.models.learning import (
     PredictionModel,
 )
 from shortages.models.register import MitigationAction, Shortage
-from shortages.models.scores import RiskScore, ScoringChunk, ScoringRun
+from shortages.models.scores import PositionSums, RiskScore, ScoringChunk, ScoringRun
 
 __all__ = [
     "Alert",
@@ -19,6 +19,7 @@ __all__ = [
     "ModelStatus",
     "Notification",
     "PositionPrediction",
+    "PositionSums",
     "PredictionBatch",
     "PredictionModel",
     "RiskScore",

@@ -64,6 +64,34 @@ class ScoringChunk(models.Model):
         ]
 
 
+class PositionSums(models.Model):
+    """The positions that hold on a day summed per medicine, region and horizon
+    (:mod:`shortages.scoring.sums`), as the day's latest publication left them: an incremental run
+    adjusts them by the difference of the positions it re-scored instead of reading the day's
+    positions back. Float figures are integers of 1/10,000 of a unit. One set per day, replaced by
+    each publication of the day and purged with the position history."""
+
+    as_of = models.DateField()
+    run = models.ForeignKey(ScoringRun, on_delete=models.CASCADE, related_name="+")
+    medicine = models.ForeignKey("stock.Medicine", on_delete=models.CASCADE, related_name="+")
+    region_id = models.BigIntegerField(null=True)
+    horizon_months = models.FloatField(null=True)
+    positions = models.IntegerField()
+    counted = models.IntegerField()
+    stocked_out = models.IntegerField()
+    below_emergency = models.IntegerField()
+    rollup = models.IntegerField()
+    amc_known = models.IntegerField()
+    usable_stock = models.BigIntegerField()
+    amc = models.BigIntegerField()
+    in_transit = models.BigIntegerField()
+    weighted_probability = models.BigIntegerField()
+    probability_weight = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["as_of"], name="positionsums_day")]
+
+
 def held_on(day, prefix: str = "") -> Q:
     """Rows that hold on ``day``: a national row is valid on its own day only; a position row from
     its day until the day a later run changed the position's figures (``valid_until``, exclusive;

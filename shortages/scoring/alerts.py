@@ -207,10 +207,18 @@ def regional_conditions(
     grouped = frame.groupby(["medicine_id", "region_id"], as_index=False).agg(
         positions=("counted", "size"), at_risk=("counted", "sum"), vital=("vital", "max")
     )
-    grouped["share"] = grouped["at_risk"] / grouped["positions"]
+    return rollup_conditions(grouped, share=share, min_positions=min_positions)
+
+
+def rollup_conditions(counts: pd.DataFrame, *, share: float, min_positions: int) -> pd.DataFrame:
+    """The roll-ups of :func:`regional_conditions` from ``counts`` per (``medicine_id``,
+    ``region_id``): ``positions``, ``at_risk`` (counted positions) and ``vital``."""
+    grouped = counts.assign(share=counts["at_risk"] / counts["positions"])
     raised = grouped.loc[(grouped["at_risk"] >= min_positions) & (grouped["share"] >= share)]
     severe = raised["share"] >= 2 * share
-    levels = np.where(raised["vital"], np.where(severe, "critical", "high"), np.where(severe, "high", "medium"))
+    levels = np.where(
+        raised["vital"].astype(bool), np.where(severe, "critical", "high"), np.where(severe, "high", "medium")
+    )
     return pd.DataFrame(
         {
             "kind": "regional_stockout",

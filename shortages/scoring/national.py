@@ -3,7 +3,8 @@
 Input frames:
 - ``scored``: the output of :func:`shortages.scoring.positions.score_positions` (or the same columns
   read back from stored scores): ``medicine_id``, ``region_id``, ``usable_stock``, ``amc``,
-  ``in_transit``, ``stock_status``, ``stockout_probability``, ``horizon_months``;
+  ``in_transit``, ``stock_status``, ``stockout_probability``, ``horizon_months``; the national score
+  reads them summed (``sums``, :func:`shortages.scoring.sums.position_sums`);
 - ``medicines``: ``medicine_id``, ``ven_class``, ``lead_time_months``, ``review_period_months``;
 - ``industry``: latest accepted current declaration per company and medicine: ``medicine_id``,
   ``company_id``, ``stock_on_hand``, ``monthly_sales``, ``disruption``, ``api_origin_country``;
@@ -18,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from shortages.scoring.params import VEN_CRITICALITY, ScoringParams
-from shortages.scoring.positions import BELOW_EMERGENCY, NO_CONSUMPTION, STOCKED_OUT, risk_level, weighted_score
+from shortages.scoring.positions import risk_level, weighted_score
+from shortages.scoring.sums import position_sums, public_side_of_sums, regional_shares_of_sums
 
 
 def herfindahl(frame: pd.DataFrame, *, by: str, share_of: str) -> pd.Series:
@@ -36,47 +38,15 @@ def public_side(scored: pd.DataFrame) -> pd.DataFrame:
     """Per medicine: ``positions``, ``public_stock`` (units), ``public_amc`` (units/month, NaN when no
     position has one), ``public_in_transit``, ``national_mos`` (months), ``share_stocked_out``,
     ``share_below_emergency`` and ``share_at_risk`` (of positions with consumption), and
-    ``public_probability`` (AMC-weighted mean of position probabilities)."""
-    frame = scored.assign(
-        counted=scored["stock_status"] != NO_CONSUMPTION,
-        out=scored["stock_status"] == STOCKED_OUT,
-        below=scored["stock_status"] == BELOW_EMERGENCY,
-        weighted_probability=scored["stockout_probability"] * scored["amc"],
-        probability_weight=scored["amc"].where(scored["stockout_probability"].notna()),
-    )
-    grouped = frame.groupby("medicine_id")
-    result = pd.DataFrame(
-        {
-            "positions": grouped.size(),
-            "public_stock": grouped["usable_stock"].sum(),
-            "public_amc": grouped["amc"].sum(min_count=1),
-            "public_in_transit": grouped["in_transit"].sum(),
-            "horizon_months": grouped["horizon_months"].max(),
-        }
-    )
-    counted = grouped["counted"].sum()
-    result["share_stocked_out"] = grouped["out"].sum() / counted.where(counted > 0)
-    result["share_below_emergency"] = grouped["below"].sum() / counted.where(counted > 0)
-    result["share_at_risk"] = result["share_stocked_out"] + result["share_below_emergency"]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        result["national_mos"] = result["public_stock"] / result["public_amc"].where(result["public_amc"] > 0)
-        weight = grouped["probability_weight"].sum()
-        result["public_probability"] = grouped["weighted_probability"].sum() / weight.where(weight > 0)
-    return result
+    ``public_probability`` (AMC-weighted mean of position probabilities). Computed from the
+    positions' sums (:mod:`shortages.scoring.sums`)."""
+    return public_side_of_sums(position_sums(scored))
 
 
 def regional_shares(scored: pd.DataFrame) -> pd.DataFrame:
     """Per medicine and region: ``positions`` and ``share_at_risk`` (stocked out or below the
     emergency point, among positions with consumption)."""
-    frame = scored.assign(
-        counted=scored["stock_status"] != NO_CONSUMPTION,
-        at_risk=scored["stock_status"].isin([STOCKED_OUT, BELOW_EMERGENCY]),
-    )
-    grouped = frame.groupby(["medicine_id", "region_id"])
-    counted = grouped["counted"].sum()
-    return pd.DataFrame(
-        {"positions": grouped.size(), "share_at_risk": grouped["at_risk"].sum() / counted.where(counted > 0)}
-    ).reset_index()
+    return regional_shares_of_sums(position_sums(scored))
 
 
 def industry_side(industry: pd.DataFrame, params: ScoringParams) -> pd.DataFrame:
@@ -158,7 +128,7 @@ def structural_side(
 
 
 def score_medicines(
-    scored: pd.DataFrame,
+    sums: pd.DataFrame,
     medicines: pd.DataFrame,
     industry: pd.DataFrame,
     deliveries: pd.DataFrame,
@@ -167,8 +137,9 @@ def score_medicines(
     params: ScoringParams,
 ) -> pd.DataFrame:
     """Every national figure and the 0-100 national score with ``contrib_<factor>`` points, one row
-    per medicine that has positions or declarations. See docs/scoring.md for each factor's rule."""
-    public = public_side(scored)
+    per medicine that has positions or declarations, from the positions' ``sums``
+    (:func:`shortages.scoring.sums.position_sums`). See docs/scoring.md for each factor's rule."""
+    public = public_side_of_sums(sums)
     ind = industry_side(industry, params)
     structural = structural_side(industry, suppliers, episodes, params)
     index = public.index.union(ind.index)

@@ -73,9 +73,34 @@ def _keyed(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+@dataclass(frozen=True)
+class SyncScope:
+    """What a run evaluated again when it did not evaluate everything (an incremental run): the
+    positions of ``positions`` (``establishment_id``, ``medicine_id``) and the regional roll-ups of
+    ``regions`` (``medicine_id``, ``region_id``); national alerts always. The active alerts of
+    other positions and regions are left as they are: their conditions were not evaluated, so
+    they neither open, change nor count a clear run."""
+
+    positions: pd.DataFrame
+    regions: pd.DataFrame
+
+    def covers(self, active: pd.DataFrame) -> np.ndarray:
+        """Which rows of ``active`` (keyed by :func:`_keyed`) are in the scope."""
+        position = active["establishment_key"].to_numpy() != 0
+        regional = ~position & (active["region_key"].to_numpy() != 0)
+        positions = pd.MultiIndex.from_frame(self.positions[["establishment_id", "medicine_id"]].astype("int64"))
+        regions = pd.MultiIndex.from_frame(self.regions[["medicine_id", "region_id"]].astype("int64"))
+        in_positions = pd.MultiIndex.from_arrays([active["establishment_key"], active["medicine_id"]]).isin(positions)
+        in_regions = pd.MultiIndex.from_arrays([active["medicine_id"], active["region_key"]]).isin(regions)
+        return np.where(position, in_positions, np.where(regional, in_regions, True))
+
+
 @transaction.atomic
-def alerts_sync(*, run: ScoringRun, conditions: pd.DataFrame, notify: bool = True) -> SyncOutcome:
-    """Bring the active alerts in line with ``conditions`` (see :mod:`shortages.scoring.alerts`).
+def alerts_sync(
+    *, run: ScoringRun, conditions: pd.DataFrame, notify: bool = True, scope: SyncScope | None = None
+) -> SyncOutcome:
+    """Bring the active alerts in line with ``conditions`` (see :mod:`shortages.scoring.alerts`),
+    those of ``scope`` only when given (the conditions are then those of the scope).
 
     Set-based: one query reads the active alerts, bulk writes apply the changes; events carry the run.
     An escalation ends a snooze. Returns counts and the in-app notifications created for openings
@@ -86,6 +111,8 @@ def alerts_sync(*, run: ScoringRun, conditions: pd.DataFrame, notify: bool = Tru
     if "region_id" not in conditions:
         conditions = conditions.assign(region_id=np.nan)
     wanted = _keyed(conditions).drop_duplicates(KEY)
+    if scope is not None:
+        wanted = wanted.loc[scope.covers(wanted)]
     active = pd.DataFrame.from_records(
         list(
             Alert.objects.filter(status__in=ACTIVE_ALERT_STATUSES).values_list(
@@ -94,7 +121,10 @@ def alerts_sync(*, run: ScoringRun, conditions: pd.DataFrame, notify: bool = Tru
         ),
         columns=["alert_id", "kind", "medicine_id", "establishment_id", "region_id", "current_level", "clear_runs"],
     )
-    active = _keyed(active).drop(columns=["establishment_id", "region_id"])
+    active = _keyed(active)
+    if scope is not None:
+        active = active.loc[scope.covers(active)]
+    active = active.drop(columns=["establishment_id", "region_id"])
     merged = wanted.merge(active, on=KEY, how="outer", indicator=True)
     events: list[AlertEvent] = []
 

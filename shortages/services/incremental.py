@@ -1,5 +1,7 @@
 """Incremental scoring: re-score only the positions whose inputs changed since the day's last
-succeeded run, then publish the national result again from the stored positions.
+succeeded run, then publish the national result again by adjusting the day's stored sums by the
+difference of those positions (:func:`scores.scoring_run_publish_changed`), without reading the
+other positions back.
 
 A position's inputs are its stock level, lots and monthly consumption. Every write that touches
 them goes through the stock ledger, which moves the position's ``StockLevel.updated_at``; a shipment
@@ -25,7 +27,7 @@ from shortages.services.scores import (
     positions_store,
     scoring_run_execute,
     scoring_run_fail,
-    scoring_run_publish,
+    scoring_run_publish_changed,
     scoring_runs_fail_stale,
 )
 
@@ -88,8 +90,9 @@ def changed_position_inputs(*, since: dt.datetime, as_of: dt.date, months: int) 
 
 
 @transaction.atomic
-def scoring_incremental_chunk_execute(*, run_id: int, since: dt.datetime) -> int:
-    """Score the positions changed since ``since`` for the run's day and store them. Returns how many."""
+def scoring_incremental_chunk_execute(*, run_id: int, since: dt.datetime) -> pd.DataFrame:
+    """Score the positions changed since ``since`` for the run's day and store them. Returns them as
+    the publication reads them (:func:`inputs.scored_positions_frame`)."""
     run = ScoringRun.objects.select_for_update().get(pk=run_id)
     params = inputs.scoring_params(as_of=run.as_of)
     data = changed_position_inputs(since=since, as_of=run.as_of, months=params.months)
@@ -103,7 +106,7 @@ def scoring_incremental_chunk_execute(*, run_id: int, since: dt.datetime) -> int
     )
     positions_store(run=run, scored=scored, complete=False)
     ScoringRun.objects.filter(pk=run.pk).update(chunks_done=F("chunks_done") + 1, positions=len(scored))
-    return len(scored)
+    return inputs.scored_positions_frame(scored)
 
 
 def scoring_run_incremental_execute(*, as_of: dt.date, trigger: str = "manual") -> ScoringRun:
@@ -126,8 +129,8 @@ def scoring_run_incremental_execute(*, as_of: dt.date, trigger: str = "manual") 
         started_at=timezone.now(),
     )
     try:
-        scoring_incremental_chunk_execute(run_id=run.pk, since=previous.started_at)
-        scoring_run_publish(run_id=run.pk)
+        changed = scoring_incremental_chunk_execute(run_id=run.pk, since=previous.started_at)
+        scoring_run_publish_changed(run_id=run.pk, changed=changed)
     except Exception as error:
         scoring_run_fail(run_id=run.pk, error=f"{type(error).__name__}: {error}")
         raise

@@ -297,12 +297,15 @@ def _stored_types(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def stored_positions_frame(*, as_of: dt.date, run_id: int | None = None) -> pd.DataFrame:
+def stored_positions_frame(
+    *, as_of: dt.date, run_id: int | None = None, keys: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The position scores that hold on ``as_of`` (published, and those of ``run_id``, a run being
-    published) with the columns of :data:`STORED_POSITION_FIELDS`. One query."""
-    rows = position_rows.rows_holding(as_of=as_of, run_id=run_id).order_by()
-    frame = copy_out.queryset_frame(
-        rows.values_list(*STORED_POSITION_FIELDS.values()), list(STORED_POSITION_FIELDS), numeric_columns=()
+    published) with the columns of :data:`STORED_POSITION_FIELDS`; only those of the positions of
+    ``keys`` when given. One query."""
+    rows = position_rows.rows_holding(as_of=as_of, run_id=run_id)
+    frame = position_rows.keys_frame(
+        rows.values_list(*STORED_POSITION_FIELDS.values()), list(STORED_POSITION_FIELDS), keys=keys
     )
     return _stored_types(frame)
 

@@ -92,19 +92,30 @@ def current_fingerprints(
     rows = rows_holding(as_of=as_of).annotate(print=Coalesce("fingerprint", 0))
     if establishment_ids is not None:
         rows = rows.filter(establishment_id__in=establishment_ids)
-    if keys is not None and copy_supported():
+    frame = keys_frame(rows.values_list(*POSITION_KEYS, "print"), [*POSITION_KEYS, "fingerprint"], keys=keys)
+    return _fingerprints_typed(frame)
+
+
+def keys_frame(rows, columns: list[str], *, keys: pd.DataFrame | None) -> pd.DataFrame:
+    """The rows of ``rows`` (a ``values_list`` queryset of position rows whose first two columns are
+    the position's keys) as a frame named ``columns``, only those of the positions of ``keys`` when
+    given: joined with them by the server on PostgreSQL (one query), filtered here elsewhere."""
+    rows = rows.order_by()
+    if keys is None:
+        return copy_out.queryset_frame(rows, columns)
+    if copy_supported():
         with connection.cursor() as cursor:
-            sql, params = rows.order_by().values_list(*POSITION_KEYS, "print").query.sql_with_params()
+            sql, params = rows.query.sql_with_params()
             statement = cursor.mogrify(
                 f"SELECT held.* FROM ({sql}) AS held JOIN unnest(%s::bigint[], %s::bigint[]) AS keys(e, m)"  # noqa: S608
                 " ON keys.e = held.establishment_id AND keys.m = held.medicine_id",
                 [*params, keys["establishment_id"].astype(int).tolist(), keys["medicine_id"].astype(int).tolist()],
             ).decode()
-        return _fingerprints_typed(copy_out.statement_frame(statement, [*POSITION_KEYS, "fingerprint"]))
-    frame = copy_out.queryset_frame(
-        rows.order_by().values_list(*POSITION_KEYS, "print"), [*POSITION_KEYS, "fingerprint"]
-    )
-    return _fingerprints_typed(frame)
+        return copy_out.statement_frame(statement, columns)
+    frame = copy_out.queryset_frame(rows, columns)
+    wanted = pd.MultiIndex.from_frame(keys[POSITION_KEYS].astype("int64"))
+    found = pd.MultiIndex.from_arrays([frame[column].astype("int64") for column in columns[:2]])
+    return frame.loc[found.isin(wanted)].reset_index(drop=True)
 
 
 def _fingerprints_typed(frame: pd.DataFrame) -> pd.DataFrame:

@@ -8,6 +8,7 @@ for their own day and are deleted once that day is older than their cut-off. Run
 are deleted with their rows; a run whose rows are all gone stays (its figures: positions,
 duration, alerts opened), so the runs list keeps its history. The learned models' month-end
 predictions are kept for ``PREDICTION_RETENTION_MONTHS`` months (the scoring reads the last one).
+The days' position sums (read by the incremental runs of their own day) go with the position rows.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from shortages.choices import RunStatus
-from shortages.models import PositionPrediction, PredictionBatch, RiskScore, ScoringRun
+from shortages.models import PositionPrediction, PositionSums, PredictionBatch, RiskScore, ScoringRun
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Purged:
     national: int
     failed_runs: int
     predictions: int
+    sums: int
 
 
 @transaction.atomic
@@ -44,4 +46,5 @@ def score_history_purge(*, today: dt.date | None = None) -> Purged:
     month_cut = (pd.Timestamp(today).to_period("M") - settings.PREDICTION_RETENTION_MONTHS).to_timestamp().date()
     predictions, _ = PositionPrediction.objects.filter(month__lt=month_cut).delete()
     PredictionBatch.objects.filter(month__lt=month_cut).delete()
-    return Purged(positions=positions, national=national, failed_runs=failed, predictions=predictions)
+    sums, _ = PositionSums.objects.filter(as_of__lt=position_cut).delete()
+    return Purged(positions=positions, national=national, failed_runs=failed, predictions=predictions, sums=sums)

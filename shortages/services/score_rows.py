@@ -11,6 +11,7 @@ from django.conf import settings
 
 from shortages import scoring
 from shortages.models import RiskScore, ScoringRun
+from shortages.scoring.sums import regional_shares_of_sums
 
 NATIONAL_FIGURES = [
     "positions",
@@ -62,9 +63,10 @@ def factors_of(row: dict, weights) -> tuple[dict, dict]:
     return contributions, factors
 
 
-def regional_map(positions: pd.DataFrame) -> dict[int, dict[str, float]]:
-    """{medicine_id: {region_id: share at risk}} of :func:`shortages.scoring.regional_shares`."""
-    regional = scoring.regional_shares(positions).dropna(subset=["share_at_risk"])
+def regional_map(sums: pd.DataFrame) -> dict[int, dict[str, float]]:
+    """{medicine_id: {region_id: share at risk}} of the positions' ``sums``
+    (:func:`shortages.scoring.sums.regional_shares_of_sums`)."""
+    regional = regional_shares_of_sums(sums).dropna(subset=["share_at_risk"])
     if regional.empty:
         return {}
     table = regional.pivot(index="medicine_id", columns="region_id", values="share_at_risk")

@@ -23,13 +23,15 @@ from django.utils import timezone
 from shortages import scoring
 from shortages.choices import RunScope, RunStatus
 from shortages.models import RiskScore, ScoringChunk, ScoringRun
-from shortages.scoring.alerts import regional_conditions
-from shortages.services import chunk_scoring, inputs, learning, position_rows, score_rows
-from shortages.services.alerts import alerts_sync
+from shortages.scoring.alerts import rollup_conditions
+from shortages.scoring.sums import position_sums, regional_sums, sums_adjusted
+from shortages.services import chunk_scoring, day_sums, inputs, learning, position_rows, score_rows
+from shortages.services.alerts import SyncScope, alerts_sync
 from stock.models import ConsumptionMonth, Establishment, StockLevel
 
 logger = logging.getLogger(__name__)
 INSERT_BATCH = 2000
+POSITION_KEYS = ["establishment_id", "medicine_id"]
 
 
 def scoring_runs_fail_stale(*, now: dt.datetime | None = None) -> int:
@@ -176,11 +178,12 @@ def scoring_chunk_execute(
 
 @transaction.atomic
 def scoring_run_publish(*, run_id: int, positions: pd.DataFrame | None = None) -> list[int]:
-    """Aggregate the day's positions nationally, replace the day's national scores, synchronise the
-    alerts and mark the run succeeded, all in one transaction. Returns the ids of the in-app
-    notifications created (the daily digest e-mails them). A run that is not running (already published, failed) is left alone. ``positions``:
-    the day's stored positions when the caller holds them (:func:`inputs.scored_positions_frame` of
-    every chunk of a full run), else they are read back."""
+    """Aggregate the day's positions nationally, replace the day's national scores and sums,
+    synchronise the alerts and mark the run succeeded, all in one transaction. Returns the ids of
+    the in-app notifications created (the daily digest e-mails them). A run that is not running
+    (already published, failed) is left alone. ``positions``: the day's stored positions when the
+    caller holds them (:func:`inputs.scored_positions_frame` of every chunk of a full run), else
+    they are read back."""
     run = ScoringRun.objects.select_for_update().get(pk=run_id)
     if run.status != RunStatus.RUNNING:
         return []
@@ -189,10 +192,58 @@ def scoring_run_publish(*, run_id: int, positions: pd.DataFrame | None = None) -
     if positions is None:
         positions = inputs.stored_positions_frame(as_of=run.as_of, run_id=run.pk)
     medicines = inputs.medicines_frame()
-    national_data = inputs.national_inputs(as_of=run.as_of, history_months=params.history_months)
     positions = positions.merge(medicines[["medicine_id", "ven_class"]], on="medicine_id", how="left")
+    sums = position_sums(positions, probability_cut=settings.ALERT_ROLLUP_PROBABILITY_CUT)
+    return _national_publish(run=run, params=params, medicines=medicines, sums=sums, positions=positions, scope=None)
+
+
+@transaction.atomic
+def scoring_run_publish_changed(*, run_id: int, changed: pd.DataFrame) -> list[int]:
+    """Publish an incremental run whose positions ``changed`` (:func:`inputs.scored_positions_frame`
+    of every position it scored) are the only ones it re-scored: the day's stored sums are adjusted
+    by their difference with the rows they replace (read for those positions only), the national
+    scores follow from the sums, and the alerts of those positions, of their regional roll-ups and
+    the national ones are synchronised (:class:`alerts.SyncScope`). Without stored sums for the day
+    (a day scored before they existed), the publication of a full run. Returns what
+    :func:`scoring_run_publish` does."""
+    run = ScoringRun.objects.select_for_update().get(pk=run_id)
+    if run.status != RunStatus.RUNNING:
+        return []
+    previous = day_sums.sums_read(as_of=run.as_of)
+    if previous is None:
+        return scoring_run_publish(run_id=run_id)
+    params = inputs.scoring_params(as_of=run.as_of)
+    keys = changed[POSITION_KEYS].drop_duplicates()
+    replaced = inputs.stored_positions_frame(as_of=run.as_of, keys=keys)
+    position_rows.superseded_close(run=run)
+    medicines = inputs.medicines_frame()
+    changed = changed.merge(medicines[["medicine_id", "ven_class"]], on="medicine_id", how="left")
+    cut = settings.ALERT_ROLLUP_PROBABILITY_CUT
+    sums = sums_adjusted(
+        previous,
+        removed=position_sums(replaced, probability_cut=cut),
+        added=position_sums(changed, probability_cut=cut),
+    )
+    regions = pd.concat([replaced[["medicine_id", "region_id"]], changed[["medicine_id", "region_id"]]])
+    scope = SyncScope(positions=keys, regions=regions.dropna().drop_duplicates())
+    return _national_publish(run=run, params=params, medicines=medicines, sums=sums, positions=changed, scope=scope)
+
+
+def _national_publish(
+    *,
+    run: ScoringRun,
+    params: scoring.ScoringParams,
+    medicines: pd.DataFrame,
+    sums: pd.DataFrame,
+    positions: pd.DataFrame,
+    scope: SyncScope | None,
+) -> list[int]:
+    """The end of a publication: national scores from ``sums``, the sums stored, the alert
+    conditions of ``positions`` (with their ``ven_class``), of the regional roll-ups and the
+    national ones synchronised (those of ``scope`` only, when given), the run marked succeeded."""
+    national_data = inputs.national_inputs(as_of=run.as_of, history_months=params.history_months)
     national = scoring.score_medicines(
-        positions,
+        sums,
         medicines,
         national_data.industry,
         national_data.deliveries,
@@ -204,18 +255,26 @@ def scoring_run_publish(*, run_id: int, positions: pd.DataFrame | None = None) -
     ScoringChunk.objects.filter(run=run).delete()
     RiskScore.objects.bulk_create(
         score_rows.national_rows(
-            national, run=run, weights=params.national_weights, regional=score_rows.regional_map(positions)
+            national, run=run, weights=params.national_weights, regional=score_rows.regional_map(sums)
         ),
         batch_size=INSERT_BATCH,
     )
+    day_sums.sums_store(run=run, sums=sums)
+    counts = regional_sums(sums).rename(columns={"rollup": "at_risk"})
+    if scope is not None:
+        wanted = pd.MultiIndex.from_arrays(
+            [scope.regions["medicine_id"].astype("int64"), scope.regions["region_id"].astype("float64")]
+        )
+        present = pd.MultiIndex.from_arrays([counts["medicine_id"].astype("int64"), counts["region_id"]])
+        counts = counts.loc[present.isin(wanted)]
+    vital = medicines.loc[medicines["ven_class"].eq("V"), "medicine_id"]
     conditions = pd.concat(
         [
             scoring.position_conditions(positions, params),
-            regional_conditions(
-                positions,
+            rollup_conditions(
+                counts.assign(vital=counts["medicine_id"].isin(vital)),
                 share=settings.ALERT_ROLLUP_SHARE,
                 min_positions=settings.ALERT_ROLLUP_MIN_POSITIONS,
-                probability_cut=settings.ALERT_ROLLUP_PROBABILITY_CUT,
             ),
             scoring.national_conditions(national, params),
         ],
@@ -224,7 +283,7 @@ def scoring_run_publish(*, run_id: int, positions: pd.DataFrame | None = None) -
     # The first run over a new history opens every alert of that history at once: nobody is told
     # about each of them (the inboxes list them); later runs notify what opens or escalates.
     first = not ScoringRun.objects.filter(status=RunStatus.SUCCEEDED).exclude(pk=run.pk).exists()
-    outcome = alerts_sync(run=run, conditions=conditions, notify=not first)
+    outcome = alerts_sync(run=run, conditions=conditions, notify=not first, scope=scope)
     run.status = RunStatus.SUCCEEDED
     run.medicines = len(national)
     run.alerts_opened = outcome.opened

@@ -9,7 +9,8 @@ import pytest
 from config.celery import app
 from shortages import tasks
 from shortages.choices import RunStatus
-from shortages.models import PositionPrediction, RiskScore, ScoringRun
+from shortages.models import PositionPrediction, PositionSums, RiskScore, ScoringRun
+from shortages.scoring.sums import SUM_COLUMNS
 from shortages.services import retention
 from tests import factories
 
@@ -47,10 +48,14 @@ def test_the_purge_keeps_what_holds_and_what_is_recent(settings):
         PositionPrediction.objects.create(
             month=month, model_version=1, establishment_id=site.pk, medicine_id=drug.pk, probability=0.5
         )
+    counts = dict.fromkeys(SUM_COLUMNS, 1)
+    for days in (120, 30):
+        PositionSums.objects.create(as_of=_days_ago(days), run=run, medicine=drug, horizon_months=2.0, **counts)
     # when
     purged = retention.score_history_purge(today=TODAY)
     # then
-    assert (purged.positions, purged.national, purged.failed_runs, purged.predictions) == (1, 1, 1, 1)
+    assert (purged.positions, purged.national, purged.failed_runs, purged.predictions, purged.sums) == (1, 1, 1, 1, 1)
+    assert list(PositionSums.objects.values_list("as_of", flat=True)) == [_days_ago(30)]
     assert sorted(PositionPrediction.objects.values_list("month", flat=True)) == [
         dt.date(2026, 3, 1),
         dt.date(2026, 5, 1),

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from shortages import scoring
 from shortages.scoring import ScoringParams
+from shortages.scoring.sums import position_sums
 
 AS_OF = dt.date(2026, 6, 30)
 PARAMS = ScoringParams(as_of=AS_OF)
@@ -273,7 +274,8 @@ def test_a_medicine_nationally_sums_positions_and_scores_every_factor():
     suppliers = pd.DataFrame({"medicine_id": [1], "company_id": [7], "product_id": [1], "origin": ["imported"]})
     episodes = pd.DataFrame({"medicine_id": [1], "started_on": [dt.date(2025, 3, 1)]})
     # when
-    national = scoring.score_medicines(scored, MEDICINES, industry, deliveries, suppliers, episodes, PARAMS).iloc[0]
+    sums = position_sums(scored)
+    national = scoring.score_medicines(sums, MEDICINES, industry, deliveries, suppliers, episodes, PARAMS).iloc[0]
     # then public stock 300 for an AMC of 150: 2 months; one position in two stocked out
     assert national["public_stock"] == pytest.approx(300)
     assert national["public_amc"] == pytest.approx(150)

@@ -1,0 +1,204 @@
+"""An incremental run publishes by difference: the day's sums adjusted by the re-scored positions
+give the national figures a full run gives, to the last digit, and only the alerts of what was
+evaluated again move."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shortages.choices import ACTIVE_ALERT_STATUSES, AlertKind, RunScope, RunStatus
+from shortages.models import Alert, RiskScore, ScoringRun
+from shortages.scoring.sums import SUM_KEYS, position_sums, public_side_of_sums, sums_adjusted
+from shortages.services import day_sums, inputs
+from shortages.services.alerts import SyncScope, alerts_sync
+from shortages.services.incremental import scoring_run_incremental_execute
+from shortages.services.scores import scoring_run_execute
+from stock.models import StockLevel
+from tests import factories
+from tests.shortages.conftest import AS_OF, build_positions
+
+NATIONAL_FIGURES = [
+    "medicine_id",
+    "stock",
+    "amc",
+    "months_of_stock",
+    "stockout_probability",
+    "score",
+    "level",
+    "figures",
+    "contributions",
+]
+
+
+def _national() -> list[tuple]:
+    rows = RiskScore.objects.national().filter(as_of=AS_OF).order_by("medicine_id")
+    return [tuple(row) for row in rows.values_list(*NATIONAL_FIGURES)]
+
+
+def _holding_alerts() -> set[tuple]:
+    """Active alerts whose condition held at the latest run (no clear run counted)."""
+    alerts = Alert.objects.filter(status__in=ACTIVE_ALERT_STATUSES, clear_runs=0)
+    return set(alerts.values_list("kind", "medicine_id", "establishment_id", "region_id", "level"))
+
+
+@pytest.mark.services  # incremental runs read the window summed by PostgreSQL
+@pytest.mark.django_db
+def test_an_incremental_run_reads_only_the_changed_positions_and_publishes_what_a_full_run_would(monkeypatch):
+    # given a scored day of 8 x 5 positions in two regions
+    build_positions(establishments=4, medicines=5, seed=3, region=factories.RegionFactory(code="02"))
+    build_positions(establishments=4, medicines=5, seed=4, region=factories.RegionFactory(code="03"))
+    scoring_run_execute(as_of=AS_OF, trigger="test")
+    # and then a quarter of the positions move: some run out, others are restocked
+    levels = list(StockLevel.objects.order_by("pk"))
+    out = [level.pk for level in levels[::4]]
+    restocked = [level.pk for level in levels[1::8]]
+    StockLevel.objects.filter(pk__in=out).update(quantity=0, updated_at=timezone.now())
+    StockLevel.objects.filter(pk__in=restocked).update(quantity=5000, updated_at=timezone.now())
+    read = []
+    stored_positions_frame = inputs.stored_positions_frame
+
+    def spy(**kwargs):
+        frame = stored_positions_frame(**kwargs)
+        read.append(len(frame))
+        return frame
+
+    monkeypatch.setattr(inputs, "stored_positions_frame", spy)
+    # when
+    run = scoring_run_incremental_execute(as_of=AS_OF, trigger="test")
+    # then it read back the rows of the positions it re-scored only
+    assert run.scope == RunScope.INCREMENTAL and run.status == RunStatus.SUCCEEDED
+    assert run.positions == len(out) + len(restocked)
+    assert read == [run.positions]
+    monkeypatch.setattr(inputs, "stored_positions_frame", stored_positions_frame)
+    # and its sums are those of every position that holds, to the last digit
+    held = inputs.stored_positions_frame(as_of=AS_OF)
+    stored = day_sums.sums_read(as_of=AS_OF)
+    expected = position_sums(held, probability_cut=0.5)
+    pd.testing.assert_frame_equal(stored, expected, check_dtype=False)
+    national, alerts = _national(), _holding_alerts()
+    assert any(kind == AlertKind.STOCKOUT for kind, *_ in alerts)
+    # and a full run of the same day publishes the same national rows and the same alerts
+    scoring_run_execute(as_of=AS_OF, trigger="test")
+    assert _national() == national
+    assert _holding_alerts() == alerts
+
+
+@pytest.mark.services
+@pytest.mark.django_db
+def test_without_stored_sums_an_incremental_run_publishes_from_every_position():
+    # given a scored day whose sums are gone (a day scored before they were stored)
+    build_positions(establishments=3, medicines=4, seed=5)
+    scoring_run_execute(as_of=AS_OF, trigger="test")
+    national = _national()
+    day_sums.PositionSums.objects.all().delete()
+    StockLevel.objects.filter(pk=StockLevel.objects.order_by("pk")[0].pk).update(updated_at=timezone.now())
+    # when
+    run = scoring_run_incremental_execute(as_of=AS_OF, trigger="test")
+    # then the national figures are whole, and the sums are stored again
+    assert run.scope == RunScope.INCREMENTAL and run.positions == 1
+    assert _national() == national
+    assert day_sums.sums_read(as_of=AS_OF)["positions"].sum() == 12
+
+
+@pytest.mark.django_db
+def test_an_alert_outside_the_scope_neither_clears_nor_changes():
+    # given two active stockout alerts of two positions
+    run = ScoringRun.objects.create(as_of=AS_OF, status=RunStatus.RUNNING)
+    medicine = factories.MedicineFactory()
+    first, second = factories.EstablishmentFactory(), factories.EstablishmentFactory()
+    alerts = [
+        Alert.objects.create(kind=AlertKind.STOCKOUT, medicine=medicine, establishment=site, level="high")
+        for site in (first, second)
+    ]
+    # when a run that evaluated the first position only finds no condition
+    scope = SyncScope(
+        positions=pd.DataFrame({"establishment_id": [first.pk], "medicine_id": [medicine.pk]}),
+        regions=pd.DataFrame({"medicine_id": [], "region_id": []}),
+    )
+    empty = pd.DataFrame(columns=["kind", "medicine_id", "establishment_id", "region_id", "level", "metric", "value"])
+    alerts_sync(run=run, conditions=empty, scope=scope)
+    # then the first counts a clear run, the second is left alone
+    for alert in alerts:
+        alert.refresh_from_db()
+    assert [alert.clear_runs for alert in alerts] == [1, 0]
+
+
+POSITION = st.tuples(
+    st.integers(1, 3),  # medicine
+    st.sampled_from([1.0, 2.0, np.nan]),  # region
+    st.sampled_from(["stocked_out", "below_emergency", "adequate", "no_consumption"]),
+    st.floats(0, 1e6, allow_nan=False),  # usable stock
+    st.one_of(st.just(np.nan), st.floats(0, 1e5, allow_nan=False)),  # AMC
+    st.one_of(st.just(np.nan), st.floats(0, 1, allow_nan=False)),  # P
+)
+
+
+def _frame(rows) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        rows, columns=["medicine_id", "region_id", "stock_status", "usable_stock", "amc", "stockout_probability"]
+    )
+    return frame.assign(in_transit=frame["usable_stock"] / 3, horizon_months=2.0, model_version=1.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(POSITION, min_size=1, max_size=30), st.lists(POSITION, max_size=10), st.data())
+def test_sums_adjusted_by_difference_equal_the_sums_of_the_positions_after(before, added, data):
+    # given positions, some of which are replaced by others
+    old = _frame(before)
+    replaced = data.draw(st.lists(st.sampled_from(range(len(old))), unique=True))
+    after = pd.concat([old.drop(index=replaced), _frame(added)], ignore_index=True)
+    # when the sums of before are adjusted by the difference
+    adjusted = sums_adjusted(
+        position_sums(old, probability_cut=0.5),
+        removed=position_sums(old.loc[replaced], probability_cut=0.5),
+        added=position_sums(_frame(added), probability_cut=0.5),
+    )
+    # then they are the sums of the positions after, exactly
+    expected = position_sums(after, probability_cut=0.5) if len(after) else adjusted.iloc[0:0]
+    pd.testing.assert_frame_equal(
+        adjusted.sort_values(SUM_KEYS, ignore_index=True), expected.sort_values(SUM_KEYS, ignore_index=True)
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(POSITION, min_size=1, max_size=30))
+def test_national_figures_from_the_sums_are_those_of_the_positions(rows):
+    # given positions
+    frame = _frame(rows)
+    # when the public side is computed from their sums
+    public = public_side_of_sums(position_sums(frame))
+    # then each figure is the plain one within the fixed point's rounding
+    for medicine_id, group in frame.groupby("medicine_id"):
+        figures = public.loc[medicine_id]
+        assert figures["positions"] == len(group)
+        assert figures["public_stock"] == pytest.approx(group["usable_stock"].sum(), abs=1e-4 * len(group))
+        if group["amc"].notna().any():
+            assert figures["public_amc"] == pytest.approx(group["amc"].sum(), abs=1e-4 * len(group))
+        else:
+            assert np.isnan(figures["public_amc"])
+        counted = (group["stock_status"] != "no_consumption").sum()
+        out = (group["stock_status"] == "stocked_out").sum()
+        assert figures["share_stocked_out"] == (
+            pytest.approx(out / counted) if counted else pytest.approx(np.nan, nan_ok=True)
+        )
+
+
+def test_the_stored_sums_round_trip(db):
+    # given sums with a position without region
+    run = ScoringRun.objects.create(as_of=AS_OF + dt.timedelta(days=3), status=RunStatus.RUNNING)
+    medicines = [factories.MedicineFactory().pk for _ in range(2)]
+    frame = _frame([(1, 1.0, "stocked_out", 10.5, 3.25, 0.75), (2, np.nan, "adequate", 7.0, np.nan, np.nan)])
+    frame["medicine_id"] = [medicines[0], medicines[1]]
+    sums = position_sums(frame, probability_cut=0.5)
+    # when stored and read
+    day_sums.sums_store(run=run, sums=sums)
+    # then
+    pd.testing.assert_frame_equal(day_sums.sums_read(as_of=run.as_of), sums, check_dtype=False)
+    assert day_sums.sums_read(as_of=AS_OF) is None
