@@ -11,11 +11,32 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
 from django.db import connection
 
 Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+def read_beside(read: Callable[[], Result]) -> Future[Result]:
+    """Start ``read`` in a thread of its own, on its own connection (closed when it is done), while
+    the caller goes on with its own queries: the server answers both at once. Only outside a
+    transaction: the thread's connection cannot see what the caller has not committed."""
+    if connection.in_atomic_block:
+        raise RuntimeError("read_beside: the caller is inside a transaction")
+
+    def run() -> Result:
+        try:
+            return read()
+        finally:
+            connection.close()  # this thread's connection
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-reader")
+    future = pool.submit(run)
+    pool.shutdown(wait=False)
+    return future
 
 
 def write_all(items: Iterator[Item], store: Callable[[Item], None], *, writers: int) -> None:

@@ -3,11 +3,14 @@ rows as one writer, and a writer's error fails the run with nothing published.""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
+from django.db import transaction
 
+from bulk import writers as bulk_writers
 from shortages.choices import RunStatus
 from shortages.models import RiskScore, ScoringRun
-from shortages.services import chunk_scoring, position_rows, scores
+from shortages.services import chunk_scoring, inputs, position_rows, scores
 from tests.shortages.conftest import AS_OF, build_positions
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -72,3 +75,26 @@ def test_a_writer_error_fails_the_run_and_publishes_nothing(settings, monkeypatc
     assert run.status == RunStatus.FAILED and "disk full" in run.error
     assert run.chunks_done < run.chunks_total
     assert not RiskScore.objects.national().exists()
+
+
+def test_the_window_summed_beside_the_other_reads_is_the_window_summed_in_line(monkeypatch):
+    # given positions on PostgreSQL, outside a transaction
+    build_positions(establishments=3, medicines=4)
+    beside = []
+    read_beside = bulk_writers.read_beside
+
+    def spy(read):
+        beside.append(read)
+        return read_beside(read)
+
+    monkeypatch.setattr(bulk_writers, "read_beside", spy)
+    # when the run's frames are read with the sum on a connection of its own, then inside a transaction
+    parallel = inputs.run_frames(as_of=AS_OF, months=6, aggregated=True)
+    with transaction.atomic():
+        in_line = inputs.run_frames(as_of=AS_OF, months=6, aggregated=True)
+        with pytest.raises(RuntimeError, match="inside a transaction"):
+            read_beside(lambda: None)
+    # then the sum went beside once, and both give the same figures
+    assert len(beside) == 1
+    assert len(parallel.stats) == 12
+    pd.testing.assert_frame_equal(parallel.stats, in_line.stats)
