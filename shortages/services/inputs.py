@@ -193,17 +193,22 @@ def position_inputs(
 # The window's consumption summed per position by PostgreSQL, with the rule of
 # :func:`shortages.scoring.consumption.adjusted_consumption`: a month is used when reported and
 # stocked out fewer days than it has; its adjusted consumption is issued x D / (D - stockout days).
-# The days of each month of the window come as a VALUES list. The sums are exact (numeric): a sum of
+# The days of each month of the window come as a VALUES list. The sums are exact: a sum of
 # floating-point numbers depends on the order the rows arrive in, which changes with the plan and
 # with where updated rows land, and a last-digit difference would make a position's figures look
-# changed and write it again.
+# changed and write it again. A month without stockout days (most of them) adds its issues as an
+# integer; the others their adjusted consumption as a numeric.
 USED = "month.reported AND month.stockout_days < days.days"
+FULL = f"{USED} AND month.stockout_days = 0"
+CUT = f"{USED} AND month.stockout_days > 0"
 ADJUSTED = "month.issued::numeric * days.days / (days.days - month.stockout_days)"
 CONSUMPTION_STATS_SQL = f"""
     SELECT month.establishment_id, month.medicine_id,
            count(*) FILTER (WHERE {USED}) AS months_used,
-           coalesce(sum({ADJUSTED}) FILTER (WHERE {USED}), 0)::float8 AS total,
-           coalesce(sum(({ADJUSTED}) * ({ADJUSTED})) FILTER (WHERE {USED}), 0)::float8 AS squares,
+           (coalesce(sum(month.issued) FILTER (WHERE {FULL}), 0)
+            + coalesce(sum({ADJUSTED}) FILTER (WHERE {CUT}), 0))::float8 AS total,
+           (coalesce(sum(month.issued * month.issued) FILTER (WHERE {FULL}), 0)
+            + coalesce(sum(({ADJUSTED}) * ({ADJUSTED})) FILTER (WHERE {CUT}), 0))::float8 AS squares,
            coalesce(sum(month.issued) FILTER (WHERE month.month >= %(recent)s), 0)::float8 AS recent_issued
     FROM stock_consumptionmonth AS month
     JOIN (VALUES {{days}}) AS days(month, days) ON days.month = month.month {{positions}}
