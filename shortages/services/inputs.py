@@ -193,25 +193,24 @@ def position_inputs(
 # The window's consumption summed per position by PostgreSQL, with the rule of
 # :func:`shortages.scoring.consumption.adjusted_consumption`: a month is used when reported and
 # stocked out fewer days than it has; its adjusted consumption is issued x D / (D - stockout days).
-# The days of each month of the window come as a VALUES list. The sums are exact: a sum of
-# floating-point numbers depends on the order the rows arrive in, which changes with the plan and
-# with where updated rows land, and a last-digit difference would make a position's figures look
-# changed and write it again. A month without stockout days (most of them) adds its issues as an
-# integer; the others their adjusted consumption as a numeric.
-USED = "month.reported AND month.stockout_days < days.days"
-FULL = f"{USED} AND month.stockout_days = 0"
-CUT = f"{USED} AND month.stockout_days > 0"
-ADJUSTED = "month.issued::numeric * days.days / (days.days - month.stockout_days)"
+# The sums are exact: a sum of floating-point numbers depends on the order the rows arrive in, which
+# changes with the plan and with where updated rows land, and a last-digit difference would make a
+# position's figures look changed and write it again. A month without stockout days (most of them)
+# adds its issues as an integer; the others, whose days D are computed from the month for them only
+# (a join on a list of the window's days cost a second), their adjusted consumption as a numeric.
+DAYS = "extract(day FROM month.month + interval '1 month' - interval '1 day')"
+FULL = "month.reported AND month.stockout_days = 0"
+CUT = f"month.reported AND month.stockout_days > 0 AND month.stockout_days < {DAYS}"
+ADJUSTED = f"month.issued::numeric * {DAYS} / ({DAYS} - month.stockout_days)"
 CONSUMPTION_STATS_SQL = f"""
     SELECT month.establishment_id, month.medicine_id,
-           count(*) FILTER (WHERE {USED}) AS months_used,
+           count(*) FILTER (WHERE ({FULL}) OR ({CUT})) AS months_used,
            (coalesce(sum(month.issued) FILTER (WHERE {FULL}), 0)
             + coalesce(sum({ADJUSTED}) FILTER (WHERE {CUT}), 0))::float8 AS total,
            (coalesce(sum(month.issued * month.issued) FILTER (WHERE {FULL}), 0)
             + coalesce(sum(({ADJUSTED}) * ({ADJUSTED})) FILTER (WHERE {CUT}), 0))::float8 AS squares,
            coalesce(sum(month.issued) FILTER (WHERE month.month >= %(recent)s), 0)::float8 AS recent_issued
-    FROM stock_consumptionmonth AS month
-    JOIN (VALUES {{days}}) AS days(month, days) ON days.month = month.month {{positions}}
+    FROM stock_consumptionmonth AS month {{positions}}
     WHERE month.month >= %(first)s AND month.month <= %(last)s {{establishments}}
     GROUP BY month.establishment_id, month.medicine_id
 """  # noqa: S608 - our own column names
@@ -234,7 +233,6 @@ def consumption_stats_read(
     window = window_months(as_of, months)
     recent = window_months(as_of, DEMAND_LOOKBACK_MONTHS + 1)[0]
     parameters = {"first": window[0].date(), "last": window[-1].date(), "recent": recent.date()}
-    days = ", ".join(f"('{month.date().isoformat()}'::date, {month.days_in_month}::numeric)" for month in window)
     establishments = keys = ""
     if establishment_ids is not None:
         establishments = "AND month.establishment_id = ANY(%(ids)s)"
@@ -246,7 +244,7 @@ def consumption_stats_read(
         )
         parameters["establishments"] = positions["establishment_id"].astype(int).tolist()
         parameters["medicines"] = positions["medicine_id"].astype(int).tolist()
-    sql = CONSUMPTION_STATS_SQL.format(days=days, establishments=establishments, positions=keys)
+    sql = CONSUMPTION_STATS_SQL.format(establishments=establishments, positions=keys)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")
         cursor.execute("SET LOCAL work_mem = '256MB'")
