@@ -21,6 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bulk.updates import rows_update
 from shortages.choices import ACTIVE_ALERT_STATUSES, LEVEL_RANK, AlertEventKind, AlertKind, AlertStatus
 from shortages.models import Alert, AlertEvent, ScoringRun
 from shortages.services.notifications import notifications_create
@@ -170,14 +171,15 @@ def alerts_sync(
             )
             outcome.escalated += rising
             outcome.deescalated += not rising
-        Alert.objects.bulk_update(updates, ["level", "value", "message", "clear_runs", "updated_at"], batch_size=1000)
+        rows_update(Alert, updates, ["level", "value", "message", "clear_runs", "updated_at"])
         Alert.objects.filter(pk__in=woken, snoozed_until__isnull=False).update(snoozed_until=None, snooze_reason="")
     recovered = held.loc[(held["level"] == held["current_level"]) & (held["clear_runs"] > 0), "alert_id"]
     Alert.objects.filter(pk__in=recovered.astype("int64").tolist()).update(clear_runs=0)
     # A roll-up's counts move without its level: keep them current (a few rows; position alerts,
     # by the thousand, keep the figure of their last change of level).
     counts = held.loc[(held["level"] == held["current_level"]) & (held["kind"] == AlertKind.REGIONAL_STOCKOUT)]
-    Alert.objects.bulk_update(
+    rows_update(
+        Alert,
         [
             Alert(
                 pk=int(row["alert_id"]), value=_value(row), message=_message(row["kind"], row["metric"], row["value"])
@@ -185,7 +187,6 @@ def alerts_sync(
             for row in counts.to_dict("records")
         ],
         ["value", "message"],
-        batch_size=1000,
     )
 
     clear = merged.loc[merged["_merge"] == "right_only"]
