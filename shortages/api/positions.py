@@ -79,20 +79,25 @@ class StockLevelExpandedSerializer(stock_serializers.StockLevelSerializer):
         return row
 
 
+# Value -> label (translated when shown), looked up once per row instead of building the enum's
+# list of values twice per row.
+STATUS_LABELS = dict(StockStatus.choices)
+LEVEL_LABELS = dict(RiskLevel.choices)
+
+
 def _risk(score: dict | None) -> dict | None:
     if score is None:
         return None
+    status, level = score["stock_status"], score["level"]
     return {
         "as_of": score["as_of"].isoformat(),
         "months_of_stock": None if score["months_of_stock"] is None else round(score["months_of_stock"], 2),
-        "stock_status": score["stock_status"],
-        "stock_status_label": str(StockStatus(score["stock_status"]).label)
-        if score["stock_status"] in StockStatus.values
-        else score["stock_status"],
+        "stock_status": status,
+        "stock_status_label": str(STATUS_LABELS.get(status, status)),
         "stockout_probability": score["stockout_probability"],
         "score": score["score"],
-        "level": score["level"],
-        "level_label": str(RiskLevel(score["level"]).label) if score["level"] in RiskLevel.values else score["level"],
+        "level": level,
+        "level_label": str(LEVEL_LABELS.get(level, level)),
     }
 
 
