@@ -56,24 +56,20 @@ INPUT_QUERIES = {
           ON lot.establishment_id = changed.establishment_id AND lot.medicine_id = changed.medicine_id
         WHERE lot.quantity > 0
     """,
-    "consumption": """
-        SELECT month.establishment_id, month.medicine_id, month.month, month.issued, month.stockout_days,
-               month.reported
-        FROM changed JOIN stock_consumptionmonth AS month
-          ON month.establishment_id = changed.establishment_id AND month.medicine_id = changed.medicine_id
-        WHERE month.month >= %(first)s AND month.month <= %(last)s
-    """,
 }
 INPUT_COLUMNS = {
     "positions": POSITION_KEYS + ["stock", "in_transit", "region_id", "level"],
     "lots": POSITION_KEYS + ["expiry_date", "quantity"],
-    "consumption": POSITION_KEYS + ["month", "issued", "stockout_days", "reported"],
 }
+# The window's consumption comes summed by the database (``inputs.consumption_stats_read``), as in
+# the full runs: its monthly rows are not read.
+CONSUMPTION_COLUMNS = POSITION_KEYS + ["month", "issued", "stockout_days", "reported"]
 
 
 def changed_position_inputs(*, since: dt.datetime, as_of: dt.date, months: int) -> inputs.PositionInputs:
     """The inputs of :func:`shortages.scoring.score_positions` for the positions changed since
-    ``since`` only (same columns as :func:`inputs.position_inputs`). Three queries."""
+    ``since`` only (same columns as :func:`inputs.position_inputs`, the monthly consumption empty:
+    the window comes summed). Two queries."""
     window = scoring.window_months(as_of, months)
     parameters = {
         "since": since,
@@ -86,7 +82,7 @@ def changed_position_inputs(*, since: dt.datetime, as_of: dt.date, months: int) 
         for name, query in INPUT_QUERIES.items():
             cursor.execute(CHANGED_CTE + query, parameters)
             frames[name] = pd.DataFrame.from_records(cursor.fetchall(), columns=INPUT_COLUMNS[name])
-    return inputs.PositionInputs(**frames)
+    return inputs.PositionInputs(**frames, consumption=pd.DataFrame(columns=CONSUMPTION_COLUMNS))
 
 
 @transaction.atomic
