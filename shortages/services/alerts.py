@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -96,6 +96,31 @@ class SyncScope:
         return np.where(position, in_positions, np.where(regional, in_regions, True))
 
 
+ACTIVE_COLUMNS = ["id", "kind", "medicine_id", "establishment_id", "region_id", "level", "clear_runs"]
+ACTIVE_NAMES = ["alert_id", "kind", "medicine_id", "establishment_id", "region_id", "current_level", "clear_runs"]
+
+
+def _active_alerts(scope: SyncScope | None) -> pd.DataFrame:
+    """The active alerts, or with ``scope`` the regional and national ones and those of the scope's
+    positions (on PostgreSQL the positions' alerts are joined with the scope's keys by the server,
+    instead of sending every position alert here)."""
+    active = Alert.objects.filter(status__in=ACTIVE_ALERT_STATUSES).order_by()
+    if scope is None or connection.vendor != "postgresql":
+        return pd.DataFrame.from_records(list(active.values_list(*ACTIVE_COLUMNS)), columns=ACTIVE_NAMES)
+    rows = list(active.filter(establishment__isnull=True).values_list(*ACTIVE_COLUMNS))
+    positions = active.filter(establishment__isnull=False).values_list(*ACTIVE_COLUMNS)
+    sql, params = positions.query.sql_with_params()
+    keys = scope.positions
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT alert.* FROM ({sql}) AS alert JOIN unnest(%s::bigint[], %s::bigint[]) AS keys(e, m)"  # noqa: S608
+            " ON keys.e = alert.establishment_id AND keys.m = alert.medicine_id",
+            [*params, keys["establishment_id"].astype(int).tolist(), keys["medicine_id"].astype(int).tolist()],
+        )
+        rows += cursor.fetchall()
+    return pd.DataFrame.from_records(rows, columns=ACTIVE_NAMES)
+
+
 @transaction.atomic
 def alerts_sync(
     *, run: ScoringRun, conditions: pd.DataFrame, notify: bool = True, scope: SyncScope | None = None
@@ -103,7 +128,8 @@ def alerts_sync(
     """Bring the active alerts in line with ``conditions`` (see :mod:`shortages.scoring.alerts`),
     those of ``scope`` only when given (the conditions are then those of the scope).
 
-    Set-based: one query reads the active alerts, bulk writes apply the changes; events carry the run.
+    Set-based: one query reads the active alerts (two with a scope, on PostgreSQL), bulk writes apply
+    the changes; events carry the run.
     An escalation ends a snooze. Returns counts and the in-app notifications created for openings
     and escalations (none when ``notify`` is False: the first run over a new history).
     """
@@ -114,15 +140,7 @@ def alerts_sync(
     wanted = _keyed(conditions).drop_duplicates(KEY)
     if scope is not None:
         wanted = wanted.loc[scope.covers(wanted)]
-    active = pd.DataFrame.from_records(
-        list(
-            Alert.objects.filter(status__in=ACTIVE_ALERT_STATUSES).values_list(
-                "id", "kind", "medicine_id", "establishment_id", "region_id", "level", "clear_runs"
-            )
-        ),
-        columns=["alert_id", "kind", "medicine_id", "establishment_id", "region_id", "current_level", "clear_runs"],
-    )
-    active = _keyed(active)
+    active = _keyed(_active_alerts(scope))
     if scope is not None:
         active = active.loc[scope.covers(active)]
     active = active.drop(columns=["establishment_id", "region_id"])
