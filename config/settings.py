@@ -347,6 +347,12 @@ PREDICTION_SEED = env_int("PREDICTION_SEED", 7)  # the learned models are determ
 # Positions drawn for a training (whole histories); 0 = all. 24 months x 50,000 positions is
 # 1.2 million rows: about a minute per booster on two cores (docs/performance.md).
 PREDICTION_MAX_TRAINING_POSITIONS = env_int("PREDICTION_MAX_TRAINING_POSITIONS", 50_000)
+# Positions whose history a month's predictions turn into features at once (whole establishments,
+# counted by their rows of the month; about 20 months each: 0.5 million rows). The national month
+# (0.64 million positions predicted) then peaks at 1.2 GB, under the scoring worker's 2 GB, and the
+# batches' own peak (1.0 GB) stays below that of the last step over every position: 40,000 gave
+# 1.24 GB, everything at once 11 GB. Smaller batches would only cost more queries.
+PREDICTION_BATCH_POSITIONS = env_int("PREDICTION_BATCH_POSITIONS", 25_000)
 SCORING_HISTORY_MONTHS = 24  # look-back of shortage episodes
 SCORING_HISTORY_SATURATION = 3  # episodes at which the history factor reaches 1
 SCORING_CHUNK_SIZE = env_int("SCORING_CHUNK_SIZE", 200)  # establishments per scoring task

@@ -140,8 +140,18 @@ def position_features(history: pd.DataFrame, signals: pd.DataFrame | None = None
     columns of :data:`FEATURES`, ``stocked_out`` and ``consumption_3`` (units/month).
 
     ``signals``: ``medicine_id``, ``month`` and any of ``industry_cover_months``,
-    ``declared_disruption``; the two national columns are computed here from the positions present.
+    ``declared_disruption``; the national and provincial columns are computed here from the
+    positions present.
     """
+    frame, figures = own_features(history)
+    return with_signals(frame.join(supply_nodes(figures)), history, signals)
+
+
+def own_features(history: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The features that read only the position's own rows and its establishment's (those of
+    :func:`position_features` but the national, provincial and signal ones), and per row the
+    figures the national and provincial ones add up (:func:`supply_figures`). A part of the history
+    made of whole establishments gives the same rows as the whole history."""
     codes = position_codes(history)
     reported = history["reported"].to_numpy(dtype=bool)
     out = stocked_out(history).to_numpy()
@@ -204,7 +214,12 @@ def position_features(history: pd.DataFrame, signals: pd.DataFrame | None = None
     frame["calendar_month"] = pd.to_datetime(history["month"]).dt.month.astype("float64").to_numpy()
     frame["stocked_out"] = out
     frame["consumption_3"] = consumption_3
-    frame = frame.join(_supply_nodes(history, closing, scale, out, reported, received, ordered))
+    return frame, supply_figures(history, closing, scale, out, reported, received, ordered)
+
+
+def with_signals(frame: pd.DataFrame, history: pd.DataFrame, signals: pd.DataFrame | None) -> pd.DataFrame:
+    """``frame`` with ``industry_cover_months`` and ``declared_disruption`` of its rows' medicine
+    and month from ``signals`` (NaN without)."""
     for column in ("industry_cover_months", "declared_disruption"):
         frame[column] = np.nan
     if signals is not None and not signals.empty:
@@ -215,7 +230,7 @@ def position_features(history: pd.DataFrame, signals: pd.DataFrame | None = None
     return frame
 
 
-def _supply_nodes(
+def supply_figures(
     history: pd.DataFrame,
     closing: np.ndarray,
     scale: np.ndarray,
@@ -224,10 +239,10 @@ def _supply_nodes(
     received: np.ndarray,
     ordered: np.ndarray,
 ) -> pd.DataFrame:
-    """Per row, what the other positions of its medicine show that month, nationally and in its
-    province (the district store that supplies them): months of stock, the share stocked out, the
-    share that received something; nationally, the change of the stocked-out share since last month."""
-    frame = pd.DataFrame(
+    """Per row of ``history``, its medicine, province and month and what it adds to the national and
+    provincial figures of :func:`supply_nodes` (stock and consumption in units, stocked out and
+    received as 0/1, NaN where unreported; units received and units ordered the month before)."""
+    return pd.DataFrame(
         {
             "medicine_id": history["medicine_id"].to_numpy(),
             "province_id": history["province_id"].to_numpy() if "province_id" in history else 0,
@@ -240,11 +255,23 @@ def _supply_nodes(
             "units_ordered": np.where(
                 reported, lagged(np.nan_to_num(ordered), position_codes(history), 1, fill=0.0), 0.0
             ),
-        }
+        },
+        index=history.index,
     )
-    result = pd.DataFrame(index=history.index)
+
+
+def supply_nodes(figures: pd.DataFrame, at: np.ndarray | None = None) -> pd.DataFrame:
+    """Per row of ``figures`` (:func:`supply_figures`), or of its rows where ``at`` is true, what the
+    other positions of its medicine show that month, nationally and in its province (the district
+    store that supplies them): months of stock, the share stocked out, the share that received
+    something; nationally, the change of the stocked-out share since last month. A row of month t
+    reads the rows of months t-2..t only (:data:`SUPPLY_EARLIER_MONTHS`); the float sums follow the
+    order of the rows, so a frame joined from parts gives the same figures as the whole when it
+    keeps the whole's order."""
+    rows = figures if at is None else figures.loc[at]
+    result = pd.DataFrame(index=rows.index)
     for prefix, keys in (("national", ["medicine_id", "month"]), ("province", ["medicine_id", "province_id", "month"])):
-        sums = frame.groupby(keys, dropna=False).agg(
+        sums = figures.groupby(keys, dropna=False).agg(
             stock=("stock", "sum"),
             consumption=("consumption", "sum"),
             out=("out", "mean"),
@@ -252,7 +279,7 @@ def _supply_nodes(
         )
         sums["mos"] = _ratio(sums["stock"].to_numpy(), sums["consumption"].to_numpy())
         sums = _with_earlier_months(sums, ["mos", "out"], lags=list(SUPPLY_EARLIER_MONTHS))
-        keyed = frame[keys].join(sums, on=keys)
+        keyed = rows[keys].join(sums, on=keys)
         result[f"{prefix}_months_of_stock"] = keyed["mos"].to_numpy()
         result[f"{prefix}_stocked_out_share"] = keyed["out"].to_numpy()
         result[f"{prefix}_received_share"] = keyed["received"].to_numpy()
@@ -260,7 +287,7 @@ def _supply_nodes(
             result[f"{prefix}_months_of_stock_{suffix}"] = keyed[f"mos_{lag}"].to_numpy()
             result[f"{prefix}_stocked_out_share_{suffix}"] = keyed[f"out_{lag}"].to_numpy()
     national = (
-        frame.groupby(["medicine_id", "month"])
+        figures.groupby(["medicine_id", "month"])
         .agg(
             share=("out", "mean"),
             received=("received", "mean"),
@@ -275,7 +302,7 @@ def _supply_nodes(
     national["fill"] = np.where(
         national["asked"] > 0, _ratio(national["units"].to_numpy(), national["asked"].to_numpy(), cap=3.0), np.nan
     )
-    keyed = frame[["medicine_id", "month"]].merge(national, on=["medicine_id", "month"], how="left")
+    keyed = rows[["medicine_id", "month"]].merge(national, on=["medicine_id", "month"], how="left")
     result["national_stocked_out_change"] = keyed["change"].to_numpy()
     result["national_received_share_previous"] = keyed["received_previous"].to_numpy()
     result["national_fill_rate"] = keyed["fill"].to_numpy()
@@ -344,4 +371,14 @@ def _lead(values: np.ndarray, codes: np.ndarray, step: int) -> np.ndarray:
     return result
 
 
-__all__ = ["FEATURES", "FEATURE_MONTHS", "POSITION_KEYS", "horizon_outcome", "position_features"]
+__all__ = [
+    "FEATURES",
+    "FEATURE_MONTHS",
+    "POSITION_KEYS",
+    "horizon_outcome",
+    "own_features",
+    "position_features",
+    "supply_figures",
+    "supply_nodes",
+    "with_signals",
+]

@@ -87,10 +87,7 @@ def build_panel(grid: pd.DataFrame, *, horizon: int, signals: pd.DataFrame | Non
     features = position_features(grid, signals)
     codes = position_codes(grid)
     reported = grid["reported"].to_numpy(dtype=bool)
-    issued = np.where(reported, grid["issued"].astype("float64"), np.nan)
-    scale = _scale(issued, codes)
-    for lag in range(12):
-        features[f"issued_lag_{lag}"] = (lagged(issued, codes, lag) if lag else issued) / scale
+    issued, scale = with_issue_lags(features, grid, codes)
     outcome = horizon_outcome(grid, features["stocked_out"].to_numpy(), horizon)
     features["label"] = outcome["label"].to_numpy()
     features["observed"] = outcome["observed"].to_numpy()
@@ -104,6 +101,17 @@ def build_panel(grid: pd.DataFrame, *, horizon: int, signals: pd.DataFrame | Non
             ahead[:-step] = np.where(same, issued[step:], np.nan)
         features[f"future_{step}"] = ahead
     return Panel(grid=grid, features=features, horizon=horizon)
+
+
+def with_issue_lags(features: pd.DataFrame, grid: pd.DataFrame, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Add the forecast's ``issued_lag_<k>`` (units issued k months earlier over the scale) to
+    ``features``; return the units issued (NaN where unreported) and the scale."""
+    reported = grid["reported"].to_numpy(dtype=bool)
+    issued = np.where(reported, grid["issued"].astype("float64"), np.nan)
+    scale = _scale(issued, codes)
+    for lag in range(12):
+        features[f"issued_lag_{lag}"] = (lagged(issued, codes, lag) if lag else issued) / scale
+    return issued, scale
 
 
 def _scale(issued: np.ndarray, codes: np.ndarray) -> np.ndarray:

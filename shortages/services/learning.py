@@ -23,7 +23,7 @@ import pandas as pd
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from bulk import copy_in, copy_out
@@ -34,7 +34,7 @@ from shortages.models.learning import (
     PredictionBatch,
     PredictionModel,
 )
-from shortages.scoring import learned
+from shortages.scoring import learned, month_end
 from shortages.scoring.consumption import POSITION_KEYS
 from shortages.scoring.features import FEATURES, HISTORY_MONTHS_READ
 from shortages.scoring.stockouts import complete_months
@@ -250,24 +250,45 @@ def last_complete_month(as_of: dt.date) -> pd.Timestamp:
 
 def month_predictions_compute(*, month: pd.Timestamp, model: PredictionModel) -> pd.DataFrame:
     """The predictions of ``model`` for every position of its establishment levels from the state
-    at the end of ``month``: the month's history read once (``HISTORY_MONTHS_READ`` months before
-    it), features, probability and forecasts (columns of :data:`PREDICTION_COLUMNS`)."""
+    at the end of ``month`` (columns of :data:`PREDICTION_COLUMNS`): the history of
+    ``HISTORY_MONTHS_READ`` months before it read and turned into features one batch of whole
+    establishments at a time (:func:`prediction_batches`), the national and provincial features
+    then computed once over all of them (:func:`shortages.scoring.month_end.month_predict`)."""
     start = (month.to_period("M") - HISTORY_MONTHS_READ).to_timestamp().date()
     levels = [level for level, months in level_horizons().items() if months == model.horizon_months]
-    grid = history_grid(start=start, end=month.date(), where=Q(establishment__level__in=levels))
-    if grid.empty:
+    parts = []
+    for establishment_ids in prediction_batches(levels=levels, month=month):
+        grid = history_grid(start=start, end=month.date(), establishment_ids=establishment_ids)
+        if not grid.empty:
+            parts.append(month_end.month_part(grid, month=month))
+    if not any(len(part.keys) for part in parts):
         return pd.DataFrame(columns=PREDICTION_COLUMNS)
-    panel = learned.build_panel(grid, horizon=model.horizon_months)
-    at = (panel.months == month).to_numpy() & learned.scored_rows(panel)
-    if not at.any():
-        return pd.DataFrame(columns=PREDICTION_COLUMNS)
-    predicted = learned.model_predict(loaded_model(model), panel.features.loc[at])
-    result = panel.grid.loc[at, POSITION_KEYS].reset_index(drop=True)
+    predicted = month_end.month_predict(loaded_model(model), parts)
+    result = predicted[POSITION_KEYS].copy()
     result["learned_probability"] = predicted["probability"].to_numpy()
     for step in range(1, learned.FORECAST_MONTHS + 1):
         result[f"forecast_{step}"] = predicted[f"forecast_{step}"].to_numpy()
     result["model_version"] = model.version
     return result
+
+
+def prediction_batches(*, levels: list[str], month: pd.Timestamp) -> list[list[int]]:
+    """The establishments of ``levels`` in id order (the order of a whole history), cut into runs of
+    whole establishments holding about ``PREDICTION_BATCH_POSITIONS`` positions with a row of ``month``."""
+    sizes = dict(
+        ConsumptionMonth.objects.filter(month=month.date(), establishment__level__in=levels)
+        .order_by()
+        .values_list("establishment_id")
+        .annotate(positions=Count("pk"))
+    )
+    batches, current, positions = [], [], 0
+    for establishment_id in Establishment.objects.filter(level__in=levels).order_by("pk").values_list("pk", flat=True):
+        current.append(establishment_id)
+        positions += sizes.get(establishment_id, 0)
+        if positions >= settings.PREDICTION_BATCH_POSITIONS:
+            batches.append(current)
+            current, positions = [], 0
+    return batches + [current] if current else batches
 
 
 def month_predictions(*, month: pd.Timestamp, model: PredictionModel) -> pd.DataFrame:
