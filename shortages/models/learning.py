@@ -91,7 +91,12 @@ class PositionPrediction(models.Model):
     forecast_3 = models.FloatField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["month", "model_version"], name="prediction_month_model")]
+        # a month's predictions, and one position's of a month (an incremental run's lookups)
+        indexes = [
+            models.Index(
+                fields=["month", "model_version", "establishment_id", "medicine_id"], name="prediction_month_position"
+            )
+        ]
 
 
 class PredictionBatch(models.Model):

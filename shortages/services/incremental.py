@@ -92,7 +92,7 @@ def scoring_incremental_chunk_execute(*, run_id: int, since: dt.datetime) -> pd.
     run = ScoringRun.objects.select_for_update().get(pk=run_id)
     params = inputs.scoring_params(as_of=run.as_of)
     data = changed_position_inputs(since=since, as_of=run.as_of, months=params.months)
-    learned = learning.run_predictions(run=run)
+    learned = learning.run_predictions(run=run, keys=data.positions[POSITION_KEYS].drop_duplicates())
     # the window summed by the database, as the full runs sum it (the same figures to the bit)
     stats = inputs.consumption_stats_read(
         as_of=run.as_of, months=params.months, positions=data.positions[POSITION_KEYS].drop_duplicates()

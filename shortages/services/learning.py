@@ -38,6 +38,7 @@ from shortages.scoring import learned, month_end
 from shortages.scoring.consumption import POSITION_KEYS
 from shortages.scoring.features import FEATURES, HISTORY_MONTHS_READ
 from shortages.scoring.stockouts import complete_months
+from shortages.services import position_rows
 from shortages.services.score_rows import clean
 from stock.choices import ImportKind
 from stock.models import ConsumptionMonth, Establishment, ImportJob, MonthlyReport
@@ -291,10 +292,11 @@ def prediction_batches(*, levels: list[str], month: pd.Timestamp) -> list[list[i
     return batches + [current] if current else batches
 
 
-def month_predictions(*, month: pd.Timestamp, model: PredictionModel) -> pd.DataFrame:
+def month_predictions(*, month: pd.Timestamp, model: PredictionModel, keys: pd.DataFrame | None = None) -> pd.DataFrame:
     """The stored predictions of ``model`` from the end of ``month``, computed and stored first when
     there are none (once per month and model: the first run of a month, or right after a model is
-    activated, pays for it; the model row is locked meanwhile, so a second caller waits and reads)."""
+    activated, pays for it; the model row is locked meanwhile, so a second caller waits and reads).
+    ``keys``: those of these positions only (an incremental run)."""
     stored = PositionPrediction.objects.filter(month=month.date(), model_version=model.version).order_by()
     with transaction.atomic():
         PredictionModel.objects.select_for_update().filter(pk=model.pk).first()
@@ -311,9 +313,11 @@ def month_predictions(*, month: pd.Timestamp, model: PredictionModel) -> pd.Data
                 model_version=model.version,
                 defaults={"computed_at": timezone.now(), "positions": len(frame)},
             )
+            if keys is not None:
+                frame = frame.merge(keys[POSITION_KEYS], on=POSITION_KEYS, how="inner")
             return frame
     columns = ["establishment_id", "medicine_id", "probability", "forecast_1", "forecast_2", "forecast_3"]
-    frame = copy_out.queryset_frame(stored.values_list(*columns), columns)
+    frame = position_rows.keys_frame(stored.values_list(*columns), columns, keys=keys)
     frame = frame.rename(columns={"probability": "learned_probability"}).assign(model_version=model.version)
     return frame[PREDICTION_COLUMNS]
 
@@ -345,14 +349,18 @@ def _predictions_store(frame: pd.DataFrame, *, month: pd.Timestamp) -> None:
     )
 
 
-def run_predictions(*, run) -> pd.DataFrame:
+def run_predictions(*, run, keys: pd.DataFrame | None = None) -> pd.DataFrame:
     """The learned figures of every position for a scoring run: the active models' predictions from
     the end of the last month complete on the run's day (:func:`month_predictions`), kept in the cache
-    for the run's chunk tasks (a miss reads them again)."""
+    for the run's chunk tasks (a miss reads them again). ``keys``: those of these positions only,
+    read from the database (an incremental run's few thousand)."""
     models = active_models()
     if not models:
         return pd.DataFrame(columns=PREDICTION_COLUMNS)
     month = last_complete_month(run.as_of)
+    if keys is not None:
+        frames = [month_predictions(month=month, model=row, keys=keys) for row in models.values()]
+        return pd.concat(frames, ignore_index=True)
     # models are told apart by when they were made too: ids come back in a new database
     stamps = [f"{row.version}@{row.created_at.timestamp()}" for row in models.values()]
     key = f"shortages:predictions:{month.date()}:" + "-".join(stamps)

@@ -8,6 +8,7 @@ import io
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
@@ -111,6 +112,17 @@ def test_a_month_is_predicted_once_per_model_and_again_after_a_report_import(his
     with django_assert_max_num_queries(7):  # 6 on SQLite; PostgreSQL asks for the columns of the COPY first
         again = learning.month_predictions(month=month, model=model)
     assert len(again) == batch.positions
+    # and an incremental run's few positions read theirs only, the same figures
+    keys = again[["establishment_id", "medicine_id"]].iloc[::3]
+    some = learning.month_predictions(month=month, model=model, keys=keys)
+    expected = again.merge(keys, on=["establishment_id", "medicine_id"])
+    columns = list(expected.columns)
+    assert len(some) == len(keys) > 0
+    pd.testing.assert_frame_equal(
+        some.sort_values(columns[:2], ignore_index=True)[columns],
+        expected.sort_values(columns[:2], ignore_index=True),
+        check_dtype=False,
+    )
     # when a monthly report import finishes afterwards, the month is computed again
     ImportJob.objects.create(kind=ImportKind.MONTHLY_REPORT, status="succeeded", finished_at=timezone.now())
     learning.month_predictions(month=month, model=model)
