@@ -6,7 +6,9 @@ The domain apps hand this package frames and columns; it moves them in and out o
   (binary when every column is fixed-width, CSV otherwise; plain rows off PostgreSQL).
 - :mod:`bulk.copy_in`: typed columns encoded by numpy into a binary ``COPY ... FROM STDIN``
   stream, with no Python loop per row.
-- :mod:`bulk.writers`: items handed to writer threads, each with its own database connection.
+- :mod:`bulk.writers`: items handed to writer threads, each with its own database connection, and
+  a read run beside the caller's on a connection of its own.
+- :mod:`bulk.updates`: many rows of a model updated with their own values in one statement.
 
 Nothing here knows about medicines or scores; nothing here imports a domain app.
 """
