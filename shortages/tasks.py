@@ -61,7 +61,10 @@ def scoring_dispatch(
     if scope == RunScope.INCREMENTAL and run_id is None and incremental_possible(as_of=day):
         from shortages.services.incremental import scoring_run_incremental_execute
 
-        return scoring_run_incremental_execute(as_of=day, trigger=trigger).pk
+        try:
+            return scoring_run_incremental_execute(as_of=day, trigger=trigger).pk
+        except scores.RunInProgress:
+            return None
     try:
         started = scores.scoring_run_start(
             as_of=day, scope=RunScope.FULL, trigger=trigger, task_id=self.request.id or "", run_id=run_id

@@ -25,6 +25,7 @@ from shortages.models import ScoringRun
 from shortages.services import inputs, learning
 from shortages.services.scores import (
     positions_store,
+    run_start_check,
     scoring_run_execute,
     scoring_run_fail,
     scoring_run_publish_changed,
@@ -107,7 +108,8 @@ def scoring_incremental_chunk_execute(*, run_id: int, since: dt.datetime) -> pd.
 
 def scoring_run_incremental_execute(*, as_of: dt.date, trigger: str = "manual") -> ScoringRun:
     """Re-score the positions changed since the latest succeeded run of ``as_of`` and publish the
-    national result again; without such a run, run a full scoring instead."""
+    national result again; without such a run, run a full scoring instead. Raises
+    :class:`scores.RunInProgress` while another run of the day is running."""
     scoring_runs_fail_stale()
     previous = (
         ScoringRun.objects.filter(as_of=as_of, status=RunStatus.SUCCEEDED, started_at__isnull=False)
@@ -116,14 +118,16 @@ def scoring_run_incremental_execute(*, as_of: dt.date, trigger: str = "manual") 
     )
     if previous is None:
         return scoring_run_execute(as_of=as_of, trigger=trigger)
-    run = ScoringRun.objects.create(
-        as_of=as_of,
-        scope=RunScope.INCREMENTAL,
-        status=RunStatus.RUNNING,
-        trigger=trigger,
-        chunks_total=1,
-        started_at=timezone.now(),
-    )
+    with transaction.atomic():
+        run_start_check(day=as_of)
+        run = ScoringRun.objects.create(
+            as_of=as_of,
+            scope=RunScope.INCREMENTAL,
+            status=RunStatus.RUNNING,
+            trigger=trigger,
+            chunks_total=1,
+            started_at=timezone.now(),
+        )
     try:
         changed = scoring_incremental_chunk_execute(run_id=run.pk, since=previous.started_at)
         scoring_run_publish_changed(run_id=run.pk, changed=changed)

@@ -70,6 +70,25 @@ class RunInProgress(Exception):
     """Another run of the same day is still running: starting a second one would interleave them."""
 
 
+# Key space of the runs' day locks (PostgreSQL's single 64-bit advisory keys, which do not overlap
+# the two-integer keys the chunk tasks take).
+DAY_LOCK_BASE = 7_201_000_000
+
+
+def run_start_check(*, day: dt.date, run_id: int | None = None) -> None:
+    """Inside the caller's transaction: wait for any other start of a run of ``day`` to commit
+    (a transaction advisory lock on the day, PostgreSQL), then raise :class:`RunInProgress` when a
+    run of ``day`` other than ``run_id`` is running. Two runs of a day never overlap: an incremental
+    run adjusts the day's sums by its difference, which a second run publishing meanwhile would
+    lose."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [DAY_LOCK_BASE + day.toordinal()])
+    busy = ScoringRun.objects.filter(as_of=day, status=RunStatus.RUNNING).exclude(pk=run_id).first()
+    if busy is not None:
+        raise RunInProgress(f"run {busy.pk} of {day} is still running")
+
+
 @dataclass
 class StartedRun:
     """A run that has started, with the chunks its tasks must score."""
@@ -87,9 +106,7 @@ def scoring_run_start(
     if scope != RunScope.FULL:
         raise ValueError(f"scope: only {RunScope.FULL!r} runs are supported, got {scope!r}")
     day = as_of if run_id is None else ScoringRun.objects.values_list("as_of", flat=True).get(pk=run_id)
-    busy = ScoringRun.objects.filter(as_of=day, status=RunStatus.RUNNING).exclude(pk=run_id).first()
-    if busy is not None:
-        raise RunInProgress(f"run {busy.pk} of {day} is still running")
+    run_start_check(day=day, run_id=run_id)
     if run_id is None:
         run = ScoringRun.objects.create(as_of=as_of, scope=scope, trigger=trigger, task_id=task_id)
     else:

@@ -13,13 +13,14 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from shortages import tasks
 from shortages.choices import ACTIVE_ALERT_STATUSES, AlertKind, RunScope, RunStatus
 from shortages.models import Alert, RiskScore, ScoringRun
 from shortages.scoring.sums import SUM_KEYS, position_sums, public_side_of_sums, sums_adjusted
 from shortages.services import day_sums, inputs
 from shortages.services.alerts import SyncScope, alerts_sync
 from shortages.services.incremental import scoring_run_incremental_execute
-from shortages.services.scores import scoring_run_execute
+from shortages.services.scores import RunInProgress, scoring_run_execute
 from stock.models import StockLevel
 from tests import factories
 from tests.shortages.conftest import AS_OF, build_positions
@@ -202,3 +203,17 @@ def test_the_stored_sums_round_trip(db):
     # then
     pd.testing.assert_frame_equal(day_sums.sums_read(as_of=run.as_of), sums, check_dtype=False)
     assert day_sums.sums_read(as_of=AS_OF) is None
+
+
+@pytest.mark.django_db
+def test_an_incremental_run_does_not_start_while_a_run_of_the_day_is_running(eager_tasks):
+    # given a scored day and a second run of it still running
+    build_positions(establishments=2, medicines=2, seed=6)
+    scoring_run_execute(as_of=AS_OF, trigger="test")
+    ScoringRun.objects.create(as_of=AS_OF, status=RunStatus.RUNNING, started_at=timezone.now())
+    runs = ScoringRun.objects.count()
+    # when / then: the service refuses, the task starts nothing, and the sums stay as published
+    with pytest.raises(RunInProgress):
+        scoring_run_incremental_execute(as_of=AS_OF, trigger="test")
+    assert tasks.scoring_dispatch.apply(kwargs={"as_of": AS_OF.isoformat(), "scope": "incremental"}).get() is None
+    assert ScoringRun.objects.count() == runs
