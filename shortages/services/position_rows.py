@@ -230,17 +230,42 @@ REPLACED_JOIN = """
 ANALYZE_AFTER_ROWS = 50_000
 
 
+# The rows a run of a few rows replaces, each looked up through the position index (OFFSET 0 keeps
+# the lookup apart): with the run's rows just written, the planner's figures give it one row, and it
+# took the (medicine, day) index as readily as the position one, reading every row of the medicine's
+# day for each of the run's rows (0.45 s for 6,800 rows); ``as_of + 0`` leaves it the position index.
+REPLACED_LOOKUP = """
+    FROM (
+        SELECT old.id FROM {table} AS new CROSS JOIN LATERAL (
+            SELECT held.id FROM {table} AS held
+            WHERE held.establishment_id = new.establishment_id AND held.medicine_id = new.medicine_id
+              AND held.as_of + 0 {day_test} AND held.run_id IS DISTINCT FROM %(run)s
+              AND (held.valid_until IS NULL OR held.valid_until > %(day)s)
+            OFFSET 0
+        ) AS old
+        WHERE new.run_id = %(run)s AND new.establishment_id IS NOT NULL
+    ) AS replaced
+    WHERE target.id = replaced.id
+"""
+
+
 def _superseded_close_sql(*, run: ScoringRun) -> int:
     table = RiskScore._meta.db_table
     parameters = {"run": run.pk, "day": run.as_of}
     with connection.cursor() as cursor:
         if RiskScore.objects.filter(run_id=run.pk).count() > ANALYZE_AFTER_ROWS:
             cursor.execute(f"ANALYZE {table}")
-        join = REPLACED_JOIN.format(table=table, day_test="= %(day)s").replace("FROM", "USING", 1)
-        cursor.execute(f"DELETE FROM {table} AS old {join}", parameters)  # noqa: S608 - a model's table
+            join = REPLACED_JOIN.format(table=table, day_test="= %(day)s").replace("FROM", "USING", 1)
+            cursor.execute(f"DELETE FROM {table} AS old {join}", parameters)  # noqa: S608 - a model's table
+            replaced = cursor.rowcount
+            join = REPLACED_JOIN.format(table=table, day_test="< %(day)s")
+            cursor.execute(f"UPDATE {table} AS old SET valid_until = %(day)s {join}", parameters)  # noqa: S608
+            return replaced + cursor.rowcount
+        lookup = REPLACED_LOOKUP.format(table=table, day_test="= %(day)s").replace("FROM", "USING", 1)
+        cursor.execute(f"DELETE FROM {table} AS target {lookup}", parameters)  # noqa: S608
         replaced = cursor.rowcount
-        join = REPLACED_JOIN.format(table=table, day_test="< %(day)s")
-        cursor.execute(f"UPDATE {table} AS old SET valid_until = %(day)s {join}", parameters)  # noqa: S608
+        lookup = REPLACED_LOOKUP.format(table=table, day_test="< %(day)s")
+        cursor.execute(f"UPDATE {table} AS target SET valid_until = %(day)s {lookup}", parameters)  # noqa: S608
         return replaced + cursor.rowcount
 
 
