@@ -158,6 +158,7 @@ def benchmark_report(
     if "history" in parts:
         measure("history_write", history_bench.history_write, as_of=as_of)
     if "api" in parts:
+        measure("vacuum_before_api", scoring_bench.scores_vacuum)
         measure("api", _api, as_of=as_of, clients=clients, requests_per_client=requests_per_client, log=log)
     if "overview" in parts:
         measure("overview_page", pages_bench.overview_page, user=pages_bench.benchmark_analyst())

@@ -134,7 +134,16 @@ def sql_floor(*, as_of: dt.date, repeats: int = 2) -> dict:
     }
 
 
-VACUUMED_TABLES = ["shortages_riskscore", "shortages_alert", "shortages_alertevent"]
+# The tables runs rewrite, and the runs and day sums they add to (small, but a server with autovacuum
+# on keeps their statistics current: with the statistics of an empty runs table, the planner joined
+# the position scores of a page with every succeeded run one by one, 1.9 ms instead of 0.2 ms).
+VACUUMED_TABLES = [
+    "shortages_riskscore",
+    "shortages_alert",
+    "shortages_alertevent",
+    "shortages_scoringrun",
+    "shortages_positionsums",
+]
 
 
 def scores_vacuum() -> dict:
