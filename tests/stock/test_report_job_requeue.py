@@ -4,6 +4,7 @@ delivered twice at the same time is imported once."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import psycopg2
 import pytest
@@ -98,6 +99,8 @@ def test_a_job_another_worker_is_running_is_skipped(personas):
     try:
         with other.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_lock(%s)", [report_jobs._LOCK_BASE + job.pk])
+            cursor.execute("SELECT pg_backend_pid()")
+            (other_pid,) = cursor.fetchone()
 
         # when the same job is delivered to this worker too
         skipped = monthly_report_job_run(job_id=job.pk)
@@ -107,7 +110,20 @@ def test_a_job_another_worker_is_running_is_skipped(personas):
         assert MonthlyReport.objects.count() == 0
     finally:
         other.close()
+    # the server ends the closed session (and frees its lock) on its own time: wait until it has
+    _session_gone(other_pid)
 
     # when the other session is gone (its lock with it), the job runs here
     assert monthly_report_job_run(job_id=job.pk).status == ImportStatus.SUCCEEDED
     assert MonthlyReport.objects.count() == 2
+
+
+def _session_gone(pid: int, *, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid])
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.05)
+    raise AssertionError(f"the session {pid} is still there after {seconds} s")
