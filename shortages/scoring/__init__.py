@@ -9,8 +9,6 @@ from shortages.scoring.consumption import adjusted_consumption, consumption_stat
 from shortages.scoring.national import (
     herfindahl,
     industry_side,
-    public_side,
-    regional_shares,
     score_medicines,
     structural_side,
 )
@@ -35,8 +33,6 @@ __all__ = [
     "national_conditions",
     "position_conditions",
     "positions_at_month_end",
-    "public_side",
-    "regional_shares",
     "risk_level",
     "score_medicines",
     "score_positions",

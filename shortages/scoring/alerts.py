@@ -185,34 +185,13 @@ def rollup_counted(
     )
 
 
-def regional_conditions(
-    positions: pd.DataFrame,
-    *,
-    share: float,
-    min_positions: int,
-    probability_cut: float | None = None,
-    probability_column: str = ROLLUP_PROBABILITY_COLUMN,
-) -> pd.DataFrame:
-    """Regional roll-ups: one per (medicine, region) where the counted positions
-    (:func:`rollup_counted`) are at least ``min_positions`` and at least ``share`` of the medicine's
+def rollup_conditions(counts: pd.DataFrame, *, share: float, min_positions: int) -> pd.DataFrame:
+    """Regional roll-ups from ``counts`` per (``medicine_id``, ``region_id``): ``positions``,
+    ``at_risk`` (those counted by :func:`rollup_counted`) and ``vital``. One roll-up where the
+    counted positions are at least ``min_positions`` and at least ``share`` of the medicine's
     positions in the region. Level: for vital medicines critical from twice ``share``, else high;
     for the others high from twice ``share``, else medium. ``value`` is the share counted;
     ``positions`` and ``at_risk`` the counts behind it."""
-    counted = rollup_counted(positions, probability_cut=probability_cut, probability_column=probability_column)
-    frame = positions[["medicine_id", "region_id"]].assign(
-        counted=counted["counted"].astype("int64"),
-        vital=positions["ven_class"].eq("V") if "ven_class" in positions else False,
-    )
-    frame = frame.dropna(subset=["region_id"])
-    grouped = frame.groupby(["medicine_id", "region_id"], as_index=False).agg(
-        positions=("counted", "size"), at_risk=("counted", "sum"), vital=("vital", "max")
-    )
-    return rollup_conditions(grouped, share=share, min_positions=min_positions)
-
-
-def rollup_conditions(counts: pd.DataFrame, *, share: float, min_positions: int) -> pd.DataFrame:
-    """The roll-ups of :func:`regional_conditions` from ``counts`` per (``medicine_id``,
-    ``region_id``): ``positions``, ``at_risk`` (counted positions) and ``vital``."""
     grouped = counts.assign(share=counts["at_risk"] / counts["positions"])
     raised = grouped.loc[(grouped["at_risk"] >= min_positions) & (grouped["share"] >= share)]
     severe = raised["share"] >= 2 * share

@@ -1,10 +1,9 @@
 """Figures of each medicine nationally: public stock, industry side, structural vulnerability, score.
 
 Input frames:
-- ``scored``: the output of :func:`shortages.scoring.positions.score_positions` (or the same columns
-  read back from stored scores): ``medicine_id``, ``region_id``, ``usable_stock``, ``amc``,
-  ``in_transit``, ``stock_status``, ``stockout_probability``, ``horizon_months``; the national score
-  reads them summed (``sums``, :func:`shortages.scoring.sums.position_sums`);
+- ``sums``: the positions (the output of :func:`shortages.scoring.positions.score_positions`, or
+  the same columns read back from stored scores) summed per medicine, region and horizon by
+  :func:`shortages.scoring.sums.position_sums`;
 - ``medicines``: ``medicine_id``, ``ven_class``, ``lead_time_months``, ``review_period_months``;
 - ``industry``: latest accepted current declaration per company and medicine: ``medicine_id``,
   ``company_id``, ``stock_on_hand``, ``monthly_sales``, ``disruption``, ``api_origin_country``;
@@ -20,7 +19,7 @@ import pandas as pd
 
 from shortages.scoring.params import VEN_CRITICALITY, ScoringParams
 from shortages.scoring.positions import risk_level, weighted_score
-from shortages.scoring.sums import position_sums, public_side_of_sums, regional_shares_of_sums
+from shortages.scoring.sums import public_side_of_sums
 
 
 def herfindahl(frame: pd.DataFrame, *, by: str, share_of: str) -> pd.Series:
@@ -32,21 +31,6 @@ def herfindahl(frame: pd.DataFrame, *, by: str, share_of: str) -> pd.Series:
     totals = values.groupby(frame[by]).transform("sum")
     shares = values / totals.where(totals > 0)
     return (shares**2).groupby(frame[by]).sum(min_count=1)
-
-
-def public_side(scored: pd.DataFrame) -> pd.DataFrame:
-    """Per medicine: ``positions``, ``public_stock`` (units), ``public_amc`` (units/month, NaN when no
-    position has one), ``public_in_transit``, ``national_mos`` (months), ``share_stocked_out``,
-    ``share_below_emergency`` and ``share_at_risk`` (of positions with consumption), and
-    ``public_probability`` (AMC-weighted mean of position probabilities). Computed from the
-    positions' sums (:mod:`shortages.scoring.sums`)."""
-    return public_side_of_sums(position_sums(scored))
-
-
-def regional_shares(scored: pd.DataFrame) -> pd.DataFrame:
-    """Per medicine and region: ``positions`` and ``share_at_risk`` (stocked out or below the
-    emergency point, among positions with consumption)."""
-    return regional_shares_of_sums(position_sums(scored))
 
 
 def industry_side(industry: pd.DataFrame, params: ScoringParams) -> pd.DataFrame:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from shortages.scoring.alerts import rollup_counted
+from shortages.scoring.alerts import rollup_conditions, rollup_counted
 from shortages.scoring.positions import BELOW_EMERGENCY, NO_CONSUMPTION, STOCKED_OUT
 
 SUM_KEYS = ["medicine_id", "region_id", "horizon_months"]
@@ -83,7 +83,10 @@ def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
 
 
 def public_side_of_sums(sums: pd.DataFrame) -> pd.DataFrame:
-    """The figures of :func:`shortages.scoring.national.public_side`, per medicine, from ``sums``."""
+    """Per medicine: ``positions``, ``public_stock`` (units), ``public_amc`` (units/month, NaN when no
+    position has one), ``public_in_transit``, ``horizon_months`` (the longest), ``national_mos``
+    (months), ``share_stocked_out``, ``share_below_emergency`` and ``share_at_risk`` (of positions
+    with consumption), and ``public_probability`` (AMC-weighted mean of position probabilities)."""
     grouped = sums.groupby("medicine_id")
     totals = grouped[SUM_COLUMNS].sum()
     result = pd.DataFrame(
@@ -110,7 +113,8 @@ def regional_sums(sums: pd.DataFrame) -> pd.DataFrame:
 
 
 def regional_shares_of_sums(sums: pd.DataFrame) -> pd.DataFrame:
-    """The frame of :func:`shortages.scoring.national.regional_shares` from ``sums``."""
+    """Per medicine and region: ``positions`` and ``share_at_risk`` (stocked out or below the
+    emergency point, among positions with consumption)."""
     regional = regional_sums(sums)
     at_risk = regional["stocked_out"] + regional["below_emergency"]
     return pd.DataFrame(
@@ -121,3 +125,25 @@ def regional_shares_of_sums(sums: pd.DataFrame) -> pd.DataFrame:
             "share_at_risk": _ratio(at_risk, regional["counted"]),
         }
     )
+
+
+def regional_rollups(
+    sums: pd.DataFrame,
+    *,
+    vital: pd.Series,
+    share: float,
+    min_positions: int,
+    regions: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The regional roll-up alerts (:func:`shortages.scoring.alerts.rollup_conditions`) of ``sums``:
+    per medicine and region, its positions and those counted in a roll-up; ``vital``: the ids of the
+    vital medicines; ``regions`` (``medicine_id``, ``region_id``): those pairs only."""
+    counts = regional_sums(sums).rename(columns={"rollup": "at_risk"})
+    if regions is not None:
+        wanted = pd.MultiIndex.from_arrays(
+            [regions["medicine_id"].astype("int64"), regions["region_id"].astype("float64")]
+        )
+        present = pd.MultiIndex.from_arrays([counts["medicine_id"].astype("int64"), counts["region_id"]])
+        counts = counts.loc[present.isin(wanted)]
+    counts = counts.assign(vital=counts["medicine_id"].isin(vital))
+    return rollup_conditions(counts, share=share, min_positions=min_positions)

@@ -31,7 +31,7 @@ from stock.audit import audit_write
 # An alert's key: its kind and medicine, and its establishment (position alerts) or its region
 # (regional roll-ups); 0 stands for "none" (national alerts have neither).
 KEY = ["kind", "medicine_id", "establishment_key", "region_key"]
-# Counts a regional roll-up keeps beside its share (see shortages.scoring.alerts.regional_conditions).
+# Counts a regional roll-up keeps beside its share (see shortages.scoring.alerts.rollup_conditions).
 VALUE_EXTRAS = ("positions", "at_risk")
 
 

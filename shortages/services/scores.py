@@ -23,15 +23,13 @@ from django.utils import timezone
 from shortages import scoring
 from shortages.choices import RunScope, RunStatus
 from shortages.models import RiskScore, ScoringChunk, ScoringRun
-from shortages.scoring.alerts import rollup_conditions
-from shortages.scoring.sums import position_sums, regional_sums, sums_adjusted
+from shortages.scoring.sums import position_sums, regional_rollups, sums_adjusted
 from shortages.services import chunk_scoring, day_sums, inputs, learning, position_rows, score_rows
 from shortages.services.alerts import SyncScope, alerts_sync
 from stock.models import ConsumptionMonth, Establishment, StockLevel
 
 logger = logging.getLogger(__name__)
 INSERT_BATCH = 2000
-POSITION_KEYS = ["establishment_id", "medicine_id"]
 
 
 def scoring_runs_fail_stale(*, now: dt.datetime | None = None) -> int:
@@ -230,7 +228,7 @@ def scoring_run_publish_changed(*, run_id: int, changed: pd.DataFrame) -> list[i
     if previous is None:
         return scoring_run_publish(run_id=run_id)
     params = inputs.scoring_params(as_of=run.as_of)
-    keys = changed[POSITION_KEYS].drop_duplicates()
+    keys = changed[position_rows.POSITION_KEYS].drop_duplicates()
     replaced = inputs.stored_positions_frame(as_of=run.as_of, keys=keys)
     position_rows.superseded_close(run=run)
     medicines = inputs.medicines_frame()
@@ -277,21 +275,15 @@ def _national_publish(
         batch_size=INSERT_BATCH,
     )
     day_sums.sums_store(run=run, sums=sums)
-    counts = regional_sums(sums).rename(columns={"rollup": "at_risk"})
-    if scope is not None:
-        wanted = pd.MultiIndex.from_arrays(
-            [scope.regions["medicine_id"].astype("int64"), scope.regions["region_id"].astype("float64")]
-        )
-        present = pd.MultiIndex.from_arrays([counts["medicine_id"].astype("int64"), counts["region_id"]])
-        counts = counts.loc[present.isin(wanted)]
-    vital = medicines.loc[medicines["ven_class"].eq("V"), "medicine_id"]
     conditions = pd.concat(
         [
             scoring.position_conditions(positions, params),
-            rollup_conditions(
-                counts.assign(vital=counts["medicine_id"].isin(vital)),
+            regional_rollups(
+                sums,
+                vital=medicines.loc[medicines["ven_class"].eq("V"), "medicine_id"],
                 share=settings.ALERT_ROLLUP_SHARE,
                 min_positions=settings.ALERT_ROLLUP_MIN_POSITIONS,
+                regions=None if scope is None else scope.regions,
             ),
             scoring.national_conditions(national, params),
         ],

@@ -11,7 +11,8 @@ from django.urls import reverse
 
 from shortages.choices import AlertKind, AlertStatus
 from shortages.models import Alert, RiskScore
-from shortages.scoring.alerts import regional_conditions, rollup_counted
+from shortages.scoring.alerts import rollup_counted
+from shortages.scoring.sums import position_sums, regional_rollups
 from shortages.services import scores
 from stock.models import StockLevel
 from tests.shortages.conftest import AS_OF
@@ -23,7 +24,18 @@ def positions(*rows: tuple[int, int, str, float, str]) -> pd.DataFrame:
     frame = pd.DataFrame(
         rows, columns=["medicine_id", "region_id", "stock_status", "stockout_probability", "ven_class"]
     )
-    return frame.assign(establishment_id=range(1, len(frame) + 1))
+    return frame.assign(
+        establishment_id=range(1, len(frame) + 1), usable_stock=0.0, amc=100.0, in_transit=0.0, horizon_months=2.0
+    )
+
+
+def regional_conditions(
+    frame: pd.DataFrame, *, share: float, min_positions: int, probability_cut: float | None = None
+) -> pd.DataFrame:
+    """The roll-ups a publication raises for these positions: summed, then the rule."""
+    vital = frame.loc[frame["ven_class"].eq("V"), "medicine_id"]
+    sums = position_sums(frame, probability_cut=probability_cut)
+    return regional_rollups(sums, vital=vital, share=share, min_positions=min_positions)
 
 
 def test_a_region_raises_when_the_share_and_the_count_reach_the_thresholds():
