@@ -196,23 +196,33 @@ def position_inputs(
 # The sums are exact: a sum of floating-point numbers depends on the order the rows arrive in, which
 # changes with the plan and with where updated rows land, and a last-digit difference would make a
 # position's figures look changed and write it again. A month without stockout days (most of them)
-# adds its issues as an integer; the others, whose days D are computed from the month for them only
-# (a join on a list of the window's days cost a second), their adjusted consumption as a numeric.
+# adds its issues, and their squares, as whole numbers in float8: every partial sum is then a whole
+# number below 2^53 (issues under about 38 million units a month), which float8 holds exactly, so
+# the order does not matter, and the aggregate keeps a plain float8 state per position (as a
+# numeric, the state is allocated per position: the query took twice as long). The months with
+# stockout days, whose days D are computed from the month for them only, add their adjusted
+# consumption as a numeric; the two parts meet as numerics, rounded to float8 once.
 DAYS = "extract(day FROM month.month + interval '1 month' - interval '1 day')"
 FULL = "month.reported AND month.stockout_days = 0"
 CUT = f"month.reported AND month.stockout_days > 0 AND month.stockout_days < {DAYS}"
 ADJUSTED = f"month.issued::numeric * {DAYS} / ({DAYS} - month.stockout_days)"
 CONSUMPTION_STATS_SQL = f"""
-    SELECT month.establishment_id, month.medicine_id,
-           count(*) FILTER (WHERE ({FULL}) OR ({CUT})) AS months_used,
-           (coalesce(sum(month.issued) FILTER (WHERE {FULL}), 0)
-            + coalesce(sum({ADJUSTED}) FILTER (WHERE {CUT}), 0))::float8 AS total,
-           (coalesce(sum(month.issued * month.issued) FILTER (WHERE {FULL}), 0)
-            + coalesce(sum(({ADJUSTED}) * ({ADJUSTED})) FILTER (WHERE {CUT}), 0))::float8 AS squares,
-           coalesce(sum(month.issued) FILTER (WHERE month.month >= %(recent)s), 0)::float8 AS recent_issued
-    FROM stock_consumptionmonth AS month {{positions}}
-    WHERE month.month >= %(first)s AND month.month <= %(last)s {{establishments}}
-    GROUP BY month.establishment_id, month.medicine_id
+    SELECT establishment_id, medicine_id, months_used,
+           (coalesce(whole, 0)::numeric + coalesce(cut, 0))::float8 AS total,
+           (coalesce(whole_squares, 0)::numeric + coalesce(cut_squares, 0))::float8 AS squares,
+           coalesce(recent_issued, 0) AS recent_issued
+    FROM (
+        SELECT month.establishment_id, month.medicine_id,
+               count(*) FILTER (WHERE ({FULL}) OR ({CUT})) AS months_used,
+               sum(month.issued::float8) FILTER (WHERE {FULL}) AS whole,
+               sum((month.issued * month.issued)::float8) FILTER (WHERE {FULL}) AS whole_squares,
+               sum({ADJUSTED}) FILTER (WHERE {CUT}) AS cut,
+               sum(({ADJUSTED}) * ({ADJUSTED})) FILTER (WHERE {CUT}) AS cut_squares,
+               sum(month.issued::float8) FILTER (WHERE month.month >= %(recent)s) AS recent_issued
+        FROM stock_consumptionmonth AS month {{positions}}
+        WHERE month.month >= %(first)s AND month.month <= %(last)s {{establishments}}
+        GROUP BY month.establishment_id, month.medicine_id
+    ) AS sums
 """  # noqa: S608 - our own column names
 
 

@@ -97,3 +97,50 @@ def test_parallel_creations_never_pass_the_limit_of_active_tokens(role_groups, p
     # then two were made, the others refused, and the limit holds
     assert sorted(statuses) == [201, 201] + [409] * 10
     assert ApiToken.objects.filter(user=personas.hospital_a_user).active().count() == MAX_ACTIVE_TOKENS
+
+
+def _codes(client) -> set[str]:
+    return {row["establishment"] for row in client.get("/api/v1/stock-levels/", {"page_size": 1000}).json()["results"]}
+
+
+def test_a_tokens_roles_and_area_come_with_it_and_give_the_same_scope(
+    personas, api_client_for, django_assert_num_queries
+):
+    # given a position at each hospital, and analysts national, regional and provincial, a hospital's
+    # user, and a user who held the analyst role until it was taken away
+    from stock.models import StockLevel
+    from tests import factories
+
+    for hospital in (personas.hospital_a, personas.hospital_b):
+        StockLevel.objects.create(establishment=hospital, medicine=factories.MedicineFactory(), quantity=4)
+    regional = factories.UserFactory(username="regional", roles=["analyst"])
+    personas.hospital_a.region.analysts.add(regional)
+    provincial = factories.UserFactory(username="provincial", roles=["analyst"])
+    personas.hospital_b.province.analysts.add(provincial)
+    former = factories.UserFactory(username="former", roles=["analyst"])
+    clients = {
+        name: api_client_for(user)
+        for name, user in [
+            ("national", personas.analyst),
+            ("regional", regional),
+            ("provincial", provincial),
+            ("hospital", personas.hospital_a_user),
+            ("former", former),
+        ]
+    }
+    for client in clients.values():
+        client.get("/api/v1/stock-levels/")  # each token's first use is written once
+    former.groups.clear()
+
+    # then each token reads its own scope, the role read afresh with the token on every request
+    assert _codes(clients["national"]) == {"T-HOSP-A", "T-HOSP-B"}
+    assert _codes(clients["regional"]) == {"T-HOSP-A"}
+    assert _codes(clients["provincial"]) == {"T-HOSP-B"}
+    assert _codes(clients["hospital"]) == {"T-HOSP-A"}
+    assert _codes(clients["former"]) == set()
+    # and a national analyst's page costs the token and the page; an analyst linked to a region one
+    # query more (the regions and provinces it follows)
+    with django_assert_num_queries(2):
+        clients["national"].get("/api/v1/stock-levels/")
+    with django_assert_num_queries(3):
+        clients["regional"].get("/api/v1/stock-levels/")
