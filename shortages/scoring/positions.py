@@ -39,33 +39,62 @@ def usable_stock(positions: pd.DataFrame, lots: pd.DataFrame, amc: pd.Series, pa
     ``expiry_alert_months``. Stock not held in lots never expires. With AMC = 0 every lot expires
     unused; with AMC unknown nothing is projected. S = stock - expired - expiring unused (>= 0).
     """
-    keyed = positions[POSITION_KEYS + ["stock"]].copy()
-    keyed["amc"] = amc.to_numpy()
-    frame = lots.merge(keyed[POSITION_KEYS + ["amc"]], on=POSITION_KEYS, how="inner")
+    # Lots are grouped by the row of their position in ``positions`` (one integer key: grouping by
+    # the two ids cost most of the time), in the order of their position's ids and expiry.
+    keyed = positions[POSITION_KEYS].assign(amc=amc.to_numpy(), position=np.arange(len(positions)))
+    frame = lots.merge(keyed, on=POSITION_KEYS, how="inner")
     as_of = pd.Timestamp(params.as_of)
     frame["days"] = (pd.to_datetime(frame["expiry_date"]) - as_of).dt.days.astype("float64")
     frame["quantity"] = frame["quantity"].astype("float64")
-    frame = frame.sort_values(POSITION_KEYS + ["days"], kind="stable")
+    if not _sorted_by(frame, [*POSITION_KEYS, "days"]):
+        frame = frame.sort_values(POSITION_KEYS + ["days"], kind="stable")
     expired = frame["days"] <= 0
     live = frame.loc[~expired].copy()
     rate = live["amc"] / DAYS_PER_MONTH
-    cumulative = live.groupby(POSITION_KEYS)["quantity"].cumsum()
-    slack = (rate * live["days"] - cumulative).groupby([live[k] for k in POSITION_KEYS]).cummin()
+    position = live["position"]
+    cumulative = live["quantity"].groupby(position).cumsum()
+    slack = (rate * live["days"] - cumulative).groupby(position).cummin()
     used_to_date = cumulative + np.minimum(0.0, slack)
-    used = used_to_date - used_to_date.groupby([live[k] for k in POSITION_KEYS]).shift(1, fill_value=0.0)
+    used = used_to_date - used_to_date.groupby(position).shift(1, fill_value=0.0)
     unused = (live["quantity"] - used).clip(lower=0.0)
     unused = unused.where(live["amc"].notna(), 0.0)
     live["unused"] = unused
     live["at_risk"] = unused.where(live["days"] <= params.expiry_alert_months * DAYS_PER_MONTH, 0.0)
-    per_expired = frame.loc[expired].groupby(POSITION_KEYS)["quantity"].sum().rename("expired_stock")
-    per_unused = live.groupby(POSITION_KEYS)[["unused", "at_risk"]].sum()
-    per_unused.columns = ["expiring_unused", "expiry_at_risk"]
-    result = keyed.set_index(POSITION_KEYS).join(per_expired).join(per_unused)
-    result = result.fillna({"expired_stock": 0.0, "expiring_unused": 0.0, "expiry_at_risk": 0.0})
-    stock = result["stock"].astype("float64")
-    result["expired_stock"] = np.minimum(result["expired_stock"], stock)
-    result["usable_stock"] = (stock - result["expired_stock"] - result["expiring_unused"]).clip(lower=0.0)
-    return result[["expired_stock", "expiring_unused", "expiry_at_risk", "usable_stock"]].reset_index()
+    per_expired = frame.loc[expired].groupby("position")["quantity"].sum()
+    per_unused = live.groupby("position")[["unused", "at_risk"]].sum()
+    rows = len(positions)
+    stock = positions["stock"].to_numpy(dtype="float64")
+    result = pd.DataFrame(
+        {
+            "expired_stock": _per_position(per_expired, rows),
+            "expiring_unused": _per_position(per_unused["unused"], rows),
+            "expiry_at_risk": _per_position(per_unused["at_risk"], rows),
+        }
+    )
+    result["expired_stock"] = np.minimum(result["expired_stock"].to_numpy(), stock)
+    result["usable_stock"] = np.clip(stock - result["expired_stock"] - result["expiring_unused"], 0.0, None)
+    return pd.concat([positions[POSITION_KEYS].reset_index(drop=True), result], axis=1)
+
+
+def _per_position(sums: pd.Series, rows: int) -> np.ndarray:
+    """``sums`` indexed by position row, as an array of ``rows`` values (0 where none)."""
+    values = np.zeros(rows)
+    values[sums.index.to_numpy()] = sums.to_numpy()
+    return values
+
+
+def _sorted_by(frame: pd.DataFrame, columns: list[str]) -> bool:
+    """Whether the rows of ``frame`` are in the order of ``columns`` (ties allowed), in one pass."""
+    if len(frame) < 2:
+        return True
+    undecided = np.ones(len(frame) - 1, dtype=bool)
+    for column in columns:
+        values = frame[column].to_numpy()
+        before, after = values[:-1], values[1:]
+        if (undecided & (after < before)).any():
+            return False
+        undecided &= after == before
+    return True
 
 
 def stock_status(

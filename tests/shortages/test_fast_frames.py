@@ -45,3 +45,23 @@ def test_copy_frames_equal_the_row_frames(monkeypatch):
         fast = fast.sort_values(keys).reset_index(drop=True)
         slow = slow.sort_values(keys).reset_index(drop=True)
         pd.testing.assert_frame_equal(fast, slow, check_dtype=False)
+
+
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_the_rows_of_some_establishments_are_those_a_mask_keeps_in_the_same_order(shuffled):
+    # given a run's frames sorted by establishment (as run_frames leaves them), or the same shuffled
+    levels = pd.DataFrame(
+        {"establishment_id": [1, 1, 2, 4, 4, 4, 7], "medicine_id": [1, 2, 1, 1, 2, 3, 1], "stock": range(7)}
+    )
+    if shuffled:
+        levels = levels.sample(frac=1.0, random_state=5).reset_index(drop=True)
+    empty = levels.iloc[0:0]
+    frames = inputs.RunFrames(establishments=levels, levels=levels, consumption=empty, lots=levels)
+    wanted = [7, 4, 3, 1]  # 3 has no row; out of order
+    # when
+    chunk = frames.of(wanted)
+    # then every frame keeps the rows of those establishments, in the frame's own order
+    expected = levels.loc[levels["establishment_id"].isin(wanted)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(chunk.levels, expected)
+    pd.testing.assert_frame_equal(chunk.lots, expected)
+    assert chunk.consumption.empty

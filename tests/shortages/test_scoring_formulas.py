@@ -167,6 +167,31 @@ def test_usable_stock_leaves_out_expired_lots_and_what_expires_before_use():
     assert result["usable_stock"] == pytest.approx(70)
 
 
+def test_usable_stock_of_many_positions_equals_each_alone_whatever_the_order_of_the_lots():
+    # given three positions (listed out of id order) and their lots in shuffled order, one of them
+    # with no lot and no known AMC
+    keys = [(2, 1), (1, 3), (1, 1)]
+    positions = pd.concat([one_position(150.0, establishment=e, medicine=m) for e, m in keys], ignore_index=True)
+    amc = pd.Series([30.4375, np.nan, 15.0])
+    lots = pd.DataFrame(
+        [
+            {"establishment_id": e, "medicine_id": m, "expiry_date": AS_OF + dt.timedelta(days=days), "quantity": q}
+            for e, m, days, q in [(1, 1, 90, 40), (2, 1, 10, 30), (1, 1, -3, 5), (2, 1, 45, 60), (1, 1, 20, 50)]
+        ]
+    ).sample(frac=1.0, random_state=3)
+    # when
+    together = scoring.usable_stock(positions, lots, amc, PARAMS)
+    # then each row is the figure of its position computed alone, in the order of the positions
+    assert list(zip(together["establishment_id"], together["medicine_id"], strict=True)) == keys
+    for row, (establishment, medicine) in enumerate(keys):
+        mine = lots.loc[(lots["establishment_id"] == establishment) & (lots["medicine_id"] == medicine)]
+        alone = scoring.usable_stock(positions.iloc[[row]], mine, amc.iloc[[row]], PARAMS).iloc[0]
+        for column in ("expired_stock", "expiring_unused", "expiry_at_risk", "usable_stock"):
+            assert together.loc[row, column] == pytest.approx(alone[column]), (establishment, medicine, column)
+    assert together.loc[1, "usable_stock"] == 150.0  # no lot: nothing expires
+    assert together.loc[2, "expired_stock"] == 5.0
+
+
 def test_stockout_probability_against_the_normal_table():
     # given S = 200, Q = 0, AMC = 60, H = 2, sigma = 30: z = 80 / (30 x sqrt 2) = 1.8856
     # and S = 100, Q = 20, AMC = 60, H = 2: z = 0
