@@ -261,9 +261,15 @@ def _superseded_close_sql(*, run: ScoringRun) -> int:
             join = REPLACED_JOIN.format(table=table, day_test="< %(day)s")
             cursor.execute(f"UPDATE {table} AS old SET valid_until = %(day)s {join}", parameters)  # noqa: S608
             return replaced + cursor.rowcount
-        lookup = REPLACED_LOOKUP.format(table=table, day_test="= %(day)s").replace("FROM", "USING", 1)
-        cursor.execute(f"DELETE FROM {table} AS target {lookup}", parameters)  # noqa: S608
-        replaced = cursor.rowcount
+        replaced = 0
+        # Rows of the same day exist only when the day was scored before (or a back-filled day's
+        # copies start on it): the first run of a new day skips looking each of its rows up for one
+        # (a few milliseconds through the (medicine, day) index against 0.2 s nationally).
+        same_day = RiskScore.objects.positions().filter(as_of=run.as_of).exclude(run_id=run.pk)
+        if same_day.exists():
+            lookup = REPLACED_LOOKUP.format(table=table, day_test="= %(day)s").replace("FROM", "USING", 1)
+            cursor.execute(f"DELETE FROM {table} AS target {lookup}", parameters)  # noqa: S608
+            replaced = cursor.rowcount
         lookup = REPLACED_LOOKUP.format(table=table, day_test="< %(day)s")
         cursor.execute(f"UPDATE {table} AS target SET valid_until = %(day)s {lookup}", parameters)  # noqa: S608
         return replaced + cursor.rowcount
