@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -203,13 +204,30 @@ def scoring_run_publish(*, run_id: int, positions: pd.DataFrame | None = None) -
     if run.status != RunStatus.RUNNING:
         return []
     params = inputs.scoring_params(as_of=run.as_of)
-    position_rows.superseded_close(run=run)
-    if positions is None:
-        positions = inputs.stored_positions_frame(as_of=run.as_of, run_id=run.pk)
     medicines = inputs.medicines_frame()
+    if positions is None:
+        position_rows.superseded_close(run=run)
+        positions = inputs.stored_positions_frame(as_of=run.as_of, run_id=run.pk)
+        sums, conditions = _position_figures(positions, medicines, params)
+    else:
+        # The positions' sums and alert conditions are pure computation: a thread computes them
+        # while the server closes the replaced rows (psycopg2 waits without the GIL).
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="publication") as pool:
+            figures = pool.submit(_position_figures, positions, medicines, params)
+            position_rows.superseded_close(run=run)
+            sums, conditions = figures.result()
+    return _national_publish(
+        run=run, params=params, medicines=medicines, sums=sums, position_conditions=conditions, scope=None
+    )
+
+
+def _position_figures(
+    positions: pd.DataFrame, medicines: pd.DataFrame, params: scoring.ScoringParams
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The day's sums of ``positions`` (:func:`position_sums`) and their alert conditions."""
     positions = positions.merge(medicines[["medicine_id", "ven_class"]], on="medicine_id", how="left")
     sums = position_sums(positions, probability_cut=settings.ALERT_ROLLUP_PROBABILITY_CUT)
-    return _national_publish(run=run, params=params, medicines=medicines, sums=sums, positions=positions, scope=None)
+    return sums, scoring.position_conditions(positions, params)
 
 
 @transaction.atomic
@@ -241,7 +259,14 @@ def scoring_run_publish_changed(*, run_id: int, changed: pd.DataFrame) -> list[i
     )
     regions = pd.concat([replaced[["medicine_id", "region_id"]], changed[["medicine_id", "region_id"]]])
     scope = SyncScope(positions=keys, regions=regions.dropna().drop_duplicates())
-    return _national_publish(run=run, params=params, medicines=medicines, sums=sums, positions=changed, scope=scope)
+    return _national_publish(
+        run=run,
+        params=params,
+        medicines=medicines,
+        sums=sums,
+        position_conditions=scoring.position_conditions(changed, params),
+        scope=scope,
+    )
 
 
 def _national_publish(
@@ -250,11 +275,11 @@ def _national_publish(
     params: scoring.ScoringParams,
     medicines: pd.DataFrame,
     sums: pd.DataFrame,
-    positions: pd.DataFrame,
+    position_conditions: pd.DataFrame,
     scope: SyncScope | None,
 ) -> list[int]:
     """The end of a publication: national scores from ``sums``, the sums stored, the alert
-    conditions of ``positions`` (with their ``ven_class``), of the regional roll-ups and the
+    conditions of the positions (``position_conditions``), of the regional roll-ups and the
     national ones synchronised (those of ``scope`` only, when given), the run marked succeeded."""
     national_data = inputs.national_inputs(as_of=run.as_of, history_months=params.history_months)
     national = scoring.score_medicines(
@@ -277,7 +302,7 @@ def _national_publish(
     day_sums.sums_store(run=run, sums=sums)
     conditions = pd.concat(
         [
-            scoring.position_conditions(positions, params),
+            position_conditions,
             regional_rollups(
                 sums,
                 vital=medicines.loc[medicines["ven_class"].eq("V"), "medicine_id"],
