@@ -52,12 +52,12 @@ def test_batches_of_establishments_give_the_predictions_of_the_whole_panel(model
     # given a month end and batches of two establishments (three positions each)
     month = learning.last_complete_month(AS_OF)
     settings.PREDICTION_BATCH_POSITIONS = 2 * PRODUCTS
-    batches = learning.prediction_batches(levels=["primary", "hospital"], month=month)
+    batches = learning.prediction_batches(levels=["primary", "hospital"])
     assert [len(batch) for batch in batches] == [2, 2, 2, 2, 1]
     # when the month is predicted in those batches, and in one batch
     batched = learning.month_predictions_compute(month=month, model=model)
     settings.PREDICTION_BATCH_POSITIONS = 10**9
-    assert len(learning.prediction_batches(levels=["primary"], month=month)) == 1
+    assert len(learning.prediction_batches(levels=["primary"])) == 1
     single = learning.month_predictions_compute(month=month, model=model)
     # then both are the predictions of the whole panel, to the bit, for positions of both regions
     whole = _whole_panel_predictions(model, month)
