@@ -257,6 +257,11 @@ def month_predictions_compute(*, month: pd.Timestamp, model: PredictionModel) ->
     then computed once over all of them (:func:`shortages.scoring.month_end.month_predict`)."""
     start = (month.to_period("M") - HISTORY_MONTHS_READ).to_timestamp().date()
     levels = [level for level, months in level_horizons().items() if months == model.horizon_months]
+    if not ConsumptionMonth.objects.filter(month=month.date(), establishment__level__in=levels).exists():
+        # no report of the month yet (early in the next month): no position is predicted from it,
+        # and reading the histories would cost a minute nationally for nothing; the month is
+        # computed again when its reports are imported (:func:`month_predictions`)
+        return pd.DataFrame(columns=PREDICTION_COLUMNS)
     parts = []
     for establishment_ids in prediction_batches(levels=levels):
         grid = history_grid(start=start, end=month.date(), establishment_ids=establishment_ids)

@@ -85,3 +85,18 @@ def test_a_batch_on_its_own_would_not_give_them(model):
     expected = whole.loc[whole["establishment_id"].isin(first_two), "learned_probability"].to_numpy()
     assert len(expected) == len(alone) > 0
     assert (abs(alone["probability"].to_numpy() - expected) > 1e-6).any()
+
+
+def test_a_month_without_reports_yet_predicts_nothing_without_reading_the_histories(model, monkeypatch):
+    # given the month after the history's last one: no report of it has arrived
+    month = learning.last_complete_month(AS_OF) + pd.DateOffset(months=1)
+
+    def no_read(**_kwargs):
+        raise AssertionError("the histories were read for a month without reports")
+
+    monkeypatch.setattr(learning, "history_grid", no_read)
+    # when its predictions are computed
+    frame = learning.month_predictions_compute(month=month, model=model)
+    # then there are none, and nothing was read
+    assert frame.empty
+    assert list(frame.columns) == learning.PREDICTION_COLUMNS
