@@ -270,9 +270,17 @@ class RiskScore(models.Model):
         ]
         # Only what the product's queries use (each index costs every row a run writes): an
         # establishment's positions (and one position's rows over time), a medicine's rows (its
-        # positions, its national history); ``run`` for the publication of a run's rows.
+        # positions, its national history); ``run`` for the publication of a run's rows. The position
+        # index carries what a run reads of the rows that hold (their end, run and fingerprint):
+        # the fingerprint reads are index-only scans (PostgreSQL; other databases ignore INCLUDE).
+        # With closed rows between the ones that hold, the heap reads cost 4 s nationally, 0.9 s
+        # from the index alone.
         indexes = [
-            models.Index(fields=["establishment", "medicine", "as_of"], name="riskscore_position_day"),
+            models.Index(
+                fields=["establishment", "medicine", "as_of"],
+                include=["valid_until", "run", "fingerprint"],
+                name="riskscore_position_day",
+            ),
             models.Index(fields=["medicine", "as_of"], name="riskscore_medicine_day"),
         ]
 
