@@ -210,15 +210,18 @@ def position_inputs(
 # the order does not matter, and the aggregate keeps a plain float8 state per position (as a
 # numeric, the state is allocated per position: the query took twice as long). The months with
 # stockout days, whose days D are computed from the month for them only, add their adjusted
-# consumption as a numeric; the two parts meet as numerics, rounded to float8 once.
+# consumption as a numeric; where a position has both, the two parts meet as numerics (the whole
+# part through int8: float8 to numeric goes through text), rounded to float8 once.
 DAYS = "extract(day FROM month.month + interval '1 month' - interval '1 day')"
 FULL = "month.reported AND month.stockout_days = 0"
 CUT = f"month.reported AND month.stockout_days > 0 AND month.stockout_days < {DAYS}"
 ADJUSTED = f"month.issued::numeric * {DAYS} / ({DAYS} - month.stockout_days)"
 CONSUMPTION_STATS_SQL = f"""
     SELECT establishment_id, medicine_id, months_used,
-           (coalesce(whole, 0)::numeric + coalesce(cut, 0))::float8 AS total,
-           (coalesce(whole_squares, 0)::numeric + coalesce(cut_squares, 0))::float8 AS squares,
+           CASE WHEN cut IS NULL THEN coalesce(whole, 0)
+                ELSE (coalesce(whole, 0)::int8 + cut)::float8 END AS total,
+           CASE WHEN cut_squares IS NULL THEN coalesce(whole_squares, 0)
+                ELSE (coalesce(whole_squares, 0)::int8 + cut_squares)::float8 END AS squares,
            coalesce(recent_issued, 0) AS recent_issued
     FROM (
         SELECT month.establishment_id, month.medicine_id,
