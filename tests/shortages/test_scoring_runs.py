@@ -160,7 +160,9 @@ def test_scoring_takes_a_bounded_number_of_queries_whatever_the_size():
     # then every read, delete and update is the same; only bulk inserts come in batches (one per
     # 2,000 rows on PostgreSQL, fewer rows per batch on SQLite's parameter limit)
     assert RiskScore.objects.filter(as_of=dt.date(2026, 7, 31)).positions().count() == 6 + 60
-    assert small == large <= 57  # the day lock of the start is one more on PostgreSQL
+    # the day lock of the start is one more on PostgreSQL, and so is the read of the active alerts
+    # through COPY (the columns' types first, then the rows)
+    assert small == large <= 58
     if connection.vendor == "postgresql":
         assert small_inserts == large_inserts
     else:
