@@ -250,22 +250,13 @@ def scoring_run_publish_changed(*, run_id: int, changed: pd.DataFrame) -> list[i
     replaced = inputs.stored_positions_frame(as_of=run.as_of, keys=keys)
     position_rows.superseded_close(run=run)
     medicines = inputs.medicines_frame()
-    changed = changed.merge(medicines[["medicine_id", "ven_class"]], on="medicine_id", how="left")
-    cut = settings.ALERT_ROLLUP_PROBABILITY_CUT
-    sums = sums_adjusted(
-        previous,
-        removed=position_sums(replaced, probability_cut=cut),
-        added=position_sums(changed, probability_cut=cut),
-    )
+    added, conditions = _position_figures(changed, medicines, params)
+    removed = position_sums(replaced, probability_cut=settings.ALERT_ROLLUP_PROBABILITY_CUT)
+    sums = sums_adjusted(previous, removed=removed, added=added)
     regions = pd.concat([replaced[["medicine_id", "region_id"]], changed[["medicine_id", "region_id"]]])
     scope = SyncScope(positions=keys, regions=regions.dropna().drop_duplicates())
     return _national_publish(
-        run=run,
-        params=params,
-        medicines=medicines,
-        sums=sums,
-        position_conditions=scoring.position_conditions(changed, params),
-        scope=scope,
+        run=run, params=params, medicines=medicines, sums=sums, position_conditions=conditions, scope=scope
     )
 
 
