@@ -38,7 +38,9 @@ def _pages(client, personas, sites) -> dict[str, str]:
     for url in urls:
         page = client.get(url).content.decode()
         page = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page)
-        pages[url] = re.sub(r"/alerts/\d+/", "/alerts/N/", page)  # the alerts of each scenario have their ids
+        # the alerts of each scenario have their own ids, and the minute each was opened in
+        page = re.sub(r"/alerts/\d+/", "/alerts/N/", page)
+        pages[url] = re.sub(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", "OPENED", page)
     return pages
 
 
