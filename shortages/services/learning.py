@@ -360,8 +360,9 @@ def _predictions_store(frame: pd.DataFrame, *, month: pd.Timestamp) -> None:
 def run_predictions(*, run, keys: pd.DataFrame | None = None) -> pd.DataFrame:
     """The learned figures of every position for a scoring run: the active models' predictions from
     the end of the last month complete on the run's day (:func:`month_predictions`), kept in the cache
-    for the run's chunk tasks (a miss reads them again). ``keys``: those of these positions only,
-    read from the database (an incremental run's few thousand)."""
+    for the run's chunk tasks (a miss reads them again) until a monthly report import finishes.
+    ``keys``: those of these positions only, read from the database (an incremental run's few
+    thousand)."""
     models = active_models()
     if not models:
         return pd.DataFrame(columns=PREDICTION_COLUMNS)
@@ -369,9 +370,11 @@ def run_predictions(*, run, keys: pd.DataFrame | None = None) -> pd.DataFrame:
     if keys is not None:
         frames = [month_predictions(month=month, model=row, keys=keys) for row in models.values()]
         return pd.concat(frames, ignore_index=True)
-    # models are told apart by when they were made too: ids come back in a new database
+    # models are told apart by when they were made too: ids come back in a new database; and a
+    # monthly report imported since the frame was kept makes the month stale (computed again)
     stamps = [f"{row.version}@{row.created_at.timestamp()}" for row in models.values()]
-    key = f"shortages:predictions:{month.date()}:" + "-".join(stamps)
+    imported = ImportJob.objects.filter(kind=ImportKind.MONTHLY_REPORT).aggregate(last=Max("finished_at"))["last"]
+    key = f"shortages:predictions:{month.date()}:" + "-".join(stamps) + f":{imported and imported.timestamp()}"
     cached = cache.get(key)
     if cached is not None:
         return cached

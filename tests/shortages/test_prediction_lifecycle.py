@@ -20,6 +20,7 @@ from shortages.models import (
     PredictionBatch,
     PredictionModel,
     RiskScore,
+    ScoringRun,
 )
 from shortages.services import learning
 from stock.choices import ImportKind
@@ -128,6 +129,22 @@ def test_a_month_is_predicted_once_per_model_and_again_after_a_report_import(his
     learning.month_predictions(month=month, model=model)
     assert PredictionBatch.objects.get(pk=batch.pk).computed_at > batch.computed_at
     assert PositionPrediction.objects.count() == batch.positions
+
+
+def test_a_scoring_run_after_a_report_import_reads_the_month_computed_again(history):
+    # given the month-end predictions a first scoring computed, which the runs of the day keep at hand
+    call_command("train_model", until=AS_OF, stdout=io.StringIO())
+    model = PredictionModel.objects.get()
+    month = learning.last_complete_month(AS_OF)
+    call_command("score", as_of=AS_OF, stdout=io.StringIO())
+    run = ScoringRun.objects.get()
+    batch = PredictionBatch.objects.get(month=month.date(), model_version=model.version)
+    learning.run_predictions(run=run)
+    assert PredictionBatch.objects.get(pk=batch.pk).computed_at == batch.computed_at
+    # when a monthly report import finishes, then the next run computes the month again
+    ImportJob.objects.create(kind=ImportKind.MONTHLY_REPORT, status="succeeded", finished_at=timezone.now())
+    learning.run_predictions(run=run)
+    assert PredictionBatch.objects.get(pk=batch.pk).computed_at > batch.computed_at
 
 
 def test_without_an_active_model_the_formula_answers(history):
