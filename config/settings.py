@@ -353,6 +353,12 @@ PREDICTION_MAX_TRAINING_POSITIONS = env_int("PREDICTION_MAX_TRAINING_POSITIONS",
 # batches' own peak (1.0 GB) stays below that of the last step over every position: 40,000 gave
 # 1.24 GB, everything at once 11 GB. Smaller batches would only cost more queries.
 PREDICTION_BATCH_POSITIONS = env_int("PREDICTION_BATCH_POSITIONS", 25_000)
+# Who computes a month's predictions (0.7 million positions: 1.5-2 minutes nationally, again after
+# each monthly report import): the scoring run that first needs them (the embedded default, which
+# has no worker), or the worker's task ``month_predictions_refresh`` (services profile: the watch
+# enqueues it every 15 minutes when they are missing or stale), so that a scoring run only reads
+# them and then costs the same on every day of the month (docs/scoring.md, docs/performance.md).
+PREDICTIONS_COMPUTED_IN_RUNS = env_bool("PREDICTIONS_COMPUTED_IN_RUNS", CELERY_TASK_ALWAYS_EAGER)
 SCORING_HISTORY_MONTHS = 24  # look-back of shortage episodes
 SCORING_HISTORY_SATURATION = 3  # episodes at which the history factor reaches 1
 SCORING_CHUNK_SIZE = env_int("SCORING_CHUNK_SIZE", 200)  # establishments per scoring task

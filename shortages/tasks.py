@@ -141,10 +141,26 @@ def scoring_request(trigger: str = "data_change") -> bool:
 
 @shared_task(queue="scoring", **RETRY)
 def scoring_watch() -> bool:
-    """Beat: request a run when stock, consumption, imports or declarations changed since the last run."""
+    """Beat: request a run when stock, consumption, imports or declarations changed since the last
+    run; and, when scoring runs do not compute the month's predictions, their refresh when they are
+    missing or stale (which requests its own run once they are stored)."""
+    if not settings.PREDICTIONS_COMPUTED_IN_RUNS and learning.month_predictions_due(as_of=timezone.localdate()):
+        month_predictions_refresh.delay()
     if scoring_data_changed_since_last_run():
         return scoring_request(trigger="data_change")
     return False
+
+
+@shared_task(queue="scoring", soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT, **RETRY)
+def month_predictions_refresh(as_of: str | None = None) -> int:
+    """Compute the active models' predictions from the end of the last month complete on ``as_of``
+    (ISO date, default today) where they are missing or stale, then request a full run of that day
+    that publishes them. Returns how many models' were computed (0: already fresh, no run requested)."""
+    day = dt.date.fromisoformat(as_of) if as_of else timezone.localdate()
+    computed = learning.month_predictions_refresh(as_of=day)
+    if computed:
+        scoring_run_request(as_of=day, trigger="predictions")
+    return computed
 
 
 @shared_task(queue="scoring", soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT, **RETRY)
@@ -152,6 +168,8 @@ def prediction_models_train(until: str | None = None, seed: int | None = None, b
     """Train and activate the learned models on the history up to the month ``until`` (ISO date,
     default the last complete month), then run and store the walk-forward backtest."""
     trained = learning.prediction_models_train(until=dt.date.fromisoformat(until) if until else None, seed=seed)
+    if trained.models and not settings.PREDICTIONS_COMPUTED_IN_RUNS:
+        month_predictions_refresh.delay()
     if backtest and trained.models:
         prediction_backtest.delay(seed=seed)
     return [row.version for row in trained.models]

@@ -300,34 +300,78 @@ def prediction_batches(*, levels: list[str]) -> list[list[int]]:
     return batches + [current] if current else batches
 
 
-def month_predictions(*, month: pd.Timestamp, model: PredictionModel, keys: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The stored predictions of ``model`` from the end of ``month``, computed and stored first when
-    there are none (once per month and model: the first run of a month, or right after a model is
-    activated, pays for it; the model row is locked meanwhile, so a second caller waits and reads).
-    ``keys``: those of these positions only (an incremental run)."""
+def month_predictions(
+    *, month: pd.Timestamp, model: PredictionModel, keys: pd.DataFrame | None = None, compute: bool = True
+) -> pd.DataFrame:
+    """The stored predictions of ``model`` from the end of ``month``. With ``compute``, computed and
+    stored first when there are none or a monthly report import finished since (once per month and
+    model: the first run that needs them pays for it; the model row is locked meanwhile, so a second
+    caller waits and reads). Without (``PREDICTIONS_COMPUTED_IN_RUNS`` off: the worker's
+    :func:`month_predictions_refresh` computes them), what is stored, stale or not, and nothing when
+    nothing is: the formula answers. ``keys``: those of these positions only (an incremental run)."""
     stored = PositionPrediction.objects.filter(month=month.date(), model_version=model.version).order_by()
-    with transaction.atomic():
-        PredictionModel.objects.select_for_update().filter(pk=model.pk).first()
-        batch = PredictionBatch.objects.filter(month=month.date(), model_version=model.version).first()
-        stale = batch is not None and (
-            ImportJob.objects.filter(kind=ImportKind.MONTHLY_REPORT, finished_at__gt=batch.computed_at).exists()
-        )
-        if batch is None or stale:
-            stored.delete()
-            frame = month_predictions_compute(month=month, model=model)
-            _predictions_store(frame, month=month)
-            PredictionBatch.objects.update_or_create(
-                month=month.date(),
-                model_version=model.version,
-                defaults={"computed_at": timezone.now(), "positions": len(frame)},
-            )
-            if keys is not None:
-                frame = frame.merge(keys[POSITION_KEYS], on=POSITION_KEYS, how="inner")
-            return frame
+    if compute:
+        with transaction.atomic():
+            PredictionModel.objects.select_for_update().filter(pk=model.pk).first()
+            if month_predictions_state(month=month, model=model) != FRESH:
+                frame = _month_predictions_store(month=month, model=model)
+                if keys is not None:
+                    frame = frame.merge(keys[POSITION_KEYS], on=POSITION_KEYS, how="inner")
+                return frame
+    elif month_predictions_state(month=month, model=model) == MISSING:
+        return pd.DataFrame(columns=PREDICTION_COLUMNS)
     columns = ["establishment_id", "medicine_id", "probability", "forecast_1", "forecast_2", "forecast_3"]
     frame = position_rows.keys_frame(stored.values_list(*columns), columns, keys=keys)
     frame = frame.rename(columns={"probability": "learned_probability"}).assign(model_version=model.version)
     return frame[PREDICTION_COLUMNS]
+
+
+MISSING, STALE, FRESH = "missing", "stale", "fresh"
+
+
+def month_predictions_state(*, month: pd.Timestamp, model: PredictionModel) -> str:
+    """``MISSING`` (never computed), ``STALE`` (a monthly report import finished since) or ``FRESH``:
+    the stored predictions of ``model`` from the end of ``month``. Two queries at most."""
+    batch = PredictionBatch.objects.filter(month=month.date(), model_version=model.version).first()
+    if batch is None:
+        return MISSING
+    imported = ImportJob.objects.filter(kind=ImportKind.MONTHLY_REPORT, finished_at__gt=batch.computed_at)
+    return STALE if imported.exists() else FRESH
+
+
+def _month_predictions_store(*, month: pd.Timestamp, model: PredictionModel) -> pd.DataFrame:
+    """Compute the month's predictions of ``model`` and store them in place of the earlier ones."""
+    PositionPrediction.objects.filter(month=month.date(), model_version=model.version).delete()
+    frame = month_predictions_compute(month=month, model=model)
+    _predictions_store(frame, month=month)
+    PredictionBatch.objects.update_or_create(
+        month=month.date(),
+        model_version=model.version,
+        defaults={"computed_at": timezone.now(), "positions": len(frame)},
+    )
+    return frame
+
+
+def month_predictions_refresh(*, as_of: dt.date) -> int:
+    """Compute the predictions of every active model from the end of the last month complete on
+    ``as_of`` where they are missing or stale (:func:`month_predictions_state`), each under its
+    model's lock: a second refresh waits, then finds them fresh. Returns how many models' were
+    computed. The worker's task when scoring runs only read them (``PREDICTIONS_COMPUTED_IN_RUNS``)."""
+    month, computed = last_complete_month(as_of), 0
+    for model in active_models().values():
+        with transaction.atomic():
+            PredictionModel.objects.select_for_update().filter(pk=model.pk).first()
+            if month_predictions_state(month=month, model=model) != FRESH:
+                _month_predictions_store(month=month, model=model)
+                computed += 1
+    return computed
+
+
+def month_predictions_due(*, as_of: dt.date) -> bool:
+    """True when an active model's predictions from the last month complete on ``as_of`` are missing
+    or stale: what the worker's refresh would compute."""
+    month = last_complete_month(as_of)
+    return any(month_predictions_state(month=month, model=model) != FRESH for model in active_models().values())
 
 
 def _predictions_store(frame: pd.DataFrame, *, month: pd.Timestamp) -> None:
@@ -366,19 +410,22 @@ def run_predictions(*, run, keys: pd.DataFrame | None = None) -> pd.DataFrame:
     models = active_models()
     if not models:
         return pd.DataFrame(columns=PREDICTION_COLUMNS)
-    month = last_complete_month(run.as_of)
+    month, compute = last_complete_month(run.as_of), settings.PREDICTIONS_COMPUTED_IN_RUNS
     if keys is not None:
-        frames = [month_predictions(month=month, model=row, keys=keys) for row in models.values()]
+        frames = [month_predictions(month=month, model=row, keys=keys, compute=compute) for row in models.values()]
         return pd.concat(frames, ignore_index=True)
-    # models are told apart by when they were made too: ids come back in a new database; and a
-    # monthly report imported since the frame was kept makes the month stale (computed again)
+    # models are told apart by when they were made too: ids come back in a new database; a monthly
+    # report imported since the frame was kept makes the month stale, and a month computed since
+    # (the worker's refresh) replaces it
     stamps = [f"{row.version}@{row.created_at.timestamp()}" for row in models.values()]
     imported = ImportJob.objects.filter(kind=ImportKind.MONTHLY_REPORT).aggregate(last=Max("finished_at"))["last"]
-    key = f"shortages:predictions:{month.date()}:" + "-".join(stamps) + f":{imported and imported.timestamp()}"
+    computed = PredictionBatch.objects.filter(month=month.date()).aggregate(last=Max("computed_at"))["last"]
+    key = f"shortages:predictions:{month.date()}:" + "-".join(stamps)
+    key += f":{imported and imported.timestamp()}:{computed and computed.timestamp()}"
     cached = cache.get(key)
     if cached is not None:
         return cached
-    frames = [month_predictions(month=month, model=row) for row in models.values()]
+    frames = [month_predictions(month=month, model=row, compute=compute) for row in models.values()]
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=PREDICTION_COLUMNS)
     cache.set(key, frame, timeout=24 * 3600)
     return frame

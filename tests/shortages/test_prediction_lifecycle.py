@@ -13,6 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from shortages import tasks
 from shortages.models import (
     BacktestReport,
     ModelStatus,
@@ -71,7 +72,8 @@ def test_a_new_training_retires_the_active_model_and_a_rollback_brings_it_back(h
         learning.prediction_model_rollback(horizon_months=2)
 
 
-def test_scoring_takes_the_active_model_and_says_which_model_spoke(history):
+def test_scoring_takes_the_active_model_and_says_which_model_spoke(history, settings):
+    settings.PREDICTIONS_COMPUTED_IN_RUNS = True  # the runs compute the month (the embedded default)
     # given a model trained on the history, and a new position with no history at all
     call_command("train_model", until=AS_OF, stdout=io.StringIO())
     version = PredictionModel.objects.get().version
@@ -86,7 +88,10 @@ def test_scoring_takes_the_active_model_and_says_which_model_spoke(history):
     assert all(figures["forecast_1"] is not None for figures, _ in learned)
 
 
-def test_a_month_is_predicted_once_per_model_and_again_after_a_report_import(history, django_assert_max_num_queries):
+def test_a_month_is_predicted_once_per_model_and_again_after_a_report_import(
+    history, django_assert_max_num_queries, settings
+):
+    settings.PREDICTIONS_COMPUTED_IN_RUNS = True  # the runs compute the month (the embedded default)
     # given an active model, and the month-end predictions a first scoring computed and stored
     call_command("train_model", until=AS_OF, stdout=io.StringIO())
     model = PredictionModel.objects.get()
@@ -131,7 +136,8 @@ def test_a_month_is_predicted_once_per_model_and_again_after_a_report_import(his
     assert PositionPrediction.objects.count() == batch.positions
 
 
-def test_a_scoring_run_after_a_report_import_reads_the_month_computed_again(history):
+def test_a_scoring_run_after_a_report_import_reads_the_month_computed_again(history, settings):
+    settings.PREDICTIONS_COMPUTED_IN_RUNS = True  # the runs compute the month (the embedded default)
     # given the month-end predictions a first scoring computed, which the runs of the day keep at hand
     call_command("train_model", until=AS_OF, stdout=io.StringIO())
     model = PredictionModel.objects.get()
@@ -145,6 +151,42 @@ def test_a_scoring_run_after_a_report_import_reads_the_month_computed_again(hist
     ImportJob.objects.create(kind=ImportKind.MONTHLY_REPORT, status="succeeded", finished_at=timezone.now())
     learning.run_predictions(run=run)
     assert PredictionBatch.objects.get(pk=batch.pk).computed_at > batch.computed_at
+
+
+def test_with_the_worker_computing_the_month_a_run_only_reads_what_is_stored(history, settings, monkeypatch):
+    # given the services profile's split: the worker computes the month, scoring runs read it
+    settings.PREDICTIONS_COMPUTED_IN_RUNS = False
+    call_command("train_model", until=AS_OF, stdout=io.StringIO())
+    model = PredictionModel.objects.get()
+    month = learning.last_complete_month(AS_OF)
+    # when a day is scored before the refresh, then the formula answers and nothing was computed
+    call_command("score", as_of=AS_OF, stdout=io.StringIO())
+    assert not PredictionBatch.objects.exists()
+    assert not RiskScore.objects.positions().published_on(AS_OF).filter(model_version=model.version).exists()
+    # when the watch sees the month missing, it enqueues the refresh; the refresh computes the month
+    # and asks for a full run of the day that publishes it
+    enqueued = []
+    monkeypatch.setattr(tasks.month_predictions_refresh, "delay", lambda *args, **kwargs: enqueued.append(args))
+    tasks.scoring_watch()
+    assert enqueued == [()]
+    assert tasks.month_predictions_refresh(as_of=AS_OF.isoformat()) == 1
+    batch = PredictionBatch.objects.get(month=month.date(), model_version=model.version)
+    assert ScoringRun.objects.filter(as_of=AS_OF, trigger="predictions").count() == 1
+    # then the next run reads the learned P
+    call_command("score", as_of=AS_OF, stdout=io.StringIO())
+    learned = RiskScore.objects.positions().published_on(AS_OF).filter(model_version=model.version)
+    assert learned.count() >= RiskScore.objects.positions().published_on(AS_OF).count() // 2 > 0
+    # when a monthly report import finishes: runs keep reading the stored month until the refresh
+    # computes it again; a second refresh finds it fresh and asks for no run
+    ImportJob.objects.create(kind=ImportKind.MONTHLY_REPORT, status="succeeded", finished_at=timezone.now())
+    assert learning.month_predictions_due(as_of=AS_OF)
+    stale = learning.month_predictions(month=month, model=model, compute=False)
+    assert len(stale) == batch.positions and PredictionBatch.objects.get(pk=batch.pk).computed_at == batch.computed_at
+    assert tasks.month_predictions_refresh(as_of=AS_OF.isoformat()) == 1
+    assert PredictionBatch.objects.get(pk=batch.pk).computed_at > batch.computed_at
+    assert tasks.month_predictions_refresh(as_of=AS_OF.isoformat()) == 0
+    assert ScoringRun.objects.filter(as_of=AS_OF, trigger="predictions").count() == 2
+    assert not learning.month_predictions_due(as_of=AS_OF)
 
 
 def test_without_an_active_model_the_formula_answers(history):

@@ -390,6 +390,7 @@ def scored(personas, trained):
     """The synthetic world scored with the learned model active, and a backtest stored."""
     sites, medicines = _world(personas)
     row = learning._store(trained, sample_share=1.0, activate=True)
+    learning.month_predictions_refresh(as_of=AS_OF)  # the worker's refresh (the runs read what it stored)
     scores.scoring_run_execute(as_of=AS_OF)
     _store_backtest(row)
     return sites, medicines, row
@@ -431,6 +432,7 @@ def test_without_a_backtest_the_probability_only_names_its_model(client, persona
     # given a scored world without any stored backtest
     sites, _ = _world(personas)
     learning._store(trained, sample_share=1.0, activate=True)
+    learning.month_predictions_refresh(as_of=AS_OF)
     scores.scoring_run_execute(as_of=AS_OF)
     # when
     text = _text(_page(client, personas.analyst, "shortages:establishment_detail", [sites[0].pk]))

@@ -138,6 +138,8 @@ def benchmark_report(
             return None
         return document[key]
 
+    if "predictions" in parts:
+        measure("month_predictions", scoring_bench.child_run, "predictions", as_of=as_of)
     if "floor" in parts or "scoring" in parts:
         measure("sql_floor", scoring_bench.sql_floor, as_of=as_of)
     if "scoring" in parts:

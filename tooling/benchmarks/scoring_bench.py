@@ -79,11 +79,14 @@ def child_run(kind: str, *, as_of: dt.date) -> dict:
 
 
 def child_measure(kind: str, *, as_of: dt.date) -> dict:
-    """In the child: run one scoring (full or incremental) and report its time, positions and the
-    peak resident memory of this process."""
+    """In the child: run one scoring (full or incremental), or compute the month's predictions again
+    as after a monthly report import, and report its time, positions and the peak resident memory
+    of this process."""
     from shortages.services.incremental import scoring_run_incremental_execute
     from shortages.services.scores import scoring_run_execute
 
+    if kind == "predictions":
+        return _predictions_measure(as_of=as_of)
     started = time.perf_counter()
     if kind == "full":
         run = scoring_run_execute(as_of=as_of, trigger="benchmark")
@@ -104,6 +107,26 @@ def child_measure(kind: str, *, as_of: dt.date) -> dict:
         "alerts_opened": run.alerts_opened,
         "alerts_closed": run.alerts_closed,
         "peak_rss_mb": round(peak_kb / 1024, 1),
+    }
+
+
+def _predictions_measure(*, as_of: dt.date) -> dict:
+    """The active models' predictions from the last month complete on ``as_of``, computed again (their
+    batch forgotten first, as a monthly report import makes it stale) by the worker's refresh."""
+    from shortages.models import PositionPrediction, PredictionBatch
+    from shortages.services import learning
+
+    month = learning.last_complete_month(as_of)
+    PredictionBatch.objects.filter(month=month.date()).delete()
+    started = time.perf_counter()
+    models = learning.month_predictions_refresh(as_of=as_of)
+    seconds = time.perf_counter() - started
+    return {
+        "month": month.date().isoformat(),
+        "models": models,
+        "positions": PositionPrediction.objects.filter(month=month.date()).count(),
+        "seconds": round(seconds, 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
 
 

@@ -13,8 +13,10 @@ from tooling.benchmarks import report
 from tooling.benchmarks.scoring_bench import child_measure
 
 PARTS = ["floor", "scoring", "incremental", "api", "overview", "upload"]
-# Asked for by name only: it rewrites every position twice and builds 20 million rows of history.
-EXTRA_PARTS = ["history"]
+# Asked for by name only: history rewrites every position twice and builds 20 million rows of
+# history; predictions computes the active models' month again (what the worker does after a
+# monthly report import).
+EXTRA_PARTS = ["history", "predictions"]
 
 
 class Command(BaseCommand):
@@ -39,7 +41,7 @@ class Command(BaseCommand):
         parser.add_argument("--requests", type=int, default=40, help="Requests per client and endpoint.")
         parser.add_argument("--change-share", type=float, default=0.01, help="Share of positions changed.")
         parser.add_argument("--upload-rows", type=int, default=100_000)
-        parser.add_argument("--child", choices=["full", "incremental"], help=None)
+        parser.add_argument("--child", choices=["full", "incremental", "predictions"], help=None)
         parser.add_argument("--result-file", default=None, help=None)
 
     def handle(self, *args, **options):
