@@ -42,22 +42,23 @@ CHANGED_CTE = """
         WHERE created_at >= %(since)s OR received_on >= %(since_day)s
     )
 """
-INPUT_QUERIES = {
-    "positions": """
-        SELECT changed.establishment_id, changed.medicine_id, coalesce(level.quantity, 0),
-               coalesce(level.in_transit, 0), establishment.region_id, establishment.level
-        FROM changed
-        JOIN stock_establishment AS establishment ON establishment.id = changed.establishment_id
-        LEFT JOIN stock_stocklevel AS level
-          ON level.establishment_id = changed.establishment_id AND level.medicine_id = changed.medicine_id
-    """,
-    "lots": """
-        SELECT lot.establishment_id, lot.medicine_id, lot.expiry_date, lot.quantity
-        FROM changed JOIN stock_stocklot AS lot
-          ON lot.establishment_id = changed.establishment_id AND lot.medicine_id = changed.medicine_id
-        WHERE lot.quantity > 0
-    """,
-}
+POSITIONS_QUERY = """
+    SELECT changed.establishment_id, changed.medicine_id, coalesce(level.quantity, 0),
+           coalesce(level.in_transit, 0), establishment.region_id, establishment.level
+    FROM changed
+    JOIN stock_establishment AS establishment ON establishment.id = changed.establishment_id
+    LEFT JOIN stock_stocklevel AS level
+      ON level.establishment_id = changed.establishment_id AND level.medicine_id = changed.medicine_id
+"""
+# The lots of the changed positions, looked up by the positions' keys (the first query found them:
+# the changes are not searched for twice).
+LOTS_QUERY = """
+    SELECT lot.establishment_id, lot.medicine_id, lot.expiry_date, lot.quantity
+    FROM unnest(%(establishments)s::bigint[], %(medicines)s::bigint[]) AS changed(establishment_id, medicine_id)
+    JOIN stock_stocklot AS lot
+      ON lot.establishment_id = changed.establishment_id AND lot.medicine_id = changed.medicine_id
+    WHERE lot.quantity > 0
+"""
 INPUT_COLUMNS = {
     "positions": POSITION_KEYS + ["stock", "in_transit", "region_id", "level"],
     "lots": POSITION_KEYS + ["expiry_date", "quantity"],
@@ -67,23 +68,21 @@ INPUT_COLUMNS = {
 CONSUMPTION_COLUMNS = POSITION_KEYS + ["month", "issued", "stockout_days", "reported"]
 
 
-def changed_position_inputs(*, since: dt.datetime, as_of: dt.date, months: int) -> inputs.PositionInputs:
+def changed_position_inputs(*, since: dt.datetime) -> inputs.PositionInputs:
     """The inputs of :func:`shortages.scoring.score_positions` for the positions changed since
     ``since`` only (same columns as :func:`inputs.position_inputs`, the monthly consumption empty:
     the window comes summed). Two queries."""
-    window = scoring.window_months(as_of, months)
-    parameters = {
-        "since": since,
-        "since_day": timezone.localdate(since),
-        "first": window[0].date(),
-        "last": window[-1].date(),
-    }
-    frames = {}
+    parameters = {"since": since, "since_day": timezone.localdate(since)}
     with connection.cursor() as cursor:
-        for name, query in INPUT_QUERIES.items():
-            cursor.execute(CHANGED_CTE + query, parameters)
-            frames[name] = pd.DataFrame.from_records(cursor.fetchall(), columns=INPUT_COLUMNS[name])
-    return inputs.PositionInputs(**frames, consumption=pd.DataFrame(columns=CONSUMPTION_COLUMNS))
+        cursor.execute(CHANGED_CTE + POSITIONS_QUERY, parameters)
+        positions = pd.DataFrame.from_records(cursor.fetchall(), columns=INPUT_COLUMNS["positions"])
+        keys = {
+            "establishments": positions["establishment_id"].astype(int).tolist(),
+            "medicines": positions["medicine_id"].astype(int).tolist(),
+        }
+        cursor.execute(LOTS_QUERY, keys)
+        lots = pd.DataFrame.from_records(cursor.fetchall(), columns=INPUT_COLUMNS["lots"])
+    return inputs.PositionInputs(positions=positions, lots=lots, consumption=pd.DataFrame(columns=CONSUMPTION_COLUMNS))
 
 
 @transaction.atomic
@@ -92,7 +91,7 @@ def scoring_incremental_chunk_execute(*, run_id: int, since: dt.datetime) -> pd.
     the publication reads them (:func:`inputs.scored_positions_frame`)."""
     run = ScoringRun.objects.select_for_update().get(pk=run_id)
     params = inputs.scoring_params(as_of=run.as_of)
-    data = changed_position_inputs(since=since, as_of=run.as_of, months=params.months)
+    data = changed_position_inputs(since=since)
     learned = learning.run_predictions(run=run, keys=data.positions[POSITION_KEYS].drop_duplicates())
     # the window summed by the database, as the full runs sum it (the same figures to the bit)
     stats = inputs.consumption_stats_read(
