@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from shortages.models import PredictionModel
@@ -68,6 +69,11 @@ class Command(BaseCommand):
             )
         for horizon, reason in trained.skipped.items():
             self.stdout.write(f"Horizon {horizon} mois : pas de modèle ({reason}) ; la formule répond.")
+        if trained.models and not settings.PREDICTIONS_COMPUTED_IN_RUNS:
+            self.stdout.write(
+                "Prédictions de fin de mois : calculées par le worker (month_predictions_refresh, "
+                "au plus tard au prochain passage de la veille, toutes les 15 minutes)."
+            )
         if options["backtest"] and trained.models:
             outcome = walkforward.backtest_run(
                 seed=options["seed"], retrain_every=options["retrain_every"], max_positions=options["max_positions"]

@@ -16,7 +16,9 @@ from io import StringIO
 from django.conf import settings
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
+from shortages.services import learning
 from tooling.demo.batches import demo_presence
 from tooling.demo.people import DEFAULT_PASSWORD, demo_logins
 
@@ -67,6 +69,12 @@ class Command(BaseCommand):
             self._step(
                 "learned model", "train_model", max_positions=DEMO_TRAINING_POSITIONS, backtest=True, retrain_every=3
             )
+        if not options["skip_score"] and not settings.PREDICTIONS_COMPUTED_IN_RUNS:
+            # the services profile: the worker computes a month's predictions, and runs only read
+            # them; the demo computes them here so that its first scores are the model's
+            begin = time.perf_counter()
+            computed = learning.month_predictions_refresh(as_of=timezone.localdate())
+            self._note("predictions", f"{time.perf_counter() - begin:5.1f} s  {computed} model(s)")
         if options["skip_score"]:
             self._note("risk scores", "skipped (--skip-score)")
         elif "score" in commands:
