@@ -25,6 +25,7 @@ from shortages.models import ScoringRun
 from shortages.services import digests, learning, retention, scores, walkforward
 from shortages.services.schedule import (
     incremental_possible,
+    predictions_unpublished,
     scoring_data_changed_since_last_run,
     scoring_run_pending_create,
 )
@@ -143,9 +144,14 @@ def scoring_request(trigger: str = "data_change") -> bool:
 def scoring_watch() -> bool:
     """Beat: request a run when stock, consumption, imports or declarations changed since the last
     run; and, when scoring runs do not compute the month's predictions, their refresh when they are
-    missing or stale (which requests its own run once they are stored)."""
-    if not settings.PREDICTIONS_COMPUTED_IN_RUNS and learning.month_predictions_due(as_of=timezone.localdate()):
-        month_predictions_refresh.delay()
+    missing or stale (which requests its own run once they are stored), or a full run when they
+    were computed after the last run and none is pending or running to publish them."""
+    if not settings.PREDICTIONS_COMPUTED_IN_RUNS:
+        if learning.month_predictions_due(as_of=timezone.localdate()):
+            month_predictions_refresh.delay()
+        elif predictions_unpublished():
+            scoring_run_request(as_of=timezone.localdate(), trigger="predictions")
+            return True
     if scoring_data_changed_since_last_run():
         return scoring_request(trigger="data_change")
     return False

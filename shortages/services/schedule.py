@@ -9,7 +9,7 @@ from django.db.models import Max
 
 from partners.models import SupplyDeclaration
 from shortages.choices import RunScope, RunStatus
-from shortages.models import ScoringRun
+from shortages.models import PredictionBatch, ScoringRun
 from stock.models import ImportJob, StockLevel
 
 
@@ -24,6 +24,16 @@ def scoring_data_changed_since_last_run() -> bool:
         or ImportJob.objects.filter(finished_at__gt=last).exists()
         or SupplyDeclaration.objects.filter(reviewed_at__gt=last).exists()
     )
+
+
+def predictions_unpublished() -> bool:
+    """True when month-end predictions were computed after the start of the latest succeeded run
+    and no run is pending or running to publish them (the run their refresh requested could not
+    start beside another one): a full run must read them, an incremental one would not."""
+    last = ScoringRun.objects.filter(status=RunStatus.SUCCEEDED).aggregate(at=Max("started_at"))["at"]
+    if last is None or ScoringRun.objects.filter(status__in=[RunStatus.PENDING, RunStatus.RUNNING]).exists():
+        return False
+    return PredictionBatch.objects.filter(computed_at__gt=last).exists()
 
 
 def incremental_possible(*, as_of: dt.date) -> bool:

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from shortages import tasks
+from shortages.choices import RunStatus
 from shortages.models import (
     BacktestReport,
     ModelStatus,
@@ -172,6 +173,14 @@ def test_with_the_worker_computing_the_month_a_run_only_reads_what_is_stored(his
     assert tasks.month_predictions_refresh(as_of=AS_OF.isoformat()) == 1
     batch = PredictionBatch.objects.get(month=month.date(), model_version=model.version)
     assert ScoringRun.objects.filter(as_of=AS_OF, trigger="predictions").count() == 1
+    # and when that run could not start beside another one (today's month computed too, so that
+    # nothing is due), the watch asks for a full run that publishes them; not while one is pending
+    learning.month_predictions_refresh(as_of=timezone.localdate())
+    assert tasks.scoring_watch() is False
+    ScoringRun.objects.filter(trigger="predictions").update(status=RunStatus.FAILED)
+    assert tasks.scoring_watch() is True and enqueued == [()]
+    assert ScoringRun.objects.get(status=RunStatus.PENDING).trigger == "predictions"
+    ScoringRun.objects.filter(status=RunStatus.PENDING).delete()
     # then the next run reads the learned P
     call_command("score", as_of=AS_OF, stdout=io.StringIO())
     learned = RiskScore.objects.positions().published_on(AS_OF).filter(model_version=model.version)
