@@ -404,9 +404,9 @@ def _predictions_store(frame: pd.DataFrame, *, month: pd.Timestamp) -> None:
 def run_predictions(*, run, keys: pd.DataFrame | None = None) -> pd.DataFrame:
     """The learned figures of every position for a scoring run: the active models' predictions from
     the end of the last month complete on the run's day (:func:`month_predictions`), kept in the cache
-    for the run's chunk tasks (a miss reads them again) until a monthly report import finishes.
-    ``keys``: those of these positions only, read from the database (an incremental run's few
-    thousand)."""
+    for the run's chunk tasks (a miss reads them again) until a monthly report import finishes or the
+    month is computed again. ``keys``: those of these positions only, read from the database (an
+    incremental run's few thousand)."""
     models = active_models()
     if not models:
         return pd.DataFrame(columns=PREDICTION_COLUMNS)
