@@ -161,7 +161,8 @@ def scoring_watch() -> bool:
 def month_predictions_refresh(as_of: str | None = None) -> int:
     """Compute the active models' predictions from the end of the last month complete on ``as_of``
     (ISO date, default today) where they are missing or stale, then request a full run of that day
-    that publishes them. Returns how many models' were computed (0: already fresh, no run requested)."""
+    that publishes them. Returns how many models predicted positions (0: already fresh, or a month
+    without reports yet: no run requested)."""
     day = dt.date.fromisoformat(as_of) if as_of else timezone.localdate()
     computed = learning.month_predictions_refresh(as_of=day)
     if computed:

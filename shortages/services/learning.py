@@ -355,15 +355,15 @@ def _month_predictions_store(*, month: pd.Timestamp, model: PredictionModel) -> 
 def month_predictions_refresh(*, as_of: dt.date) -> int:
     """Compute the predictions of every active model from the end of the last month complete on
     ``as_of`` where they are missing or stale (:func:`month_predictions_state`), each under its
-    model's lock: a second refresh waits, then finds them fresh. Returns how many models' were
-    computed. The worker's task when scoring runs only read them (``PREDICTIONS_COMPUTED_IN_RUNS``)."""
+    model's lock: a second refresh waits, then finds them fresh. Returns how many models predicted
+    positions (a month whose reports have not arrived predicts none, and needs no run to publish
+    it). The worker's task when scoring runs only read them (``PREDICTIONS_COMPUTED_IN_RUNS``)."""
     month, computed = last_complete_month(as_of), 0
     for model in active_models().values():
         with transaction.atomic():
             PredictionModel.objects.select_for_update().filter(pk=model.pk).first()
             if month_predictions_state(month=month, model=model) != FRESH:
-                _month_predictions_store(month=month, model=model)
-                computed += 1
+                computed += not _month_predictions_store(month=month, model=model).empty
     return computed
 
 

@@ -33,7 +33,7 @@ def predictions_unpublished() -> bool:
     last = ScoringRun.objects.filter(status=RunStatus.SUCCEEDED).aggregate(at=Max("started_at"))["at"]
     if last is None or ScoringRun.objects.filter(status__in=[RunStatus.PENDING, RunStatus.RUNNING]).exists():
         return False
-    return PredictionBatch.objects.filter(computed_at__gt=last).exists()
+    return PredictionBatch.objects.filter(computed_at__gt=last, positions__gt=0).exists()
 
 
 def incremental_possible(*, as_of: dt.date) -> bool:

@@ -173,9 +173,11 @@ def test_with_the_worker_computing_the_month_a_run_only_reads_what_is_stored(his
     assert tasks.month_predictions_refresh(as_of=AS_OF.isoformat()) == 1
     batch = PredictionBatch.objects.get(month=month.date(), model_version=model.version)
     assert ScoringRun.objects.filter(as_of=AS_OF, trigger="predictions").count() == 1
-    # and when that run could not start beside another one (today's month computed too, so that
-    # nothing is due), the watch asks for a full run that publishes them; not while one is pending
-    learning.month_predictions_refresh(as_of=timezone.localdate())
+    # and today's month, without any report, predicts nothing and asks for no run
+    assert tasks.month_predictions_refresh() == 0
+    assert ScoringRun.objects.filter(trigger="predictions").count() == 1
+    # and when the run asked for could not start beside another one (nothing being due now), the
+    # watch asks for a full run that publishes the predictions; not while one is pending
     assert tasks.scoring_watch() is False
     ScoringRun.objects.filter(trigger="predictions").update(status=RunStatus.FAILED)
     assert tasks.scoring_watch() is True and enqueued == [()]
