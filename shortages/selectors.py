@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import connection
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -223,31 +224,49 @@ def _alert_in_words(alert: Alert, figure: str) -> str:
     return _("Alerte « %(kind)s ».") % {"kind": kind}
 
 
+POSITION_SCORE_FIELDS = (
+    "establishment_id", "medicine_id", "months_of_stock", "stock_status", "stockout_probability", "score", "level",
+    "as_of",
+)  # fmt: skip
+
+
+def _position_latest_scores_sql() -> str:
+    """The rows of :func:`position_latest_scores`: ``RiskScore.objects.published_on`` the day of :func:`latest_run`
+    (both written out here as one query; ``tests/shortages/test_stock_levels_expand.py`` holds them
+    to the ORM's definitions), for lists of establishments and medicines filled in by the caller."""
+    scores, runs = RiskScore._meta.db_table, ScoringRun._meta.db_table
+    return (
+        f"SELECT s.establishment_id, s.medicine_id, s.months_of_stock, s.stock_status, s.stockout_probability, "  # noqa: S608
+        f"s.score, s.level, d.as_of FROM (SELECT as_of FROM {runs} WHERE status = %s "
+        f"ORDER BY as_of DESC, finished_at DESC, id DESC LIMIT 1) d "
+        f"JOIN {scores} s ON s.as_of <= d.as_of AND (s.valid_until IS NULL OR s.valid_until > d.as_of) "
+        f"JOIN {runs} run ON run.id = s.run_id AND run.status = %s "
+        f"WHERE s.establishment_id IN ({{establishments}}) AND s.medicine_id IN ({{medicines}})"
+    )
+
+
 def position_latest_scores(*, pairs: set[tuple[int, int]]) -> dict[tuple[int, int], dict]:
     """The published figures of positions (``(establishment_id, medicine_id)`` pairs) on the day of
     the latest succeeded run, by pair: months of stock, stock status, stockout probability, score,
-    level. One query; a position not scored that day is absent."""
-    day = published_as_of()
-    if day is None or not pairs:
+    level, and that day (``as_of``). One query of fixed text, the day found in it (the API reads it
+    for every page of stock levels: the ORM's two queries cost more to build than to run); a
+    position not scored that day is absent."""
+    if not pairs:
         return {}
-    rows = (
-        RiskScore.objects.published_on(day)
-        .filter(
-            establishment_id__in={establishment for establishment, _ in pairs},
-            medicine_id__in={medicine for _, medicine in pairs},
-        )
-        .values(
-            "establishment_id",
-            "medicine_id",
-            "months_of_stock",
-            "stock_status",
-            "stockout_probability",
-            "score",
-            "level",
-        )
+    establishments = sorted({establishment for establishment, _ in pairs})
+    medicines = sorted({medicine for _, medicine in pairs})
+    sql = _position_latest_scores_sql().format(
+        establishments=", ".join(["%s"] * len(establishments)), medicines=", ".join(["%s"] * len(medicines))
     )
-    return {
-        (row["establishment_id"], row["medicine_id"]): row | {"as_of": day}
-        for row in rows
-        if (row["establishment_id"], row["medicine_id"]) in pairs
-    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [RunStatus.SUCCEEDED.value, RunStatus.SUCCEEDED.value, *establishments, *medicines])
+        fetched = cursor.fetchall()
+    found = {}
+    for values in fetched:
+        row = dict(zip(POSITION_SCORE_FIELDS, values, strict=True))
+        key = (row["establishment_id"], row["medicine_id"])
+        if key in pairs:
+            if isinstance(row["as_of"], str):  # SQLite gives dates as text
+                row["as_of"] = dt.date.fromisoformat(row["as_of"])
+            found[key] = row
+    return found

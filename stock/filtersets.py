@@ -103,7 +103,9 @@ class StockLevelFilterSet(PositionFilterSet):
         fields = ["establishment", "medicine", "region", "atc", "status"]
 
     def by_status(self, queryset, name, value):
-        """On querysets annotated by ``StockLevelQuerySet.with_usable``."""
+        """Reads the quantities of ``StockLevelQuerySet.with_usable``, annotated here when missing."""
+        if "usable_quantity" not in queryset.query.annotations:
+            queryset = queryset.with_usable()
         if value == "expired":
             return queryset.filter(expired_quantity__gt=0)
         return queryset.filter(usable_quantity=0) if value == "stocked_out" else queryset.filter(usable_quantity__gt=0)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.db import connection
 from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from stock import scopes
 from stock.models import (
@@ -119,3 +123,84 @@ def medicine_resolve(text: str, *, limit: int = 8) -> list[Medicine]:
     words = text.casefold().split()
     starting = [m for m in matches if all(any(t.startswith(w) for t in str(m).casefold().split()) for w in words)]
     return named or starting or matches
+
+
+def stock_levels_bare_for(user: Any) -> QuerySet[StockLevel]:
+    """The stock levels ``user`` may read, without the annotations of :func:`stock_levels_for`: what a
+    list's filters and cursor need to find a page's ids (the status filter adds the usable quantity
+    itself). The page's rows are then read by :func:`stock_level_rows`, one query of fixed text
+    instead of the ORM's annotated query, whose building costs more than the query takes to run."""
+    return StockLevel.objects.visible_to(user).only("id")
+
+
+def _stock_level_rows_sql(vendor: str) -> str:
+    """``SELECT`` of the stock levels of a list of ids with their codes, names and expired units
+    (the rule of ``StockLevelQuerySet.with_usable``); table and column names from the models.
+
+    On PostgreSQL the establishment and the medicine of each row are looked up by ``LATERAL``: with
+    plain joins the planner reads every establishment and medicine into hashes for a page of a
+    hundred rows (2 ms of a 4 ms query nationally). SQLite looks rows up by key either way."""
+    level, lot = StockLevel._meta.db_table, StockLot._meta.db_table
+    establishment, medicine = Establishment._meta.db_table, Medicine._meta.db_table
+    region = Establishment._meta.get_field("region").related_model._meta.db_table
+    expired = (
+        f"CAST(COALESCE((SELECT SUM(lot.quantity) FROM {lot} lot WHERE lot.establishment_id = sl.establishment_id "  # noqa: S608
+        f"AND lot.medicine_id = sl.medicine_id AND lot.expiry_date <= %s AND lot.quantity > 0), 0) AS BIGINT)"
+    )
+    columns = (
+        f"sl.id, e.code, e.region_code, m.code, sl.quantity, sl.in_transit, sl.updated_at, {expired}, "
+        "sl.establishment_id, sl.medicine_id, m.inn, m.strength, m.dosage_form, m.dispensing_unit, e.name"
+    )
+    establishment_columns = (
+        f"e.code, e.name, r.code AS region_code FROM {establishment} e JOIN {region} r ON r.id = e.region_id"
+    )
+    medicine_columns = f"m.code, m.inn, m.strength, m.dosage_form, m.dispensing_unit FROM {medicine} m"
+    if vendor == "postgresql":
+        sources = (
+            # LIMIT 1 (the keys are unique) keeps the planner from turning them back into joins.
+            f"{level} sl CROSS JOIN LATERAL (SELECT {establishment_columns} WHERE e.id = sl.establishment_id LIMIT 1) e "
+            f"CROSS JOIN LATERAL (SELECT {medicine_columns} WHERE m.id = sl.medicine_id LIMIT 1) m"
+        )
+    else:
+        sources = (
+            f"{level} sl JOIN (SELECT e.id, {establishment_columns}) e ON e.id = sl.establishment_id "
+            f"JOIN (SELECT m.id, {medicine_columns}) m ON m.id = sl.medicine_id"
+        )
+    return f"SELECT {columns} FROM {sources} WHERE sl.id IN ({{ids}})"  # noqa: S608
+
+
+STOCK_LEVEL_ROW_FIELDS = (
+    "id", "establishment_code", "region_code", "medicine_code", "quantity", "in_transit", "updated_at",
+    "expired_quantity", "establishment_id", "medicine_id", "medicine_inn", "medicine_strength", "medicine_form",
+    "medicine_unit", "establishment_name",
+)  # fmt: skip
+
+
+def stock_level_rows(ids: list[int], *, today: dt.date | None = None) -> list[dict]:
+    """The stock levels of ``ids`` in that order, as dicts of :data:`STOCK_LEVEL_ROW_FIELDS` plus
+    ``usable_quantity`` (``quantity`` minus the units expired on ``today``, never below 0), in one
+    query. Ids that do not exist are left out: the caller chose them among what the user may read."""
+    if not ids:
+        return []
+    today = today or timezone.localdate()
+    sql = _stock_level_rows_sql(connection.vendor).format(ids=", ".join(["%s"] * len(ids)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [today, *ids])
+        fetched = cursor.fetchall()
+    by_id = {}
+    for values in fetched:
+        row = dict(zip(STOCK_LEVEL_ROW_FIELDS, values, strict=True))
+        row["updated_at"] = _aware(row["updated_at"])
+        row["usable_quantity"] = max(row["quantity"] - row["expired_quantity"], 0)
+        by_id[row["id"]] = row
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def _aware(value: Any) -> dt.datetime | None:
+    """A timestamp read by a plain cursor as the ORM reads it: aware, in UTC (SQLite gives it naive or
+    as text)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return value

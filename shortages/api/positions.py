@@ -4,21 +4,28 @@ medicine's name and dispensing unit, the establishment's name, and the position'
 figures (months of stock, status, stockout probability, risk score and level).
 
 The route is registered here rather than in the stock app because the figures come from the
-scores, which live above stock. The names are columns of the list's one query; the figures are one
-more query for the page (``selectors.position_latest_scores``): the count stays flat.
+scores, which live above stock. A page costs its ids (the scope, the filters and the cursor, through
+the ORM), its rows with their names (one query of fixed text, ``stock.selectors.stock_level_rows``)
+and, with ``risk``, the published day and the page's figures (``selectors.position_latest_scores``):
+the count stays flat.
 """
 
 from __future__ import annotations
 
-from django.db.models import F, QuerySet
+from collections.abc import Mapping
+from functools import cached_property
+
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 
 from shortages.choices import RiskLevel, StockStatus
 from shortages.selectors import position_latest_scores
+from stock import selectors as stock_selectors
 from stock.api import serializers as stock_serializers
 from stock.api import views as stock_views
 
@@ -65,40 +72,44 @@ class StockLevelExpandedSerializer(stock_serializers.StockLevelSerializer):
             "risk",
         ]
 
-    def to_representation(self, instance) -> dict:
+    def to_representation(self, instance: Mapping) -> dict:
+        """From a row of ``selectors.stock_level_rows`` (with ``latest_score`` for ``expand=risk``)."""
         row = super().to_representation(instance)
+        values = instance
         expand = self.context.get("expand", ())
         if "medicine" in expand:
-            parts = (instance.medicine_inn, instance.medicine_strength, instance.medicine_form)
+            parts = (values["medicine_inn"], values["medicine_strength"], values["medicine_form"])
             row["medicine_name"] = " ".join(part for part in parts if part)
-            row["medicine_unit"] = instance.medicine_unit
+            row["medicine_unit"] = values["medicine_unit"]
         if "establishment" in expand:
-            row["establishment_name"] = instance.establishment_name
+            row["establishment_name"] = values["establishment_name"]
         if "risk" in expand:
-            row["risk"] = _risk(getattr(instance, "latest_score", None))
+            row["risk"] = self._risk(values.get("latest_score"))
         return row
 
+    @cached_property
+    def _labels(self) -> tuple[dict[str, str], dict[str, str]]:
+        """Status and level labels in the request's language, translated once for every row."""
+        return (
+            {value: str(label) for value, label in StockStatus.choices},
+            {value: str(label) for value, label in RiskLevel.choices},
+        )
 
-# Value -> label (translated when shown), looked up once per row instead of building the enum's
-# list of values twice per row.
-STATUS_LABELS = dict(StockStatus.choices)
-LEVEL_LABELS = dict(RiskLevel.choices)
-
-
-def _risk(score: dict | None) -> dict | None:
-    if score is None:
-        return None
-    status, level = score["stock_status"], score["level"]
-    return {
-        "as_of": score["as_of"].isoformat(),
-        "months_of_stock": None if score["months_of_stock"] is None else round(score["months_of_stock"], 2),
-        "stock_status": status,
-        "stock_status_label": str(STATUS_LABELS.get(status, status)),
-        "stockout_probability": score["stockout_probability"],
-        "score": score["score"],
-        "level": level,
-        "level_label": str(LEVEL_LABELS.get(level, level)),
-    }
+    def _risk(self, score: dict | None) -> dict | None:
+        if score is None:
+            return None
+        status, level = score["stock_status"], score["level"]
+        status_labels, level_labels = self._labels
+        return {
+            "as_of": score["as_of"].isoformat(),
+            "months_of_stock": None if score["months_of_stock"] is None else round(score["months_of_stock"], 2),
+            "stock_status": status,
+            "stock_status_label": status_labels.get(status, status),
+            "stockout_probability": score["stockout_probability"],
+            "score": score["score"],
+            "level": level,
+            "level_label": level_labels.get(level, level),
+        }
 
 
 @extend_schema_view(
@@ -122,40 +133,33 @@ class StockLevelViewSet(stock_views.StockLevelViewSet):
         return tuple(asked)
 
     def get_queryset(self) -> QuerySet:
-        queryset = super().get_queryset()
-        expand = self.expansions
-        if "medicine" in expand:
-            queryset = queryset.annotate(
-                medicine_inn=F("medicine__inn"),
-                medicine_strength=F("medicine__strength"),
-                medicine_form=F("medicine__dosage_form"),
-                medicine_unit=F("medicine__dispensing_unit"),
-            )
-        if "establishment" in expand:
-            queryset = queryset.annotate(establishment_name=F("establishment__name"))
-        if "risk" in expand:
-            queryset = queryset.annotate(
-                position_establishment=F("establishment_id"), position_medicine=F("medicine_id")
-            )
-        return queryset
+        """Ids only: the scope, the filters and the cursor (``stock_levels_bare_for``); the rows
+        are read by :meth:`represented`."""
+        return stock_selectors.stock_levels_bare_for(self.request.user)
 
     def get_serializer_context(self) -> dict:
         return {**super().get_serializer_context(), "expand": self.expansions}
 
-    def paginate_queryset(self, queryset):
-        page = super().paginate_queryset(queryset)
-        if page is not None and "risk" in self.expansions:
-            _attach_scores(page)
-        return page
-
-    def get_object(self):
-        level = super().get_object()
+    def represented(self, ids: list[int]) -> list:
+        """The stock levels of ``ids`` as the API shows them: their rows in one query of fixed text
+        (``selectors.stock_level_rows``) and, with ``expand=risk``, their scores in one more. The
+        ORM's annotated query of a whole page cost more to build than to run (docs/performance.md)."""
+        rows = stock_selectors.stock_level_rows(ids)
         if "risk" in self.expansions:
-            _attach_scores([level])
-        return level
+            _attach_scores(rows)
+        return self.get_serializer(rows, many=True).data
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()).values("id"))
+        return self.get_paginated_response(self.represented([item["id"] for item in page]))
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self.represented([self.get_object().pk])[0])
 
 
-def _attach_scores(levels) -> None:
-    scores = position_latest_scores(pairs={(level.position_establishment, level.position_medicine) for level in levels})
-    for level in levels:
-        level.latest_score = scores.get((level.position_establishment, level.position_medicine))
+def _attach_scores(rows: list[dict]) -> None:
+    """Each row of ``stock_level_rows`` gets its position's ``latest_score`` (None when not scored)."""
+    keys = [(row["establishment_id"], row["medicine_id"]) for row in rows]
+    scores = position_latest_scores(pairs=set(keys))
+    for row, key in zip(rows, keys, strict=True):
+        row["latest_score"] = scores.get(key)

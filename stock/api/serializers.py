@@ -3,6 +3,10 @@ the rules live in ``stock.services``."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import cached_property
+
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
@@ -113,21 +117,28 @@ class StockLevelSerializer(serializers.ModelSerializer):
             "in_transit", "updated_at",
         ]  # fmt: skip
 
-    def to_representation(self, instance: StockLevel) -> dict:
+    def to_representation(self, instance: StockLevel | Mapping) -> dict:
+        """From a stock level annotated by ``selectors.stock_levels_for``, or a row of
+        ``selectors.stock_level_rows`` (the same names)."""
+        row = instance if isinstance(instance, Mapping) else instance.__dict__
+        updated_at = self._updated_at.to_representation(row["updated_at"])
         return {
-            "id": instance.id,
-            "establishment": instance.establishment_code,
-            "medicine": instance.medicine_code,
-            "region": instance.region_code,
-            "quantity": instance.quantity,
-            "usable_quantity": instance.usable_quantity,
-            "expired_quantity": instance.expired_quantity,
-            "in_transit": instance.in_transit,
-            "updated_at": _DATETIME.to_representation(instance.updated_at),
+            "id": row["id"],
+            "establishment": row["establishment_code"],
+            "medicine": row["medicine_code"],
+            "region": row["region_code"],
+            "quantity": row["quantity"],
+            "usable_quantity": row["usable_quantity"],
+            "expired_quantity": row["expired_quantity"],
+            "in_transit": row["in_transit"],
+            "updated_at": updated_at,
         }
 
-
-_DATETIME = serializers.DateTimeField()
+    @cached_property
+    def _updated_at(self) -> serializers.DateTimeField:
+        """REST framework's field, its time zone read once per request (the list's child serializer
+        serves every row), not once per row."""
+        return serializers.DateTimeField(default_timezone=timezone.get_current_timezone())
 
 
 class StockLotSerializer(serializers.ModelSerializer):

@@ -85,9 +85,63 @@ def test_the_expanded_list_costs_the_same_queries_whatever_its_length(
     build_world(personas, size=size)
     client = api_client_for(personas.analyst)
     client.get(URL, EXPAND)  # the token's first use is written once
-    # when / then: the token (its user's roles and area links with it), the page, the published day,
-    # the page's scores
+    # when / then: the token (its user's roles and area links with it), the page's ids, their rows,
+    # the page's scores on the published day
     with django_assert_num_queries(4):
         rows = client.get(URL, {**EXPAND, "page_size": 1000}).json()["results"]
     assert len(rows) == 3 * size * (2 + 2 * size)
     assert all(row["risk"] is not None for row in rows)
+
+
+def test_the_latest_scores_are_those_the_orm_definitions_publish(personas):
+    # given the world's run, then a run that failed on the same day with its own row for a position,
+    # and a past day back-filled afterwards: one row closed before the published day, one still holding
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from shortages import selectors
+    from shortages.choices import RunStatus
+    from shortages.models import RiskScore, ScoringRun
+    from tests import factories
+
+    world = build_world(personas, size=1)
+    hospital, medicine = personas.hospital_a, world.medicines[0]
+    failed = ScoringRun.objects.create(as_of=world.as_of, status=RunStatus.FAILED)
+    past = ScoringRun.objects.create(
+        as_of=world.as_of - dt.timedelta(days=9), status=RunStatus.SUCCEEDED, finished_at=timezone.now()
+    )
+    closed, holding = factories.MedicineFactory(), factories.MedicineFactory()
+    for run, position_medicine, valid_until, score in [
+        (failed, medicine, None, 99),
+        (past, closed, world.as_of - dt.timedelta(days=2), 11),
+        (past, holding, None, 12),
+    ]:
+        RiskScore.objects.create(
+            run=run,
+            medicine=position_medicine,
+            establishment=hospital,
+            region=hospital.region,
+            as_of=run.as_of,
+            valid_until=valid_until,
+            stock_status="adequate",
+            score=score,
+            level="high",
+        )
+    pairs = set(RiskScore.objects.positions().values_list("establishment_id", "medicine_id"))
+    # when
+    latest = selectors.position_latest_scores(pairs=pairs)
+    # then it is what the ORM's published_on says of the latest run's day
+    day = selectors.published_as_of()
+    fields = ["establishment_id", "medicine_id", "months_of_stock", "stock_status", "stockout_probability", "score"]
+    expected = {
+        (row["establishment_id"], row["medicine_id"]): row | {"as_of": day}
+        for row in RiskScore.objects.published_on(day).positions().values(*fields, "level")
+    }
+    assert day == world.as_of
+    assert latest == expected
+    assert latest[(hospital.id, medicine.id)]["score"] == 50  # not the failed run's
+    assert latest[(hospital.id, holding.id)]["score"] == 12
+    assert (hospital.id, closed.id) not in latest
+    # and a pair asked alone gets only its own row
+    assert set(selectors.position_latest_scores(pairs={(hospital.id, holding.id)})) == {(hospital.id, holding.id)}
