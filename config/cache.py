@@ -66,3 +66,13 @@ class ResilientRedisCache(RedisCache):
     set_many = _degrades_to(lambda *args, **kwargs: [])(RedisCache.set_many)
     delete_many = _degrades_to(lambda *args, **kwargs: None)(RedisCache.delete_many)
     clear = _degrades_to(lambda *args, **kwargs: False)(RedisCache.clear)
+
+    @_degrades_to(lambda *args, **kwargs: 0)
+    def count(self, key, timeout: int) -> int:
+        """Adds one to the counter ``key`` and (re)sets its time to live, in one round trip (the API
+        rate limits' windows, ``stock.api.throttling``); 0 while Redis is unreachable."""
+        key = self.make_and_validate_key(key)
+        pipeline = self._cache.get_client(key, write=True).pipeline(transaction=False)
+        pipeline.incr(key)
+        pipeline.expire(key, int(timeout))
+        return pipeline.execute()[0]
