@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
@@ -17,6 +16,7 @@ from rest_framework.response import Response
 
 from stock import filtersets, roles, selectors
 from stock.api import serializers as s
+from stock.api.filters import QueryFilterBackend
 from stock.api.negotiation import FileFormatNegotiation
 from stock.api.pagination import LargeListCursorPagination
 from stock.api.responses import IDEMPOTENCY_HEADER, error_response, idempotent_response, rejected_response, validated
@@ -55,7 +55,7 @@ class CursorListMixin:
     """Large, growing lists: cursor pagination, filters only (a cursor needs a fixed ordering)."""
 
     pagination_class = LargeListCursorPagination
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [QueryFilterBackend]
 
 
 class RegionViewSet(viewsets.ReadOnlyModelViewSet):

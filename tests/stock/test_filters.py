@@ -109,3 +109,27 @@ def test_the_ledger_pages_with_a_cursor_that_new_movements_do_not_shift(personas
     ids = [row["id"] for row in first["results"] + second["results"]]
     assert len(ids) == 3 and ids == sorted(ids, reverse=True)
     assert second["next"] is None
+
+
+def test_the_api_skips_building_a_filter_set_only_where_it_would_filter_nothing():
+    # given filter sets: plain ones, one that lists current versions unless asked, one with a required filter
+    import django_filters
+
+    from partners.filtersets import DeclarationFilterSet
+    from shortages.filtersets import RiskScoreFilterSet
+    from stock.api.filters import filters_nothing_without_data
+    from stock.filtersets import StockLevelFilterSet
+    from stock.models import StockLevel
+
+    class RequiredFilterSet(django_filters.FilterSet):
+        medicine = django_filters.CharFilter(field_name="medicine__code", required=True)
+
+        class Meta:
+            model = StockLevel
+            fields = ["medicine"]
+
+    # then only the plain ones are skipped without parameters
+    assert filters_nothing_without_data(StockLevelFilterSet)
+    assert filters_nothing_without_data(RiskScoreFilterSet)
+    assert not filters_nothing_without_data(DeclarationFilterSet)
+    assert not filters_nothing_without_data(RequiredFilterSet)
