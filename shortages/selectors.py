@@ -24,6 +24,7 @@ from shortages.choices import (
 )
 from shortages.models import Alert, RiskScore, ScoringRun, Shortage
 from stock.models import Establishment
+from stock.selectors import RowsExtension, stock_level_rows
 
 
 def latest_run() -> ScoringRun | None:
@@ -224,49 +225,55 @@ def _alert_in_words(alert: Alert, figure: str) -> str:
     return _("Alerte « %(kind)s ».") % {"kind": kind}
 
 
-POSITION_SCORE_FIELDS = (
-    "establishment_id", "medicine_id", "months_of_stock", "stock_status", "stockout_probability", "score", "level",
-    "as_of",
-)  # fmt: skip
+SCORE_COLUMNS = ("months_of_stock", "stock_status", "stockout_probability", "score", "level")
 
 
-def _position_latest_scores_sql() -> str:
-    """The rows of :func:`position_latest_scores`: ``RiskScore.objects.published_on`` the day of :func:`latest_run`
-    (both written out here as one query; ``tests/shortages/test_stock_levels_expand.py`` holds them
-    to the ORM's definitions), for lists of establishments and medicines filled in by the caller."""
+def published_scores_extension(vendor: str) -> RowsExtension:
+    """The columns ``score_*`` of each stock level's published figures, for
+    ``stock.selectors.stock_level_rows``: ``RiskScore.objects.published_on`` the day of
+    :func:`latest_run`, written out in the rows' own query (the API reads them for every page of
+    stock levels; the ORM's two queries cost more to build than to run). ``score_as_of`` is that
+    day, ``score_stock_status`` None where the position has no row that day.
+    ``tests/shortages/test_stock_levels_expand.py`` holds them to the ORM's definitions."""
     scores, runs = RiskScore._meta.db_table, ScoringRun._meta.db_table
-    return (
-        f"SELECT s.establishment_id, s.medicine_id, s.months_of_stock, s.stock_status, s.stockout_probability, "  # noqa: S608
-        f"s.score, s.level, d.as_of FROM (SELECT as_of FROM {runs} WHERE status = %s "
-        f"ORDER BY as_of DESC, finished_at DESC, id DESC LIMIT 1) d "
-        f"JOIN {scores} s ON s.as_of <= d.as_of AND (s.valid_until IS NULL OR s.valid_until > d.as_of) "
-        f"JOIN {runs} run ON run.id = s.run_id AND run.status = %s "
-        f"WHERE s.establishment_id IN ({{establishments}}) AND s.medicine_id IN ({{medicines}})"
+    day = (
+        f"LEFT JOIN (SELECT as_of FROM {runs} WHERE status = %s "  # noqa: S608
+        "ORDER BY as_of DESC, finished_at DESC, id DESC LIMIT 1) d ON 1 = 1"
+    )
+    holds = "s.as_of <= d.as_of AND (s.valid_until IS NULL OR s.valid_until > d.as_of)"
+    position = "s.establishment_id = sl.establishment_id AND s.medicine_id = sl.medicine_id"
+    values = ", ".join(f"s.{column}" for column in SCORE_COLUMNS)
+    if vendor == "postgresql":
+        # A LATERAL look-up by the position's index; LIMIT 1 keeps it one.
+        published = (
+            f"LEFT JOIN LATERAL (SELECT {values} FROM {scores} s JOIN {runs} run ON run.id = s.run_id "  # noqa: S608
+            f"AND run.status = %s WHERE {position} AND {holds} ORDER BY s.as_of DESC LIMIT 1) s ON 1 = 1"
+        )
+    else:
+        published = (
+            f"LEFT JOIN (SELECT s.establishment_id, s.medicine_id, s.as_of, s.valid_until, {values} "  # noqa: S608
+            f"FROM {scores} s JOIN {runs} run ON run.id = s.run_id AND run.status = %s) s ON {position} AND {holds}"
+        )
+    return RowsExtension(
+        columns=("d.as_of", *(f"s.{column}" for column in SCORE_COLUMNS)),
+        names=("score_as_of", *(f"score_{column}" for column in SCORE_COLUMNS)),
+        sources=f"{day} {published}",
+        params=(RunStatus.SUCCEEDED.value, RunStatus.SUCCEEDED.value),
     )
 
 
-def position_latest_scores(*, pairs: set[tuple[int, int]]) -> dict[tuple[int, int], dict]:
-    """The published figures of positions (``(establishment_id, medicine_id)`` pairs) on the day of
-    the latest succeeded run, by pair: months of stock, stock status, stockout probability, score,
-    level, and that day (``as_of``). One query of fixed text, the day found in it (the API reads it
-    for every page of stock levels: the ORM's two queries cost more to build than to run); a
-    position not scored that day is absent."""
-    if not pairs:
-        return {}
-    establishments = sorted({establishment for establishment, _ in pairs})
-    medicines = sorted({medicine for _, medicine in pairs})
-    sql = _position_latest_scores_sql().format(
-        establishments=", ".join(["%s"] * len(establishments)), medicines=", ".join(["%s"] * len(medicines))
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [RunStatus.SUCCEEDED.value, RunStatus.SUCCEEDED.value, *establishments, *medicines])
-        fetched = cursor.fetchall()
-    found = {}
-    for values in fetched:
-        row = dict(zip(POSITION_SCORE_FIELDS, values, strict=True))
-        key = (row["establishment_id"], row["medicine_id"])
-        if key in pairs:
-            if isinstance(row["as_of"], str):  # SQLite gives dates as text
-                row["as_of"] = dt.date.fromisoformat(row["as_of"])
-            found[key] = row
-    return found
+def stock_level_rows_with_scores(ids: list[int]) -> list[dict]:
+    """``stock.selectors.stock_level_rows`` of ``ids``, each with ``latest_score``: its published
+    figures (``as_of``, months of stock, stock status, stockout probability, score, level), None when
+    the position has no row on the published day. One query."""
+    rows = stock_level_rows(ids, extension=published_scores_extension(connection.vendor))
+    for row in rows:
+        day = row.pop("score_as_of")
+        figures = {column: row.pop(f"score_{column}") for column in SCORE_COLUMNS}
+        if figures["stock_status"] is None:
+            row["latest_score"] = None
+            continue
+        if isinstance(day, str):  # SQLite gives dates as text
+            day = dt.date.fromisoformat(day)
+        row["latest_score"] = figures | {"as_of": day}
+    return rows

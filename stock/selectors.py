@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
@@ -166,7 +167,19 @@ def _stock_level_rows_sql(vendor: str) -> str:
             f"{level} sl JOIN (SELECT e.id, {establishment_columns}) e ON e.id = sl.establishment_id "
             f"JOIN (SELECT m.id, {medicine_columns}) m ON m.id = sl.medicine_id"
         )
-    return f"SELECT {columns} FROM {sources} WHERE sl.id IN ({{ids}})"  # noqa: S608
+    return f"SELECT {columns}{{columns}} FROM {sources}{{sources}} WHERE sl.id IN ({{ids}})"  # noqa: S608
+
+
+@dataclass(frozen=True)
+class RowsExtension:
+    """More columns for :func:`stock_level_rows` from an app above stock, in the same query:
+    ``columns`` (SQL, reading the stock level as ``sl``), named ``names`` in the rows, from
+    ``sources`` (joins after the stock level's, with their ``params``)."""
+
+    columns: tuple[str, ...]
+    names: tuple[str, ...]
+    sources: str
+    params: tuple = ()
 
 
 STOCK_LEVEL_ROW_FIELDS = (
@@ -176,20 +189,31 @@ STOCK_LEVEL_ROW_FIELDS = (
 )  # fmt: skip
 
 
-def stock_level_rows(ids: list[int], *, today: dt.date | None = None) -> list[dict]:
+def stock_level_rows(
+    ids: list[int], *, today: dt.date | None = None, extension: RowsExtension | None = None
+) -> list[dict]:
     """The stock levels of ``ids`` in that order, as dicts of :data:`STOCK_LEVEL_ROW_FIELDS` plus
-    ``usable_quantity`` (``quantity`` minus the units expired on ``today``, never below 0), in one
-    query. Ids that do not exist are left out: the caller chose them among what the user may read."""
+    ``usable_quantity`` (``quantity`` minus the units expired on ``today``, never below 0) and the
+    ``extension``'s columns, in one query. Ids that do not exist are left out: the caller chose them
+    among what the user may read. Should the extension's joins give a stock level twice, its first
+    row is kept."""
     if not ids:
         return []
     today = today or timezone.localdate()
-    sql = _stock_level_rows_sql(connection.vendor).format(ids=", ".join(["%s"] * len(ids)))
+    names = STOCK_LEVEL_ROW_FIELDS + (extension.names if extension else ())
+    sql = _stock_level_rows_sql(connection.vendor).format(
+        columns="".join(f", {column}" for column in extension.columns) if extension else "",
+        sources=f" {extension.sources}" if extension else "",
+        ids=", ".join(["%s"] * len(ids)),
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [today, *ids])
+        cursor.execute(sql, [today, *(extension.params if extension else ()), *ids])
         fetched = cursor.fetchall()
     by_id = {}
     for values in fetched:
-        row = dict(zip(STOCK_LEVEL_ROW_FIELDS, values, strict=True))
+        row = dict(zip(names, values, strict=True))
+        if row["id"] in by_id:
+            continue
         row["updated_at"] = _aware(row["updated_at"])
         row["usable_quantity"] = max(row["quantity"] - row["expired_quantity"], 0)
         by_id[row["id"]] = row

@@ -4,10 +4,9 @@ medicine's name and dispensing unit, the establishment's name, and the position'
 figures (months of stock, status, stockout probability, risk score and level).
 
 The route is registered here rather than in the stock app because the figures come from the
-scores, which live above stock. A page costs its ids (the scope, the filters and the cursor, through
-the ORM), its rows with their names (one query of fixed text, ``stock.selectors.stock_level_rows``)
-and, with ``risk``, the published day and the page's figures (``selectors.position_latest_scores``):
-the count stays flat.
+scores, which live above stock. A page costs two queries: its ids (the scope, the filters and the
+cursor, through the ORM), then its rows with their names and, with ``risk``, their published
+figures (one query of fixed text, ``selectors.stock_level_rows_with_scores``).
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from shortages.choices import RiskLevel, StockStatus
-from shortages.selectors import position_latest_scores
+from shortages.selectors import stock_level_rows_with_scores
 from stock import selectors as stock_selectors
 from stock.api import serializers as stock_serializers
 from stock.api import views as stock_views
@@ -142,11 +141,11 @@ class StockLevelViewSet(stock_views.StockLevelViewSet):
 
     def represented(self, ids: list[int]) -> list:
         """The stock levels of ``ids`` as the API shows them: their rows in one query of fixed text
-        (``selectors.stock_level_rows``) and, with ``expand=risk``, their scores in one more. The
-        ORM's annotated query of a whole page cost more to build than to run (docs/performance.md)."""
-        rows = stock_selectors.stock_level_rows(ids)
-        if "risk" in self.expansions:
-            _attach_scores(rows)
+        (``stock.selectors.stock_level_rows``), with ``expand=risk`` their published figures in the
+        same query (``selectors.stock_level_rows_with_scores``). The ORM's annotated query of a whole
+        page cost more to build than to run (docs/performance.md)."""
+        read = stock_level_rows_with_scores if "risk" in self.expansions else stock_selectors.stock_level_rows
+        rows = read(ids)
         return self.get_serializer(rows, many=True).data
 
     def list(self, request, *args, **kwargs):
@@ -155,11 +154,3 @@ class StockLevelViewSet(stock_views.StockLevelViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         return Response(self.represented([self.get_object().pk])[0])
-
-
-def _attach_scores(rows: list[dict]) -> None:
-    """Each row of ``stock_level_rows`` gets its position's ``latest_score`` (None when not scored)."""
-    keys = [(row["establishment_id"], row["medicine_id"]) for row in rows]
-    scores = position_latest_scores(pairs=set(keys))
-    for row, key in zip(rows, keys, strict=True):
-        row["latest_score"] = scores.get(key)

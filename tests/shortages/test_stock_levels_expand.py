@@ -85,9 +85,9 @@ def test_the_expanded_list_costs_the_same_queries_whatever_its_length(
     build_world(personas, size=size)
     client = api_client_for(personas.analyst)
     client.get(URL, EXPAND)  # the token's first use is written once
-    # when / then: the token (its user's roles and area links with it), the page's ids, their rows,
-    # the page's scores on the published day
-    with django_assert_num_queries(4):
+    # when / then: the token (its user's roles and area links with it), the page's ids, then their
+    # rows with their figures on the published day
+    with django_assert_num_queries(3):
         rows = client.get(URL, {**EXPAND, "page_size": 1000}).json()["results"]
     assert len(rows) == 3 * size * (2 + 2 * size)
     assert all(row["risk"] is not None for row in rows)
@@ -95,7 +95,8 @@ def test_the_expanded_list_costs_the_same_queries_whatever_its_length(
 
 def test_the_latest_scores_are_those_the_orm_definitions_publish(personas):
     # given the world's run, then a run that failed on the same day with its own row for a position,
-    # and a past day back-filled afterwards: one row closed before the published day, one still holding
+    # and a past day back-filled afterwards: one row closed before the published day, one still
+    # holding; and a stock level never scored
     import datetime as dt
 
     from django.utils import timezone
@@ -103,6 +104,7 @@ def test_the_latest_scores_are_those_the_orm_definitions_publish(personas):
     from shortages import selectors
     from shortages.choices import RunStatus
     from shortages.models import RiskScore, ScoringRun
+    from stock.models import StockLevel
     from tests import factories
 
     world = build_world(personas, size=1)
@@ -111,7 +113,7 @@ def test_the_latest_scores_are_those_the_orm_definitions_publish(personas):
     past = ScoringRun.objects.create(
         as_of=world.as_of - dt.timedelta(days=9), status=RunStatus.SUCCEEDED, finished_at=timezone.now()
     )
-    closed, holding = factories.MedicineFactory(), factories.MedicineFactory()
+    closed, holding, unscored = (factories.MedicineFactory() for _ in range(3))
     for run, position_medicine, valid_until, score in [
         (failed, medicine, None, 99),
         (past, closed, world.as_of - dt.timedelta(days=2), 11),
@@ -128,20 +130,23 @@ def test_the_latest_scores_are_those_the_orm_definitions_publish(personas):
             score=score,
             level="high",
         )
-    pairs = set(RiskScore.objects.positions().values_list("establishment_id", "medicine_id"))
+    for position_medicine in (closed, holding, unscored):
+        StockLevel.objects.create(establishment=hospital, medicine=position_medicine, quantity=3)
+    ids = sorted(StockLevel.objects.values_list("id", flat=True), reverse=True)
     # when
-    latest = selectors.position_latest_scores(pairs=pairs)
-    # then it is what the ORM's published_on says of the latest run's day
+    rows = selectors.stock_level_rows_with_scores(ids)
+    # then each row's figures are what the ORM's published_on says of the latest run's day
     day = selectors.published_as_of()
     fields = ["establishment_id", "medicine_id", "months_of_stock", "stock_status", "stockout_probability", "score"]
     expected = {
-        (row["establishment_id"], row["medicine_id"]): row | {"as_of": day}
+        (row.pop("establishment_id"), row.pop("medicine_id")): row | {"as_of": day}
         for row in RiskScore.objects.published_on(day).positions().values(*fields, "level")
     }
+    latest = {(row["establishment_id"], row["medicine_id"]): row["latest_score"] for row in rows}
     assert day == world.as_of
-    assert latest == expected
+    assert [row["id"] for row in rows] == ids
+    assert latest == {key: expected.get(key) for key in latest}
     assert latest[(hospital.id, medicine.id)]["score"] == 50  # not the failed run's
     assert latest[(hospital.id, holding.id)]["score"] == 12
-    assert (hospital.id, closed.id) not in latest
-    # and a pair asked alone gets only its own row
-    assert set(selectors.position_latest_scores(pairs={(hospital.id, holding.id)})) == {(hospital.id, holding.id)}
+    assert latest[(hospital.id, closed.id)] is None and latest[(hospital.id, unscored.id)] is None
+    assert sum(score is not None for score in latest.values()) == len(expected)
