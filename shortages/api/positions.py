@@ -73,18 +73,17 @@ class StockLevelExpandedSerializer(stock_serializers.StockLevelSerializer):
 
     def to_representation(self, instance: Mapping) -> dict:
         """From a row of ``selectors.stock_level_rows`` (with ``latest_score`` for ``expand=risk``)."""
-        row = super().to_representation(instance)
-        values = instance
+        answer = super().to_representation(instance)
         expand = self.context.get("expand", ())
         if "medicine" in expand:
-            parts = (values["medicine_inn"], values["medicine_strength"], values["medicine_form"])
-            row["medicine_name"] = " ".join(part for part in parts if part)
-            row["medicine_unit"] = values["medicine_unit"]
+            parts = (instance["medicine_inn"], instance["medicine_strength"], instance["medicine_form"])
+            answer["medicine_name"] = " ".join(part for part in parts if part)
+            answer["medicine_unit"] = instance["medicine_unit"]
         if "establishment" in expand:
-            row["establishment_name"] = values["establishment_name"]
+            answer["establishment_name"] = instance["establishment_name"]
         if "risk" in expand:
-            row["risk"] = self._risk(values.get("latest_score"))
-        return row
+            answer["risk"] = self._risk(instance.get("latest_score"))
+        return answer
 
     @cached_property
     def _labels(self) -> tuple[dict[str, str], dict[str, str]]:
