@@ -1,14 +1,18 @@
-"""National score rows, built as model instances: 1,000 a day, where ``bulk_create`` is cheap. A
-national row holds for its own day."""
+"""National score rows, built as model instances (1,000 a day), stored by a binary ``COPY`` on
+PostgreSQL (``bulk_create`` elsewhere). A national row holds for its own day."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 
+import numpy as np
 import pandas as pd
 from django.conf import settings
+from django.db import connection
 
+from bulk import copy_in
 from shortages import scoring
 from shortages.models import RiskScore, ScoringRun
 from shortages.scoring.sums import regional_shares_of_sums
@@ -109,6 +113,47 @@ def national_rows(
             )
         )
     return rows
+
+
+# The columns a national row fills; the others stay NULL (they are the positions').
+NATIONAL_FLOATS = (
+    "stock", "usable_stock", "amc", "months_of_stock", "days_of_cover", "pipeline", "horizon_months",
+    "stockout_probability", "score",
+)  # fmt: skip
+
+
+def national_rows_insert(rows: list[RiskScore]) -> int:
+    """Store the national ``rows`` of one run and day (:func:`national_rows`): one binary ``COPY``
+    on PostgreSQL (``bulk_create`` of 1,000 rows with two JSON documents each cost 0.16-0.20 s of
+    every run, incremental ones included), ``bulk_create`` elsewhere. Returns how many."""
+    if not rows:
+        return 0
+    if connection.vendor != "postgresql":
+        RiskScore.objects.bulk_create(rows, batch_size=2000)
+        return len(rows)
+    first = rows[0]
+    if any(row.as_of != first.as_of or row.valid_until != first.valid_until for row in rows):
+        raise ValueError("national rows: one day and one end per call")
+    count = len(rows)
+    fields = [
+        copy_in.int8("run_id", np.array([row.run_id for row in rows], dtype=np.int64)),
+        copy_in.date("as_of", first.as_of, count),
+        copy_in.date("valid_until", first.valid_until, count),
+        copy_in.int8("medicine_id", np.array([row.medicine_id for row in rows], dtype=np.int64)),
+        *(
+            copy_in.float8(name, np.array([getattr(row, name) for row in rows], dtype="float64"))
+            for name in NATIONAL_FLOATS
+        ),
+        copy_in.text("stock_status", [row.stock_status for row in rows]),
+        copy_in.text("level", [row.level for row in rows]),
+        copy_in.text("sigma_rule", [row.sigma_rule for row in rows]),
+        copy_in.boolean("insufficient_data", [row.insufficient_data for row in rows]),
+        # JSONField's own encoding (ASCII: the binary stream's text columns are ASCII).
+        copy_in.jsonb("figures", [json.dumps(row.figures) for row in rows]),
+        copy_in.jsonb("contributions", [json.dumps(row.contributions) for row in rows]),
+    ]
+    with connection.cursor() as cursor:
+        return copy_in.copy_fields(cursor, RiskScore._meta.db_table, fields)
 
 
 def national_status(row: dict) -> str:

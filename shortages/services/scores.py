@@ -30,7 +30,6 @@ from shortages.services.alerts import SyncScope, alerts_sync
 from stock.models import ConsumptionMonth, Establishment, StockLevel
 
 logger = logging.getLogger(__name__)
-INSERT_BATCH = 2000
 
 
 def scoring_runs_fail_stale(*, now: dt.datetime | None = None) -> int:
@@ -284,11 +283,10 @@ def _national_publish(
     )
     RiskScore.objects.national().filter(as_of=run.as_of).delete()
     ScoringChunk.objects.filter(run=run).delete()
-    RiskScore.objects.bulk_create(
+    score_rows.national_rows_insert(
         score_rows.national_rows(
             national, run=run, weights=params.national_weights, regional=score_rows.regional_map(sums)
-        ),
-        batch_size=INSERT_BATCH,
+        )
     )
     day_sums.sums_store(run=run, sums=sums)
     conditions = pd.concat(

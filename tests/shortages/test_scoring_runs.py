@@ -161,8 +161,9 @@ def test_scoring_takes_a_bounded_number_of_queries_whatever_the_size():
     # 2,000 rows on PostgreSQL, fewer rows per batch on SQLite's parameter limit)
     assert RiskScore.objects.filter(as_of=dt.date(2026, 7, 31)).positions().count() == 6 + 60
     # the day lock of the start is one more on PostgreSQL, and so is the read of the active alerts
-    # through COPY (the columns' types first, then the rows)
-    assert small == large <= 58
+    # through COPY (the columns' types first, then the rows); the national rows' COPY counts here,
+    # their bulk insert elsewhere
+    assert small == large <= 59
     if connection.vendor == "postgresql":
         assert small_inserts == large_inserts
     else:
@@ -205,3 +206,34 @@ def test_scoring_a_past_day_afterwards_does_not_hide_the_latest_day(personas, ap
     rows = api_client_for(personas.analyst).get("/api/v1/risk-scores/").json()["results"]
     # then the default list is still the most recent day
     assert {row["as_of"] for row in rows} == {AS_OF.isoformat()}
+
+
+def test_national_rows_are_stored_as_they_were_built():
+    # given the national rows of a run, built again for another day
+    import copy
+
+    from shortages.services import score_rows
+
+    build_positions(establishments=2, medicines=3)
+    scores.scoring_run_execute(as_of=AS_OF)
+    built = list(RiskScore.objects.national().filter(as_of=AS_OF).order_by("medicine_id"))
+    day = AS_OF + dt.timedelta(days=40)
+    rows = []
+    for row in built:
+        again = copy.copy(row)
+        again.pk, again.as_of, again.valid_until = None, day, day + dt.timedelta(days=1)
+        rows.append(again)
+    # when they are stored (a binary COPY on PostgreSQL)
+    assert score_rows.national_rows_insert(rows) == 3
+    # then every column reads back as built, the JSON documents included
+    names = [
+        field.attname
+        for field in RiskScore._meta.concrete_fields
+        if field.attname not in ("id", "as_of", "valid_until")
+    ]
+    stored = list(RiskScore.objects.national().filter(as_of=day).order_by("medicine_id"))
+    assert [[getattr(row, name) for name in names] for row in stored] == [
+        [getattr(row, name) for name in names] for row in built
+    ]
+    assert all(row.valid_until == day + dt.timedelta(days=1) for row in stored)
+    assert stored[0].figures["share_at_risk_by_region"] is not None and stored[0].contributions
