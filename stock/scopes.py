@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import BooleanField, Q, QuerySet
+from django.db.models import BooleanField, IntegerField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from stock import roles
@@ -70,25 +70,27 @@ def analyst_area(user: Any) -> AnalystArea:
 
 def access_annotations(user_column: str) -> dict[str, RawSQL]:
     """Annotations for the query that loads a user whose id is ``user_column`` (a qualified column,
-    such as an API token's ``user_id``): one per role group, and whether the user is linked to a
-    region or a province. :func:`access_remember` then spares the queries of
-    :func:`roles.role_names` and, for everyone linked to no region or province, of
-    :func:`analyst_area`. Plain ``EXISTS`` clauses: the ORM's subqueries cost more to build than the
-    query costs to run, on every API request."""
+    such as an API token's ``user_id``): the user's role groups (``access_roles``, one bit per role
+    of ``roles.ROLES``) and whether the user is linked to a region or a province
+    (``access_linked``). :func:`access_remember` then spares the queries of :func:`roles.role_names`
+    and, for everyone linked to no region or province, of :func:`analyst_area`. Plain SQL, and the
+    roles in one subquery: the ORM's subqueries cost more to build than the query costs to run, and
+    PostgreSQL planned one ``EXISTS`` per role in 0.6-0.7 ms against 0.2-0.4 ms for the one sum, on
+    every API request."""
     user_model = get_user_model()
     groups = user_model.groups.through
     group_table, group_column = groups._meta.db_table, groups._meta.get_field("group").column
     user_column_of_groups = groups._meta.get_field(user_model._meta.model_name).column
     name_table = groups._meta.get_field("group").related_model._meta.db_table
+    bits = " ".join(f"WHEN %s THEN {1 << index}" for index in range(len(roles.ROLES)))
     annotations = {
-        # Table and column names come from the models' metadata; the role name is a parameter.
-        f"access_role_{name}": RawSQL(  # noqa: S611
-            f"EXISTS (SELECT 1 FROM {group_table} JOIN {name_table} ON {name_table}.id = {group_table}.{group_column}"  # noqa: S608
-            f" WHERE {group_table}.{user_column_of_groups} = {user_column} AND {name_table}.name = %s)",
-            (name,),
-            output_field=BooleanField(),
+        # Table and column names come from the models' metadata; the role names are parameters.
+        "access_roles": RawSQL(  # noqa: S611
+            f"SELECT SUM(CASE {name_table}.name {bits} ELSE 0 END) FROM {group_table} JOIN {name_table} "  # noqa: S608
+            f"ON {name_table}.id = {group_table}.{group_column} WHERE {group_table}.{user_column_of_groups} = {user_column}",
+            tuple(roles.ROLES),
+            output_field=IntegerField(),
         )
-        for name in roles.ROLES
     }
     links = []
     for relation in ("analyst_regions", "analyst_provinces"):
@@ -101,7 +103,8 @@ def access_annotations(user_column: str) -> dict[str, RawSQL]:
 
 def access_remember(user: Any, annotated: Any) -> None:
     """Cache on ``user`` what :func:`access_annotations` read on ``annotated``."""
-    user._role_names = frozenset(name for name in roles.ROLES if getattr(annotated, f"access_role_{name}"))
+    mask = annotated.access_roles or 0
+    user._role_names = frozenset(name for index, name in enumerate(roles.ROLES) if mask & (1 << index))
     if not annotated.access_linked:
         user._analyst_area = EMPTY_AREA
 
