@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -39,23 +39,6 @@ def writable_establishment_ids(user: Any, ids: set[int]) -> set[int]:
     if scopes.is_national_analyst(user):
         return set(ids)
     return set(establishments_writable_by(user).filter(pk__in=ids).values_list("pk", flat=True))
-
-
-def stock_levels_for(user: Any) -> QuerySet[StockLevel]:
-    """Stock levels ``user`` may read, with the codes the list shows as annotations
-    (``establishment_code``, ``region_code``, ``medicine_code``): one narrow model per row instead of
-    four wide ones, which is most of what a page of a hundred positions costs; and the usable and
-    expired quantities (``StockLevelQuerySet.with_usable``)."""
-    return (
-        StockLevel.objects.visible_to(user)
-        .only("id", "quantity", "in_transit", "updated_at")
-        .with_usable()
-        .annotate(
-            establishment_code=F("establishment__code"),
-            region_code=F("establishment__region__code"),
-            medicine_code=F("medicine__code"),
-        )
-    )
 
 
 def stock_lots_for(user: Any) -> QuerySet[StockLot]:
@@ -127,10 +110,9 @@ def medicine_resolve(text: str, *, limit: int = 8) -> list[Medicine]:
 
 
 def stock_levels_bare_for(user: Any) -> QuerySet[StockLevel]:
-    """The stock levels ``user`` may read, without the annotations of :func:`stock_levels_for`: what a
-    list's filters and cursor need to find a page's ids (the status filter adds the usable quantity
-    itself). The page's rows are then read by :func:`stock_level_rows`, one query of fixed text
-    instead of the ORM's annotated query, whose building costs more than the query takes to run."""
+    """The stock levels ``user`` may read, as bare rows: what a list's filters and cursor need to
+    find a page's ids (the status filter adds the usable quantity itself). The page's rows are then
+    read by :func:`stock_level_rows`."""
     return StockLevel.objects.visible_to(user).only("id")
 
 

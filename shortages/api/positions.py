@@ -14,17 +14,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cached_property
 
-from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
-from rest_framework.response import Response
 
 from shortages.choices import RiskLevel, StockStatus
 from shortages.selectors import stock_level_rows_with_scores
-from stock import selectors as stock_selectors
 from stock.api import serializers as stock_serializers
 from stock.api import views as stock_views
 
@@ -71,18 +68,18 @@ class StockLevelExpandedSerializer(stock_serializers.StockLevelSerializer):
             "risk",
         ]
 
-    def to_representation(self, instance: Mapping) -> dict:
+    def to_representation(self, row: Mapping) -> dict:
         """From a row of ``selectors.stock_level_rows`` (with ``latest_score`` for ``expand=risk``)."""
-        answer = super().to_representation(instance)
+        answer = super().to_representation(row)
         expand = self.context.get("expand", ())
         if "medicine" in expand:
-            parts = (instance["medicine_inn"], instance["medicine_strength"], instance["medicine_form"])
+            parts = (row["medicine_inn"], row["medicine_strength"], row["medicine_form"])
             answer["medicine_name"] = " ".join(part for part in parts if part)
-            answer["medicine_unit"] = instance["medicine_unit"]
+            answer["medicine_unit"] = row["medicine_unit"]
         if "establishment" in expand:
-            answer["establishment_name"] = instance["establishment_name"]
+            answer["establishment_name"] = row["establishment_name"]
         if "risk" in expand:
-            answer["risk"] = self._risk(instance.get("latest_score"))
+            answer["risk"] = self._risk(row.get("latest_score"))
         return answer
 
     @cached_property
@@ -130,26 +127,10 @@ class StockLevelViewSet(stock_views.StockLevelViewSet):
             )
         return tuple(asked)
 
-    def get_queryset(self) -> QuerySet:
-        """Ids only: the scope, the filters and the cursor (``stock_levels_bare_for``); the rows
-        are read by :meth:`represented`."""
-        return stock_selectors.stock_levels_bare_for(self.request.user)
-
     def get_serializer_context(self) -> dict:
         return {**super().get_serializer_context(), "expand": self.expansions}
 
-    def represented(self, ids: list[int]) -> list:
-        """The stock levels of ``ids`` as the API shows them: their rows in one query of fixed text
-        (``stock.selectors.stock_level_rows``), with ``expand=risk`` their published figures in the
-        same query (``selectors.stock_level_rows_with_scores``). The ORM's annotated query of a whole
-        page cost more to build than to run (docs/performance.md)."""
-        read = stock_level_rows_with_scores if "risk" in self.expansions else stock_selectors.stock_level_rows
-        rows = read(ids)
-        return self.get_serializer(rows, many=True).data
-
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()).values("id"))
-        return self.get_paginated_response(self.represented([item["id"] for item in page]))
-
-    def retrieve(self, request, *args, **kwargs):
-        return Response(self.represented([self.get_object().pk])[0])
+    def rows(self, ids: list[int]) -> list[dict]:
+        """With ``expand=risk``, the rows and their published figures in the same query
+        (``selectors.stock_level_rows_with_scores``)."""
+        return stock_level_rows_with_scores(ids) if "risk" in self.expansions else super().rows(ids)

@@ -97,8 +97,8 @@ class ProductSerializer(serializers.ModelSerializer):
 class StockLevelSerializer(serializers.ModelSerializer):
     """Units of one medicine held by one establishment, and units on their way to it."""
 
-    # The codes come annotated by ``selectors.stock_levels_for``. The declared fields give the
-    # schema; rows are written directly, as the field machinery is most of the cost of a large page.
+    # Rows of ``selectors.stock_level_rows``. The declared fields give the schema; rows are written
+    # directly, as the field machinery is most of the cost of a large page.
 
     establishment = serializers.CharField(source="establishment_code", read_only=True)
     medicine = serializers.CharField(source="medicine_code", read_only=True)
@@ -117,10 +117,8 @@ class StockLevelSerializer(serializers.ModelSerializer):
             "in_transit", "updated_at",
         ]  # fmt: skip
 
-    def to_representation(self, instance: StockLevel | Mapping) -> dict:
-        """From a stock level annotated by ``selectors.stock_levels_for``, or a row of
-        ``selectors.stock_level_rows`` (the same names)."""
-        row = instance if isinstance(instance, Mapping) else instance.__dict__
+    def to_representation(self, row: Mapping) -> dict:
+        """From a row of ``selectors.stock_level_rows``."""
         updated_at = self._updated_at.to_representation(row["updated_at"])
         return {
             "id": row["id"],
