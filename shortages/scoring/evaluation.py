@@ -197,7 +197,8 @@ def mase_report(panel: Panel, predictions: pd.DataFrame, *, origins: Sequence[pd
 
     For each series (position) reported at an origin: errors over the following months that were
     reported, scaled by the mean absolute one-step naive error of the series' reported history up
-    to the origin (consecutive reported months); series with a zero or unknown scale are left out."""
+    to the origin (consecutive reported months); series with a zero or unknown scale are left out.
+    ``mase_hindsight_best``: the mean, over the same series, of the smaller of the two errors."""
     grid = panel.grid
     issued = grid["issued"].where(grid["reported"]).astype("float64")
     history = grid.assign(issued=issued)[["establishment_id", "medicine_id", "month", "issued"]]
@@ -240,12 +241,17 @@ def mase_report(panel: Panel, predictions: pd.DataFrame, *, origins: Sequence[pd
     errors = pd.concat([row.pop("errors") for row in rows]) if rows else pd.DataFrame()
     forecast = float(errors["forecast"].mean()) if len(errors) else float("nan")
     moving = float(errors["moving_average"].mean()) if len(errors) else float("nan")
+    # For each series the better of the two forecasts, picked once the months are known: no rule that
+    # chooses between them from the history alone can do better (how far a target below it is).
+    hindsight = float(errors.min(axis=1).mean()) if len(errors) else float("nan")
     return {
         "origins": rows,
         "series": len(errors),
         "mase_forecast": forecast,
         "mase_moving_average": moving,
         "ratio": forecast / moving if moving else float("nan"),
+        "mase_hindsight_best": hindsight,
+        "hindsight_ratio": hindsight / moving if moving else float("nan"),
     }
 
 

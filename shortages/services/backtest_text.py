@@ -77,6 +77,11 @@ def report_lines(report: dict, *, horizon: int) -> list[str]:
             f"  ensemble : {forecast['series']} séries, prévision {_f(forecast['mase_forecast'])}, moyenne mobile "
             f"{_f(forecast['mase_moving_average'])}, rapport {_f(forecast['ratio'])}"
         )
+        if forecast.get("mase_hindsight_best") is not None:
+            lines.append(
+                "  la meilleure des deux par série, choisie une fois les mois connus : "
+                f"{_f(forecast['mase_hindsight_best'])}, rapport {_f(forecast['hindsight_ratio'])}"
+            )
     kinds = report.get("alert_kinds")
     if kinds:
         lines.append("")

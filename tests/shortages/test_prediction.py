@@ -147,6 +147,51 @@ def test_expected_calibration_error_and_brier_skill_by_hand():
     assert skill == pytest.approx(1 - brier / 0.25)
 
 
+def test_the_forecast_mase_against_the_moving_average_by_hand():
+    # given three positions' six reported months up to the origin, and the three months after it
+    origin = pd.Timestamp("2018-12-01")
+    months = pd.date_range("2018-07-01", periods=6, freq="MS")
+    histories = {1: [10, 12, 10, 12, 10, 12], 2: [0, 4, 0, 4, 0, 4], 3: [5, 5, 5, 5, 5, 5]}
+    grid = pd.DataFrame(
+        [
+            {"establishment_id": key, "medicine_id": 1, "month": month, "issued": value, "reported": True}
+            for key, values in histories.items()
+            for month, value in zip(months, values, strict=True)
+        ]
+    )
+    futures = {1: [14, 8, 11], 2: [0, 0, 8], 3: [5, 9, 5]}
+    forecasts = {1: [11, 11, 11], 2: [4, 4, 4], 3: [5, 5, 5]}
+    predictions = pd.DataFrame(
+        [
+            {
+                "establishment_id": key,
+                "medicine_id": 1,
+                "month": origin,
+                **{f"future_{step + 1}": futures[key][step] for step in range(3)},
+                **{f"forecast_{step + 1}": forecasts[key][step] for step in range(3)},
+            }
+            for key in histories
+        ]
+    )
+    # when
+    report = evaluation.mase_report(
+        learned.Panel(grid=grid, features=pd.DataFrame(), horizon=2), predictions, origins=[origin]
+    )
+    # then position 3 (no one-step change in its history: scale 0) is left out; position 1's scale
+    # is 2, its moving average 34/3; position 2's scale is 4, its moving average 8/3
+    forecast = ((3 + 3 + 0) / 3 / 2 + (4 + 4 + 4) / 3 / 4) / 2
+    moving_1 = (abs(14 - 34 / 3) + abs(8 - 34 / 3) + abs(11 - 34 / 3)) / 3 / 2
+    moving_2 = (abs(0 - 8 / 3) * 2 + abs(8 - 8 / 3)) / 3 / 4
+    moving = (moving_1 + moving_2) / 2
+    assert report["series"] == 2
+    assert report["mase_forecast"] == pytest.approx(forecast)
+    assert report["mase_moving_average"] == pytest.approx(moving)
+    assert report["ratio"] == pytest.approx(forecast / moving)
+    # and the better of the two per series, after the fact: the forecast for 1, the average for 2
+    assert report["mase_hindsight_best"] == pytest.approx((1.0 + moving_2) / 2)
+    assert report["hindsight_ratio"] < report["ratio"]
+
+
 def test_walk_forward_judges_every_method_on_the_same_rows(panel):
     months = evaluation.test_month_ends(panel, first=pd.Timestamp("2017-10-01"))
     walked = evaluation.walk_forward(
