@@ -209,6 +209,11 @@ def backtest_view(report: BacktestReport) -> BacktestView:
             "moving_average": decimal_text(forecast.get("mase_moving_average"), 2),
             "ratio": decimal_text(forecast.get("ratio"), 2),
             "series": qty(forecast.get("series")),
+            # absent from reports stored before it was measured
+            "hindsight_best": decimal_text(forecast.get("mase_hindsight_best"), 2)
+            if forecast.get("mase_hindsight_best") is not None
+            else "",
+            "hindsight_ratio": decimal_text(forecast.get("hindsight_ratio"), 2),
         },
         mase_rows=mase_rows,
         levels=[_level_label(level) for level in _report_levels(report)],

@@ -23,7 +23,7 @@ from shortages.scoring import learned
 from shortages.scoring.features import FEATURES
 from shortages.scoring.stockouts import complete_months
 from shortages.selectors_pages.position import position_explanation_get
-from shortages.selectors_pages.prediction import Reliability, ReliabilityBin
+from shortages.selectors_pages.prediction import Reliability, ReliabilityBin, backtest_view
 from shortages.services import learning, scores
 from shortages.templatetags.prediction_text import probability_meaning_text
 from stock.models import AuditEntry, ConsumptionMonth, StockLevel
@@ -177,6 +177,8 @@ def _store_backtest(model_row=None, *, horizon: int = 2):
             "mase_forecast": 0.71,
             "mase_moving_average": 1.02,
             "ratio": 0.696,
+            "mase_hindsight_best": 0.64,
+            "hindsight_ratio": 0.627,
         },
         "months": ["2025-07", "2025-08", "2025-09"],
         "levels": ["hospital", "primary"],
@@ -222,11 +224,28 @@ def test_an_analyst_reads_the_active_model_and_the_latest_backtest(client, perso
     assert "41,0 %" in text  # recall at the naive rule's precision
     assert "0,152" in text and "0,071" in text  # Brier skill and score
     assert "MASE moyen de la prévision : 0,71, contre 1,02" in text
+    assert "la meilleure des deux, une fois les mois connus : 0,64 (rapport 0,63)" in text
     # and one reliability diagram per population, drawn on the server
     content = response.content.decode()
     assert content.count('<svg class="chart"') == 2
     assert "Fiabilité de la probabilité, population A" in content
     assert "<script" not in content.split("</header>", 1)[-1].split("<footer", 1)[0]
+
+
+def test_a_backtest_stored_before_the_hindsight_figure_leaves_its_sentence_out():
+    # given a stored backtest with the hindsight figure, and the same report without it
+    stored = _store_backtest()
+    with translation.override("fr"):
+        with_it = backtest_view(stored).mase
+        stored.report["forecast"] = {
+            key: value
+            for key, value in stored.report["forecast"].items()
+            if not key.startswith(("mase_hindsight", "hindsight"))
+        }
+        without = backtest_view(stored).mase
+    # then the page's figure is there only when the report holds it
+    assert (with_it["hindsight_best"], with_it["hindsight_ratio"]) == ("0,64", "0,63")
+    assert without["hindsight_best"] == ""
 
 
 def test_the_page_says_when_no_model_and_no_backtest_exist(client, personas):
