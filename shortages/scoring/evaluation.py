@@ -198,7 +198,8 @@ def mase_report(panel: Panel, predictions: pd.DataFrame, *, origins: Sequence[pd
     For each series (position) reported at an origin: errors over the following months that were
     reported, scaled by the mean absolute one-step naive error of the series' reported history up
     to the origin (consecutive reported months); series with a zero or unknown scale are left out.
-    ``mase_hindsight_best``: the mean, over the same series, of the smaller of the two errors."""
+    ``mase_hindsight_best``: the mean, over the same series, of the smaller of the two errors
+    (``hindsight_ratio``: over the moving average's)."""
     grid = panel.grid
     issued = grid["issued"].where(grid["reported"]).astype("float64")
     history = grid.assign(issued=issued)[["establishment_id", "medicine_id", "month", "issued"]]
