@@ -29,7 +29,7 @@ class AlertQuerySet(models.QuerySet):
                 | scopes.establishment_scope(user, "establishment__")
             )
         if roles.is_establishment(user):
-            return self.filter(establishment__users=user)
+            return self.filter(scopes.establishment_scope(user, "establishment__"))
         if roles.is_industry(user):
             return self.national()
         return self.none()

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from shortages.choices import ActionKind, ActionStatus, ShortageCause, ShortageScope, ShortageStatus
-from stock import roles
+from stock import roles, scopes
 
 
 class ShortageQuerySet(models.QuerySet):
@@ -20,7 +20,7 @@ class ShortageQuerySet(models.QuerySet):
             return self.none()
         shared = ~Q(scope=ShortageScope.ESTABLISHMENT)
         if roles.is_establishment(user):
-            return self.filter(shared | Q(establishment__users=user)).distinct()
+            return self.filter(shared | scopes.establishment_scope(user, "establishment__"))
         if roles.is_industry(user):
             return self.filter(shared)
         return self.none()

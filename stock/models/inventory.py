@@ -22,6 +22,20 @@ from stock.choices import (
 )
 
 
+def page_indexes(prefix: str) -> list[models.Index]:
+    """(establishment, id) and (medicine, id): the lists page these rows newest id first within one
+    establishment or one medicine (an establishment's own user, ``?establishment=``,
+    ``?medicine=``), and these indexes hand a page over in that order. With only the foreign keys'
+    own indexes PostgreSQL could walk the whole table backwards by id, filtering as it went, when it
+    guessed wrong how many rows an establishment holds: 2-3 s for an establishment without
+    movements among 12.8 million (docs/performance.md). They also serve the foreign keys, whose
+    single-column indexes they replace (``db_index=False``)."""
+    return [
+        models.Index(fields=["establishment", "id"], name=f"{prefix}_establishment_page"),
+        models.Index(fields=["medicine", "id"], name=f"{prefix}_medicine_page"),
+    ]
+
+
 class EstablishmentScopedQuerySet(models.QuerySet):
     """Rows that belong to one establishment: national analysts see all, regional analysts those of
     their regions and provinces, establishment users their own, everybody else (industry users
@@ -63,8 +77,12 @@ class StockLevel(models.Model):
     """Current stock of one medicine at one establishment (a *position*). Never negative. Stock in
     lots past their expiry date is not usable (``StockLevelQuerySet.with_usable``)."""
 
-    establishment = models.ForeignKey("stock.Establishment", on_delete=models.CASCADE, related_name="stock_levels")
-    medicine = models.ForeignKey("stock.Medicine", on_delete=models.PROTECT, related_name="stock_levels")
+    establishment = models.ForeignKey(
+        "stock.Establishment", on_delete=models.CASCADE, related_name="stock_levels", db_index=False
+    )
+    medicine = models.ForeignKey(
+        "stock.Medicine", on_delete=models.PROTECT, related_name="stock_levels", db_index=False
+    )
     quantity = models.BigIntegerField(default=0)
     in_transit = models.BigIntegerField(
         default=0, help_text=_("Quantité expédiée vers cet établissement, pas encore reçue.")
@@ -79,7 +97,7 @@ class StockLevel(models.Model):
             models.CheckConstraint(condition=Q(quantity__gte=0), name="stocklevel_quantity_non_negative"),
             models.CheckConstraint(condition=Q(in_transit__gte=0), name="stocklevel_in_transit_non_negative"),
         ]
-        indexes = [models.Index(fields=["medicine", "establishment"])]
+        indexes = [models.Index(fields=["medicine", "establishment"]), *page_indexes("stocklevel")]
 
     def __str__(self) -> str:
         return f"{self.establishment_id}/{self.medicine_id}: {self.quantity}"
@@ -88,8 +106,10 @@ class StockLevel(models.Model):
 class StockLot(models.Model):
     """A lot of one medicine at one establishment, with its expiry date. Never negative."""
 
-    establishment = models.ForeignKey("stock.Establishment", on_delete=models.CASCADE, related_name="lots")
-    medicine = models.ForeignKey("stock.Medicine", on_delete=models.PROTECT, related_name="lots")
+    establishment = models.ForeignKey(
+        "stock.Establishment", on_delete=models.CASCADE, related_name="lots", db_index=False
+    )
+    medicine = models.ForeignKey("stock.Medicine", on_delete=models.PROTECT, related_name="lots", db_index=False)
     lot_number = models.CharField(max_length=40)
     expiry_date = models.DateField()
     quantity = models.BigIntegerField(default=0)
@@ -102,7 +122,7 @@ class StockLot(models.Model):
             models.UniqueConstraint(fields=["establishment", "medicine", "lot_number"], name="stocklot_unique_lot"),
             models.CheckConstraint(condition=Q(quantity__gte=0), name="stocklot_quantity_non_negative"),
         ]
-        indexes = [models.Index(fields=["establishment", "medicine", "expiry_date"])]
+        indexes = [models.Index(fields=["establishment", "medicine", "expiry_date"]), *page_indexes("stocklot")]
 
     def __str__(self) -> str:
         return f"{self.lot_number} exp. {self.expiry_date}: {self.quantity}"
@@ -112,8 +132,10 @@ class StockMovement(models.Model):
     """One line of the append-only ledger. ``quantity`` is the signed effect on stock; a
     correction is a new movement, never an update."""
 
-    establishment = models.ForeignKey("stock.Establishment", on_delete=models.PROTECT, related_name="movements")
-    medicine = models.ForeignKey("stock.Medicine", on_delete=models.PROTECT, related_name="movements")
+    establishment = models.ForeignKey(
+        "stock.Establishment", on_delete=models.PROTECT, related_name="movements", db_index=False
+    )
+    medicine = models.ForeignKey("stock.Medicine", on_delete=models.PROTECT, related_name="movements", db_index=False)
     kind = models.CharField(max_length=20, choices=MovementKind.choices)
     business_date = models.DateField()
     quantity = models.BigIntegerField(help_text=_("Effet signé sur le stock."))
@@ -149,6 +171,7 @@ class StockMovement(models.Model):
         indexes = [
             models.Index(fields=["establishment", "medicine", "business_date"]),
             models.Index(fields=["business_date"]),
+            *page_indexes("movement"),
         ]
 
     def __str__(self) -> str:
@@ -187,7 +210,7 @@ class Transfer(models.Model):
                 return self
             if source is scopes.NOTHING:
                 return self.none()
-            return self.filter(source | destination).distinct()
+            return self.filter(source | destination)
 
     objects = TransferQuerySet.as_manager()
 
@@ -208,8 +231,10 @@ class ConsumptionMonth(models.Model):
     """Monthly summary of one position: what was issued and how many days it was stocked out.
     Kept current with every movement or report so that scoring never scans the ledger."""
 
-    establishment = models.ForeignKey("stock.Establishment", on_delete=models.CASCADE, related_name="consumption")
-    medicine = models.ForeignKey("stock.Medicine", on_delete=models.PROTECT, related_name="consumption")
+    establishment = models.ForeignKey(
+        "stock.Establishment", on_delete=models.CASCADE, related_name="consumption", db_index=False
+    )
+    medicine = models.ForeignKey("stock.Medicine", on_delete=models.PROTECT, related_name="consumption", db_index=False)
     month = models.DateField(help_text=_("Premier jour du mois."))
     issued = models.BigIntegerField(default=0)
     received = models.BigIntegerField(default=0)
@@ -228,15 +253,19 @@ class ConsumptionMonth(models.Model):
             models.CheckConstraint(condition=Q(stockout_days__lte=31), name="consumption_stockout_days_max"),
             models.CheckConstraint(condition=Q(month__day=1), name="consumption_month_first_day"),
         ]
-        indexes = [models.Index(fields=["month", "medicine"])]
+        indexes = [models.Index(fields=["month", "medicine"]), *page_indexes("consumption")]
 
 
 class MonthlyReport(models.Model):
     """The LMIS monthly report of one position. ``discrepancy`` = expected closing
     (opening + received - issued - losses + adjustments) minus the physical count."""
 
-    establishment = models.ForeignKey("stock.Establishment", on_delete=models.CASCADE, related_name="monthly_reports")
-    medicine = models.ForeignKey("stock.Medicine", on_delete=models.PROTECT, related_name="monthly_reports")
+    establishment = models.ForeignKey(
+        "stock.Establishment", on_delete=models.CASCADE, related_name="monthly_reports", db_index=False
+    )
+    medicine = models.ForeignKey(
+        "stock.Medicine", on_delete=models.PROTECT, related_name="monthly_reports", db_index=False
+    )
     month = models.DateField()
     opening_balance = models.BigIntegerField()
     received = models.BigIntegerField(default=0)
@@ -275,6 +304,7 @@ class MonthlyReport(models.Model):
             models.CheckConstraint(condition=Q(stockout_days__lte=31), name="monthlyreport_stockout_days_max"),
             models.CheckConstraint(condition=Q(month__day=1), name="monthlyreport_month_first_day"),
         ]
+        indexes = page_indexes("report")
 
     @property
     def has_discrepancy(self) -> bool:

@@ -139,8 +139,11 @@ def test_a_tokens_roles_and_area_come_with_it_and_give_the_same_scope(
     assert _codes(clients["hospital"]) == {"T-HOSP-A"}
     assert _codes(clients["former"]) == set()
     # and a national analyst's page costs the token, the page's ids and their rows; an analyst linked
-    # to a region one query more (the regions and provinces it follows)
+    # to a region two queries more (the regions and provinces it follows, then their establishments,
+    # which the page's ids are filtered on); a hospital's user one more (its establishments)
     with django_assert_num_queries(3):
         clients["national"].get("/api/v1/stock-levels/")
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         clients["regional"].get("/api/v1/stock-levels/")
+    with django_assert_num_queries(4):
+        clients["hospital"].get("/api/v1/stock-levels/")

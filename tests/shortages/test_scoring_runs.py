@@ -237,3 +237,23 @@ def test_national_rows_are_stored_as_they_were_built():
     ]
     assert all(row.valid_until == day + dt.timedelta(days=1) for row in stored)
     assert stored[0].figures["share_at_risk_by_region"] is not None and stored[0].contributions
+
+
+@pytest.mark.services
+def test_a_published_run_refreshes_the_planner_statistics_of_the_runs_table(django_capture_on_commit_callbacks):
+    # given positions, and PostgreSQL's figure for a runs table that holds no run yet
+    build_positions(establishments=2, medicines=2)
+
+    def planner_rows() -> float:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [ScoringRun._meta.db_table])
+            return cursor.fetchone()[0]
+
+    before = planner_rows()
+    # when a run is published
+    with django_capture_on_commit_callbacks(execute=True):
+        scores.scoring_run_execute(as_of=AS_OF)
+    # then the planner counts the run (autovacuum would wait for 50 changed rows): every reader of
+    # published scores joins this table on the succeeded status
+    assert before != 1
+    assert planner_rows() == ScoringRun.objects.count() == 1

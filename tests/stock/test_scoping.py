@@ -171,3 +171,57 @@ def test_list_queries_do_not_grow_with_the_data(personas, api_client_for, django
     assert counts[0] == counts[1]
     with django_assert_max_num_queries(8):
         client.get(f"/api/v1/{endpoint}/")
+
+
+MODELS = [StockLevel, StockLot, StockMovement, ConsumptionMonth, MonthlyReport]
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda model: model.__name__)
+def test_scopes_and_code_filters_name_the_establishments_on_the_rows_own_columns(personas, stock, model):
+    # given a regional analyst of hospital A's region, hospital A's user, and filters by code
+    from stock import filtersets
+
+    regional = factories.UserFactory(username="regional", roles=["analyst"])
+    personas.hospital_a.region.analysts.add(regional)
+    filterset = {
+        StockLevel: filtersets.StockLevelFilterSet,
+        StockLot: filtersets.StockLotFilterSet,
+        StockMovement: filtersets.StockMovementFilterSet,
+        ConsumptionMonth: filtersets.ConsumptionFilterSet,
+        MonthlyReport: filtersets.MonthlyReportFilterSet,
+    }[model]
+    data = {"establishment": "T-HOSP-A", "medicine": "PARA-500", "region": "01", "atc": "N02"}
+
+    # when
+    scoped = [model.objects.visible_to(user) for user in (regional, personas.hospital_a_user)]
+    filtered = filterset(data, queryset=model.objects.all()).qs
+
+    # then every query filters the table's own establishment and medicine columns by id, with no join
+    # (through a join PostgreSQL guessed the rows an establishment holds, and paged a whole table)
+    table = model._meta.db_table
+    for queryset in (*scoped, filtered):
+        sql = str(queryset.query)
+        assert "JOIN" not in sql, sql
+        assert f'"{table}"."establishment_id" IN ({personas.hospital_a.pk})' in sql, sql
+    assert f'"{table}"."medicine_id" IN ({stock.pk})' in str(filtered.query)
+    # and they keep the same rows
+    for queryset in (*scoped, filtered):
+        assert set(queryset.values_list("establishment__code", flat=True)) == {"T-HOSP-A"}
+
+
+@pytest.mark.parametrize("endpoint", SCOPED[:-1])
+def test_code_filters_find_the_rows_of_their_codes_and_nothing_for_an_unknown_code(
+    personas, api_client_for, stock, endpoint
+):
+    client = api_client_for(personas.analyst)
+
+    def establishments(**params):
+        response = client.get(f"/api/v1/{endpoint}/", params)
+        assert response.status_code == 200, response.json()
+        return sorted(row["establishment"] for row in response.json()["results"])
+
+    assert establishments(region="06") == ["T-HOSP-B"]
+    assert establishments(establishment="T-HOSP-A", medicine="PARA-500") == ["T-HOSP-A"]
+    assert establishments(atc="N02") == ["T-HOSP-A", "T-HOSP-B"]
+    for unknown in ({"establishment": "NOPE"}, {"medicine": "NOPE"}, {"region": "99"}, {"atc": "Z99"}):
+        assert establishments(**unknown) == []
