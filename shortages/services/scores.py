@@ -318,7 +318,6 @@ def _national_publish(
     return outcome.notification_ids
 
 
-
 def _runs_statistics_refresh() -> None:
     """Fresh planner statistics for the runs' table (PostgreSQL). It gains a row or two a day,
     below what makes autovacuum analyse it, and every reader of published scores joins it on the
