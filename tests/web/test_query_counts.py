@@ -12,11 +12,12 @@ from django.urls import reverse
 from tests.web.world import build_world
 
 # (persona, url name, args from the world, pinned maximum: the count measured, session and user included;
-# an analyst's pages read its regions and provinces once, stock.scopes.analyst_area)
+# an analyst's pages read its regions and provinces once, stock.scopes.analyst_area; an establishment
+# user's pages read its establishments once, stock.scopes.readable_establishment_ids)
 REDIRECTS = {("hospital_a_user", "home"): 302}
 PAGES = [
     (None, "login", None, 0),
-    ("hospital_a_user", "home", None, 4),
+    ("hospital_a_user", "home", None, 5),
     ("analyst", "home", None, 10),
     ("analyst", "shortages:overview", None, 15),
     ("analyst", "shortages:medicine_list", None, 5),
@@ -34,11 +35,11 @@ PAGES = [
     ("association_user", "shortages:overview", None, 15),
     ("association_user", "shortages:medicine_detail", "medicine", 15),
     ("association_user", "shortages:alert_list", None, 7),
-    ("hospital_a_user", "shortages:establishment_detail", "hospital_a", 12),
-    ("hospital_a_user", "shortages:alert_list", None, 7),
-    ("hospital_a_user", "shortages:medicine_detail", "medicine", 15),
+    ("hospital_a_user", "shortages:establishment_detail", "hospital_a", 13),
+    ("hospital_a_user", "shortages:alert_list", None, 8),
+    ("hospital_a_user", "shortages:medicine_detail", "medicine", 16),
     ("analyst", "shortages:position_detail", "position", 9),
-    ("hospital_a_user", "shortages:position_detail", "position", 8),
+    ("hospital_a_user", "shortages:position_detail", "position", 9),
     ("analyst", "shortages:prediction_model", None, 7),
 ]
 EXPORTS = [

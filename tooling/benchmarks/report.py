@@ -11,7 +11,7 @@ from django.db import connection
 
 from shortages.models import RiskScore
 from stock.models import StockLevel
-from tooling.benchmarks import history_bench, http_bench, pages_bench, scoring_bench
+from tooling.benchmarks import history_bench, http_bench, lists_bench, pages_bench, scoring_bench
 
 TARGETS = {
     "scoring_vs_floor": "full national scoring within 3 x the plain SQL aggregate over the same rows",
@@ -162,6 +162,8 @@ def benchmark_report(
     if "api" in parts:
         measure("vacuum_before_api", scoring_bench.scores_vacuum)
         measure("api", _api, as_of=as_of, clients=clients, requests_per_client=requests_per_client, log=log)
+    if "lists" in parts:
+        measure("list_pages", lists_bench.list_pages, analyst=pages_bench.benchmark_analyst())
     if "overview" in parts:
         measure("overview_page", pages_bench.overview_page, user=pages_bench.benchmark_analyst())
     if "upload" in parts:

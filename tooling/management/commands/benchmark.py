@@ -12,7 +12,7 @@ from django.db import connection
 from tooling.benchmarks import report
 from tooling.benchmarks.scoring_bench import child_measure
 
-PARTS = ["floor", "scoring", "incremental", "api", "overview", "upload"]
+PARTS = ["floor", "scoring", "incremental", "api", "lists", "overview", "upload"]
 # Asked for by name only: history rewrites every position twice and builds 20 million rows of
 # history; predictions computes the active models' month again (what the worker does after a
 # monthly report import).
@@ -23,7 +23,7 @@ class Command(BaseCommand):
     help = (
         "Measure, on the current (national) dataset: a full scoring run against the plain SQL floor, an "
         "incremental run after 1%% of positions changed, API latencies under 16 clients against gunicorn, "
-        "the overview page, the 100,000-row upload, and (history) a full write with one day and with 30 days of "
+        "each scoped list at its worst (one request at a time), the overview page, the 100,000-row upload, and (history) a full write with one day and with 30 days of "
         "position rows in the table. Prints one JSON document."
     )
 
