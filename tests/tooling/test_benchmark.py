@@ -45,6 +45,13 @@ def test_it_prints_every_figure_as_one_json_document():
         assert endpoints[name]["errors"] == 0, endpoints[name]
         assert endpoints[name]["requests"] == 6 and endpoints[name]["p95_ms"] >= endpoints[name]["p50_ms"]
     assert document["overview_page"]["status"] == 200 and document["overview_page"]["queries"] > 0
+    lists = document["list_pages"]
+    assert "error" not in lists, lists
+    assert set(lists["slowest_per_list"]) == {
+        "stock-levels", "lots", "movements", "consumption", "monthly-reports", "risk-scores", "alerts",
+    }  # fmt: skip
+    assert all("status" not in case and case["ms"] > 0 for case in lists["cases"]), lists["cases"]
+    assert lists["slowest_ms"] == max(case["ms"] for case in lists["cases"])
     assert "upload" in document
     assert set(document["targets"]) == {
         "scoring_vs_floor",

@@ -17,7 +17,8 @@ from django.contrib.auth.models import Group
 from django.test import Client
 
 from stock import roles
-from stock.models import ApiToken, Establishment, Medicine, StockLevel
+from stock.models import Establishment, Medicine, StockLevel
+from tooling.benchmarks.pages_bench import benchmark_token
 
 ENDPOINTS = ["stock-levels", "lots", "movements", "consumption", "monthly-reports", "risk-scores", "alerts"]
 # The lists that take the establishment, region and medicine filters by code.
@@ -37,9 +38,7 @@ def _reader(username: str, *, role: str, establishment=None, region=None) -> Cli
         user.establishments.set([establishment])
     if region is not None:
         user.analyst_regions.set([region])
-    for token in ApiToken.objects.filter(user=user, name="benchmark", revoked_at__isnull=True):
-        token.revoke()
-    return Client(HTTP_AUTHORIZATION=f"Token {ApiToken.issue(user=user, name='benchmark')[1]}")
+    return Client(HTTP_AUTHORIZATION=f"Token {benchmark_token(user)}")
 
 
 def _best_ms(client: Client, url: str, repeats: int) -> tuple[float, int]:
@@ -60,7 +59,7 @@ def list_pages(*, analyst, repeats: int = 3) -> dict:
     medicine = Medicine.objects.filter(pk=StockLevel.objects.order_by("id").values("medicine_id")[:1]).first()
     if first is None or medicine is None:
         return {"error": "no stock levels to list"}
-    national = Client(HTTP_AUTHORIZATION=f"Token {_token(analyst)}")
+    national = Client(HTTP_AUTHORIZATION=f"Token {benchmark_token(analyst)}")
     readers = {
         "establishment user, lowest id": _reader(
             "benchmark-hospital-first", role=roles.ESTABLISHMENT, establishment=first
@@ -101,9 +100,3 @@ def list_pages(*, analyst, repeats: int = 3) -> dict:
         },
         "slowest_ms": max(case["ms"] for case in cases),
     }
-
-
-def _token(user) -> str:
-    for token in ApiToken.objects.filter(user=user, name="benchmark-lists", revoked_at__isnull=True):
-        token.revoke()
-    return ApiToken.issue(user=user, name="benchmark-lists")[1]
