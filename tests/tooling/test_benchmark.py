@@ -45,6 +45,7 @@ def test_it_prints_every_figure_as_one_json_document():
         assert endpoints[name]["errors"] == 0, endpoints[name]
         assert endpoints[name]["requests"] == 6 and endpoints[name]["p95_ms"] >= endpoints[name]["p50_ms"]
     assert document["overview_page"]["status"] == 200 and document["overview_page"]["queries"] > 0
+    assert document["position_page"]["status"] == 200 and document["position_page"]["median_ms"] > 0
     lists = document["list_pages"]
     assert "error" not in lists, lists
     assert set(lists["slowest_per_list"]) == {

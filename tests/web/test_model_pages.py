@@ -516,6 +516,28 @@ def test_the_explanation_is_the_models_own_and_adds_up_to_the_stored_probability
     assert len(magnitudes) == 4 and magnitudes == sorted(magnitudes, reverse=True)
 
 
+def test_the_explanation_reads_the_neighbourhood_of_the_positions_level_only(personas, scored):
+    # given a warehouse of the same region whose rows of the medicine all stock out, written after
+    # the run (a warehouse answers to another horizon's model: its rows are not this model's)
+    sites, medicines, _ = scored
+    score = RiskScore.objects.get(establishment=sites[0], medicine=medicines[1], as_of=AS_OF)
+    warehouse = factories.EstablishmentFactory(region=personas.hospital_a.region, level="warehouse")
+    months = ConsumptionMonth.objects.filter(establishment=sites[0], medicine=medicines[1]).values_list(
+        "month", flat=True
+    )
+    ConsumptionMonth.objects.bulk_create(
+        ConsumptionMonth(
+            establishment=warehouse, medicine=medicines[1], month=month, issued=50, stockout_days=20, closing_balance=0
+        )
+        for month in months
+    )
+    # when
+    explanation = position_explanation_get(score=score, level="hospital")
+    # then the features recomputed for the position still give the stored probability
+    assert explanation is not None
+    assert explanation.probability == pytest.approx(score.stockout_probability, abs=1e-9)
+
+
 def test_the_position_page_explains_the_probability_in_french_words(client, personas, scored):
     # given
     sites, medicines, row = scored

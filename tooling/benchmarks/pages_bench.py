@@ -1,4 +1,4 @@
-"""Page and upload figures: the national overview's render time and query count, and the
+"""Page and upload figures: the national overview's and a position page's render time and query count, and the
 100,000-row report upload (measured by the stock app's own ``bench_stock`` command when present)."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from stock import roles
-from stock.models import ApiToken
+from stock.models import ApiToken, StockLevel
 
 BENCH_USERNAME = "benchmark-analyst"
 
@@ -43,9 +43,23 @@ def benchmark_token(user) -> str:
 def overview_page(*, user, repeats: int = 5) -> dict:
     """Render the national overview as ``user`` through the whole Django stack, in this process:
     the first render, then the median of ``repeats`` more, with the queries of the last one."""
+    return _page(user=user, url=reverse("shortages:overview"), repeats=repeats)
+
+
+def position_page(*, user, repeats: int = 5) -> dict:
+    """Render the page of one position (the first stock level written, at the establishment with the
+    lowest id) as ``user``: its explanation recomputes the learned model's features from the month-end
+    history of the establishment's medicines and of the medicine's establishments."""
+    level = StockLevel.objects.order_by("id").values("establishment_id", "medicine_id").first()
+    if level is None:
+        return {"error": "no stock level"}
+    url = reverse("shortages:position_detail", args=[level["establishment_id"], level["medicine_id"]])
+    return _page(user=user, url=url, repeats=repeats)
+
+
+def _page(*, user, url: str, repeats: int) -> dict:
     client = Client()
     client.force_login(user)
-    url = reverse("shortages:overview")
     timings = []
     queries = 0
     status = None

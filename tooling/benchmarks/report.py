@@ -166,6 +166,7 @@ def benchmark_report(
         measure("list_pages", lists_bench.list_pages, analyst=pages_bench.benchmark_analyst())
     if "overview" in parts:
         measure("overview_page", pages_bench.overview_page, user=pages_bench.benchmark_analyst())
+        measure("position_page", pages_bench.position_page, user=pages_bench.benchmark_analyst())
     if "upload" in parts:
         measure("upload", pages_bench.upload_throughput, rows=upload_rows)
     document["targets"] = _targets(document)
