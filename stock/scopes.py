@@ -126,7 +126,7 @@ def establishment_scope(user: Any, path: str = "") -> Q | None:
 
     The condition names the establishments by id (:func:`readable_establishment_ids`), on the rows'
     own column: through the users link or the regions, PostgreSQL had to guess how many rows an
-    establishment holds, and for a page in id order it could walk a whole table backwards (3 s on
+    establishment holds, and for a page in id order it could walk a whole table backwards (2.6 s on
     the national ledger for an establishment user without movements, docs/performance.md)."""
     if user is None or not user.is_authenticated:
         return NOTHING
