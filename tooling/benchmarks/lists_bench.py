@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import time
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.test import Client
 
 from stock import roles
 from stock.models import Establishment, Medicine, StockLevel
-from tooling.benchmarks.pages_bench import benchmark_token
+from tooling.benchmarks.pages_bench import benchmark_token, benchmark_user
 
 ENDPOINTS = ["stock-levels", "lots", "movements", "consumption", "monthly-reports", "risk-scores", "alerts"]
 # The lists that take the establishment, region and medicine filters by code.
@@ -28,12 +26,8 @@ PAGE_SIZES = (1, 100)
 
 def _reader(username: str, *, role: str, establishment=None, region=None) -> Client:
     """A client with a fresh token for a benchmark user linked to ``establishment`` or ``region``
-    only (created once, kept out of the demo logins)."""
-    user, created = get_user_model().objects.get_or_create(username=username, defaults={"is_active": True})
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    user.groups.add(Group.objects.get_or_create(name=role)[0])
+    only."""
+    user = benchmark_user(username, role=role)
     if establishment is not None:
         user.establishments.set([establishment])
     if region is not None:

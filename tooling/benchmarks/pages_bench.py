@@ -24,11 +24,17 @@ BENCH_USERNAME = "benchmark-analyst"
 
 def benchmark_analyst():
     """The analyst the benchmark reads as (created once, kept out of the demo logins)."""
-    user, created = get_user_model().objects.get_or_create(username=BENCH_USERNAME, defaults={"is_active": True})
+    return benchmark_user(BENCH_USERNAME, role=roles.ANALYST)
+
+
+def benchmark_user(username: str, *, role: str):
+    """A benchmark user of ``role`` without a usable password (created once, kept out of the demo
+    logins)."""
+    user, created = get_user_model().objects.get_or_create(username=username, defaults={"is_active": True})
     if created:
         user.set_unusable_password()
         user.save(update_fields=["password"])
-    user.groups.add(Group.objects.get_or_create(name=roles.ANALYST)[0])
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
     return user
 
 
