@@ -8,7 +8,7 @@ every antibacterial).
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from stock.choices import (
@@ -46,10 +46,13 @@ STOCK_STATUS_CHOICES = (
 class PositionFilterSet(django_filters.FilterSet):
     """Filters common to every per-position list: establishment, medicine, region, ATC prefix.
 
-    The codes are looked up first (one small query per filter used) and the rows filtered on their
-    own ``establishment_id`` and ``medicine_id``: through a join on the code, PostgreSQL guessed how
-    many rows matched, and for a page in id order it could walk a whole table backwards (3.5 s for a
-    region's consumption nationally, docs/performance.md). An unknown code matches nothing."""
+    The rows are filtered on their own ``establishment_id`` and ``medicine_id``: through a join on
+    the code, PostgreSQL guessed how many rows matched, and for a page in id order it could walk a
+    whole table backwards (3.5 s for a region's consumption nationally, docs/performance.md). One
+    establishment or medicine is named by a scalar subquery on its unique code (the page then reads
+    the index of that id, in the same query); the establishments of a region and the medicines of an
+    ATC prefix are looked up first (one small query per filter used), so that the planner counts
+    them. An unknown code matches nothing."""
 
     establishment = django_filters.CharFilter(method="by_establishment", label=_("Code établissement"))
     medicine = django_filters.CharFilter(method="by_medicine", label=_("Code médicament"))
@@ -57,13 +60,13 @@ class PositionFilterSet(django_filters.FilterSet):
     atc = django_filters.CharFilter(method="by_atc", label=_("ATC"))
 
     def by_establishment(self, queryset, name, value):
-        return queryset.filter(establishment_id__in=_ids(Establishment.objects.filter(code=value)))
+        return queryset.filter(establishment_id=_id_of(Establishment, value))
 
     def by_region(self, queryset, name, value):
         return queryset.filter(establishment_id__in=_ids(Establishment.objects.filter(region__code=value)))
 
     def by_medicine(self, queryset, name, value):
-        return queryset.filter(medicine_id__in=_ids(Medicine.objects.filter(code=value)))
+        return queryset.filter(medicine_id=_id_of(Medicine, value))
 
     def by_atc(self, queryset, name, value):
         return queryset.filter(medicine_id__in=_ids(Medicine.objects.filter(atc_code__istartswith=value)))
@@ -71,6 +74,12 @@ class PositionFilterSet(django_filters.FilterSet):
 
 def _ids(queryset) -> list[int]:
     return list(queryset.order_by().values_list("id", flat=True))
+
+
+def _id_of(model, code: str) -> Subquery:
+    """The id of the ``model`` row whose unique ``code`` is ``code``, as a scalar subquery (NULL, which
+    equals nothing, for an unknown code)."""
+    return Subquery(model.objects.filter(code=code).values("id")[:1])
 
 
 class EstablishmentFilterSet(django_filters.FilterSet):

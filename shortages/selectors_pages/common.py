@@ -1,12 +1,17 @@
-"""Small pieces shared by the page selectors: the scoring date, month ranges, region risk levels."""
+"""Small pieces shared by the page selectors: the scoring date, the day's position counts, month
+ranges, region risk levels."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 
+from shortages.models import PositionSums, RiskScore
 from shortages.selectors import latest_score_day
 
 # Share of a region's positions stocked out or below the emergency point -> map level.
@@ -33,6 +38,31 @@ def latest_as_of() -> dt.date | None:
     """The day of the most recent published national scores (from a succeeded run; one query), or
     None before any scoring. Scores of a run still in progress are never shown."""
     return latest_score_day()
+
+
+def day_counts(as_of: dt.date | None) -> tuple[QuerySet, dict[str, Any]]:
+    """What to count a day's positions on, and how: ``n`` positions, ``out`` stocked out and
+    ``at_risk`` stocked out or below the emergency point (:data:`AT_RISK_STATUSES`), as aggregates
+    over the returned rows, which can be filtered on ``region_id`` and grouped by ``region_id`` or
+    ``medicine_id`` first. One query.
+
+    The rows are the day's stored sums (:class:`PositionSums`, a few rows per medicine and region,
+    written by each publication in its transaction) when the day has them: counting the
+    day's 0.7 million positions by region took 160-260 ms a page nationally, summing its sums a few
+    milliseconds
+    (docs/performance.md, tenth round). A day without them (positions written outside a scoring
+    run) is counted on its positions, by the same rules."""
+    if as_of is not None and PositionSums.objects.filter(as_of=as_of).exists():
+        return PositionSums.objects.filter(as_of=as_of), {
+            "n": Coalesce(Sum("positions"), 0),
+            "out": Coalesce(Sum("stocked_out"), 0),
+            "at_risk": Coalesce(Sum(F("stocked_out") + F("below_emergency")), 0),
+        }
+    return RiskScore.objects.positions().published_on(as_of), {
+        "n": Count("id"),
+        "out": Count("id", filter=Q(stock_status="stocked_out")),
+        "at_risk": Count("id", filter=Q(stock_status__in=AT_RISK_STATUSES)),
+    }
 
 
 def first_of_month(day: dt.date) -> dt.date:

@@ -14,7 +14,7 @@ from shortages.choices import RunStatus
 from shortages.models import Alert, RiskScore
 from shortages.models.scores import published_on
 from shortages.selectors_pages.alerts import LEVEL_RANK
-from shortages.selectors_pages.common import AT_RISK_STATUSES, add_months, latest_as_of, region_level
+from shortages.selectors_pages.common import AT_RISK_STATUSES, add_months, day_counts, latest_as_of, region_level
 from stock import scopes
 from stock.models import Establishment, Region, StockLevel, StockLot
 
@@ -130,20 +130,10 @@ class RegionSummary:
 
 
 def region_list_get() -> list[RegionSummary]:
-    """The 12 regions with their positions at risk on the latest scoring date (three queries)."""
+    """The 12 regions with their positions at risk on the latest scoring date (four queries)."""
     as_of = latest_as_of()
-    per_region = {
-        row["region_id"]: row
-        for row in RiskScore.objects.positions()
-        .published_on(as_of)
-        .values("region_id")
-        .annotate(
-            n=Count("id"),
-            out=Count("id", filter=Q(stock_status="stocked_out")),
-            at_risk=Count("id", filter=Q(stock_status__in=AT_RISK_STATUSES)),
-        )
-        .order_by()
-    }
+    rows, counts = day_counts(as_of)
+    per_region = {row["region_id"]: row for row in rows.values("region_id").annotate(**counts).order_by()}
     regions = Region.objects.annotate(n_establishments=Count("establishments")).order_by("code")
     empty = {"n": 0, "out": 0, "at_risk": 0}
     return [
@@ -212,16 +202,9 @@ def region_page_get(*, user: Any, region_id: int, today: dt.date | None = None) 
     region = regions_open_to(user).annotate(n_establishments=Count("establishments")).get(pk=region_id)
     as_of = latest_as_of()
     # The counts of the overview's and the region list's row of this region, by the same rules.
-    totals = (
-        RiskScore.objects.positions()
-        .published_on(as_of)
-        .filter(region=region)
-        .aggregate(
-            n=Count("id"),
-            out=Count("id", filter=Q(stock_status="stocked_out")),
-            at_risk=Count("id", filter=Q(stock_status__in=AT_RISK_STATUSES)),
-        )
-    )
+    rows, counts = day_counts(as_of)
+    in_region = rows.filter(region_id=region.pk)
+    totals = in_region.aggregate(**counts)
     summary = RegionSummary(
         region=region,
         positions=totals["n"],
@@ -232,19 +215,13 @@ def region_page_get(*, user: Any, region_id: int, today: dt.date | None = None) 
     region_alerts = Alert.objects.visible_to(user).active().filter(Q(region=region) | Q(establishment__region=region))
     alerts_by_level = dict.fromkeys(("critical", "high", "medium", "low"), 0)
     alerts_by_level.update(dict(region_alerts.order_by().values_list("level").annotate(n=Count("id"))))
-    medicines = list(
-        RiskScore.objects.positions()
-        .published_on(as_of)
-        .filter(region=region)
-        .values("medicine_id", "medicine__inn", "medicine__strength", "medicine__dosage_form")
-        .annotate(
-            positions=Count("id"),
-            stocked_out=Count("id", filter=Q(stock_status="stocked_out")),
-            at_risk=Count("id", filter=Q(stock_status__in=AT_RISK_STATUSES)),
-        )
+    medicines = [
+        {**row, "positions": row.pop("n"), "stocked_out": row.pop("out")}
+        for row in in_region.values("medicine_id", "medicine__inn", "medicine__strength", "medicine__dosage_form")
+        .annotate(**counts)
         .filter(at_risk__gt=0)
-        .order_by("-at_risk", "-stocked_out", "medicine__inn")[:20]
-    )
+        .order_by("-at_risk", "-out", "medicine__inn")[:20]
+    ]
     region_lots = StockLot.objects.visible_to(user).filter(establishment__region=region)
     lots = list(expiring_lots(lots=region_lots, today=today)[:LIST_LIMIT])
     expired = list(expired_lots(lots=region_lots, today=today)[:LIST_LIMIT])

@@ -44,6 +44,9 @@ def test_it_prints_every_figure_as_one_json_document():
     for name in ("minimal", "stock_levels", "risk_detail"):
         assert endpoints[name]["errors"] == 0, endpoints[name]
         assert endpoints[name]["requests"] == 6 and endpoints[name]["p95_ms"] >= endpoints[name]["p50_ms"]
+    alone = document["api"]["in_process"]
+    assert set(alone["mean_ms"]) == set(endpoints) and all(value > 0 for value in alone["mean_ms"].values())
+    assert set(alone["ratio_to_minimal"]) == set(endpoints) - {"minimal"}
     assert document["overview_page"]["status"] == 200 and document["overview_page"]["queries"] > 0
     assert document["position_page"]["status"] == 200 and document["position_page"]["median_ms"] > 0
     lists = document["list_pages"]

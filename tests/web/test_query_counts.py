@@ -13,17 +13,18 @@ from tests.web.world import build_world
 
 # (persona, url name, args from the world, pinned maximum: the count measured, session and user included;
 # an analyst's pages read its regions and provinces once, stock.scopes.analyst_area; an establishment
-# user's pages read its establishments once, stock.scopes.readable_establishment_ids)
+# user's pages read its establishments once, stock.scopes.readable_establishment_ids; the overview and
+# the region pages ask whether the day has stored sums, shortages.selectors_pages.common.day_counts)
 REDIRECTS = {("hospital_a_user", "home"): 302}
 PAGES = [
     (None, "login", None, 0),
     ("hospital_a_user", "home", None, 5),
     ("analyst", "home", None, 10),
-    ("analyst", "shortages:overview", None, 15),
+    ("analyst", "shortages:overview", None, 16),
     ("analyst", "shortages:medicine_list", None, 5),
     ("analyst", "shortages:medicine_detail", "medicine", 18),
-    ("analyst", "shortages:region_list", None, 7),
-    ("analyst", "shortages:region_detail", "region", 14),
+    ("analyst", "shortages:region_list", None, 8),
+    ("analyst", "shortages:region_detail", "region", 15),
     ("analyst", "shortages:establishment_detail", "hospital_a", 13),
     ("analyst", "shortages:alert_list", None, 8),
     ("analyst", "shortages:alert_detail", "alert", 10),

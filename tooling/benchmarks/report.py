@@ -73,6 +73,12 @@ def _api(*, as_of: dt.date, clients: int, requests_per_client: int, log) -> dict
     if national:
         endpoints["risk_detail"] = lambda rng: f"/api/v1/risk-scores/{rng.choice(national)}/"
     results: dict = {"server": "gunicorn -c config/gunicorn.conf.py (DEBUG off)", "endpoints": {}}
+    log("api: in the process")
+    results["in_process"] = http_bench.in_process(paths=endpoints, token=token)
+    alone = results["in_process"]["mean_ms"]
+    results["in_process"]["ratio_to_minimal"] = {
+        name: _ratio(value, alone["minimal"]) for name, value in alone.items() if name != "minimal"
+    }
     with http_bench.gunicorn_server() as port:
         for paths in endpoints.values():  # warm every worker's connections and caches first
             http_bench.load_test(port=port, paths=paths, token=token, clients=clients, requests_per_client=3)
