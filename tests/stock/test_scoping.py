@@ -42,7 +42,8 @@ def stock_rows(establishment, medicine, other=None):
 @pytest.fixture
 def stock(personas):
     medicine = factories.MedicineFactory(code="PARA-500", atc_code="N02BE01")
-    third = factories.EstablishmentFactory(code="T-HOSP-C")
+    # outside hospital A's region whatever the factories' sequences reached
+    third = factories.EstablishmentFactory(code="T-HOSP-C", region=personas.hospital_b.region)
     stock_rows(personas.hospital_a, medicine)
     stock_rows(personas.hospital_b, medicine, other=third)
     return medicine
@@ -203,7 +204,10 @@ def test_scopes_and_code_filters_name_the_establishments_on_the_rows_own_columns
         sql = str(queryset.query)
         assert "JOIN" not in sql, sql
         assert f'"{table}"."establishment_id" IN ({personas.hospital_a.pk})' in sql, sql
-    assert f'"{table}"."medicine_id" IN ({stock.pk})' in str(filtered.query)
+    assert f'"{table}"."medicine_id" IN ({stock.pk})' in str(filtered.query)  # the ATC prefix's
+    # one establishment and one medicine are named by their code's id in the same query
+    assert f'"{table}"."establishment_id" = (SELECT' in str(filtered.query)
+    assert f'"{table}"."medicine_id" = (SELECT' in str(filtered.query)
     # and they keep the same rows
     for queryset in (*scoped, filtered):
         assert set(queryset.values_list("establishment__code", flat=True)) == {"T-HOSP-A"}
