@@ -6,8 +6,9 @@ round). The bytes are REST framework's: compact, UTF-8 as is, ``U+2028`` and ``U
 dates, times and decimals through REST framework's own encoder. Two differences: a float under
 0.0001 is written as orjson writes it, the same number in other digits (``0.00001`` for ``1e-05``,
 ``1e-7`` for ``1e-07``), and a float that is not a number is written ``null`` where the standard
-encoder failed with a server error (no answer of this API holds one). A pretty-printed answer (``Accept: application/json;
-indent=4``, the browsable API) and anything orjson cannot encode go through REST framework's renderer.
+encoder failed with a server error (no answer of this API holds one). A pretty-printed answer
+(``Accept: application/json; indent=4``, the browsable API) and anything orjson cannot encode go
+through REST framework's renderer.
 """
 
 from __future__ import annotations
