@@ -86,23 +86,26 @@ def changed_position_inputs(*, since: dt.datetime) -> inputs.PositionInputs:
 
 
 @transaction.atomic
-def scoring_incremental_chunk_execute(*, run_id: int, since: dt.datetime) -> pd.DataFrame:
+def scoring_incremental_chunk_execute(*, run_id: int, since: dt.datetime) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Score the positions changed since ``since`` for the run's day and store them. Returns them as
-    the publication reads them (:func:`inputs.scored_positions_frame`)."""
+    the publication reads them (:func:`inputs.scored_positions_frame`), and the rows they replace
+    (:func:`inputs.stored_positions_frame`, read once before storing: their fingerprints tell which
+    positions changed, their figures are what the publication takes off the day's sums)."""
     run = ScoringRun.objects.select_for_update().get(pk=run_id)
     params = inputs.scoring_params(as_of=run.as_of)
     data = changed_position_inputs(since=since)
-    learned = learning.run_predictions(run=run, keys=data.positions[POSITION_KEYS].drop_duplicates())
+    keys = data.positions[POSITION_KEYS].drop_duplicates()
+    learned = learning.run_predictions(run=run, keys=keys)
     # the window summed by the database, as the full runs sum it (the same figures to the bit)
-    stats = inputs.consumption_stats_read(
-        as_of=run.as_of, months=params.months, positions=data.positions[POSITION_KEYS].drop_duplicates()
-    )
+    stats = inputs.consumption_stats_read(as_of=run.as_of, months=params.months, positions=keys)
     scored = scoring.score_positions(
         data.positions, data.lots, data.consumption, inputs.medicines_frame(), params, learned=learned, stats=stats
     )
-    positions_store(run=run, scored=scored, complete=False)
+    held = inputs.stored_positions_frame(as_of=run.as_of, keys=keys, fingerprints=True)
+    current = held[[*POSITION_KEYS, "fingerprint"]].astype("int64")
+    positions_store(run=run, scored=scored, complete=False, current=current)
     ScoringRun.objects.filter(pk=run.pk).update(chunks_done=F("chunks_done") + 1, positions=len(scored))
-    return inputs.scored_positions_frame(scored)
+    return inputs.scored_positions_frame(scored), held.drop(columns="fingerprint")
 
 
 def scoring_run_incremental_execute(*, as_of: dt.date, trigger: str = "manual") -> ScoringRun:
@@ -128,8 +131,8 @@ def scoring_run_incremental_execute(*, as_of: dt.date, trigger: str = "manual") 
             started_at=timezone.now(),
         )
     try:
-        changed = scoring_incremental_chunk_execute(run_id=run.pk, since=previous.started_at)
-        scoring_run_publish_changed(run_id=run.pk, changed=changed)
+        changed, replaced = scoring_incremental_chunk_execute(run_id=run.pk, since=previous.started_at)
+        scoring_run_publish_changed(run_id=run.pk, changed=changed, replaced=replaced)
     except Exception as error:
         scoring_run_fail(run_id=run.pk, error=f"{type(error).__name__}: {error}")
         raise

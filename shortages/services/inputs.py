@@ -333,16 +333,19 @@ def _stored_types(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def stored_positions_frame(
-    *, as_of: dt.date, run_id: int | None = None, keys: pd.DataFrame | None = None
+    *, as_of: dt.date, run_id: int | None = None, keys: pd.DataFrame | None = None, fingerprints: bool = False
 ) -> pd.DataFrame:
     """The position scores that hold on ``as_of`` (published, and those of ``run_id``, a run being
     published) with the columns of :data:`STORED_POSITION_FIELDS`; only those of the positions of
-    ``keys`` when given. One query."""
+    ``keys`` when given. ``fingerprints``: with the rows' ``fingerprint`` too, as
+    :func:`position_rows.current_fingerprints` reads it. One query."""
     rows = position_rows.rows_holding(as_of=as_of, run_id=run_id)
-    frame = position_rows.keys_frame(
-        rows.values_list(*STORED_POSITION_FIELDS.values()), list(STORED_POSITION_FIELDS), keys=keys
-    )
-    return _stored_types(frame)
+    fields, columns = list(STORED_POSITION_FIELDS.values()), list(STORED_POSITION_FIELDS)
+    if fingerprints:
+        rows = rows.annotate(print=position_rows.FINGERPRINT_READ)
+        fields, columns = [*fields, "print"], [*columns, "fingerprint"]
+    frame = _stored_types(position_rows.keys_frame(rows.values_list(*fields), columns, keys=keys))
+    return frame.astype({"fingerprint": "int64"}) if fingerprints else frame
 
 
 def scored_positions_frame(scored: pd.DataFrame) -> pd.DataFrame:

@@ -28,6 +28,9 @@ from shortages.models.scores import POSITION_FIGURES, POSITION_POINTS
 from shortages.services.score_rows import clean
 
 POSITION_KEYS = ["establishment_id", "medicine_id"]
+# A row's fingerprint as read back: a row stored before fingerprints existed reads as 0 (changed);
+# 64-bit integers all the way, never floats, whose 53 bits would take two fingerprints for one.
+FINGERPRINT_READ = Coalesce("fingerprint", 0)
 # Stored column <- column of the frame of ``score_positions``, by type.
 TEXT_COLUMNS = {"stock_status": "stock_status", "level": "risk_level", "sigma_rule": "sigma_rule"}
 INTEGER_COLUMNS = {"months_used": "months_used", "model_version": "model_version"}
@@ -88,9 +91,7 @@ def current_fingerprints(
     """``establishment_id``, ``medicine_id``, ``fingerprint`` of the published position rows that hold
     on ``as_of``, of ``establishment_ids`` or of the positions of ``keys`` (PostgreSQL), or of all.
     One query."""
-    # a row stored before fingerprints existed reads as 0 (changed); 64-bit integers all the way,
-    # never floats, whose 53 bits would take two fingerprints for one
-    rows = rows_holding(as_of=as_of).annotate(print=Coalesce("fingerprint", 0))
+    rows = rows_holding(as_of=as_of).annotate(print=FINGERPRINT_READ)
     if establishment_ids is not None:
         rows = rows.filter(establishment_id__in=establishment_ids)
     frame = keys_frame(rows.values_list(*POSITION_KEYS, "print"), [*POSITION_KEYS, "fingerprint"], keys=keys)

@@ -121,18 +121,25 @@ def scoring_run_start(
 
 
 def positions_store(
-    *, run: ScoringRun, scored: pd.DataFrame, stored: pd.DataFrame | None = None, complete: bool = True
+    *,
+    run: ScoringRun,
+    scored: pd.DataFrame,
+    stored: pd.DataFrame | None = None,
+    complete: bool = True,
+    current: pd.DataFrame | None = None,
 ) -> int:
     """Store for ``run`` the positions of ``scored`` whose figures changed since the rows that hold
     on its day. ``complete``: ``scored`` holds every position of its establishments, so those no
     longer scored stop holding. ``stored``: :func:`position_rows.stored_columns` of ``scored`` when
-    already built. Returns how many rows were written."""
+    already built. ``current``: the fingerprints of the rows that hold for the positions of
+    ``scored`` when already read (:func:`position_rows.current_fingerprints`' columns). Returns how
+    many rows were written."""
     if stored is None:
         stored = position_rows.stored_columns(scored)
     if complete:
         establishment_ids = sorted(set(stored["establishment_id"].tolist()))
         current = position_rows.current_fingerprints(as_of=run.as_of, establishment_ids=establishment_ids)
-    else:
+    elif current is None:
         current = position_rows.current_fingerprints(as_of=run.as_of, keys=stored[position_rows.POSITION_KEYS])
     if complete:
         position_rows.positions_close(run=run, keys=position_rows.removed(stored, current))
@@ -230,10 +237,13 @@ def _position_figures(
 
 
 @transaction.atomic
-def scoring_run_publish_changed(*, run_id: int, changed: pd.DataFrame) -> list[int]:
+def scoring_run_publish_changed(
+    *, run_id: int, changed: pd.DataFrame, replaced: pd.DataFrame | None = None
+) -> list[int]:
     """Publish an incremental run whose positions ``changed`` (:func:`inputs.scored_positions_frame`
     of every position it scored) are the only ones it re-scored: the day's stored sums are adjusted
-    by their difference with the rows they replace (read for those positions only), the national
+    by their difference with the rows they replace (``replaced``, :func:`inputs.stored_positions_frame`
+    of those positions before the run stored any, or read here for those positions only), the national
     scores follow from the sums, and the alerts of those positions, of their regional roll-ups and
     the national ones are synchronised (:class:`alerts.SyncScope`). Without stored sums for the day
     (a day scored before they existed), the publication of a full run. Returns what
@@ -246,7 +256,8 @@ def scoring_run_publish_changed(*, run_id: int, changed: pd.DataFrame) -> list[i
         return scoring_run_publish(run_id=run_id)
     params = inputs.scoring_params(as_of=run.as_of)
     keys = changed[position_rows.POSITION_KEYS].drop_duplicates()
-    replaced = inputs.stored_positions_frame(as_of=run.as_of, keys=keys)
+    if replaced is None:
+        replaced = inputs.stored_positions_frame(as_of=run.as_of, keys=keys)
     position_rows.superseded_close(run=run)
     medicines = inputs.medicines_frame()
     added, conditions = _position_figures(changed, medicines, params)
