@@ -82,7 +82,7 @@ class PositionPage:
         figures = (self.score.figures or {}) if self.score else {}
         if not self.score:
             return []
-        last = _last_complete_month(self.score.as_of)
+        last = prediction_period(self.score)
         return [
             ((last + step).to_timestamp().date(), float(figures[f"forecast_{step}"]))
             for step in range(1, learned.FORECAST_MONTHS + 1)
@@ -139,11 +139,24 @@ def _neighbourhood_grid(*, establishment_id: int, medicine_id: int, levels: list
     return grid.loc[grid["level"].isin(levels)].reset_index(drop=True)
 
 
-def _last_complete_month(as_of: dt.date) -> pd.Period:
-    last = pd.Timestamp(as_of).to_period("M")
-    if pd.Timestamp(as_of).day != pd.Timestamp(as_of).days_in_month:
-        last -= 1
-    return last
+def prediction_period(score: RiskScore) -> pd.Period:
+    """The month from whose end the learned figures of ``score`` were predicted: the last month
+    complete on its day, or the month before for a position whose report of that month had not
+    arrived (:func:`learning.prediction_month_of`, the rule of the scoring runs). Memoised on the
+    score: the forecasts and the explanation ask for it."""
+    if not hasattr(score, "_prediction_period"):
+        version = model_version_of(score)
+        found = None
+        if version is not None:
+            found = learning.prediction_month_of(
+                as_of=score.as_of,
+                model_version=version,
+                establishment_id=score.establishment_id,
+                medicine_id=score.medicine_id,
+            )
+        month = found if found is not None else learning.last_complete_month(score.as_of)
+        score._prediction_period = month.to_period("M")
+    return score._prediction_period
 
 
 def position_explanation_get(*, score: RiskScore, level: str) -> Explanation | None:
@@ -158,7 +171,7 @@ def position_explanation_get(*, score: RiskScore, level: str) -> Explanation | N
     levels = [name for name, months_ in learning.level_horizons().items() if months_ == row.horizon_months]
     if level not in levels:
         return None
-    last = _last_complete_month(score.as_of)
+    last = prediction_period(score)
     grid = _neighbourhood_grid(
         establishment_id=score.establishment_id,
         medicine_id=score.medicine_id,

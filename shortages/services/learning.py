@@ -401,31 +401,78 @@ def _predictions_store(frame: pd.DataFrame, *, month: pd.Timestamp) -> None:
     )
 
 
+def _latest_month_predictions(
+    *, month: pd.Timestamp, model: PredictionModel, keys: pd.DataFrame | None, compute: bool
+) -> pd.DataFrame:
+    """``model``'s predictions of each position from the end of ``month``, or, for a position that
+    month does not predict (its report has not arrived yet), from the end of the month before, as
+    stored (:func:`prediction_month_of` finds which month spoke)."""
+    latest = month_predictions(month=month, model=model, keys=keys, compute=compute)
+    earlier = month_predictions(month=month - pd.DateOffset(months=1), model=model, keys=keys, compute=False)
+    if earlier.empty:
+        return latest
+    known = pd.MultiIndex.from_frame(latest[POSITION_KEYS].astype("int64"))
+    missing = ~pd.MultiIndex.from_frame(earlier[POSITION_KEYS].astype("int64")).isin(known)
+    if not missing.any():
+        return latest
+    return pd.concat([latest, earlier.loc[missing]], ignore_index=True) if len(latest) else earlier
+
+
+def prediction_month_of(
+    *, as_of: dt.date, model_version: int, establishment_id: int, medicine_id: int
+) -> pd.Timestamp | None:
+    """The month end whose prediction a scoring run of ``as_of`` gave the position with
+    ``model_version`` (the rule of :func:`run_predictions`): the last month complete on ``as_of``
+    when it predicts the position, else the month before; None when neither does. One query."""
+    month = last_complete_month(as_of)
+    found = (
+        PositionPrediction.objects.filter(
+            model_version=model_version,
+            establishment_id=establishment_id,
+            medicine_id=medicine_id,
+            month__in=[month.date(), (month - pd.DateOffset(months=1)).date()],
+        )
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .first()
+    )
+    return None if found is None else pd.Timestamp(found)
+
+
 def run_predictions(*, run, keys: pd.DataFrame | None = None) -> pd.DataFrame:
     """The learned figures of every position for a scoring run: the active models' predictions from
     the end of the last month complete on the run's day (:func:`month_predictions`), kept in the cache
     for the run's chunk tasks (a miss reads them again) until a monthly report import finishes or the
     month is computed again. ``keys``: those of these positions only, read from the database (an
-    incremental run's few thousand)."""
+    incremental run's few thousand).
+
+    A position that month does not predict yet (from a month's last day until its report is
+    imported) keeps the prediction from the month before, where there is one: without it, every
+    position fell back to the analytical formula for those days at once, whose P is not calibrated,
+    and a national run on a month's last day opened 77,000 high-probability alerts that the reports'
+    arrival closed again (docs/scoring.md)."""
     models = active_models()
     if not models:
         return pd.DataFrame(columns=PREDICTION_COLUMNS)
     month, compute = last_complete_month(run.as_of), settings.PREDICTIONS_COMPUTED_IN_RUNS
     if keys is not None:
-        frames = [month_predictions(month=month, model=row, keys=keys, compute=compute) for row in models.values()]
+        frames = [
+            _latest_month_predictions(month=month, model=row, keys=keys, compute=compute) for row in models.values()
+        ]
         return pd.concat(frames, ignore_index=True)
     # models are told apart by when they were made too: ids come back in a new database; a monthly
     # report imported since the frame was kept makes the month stale, and a month computed since
     # (the worker's refresh) replaces it
     stamps = [f"{row.version}@{row.created_at.timestamp()}" for row in models.values()]
     imported = ImportJob.objects.filter(kind=ImportKind.MONTHLY_REPORT).aggregate(last=Max("finished_at"))["last"]
-    computed = PredictionBatch.objects.filter(month=month.date()).aggregate(last=Max("computed_at"))["last"]
+    months = [month.date(), (month - pd.DateOffset(months=1)).date()]
+    computed = PredictionBatch.objects.filter(month__in=months).aggregate(last=Max("computed_at"))["last"]
     key = f"shortages:predictions:{month.date()}:" + "-".join(stamps)
     key += f":{imported and imported.timestamp()}:{computed and computed.timestamp()}"
     cached = cache.get(key)
     if cached is not None:
         return cached
-    frames = [month_predictions(month=month, model=row, compute=compute) for row in models.values()]
+    frames = [_latest_month_predictions(month=month, model=row, keys=None, compute=compute) for row in models.values()]
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=PREDICTION_COLUMNS)
     cache.set(key, frame, timeout=24 * 3600)
     return frame

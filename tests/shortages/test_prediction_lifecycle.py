@@ -24,6 +24,7 @@ from shortages.models import (
     RiskScore,
     ScoringRun,
 )
+from shortages.selectors_pages.position import position_explanation_get
 from shortages.services import learning
 from stock.choices import ImportKind
 from stock.models import ImportJob
@@ -270,3 +271,75 @@ def test_a_real_worker_trains_the_model(tmp_path):
     finally:
         stop_worker(process)
     assert PredictionModel.objects.get().status == ModelStatus.ACTIVE
+
+
+def test_a_position_whose_report_has_not_arrived_keeps_the_month_before_s_prediction(history, settings):
+    settings.PREDICTIONS_COMPUTED_IN_RUNS = True
+    # given the learned P of a day whose last complete month (June 2018) is the history's last
+    call_command("train_model", until=AS_OF, stdout=io.StringIO())
+    model = PredictionModel.objects.get()
+    call_command("score", as_of=AS_OF, stdout=io.StringIO())
+    june = RiskScore.objects.positions().published_on(AS_OF).filter(model_version=model.version)
+    learned_june = {(row.establishment_id, row.medicine_id): row.stockout_probability for row in june}
+    assert learned_june
+    # when a day is scored whose last complete month (July) no report has reached yet
+    july_end = dt.date(2018, 7, 31)
+    call_command("score", as_of=july_end, stdout=io.StringIO())
+    # then July predicts nothing, and every position June predicted keeps June's P rather than the
+    # formula's (the formula spoke for every one of them, and opened alerts by the thousand nationally)
+    assert PredictionBatch.objects.get(month=dt.date(2018, 7, 1), model_version=model.version).positions == 0
+    july = RiskScore.objects.positions().published_on(july_end)
+    kept = {(row.establishment_id, row.medicine_id): row for row in july.filter(model_version=model.version)}
+    assert set(kept) == set(learned_june)
+    assert all(kept[key].stockout_probability == pytest.approx(p) for key, p in learned_june.items())
+    # and the month that spoke is found again for the position page
+    key = next(iter(kept))
+    month = learning.prediction_month_of(
+        as_of=july_end, model_version=model.version, establishment_id=key[0], medicine_id=key[1]
+    )
+    assert month == pd.Timestamp("2018-06-01")
+    # and the position page explains that P with June's state, as the run predicted it
+    score = july.filter(model_version=model.version).select_related("establishment").first()
+    score.as_of = july_end
+    explanation = position_explanation_get(score=score, level=score.establishment.level)
+    assert explanation is not None
+    assert explanation.probability == pytest.approx(score.stockout_probability, abs=1e-9)
+
+
+def test_the_latest_month_predicts_each_position_it_can_and_the_month_before_the_others(history):
+    # given stored predictions of two month ends: June for two positions, July for one of them
+    call_command("train_model", until=AS_OF, stdout=io.StringIO())
+    model = PredictionModel.objects.get()
+    june, july = pd.Timestamp("2018-06-01"), pd.Timestamp("2018-07-01")
+    first, second = (1, 11), (2, 22)
+    PositionPrediction.objects.all().delete()
+    PredictionBatch.objects.all().delete()
+    for month, positions in ((june, [first, second]), (july, [first])):
+        PredictionBatch.objects.create(
+            month=month.date(), model_version=model.version, computed_at=timezone.now(), positions=len(positions)
+        )
+        for establishment_id, medicine_id in positions:
+            PositionPrediction.objects.create(
+                month=month.date(),
+                model_version=model.version,
+                establishment_id=establishment_id,
+                medicine_id=medicine_id,
+                probability=0.7 if month == july else 0.2,
+                forecast_1=1.0,
+                forecast_2=2.0,
+                forecast_3=3.0,
+            )
+    # when the figures of a run of a day whose last complete month is July are read
+    frame = learning._latest_month_predictions(month=july, model=model, keys=None, compute=False)
+    # then the first position takes July's, the second June's
+    by_position = frame.set_index(["establishment_id", "medicine_id"])["learned_probability"].to_dict()
+    assert by_position == {first: 0.7, second: 0.2}
+    # and the position page finds the same months
+    day = dt.date(2018, 7, 31)
+    months = [
+        learning.prediction_month_of(
+            as_of=day, model_version=model.version, establishment_id=position[0], medicine_id=position[1]
+        )
+        for position in (first, second, (3, 33))
+    ]
+    assert months == [july, june, None]
