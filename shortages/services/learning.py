@@ -401,14 +401,21 @@ def _predictions_store(frame: pd.DataFrame, *, month: pd.Timestamp) -> None:
     )
 
 
+def prediction_months(month: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The month ends a run whose last complete month is ``month`` takes predictions from: that
+    month's for the positions it predicts, the month before's for the others."""
+    return month, month - pd.DateOffset(months=1)
+
+
 def _latest_month_predictions(
     *, month: pd.Timestamp, model: PredictionModel, keys: pd.DataFrame | None, compute: bool
 ) -> pd.DataFrame:
     """``model``'s predictions of each position from the end of ``month``, or, for a position that
     month does not predict (its report has not arrived yet), from the end of the month before, as
     stored (:func:`prediction_month_of` finds which month spoke)."""
+    month, before = prediction_months(month)
     latest = month_predictions(month=month, model=model, keys=keys, compute=compute)
-    earlier = month_predictions(month=month - pd.DateOffset(months=1), model=model, keys=keys, compute=False)
+    earlier = month_predictions(month=before, model=model, keys=keys, compute=False)
     if earlier.empty:
         return latest
     known = pd.MultiIndex.from_frame(latest[POSITION_KEYS].astype("int64"))
@@ -424,13 +431,12 @@ def prediction_month_of(
     """The month end whose prediction a scoring run of ``as_of`` gave the position with
     ``model_version`` (the rule of :func:`run_predictions`): the last month complete on ``as_of``
     when it predicts the position, else the month before; None when neither does. One query."""
-    month = last_complete_month(as_of)
     found = (
         PositionPrediction.objects.filter(
             model_version=model_version,
             establishment_id=establishment_id,
             medicine_id=medicine_id,
-            month__in=[month.date(), (month - pd.DateOffset(months=1)).date()],
+            month__in=[month.date() for month in prediction_months(last_complete_month(as_of))],
         )
         .order_by("-month")
         .values_list("month", flat=True)
@@ -465,7 +471,7 @@ def run_predictions(*, run, keys: pd.DataFrame | None = None) -> pd.DataFrame:
     # (the worker's refresh) replaces it
     stamps = [f"{row.version}@{row.created_at.timestamp()}" for row in models.values()]
     imported = ImportJob.objects.filter(kind=ImportKind.MONTHLY_REPORT).aggregate(last=Max("finished_at"))["last"]
-    months = [month.date(), (month - pd.DateOffset(months=1)).date()]
+    months = [each.date() for each in prediction_months(month)]
     computed = PredictionBatch.objects.filter(month__in=months).aggregate(last=Max("computed_at"))["last"]
     key = f"shortages:predictions:{month.date()}:" + "-".join(stamps)
     key += f":{imported and imported.timestamp()}:{computed and computed.timestamp()}"
