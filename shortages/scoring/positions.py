@@ -173,6 +173,12 @@ def _with_learned(frame: pd.DataFrame, learned: pd.DataFrame | None) -> pd.DataF
     return frame.drop(columns=["learned_probability"])
 
 
+def _criticality(ven_class: pd.Series) -> np.ndarray:
+    """The criticality factor of each VEN class (:data:`VEN_CRITICALITY`), 0.5 for a class unknown."""
+    values = ven_class.to_numpy()
+    return np.select([values == name for name in VEN_CRITICALITY], list(VEN_CRITICALITY.values()), default=0.5)
+
+
 def risk_level(score: pd.Series, thresholds) -> np.ndarray:
     """critical / high / medium / low from the 0-100 score (lower bounds in ``thresholds``); unknown for NaN."""
     return np.select(
@@ -258,7 +264,7 @@ def score_positions(
         {
             "stockout_probability": frame["stockout_probability"],
             "cover": (1.0 - mos / level_values["minimum"]).clip(0.0, 1.0).where(frame["amc"] > 0, 0.0),
-            "criticality": frame["ven_class"].map(VEN_CRITICALITY).fillna(0.5),
+            "criticality": _criticality(frame["ven_class"]),
         }
     )
     factors.loc[frame["insufficient_data"], "cover"] = np.nan

@@ -25,6 +25,8 @@ from shortages import scoring
 from shortages.models import ScoringRun
 from shortages.services import inputs, learning, position_rows
 
+POSITION_KEYS = position_rows.POSITION_KEYS
+
 # Chunks written at once by a run in one process on PostgreSQL: one per core of the 2-core servers
 # measured in docs/performance.md (the server, not Python, does most of the work of a write).
 WRITERS = 2
@@ -52,7 +54,10 @@ def chunk_scored(
 ) -> ScoredChunk:
     """Score the positions of ``establishment_ids``: from ``frames`` without a query, else reading
     their inputs. ``index``: the chunk's place in its run. ``learned``: the run's learned
-    predictions (:func:`learning.run_predictions`)."""
+    predictions (:func:`learning.run_predictions`), of which only the chunk's are read (a slice when
+    they are sorted by establishment, as :func:`run_chunks_scored_ahead` leaves them)."""
+    if learned is not None:
+        learned = inputs.rows_of(learned, establishment_ids)
     data = inputs.position_inputs(
         as_of=params.as_of, establishment_ids=establishment_ids, months=params.months, frames=frames, aggregated=True
     )
@@ -77,6 +82,8 @@ def run_chunks_scored_ahead(*, run: ScoringRun, chunks: list[list[int]]) -> Iter
     frames = inputs.run_frames(as_of=run.as_of, months=settings.SCORING_MONTHS, aggregated=True)
     medicines = inputs.medicines_frame()
     learned = learning.run_predictions(run=run)
+    if not learned.empty and not inputs.sorted_by_establishment(learned):
+        learned = learned.sort_values(POSITION_KEYS, kind="stable", ignore_index=True)
 
     def score(index: int) -> ScoredChunk:
         return chunk_scored(

@@ -88,21 +88,29 @@ class RunFrames:
     def of(self, establishment_ids: list[int]) -> RunFrames:
         """The rows of ``establishment_ids`` only, in the same order."""
         return RunFrames(
-            **{name: _rows_of(frame, establishment_ids) for name, frame in vars(self).items() if frame is not None}
+            **{name: rows_of(frame, establishment_ids) for name, frame in vars(self).items() if frame is not None}
         )
 
 
-def _rows_of(frame: pd.DataFrame, establishment_ids: list[int]) -> pd.DataFrame:
+def rows_of(frame: pd.DataFrame, establishment_ids: list[int]) -> pd.DataFrame:
     """The rows of ``frame`` whose ``establishment_id`` is in ``establishment_ids``: sliced by binary
     search when the frame is sorted by establishment (as :func:`run_frames` leaves it), else masked."""
+    if frame.empty:
+        return frame.reset_index(drop=True)
     column = frame["establishment_id"]
     values = column.to_numpy()
-    if len(values) > 1 and (values[1:] < values[:-1]).any():
+    if not sorted_by_establishment(frame):
         return frame.loc[column.isin(establishment_ids)].reset_index(drop=True)
     ids = np.unique(np.asarray(establishment_ids, dtype=values.dtype))
     starts, ends = np.searchsorted(values, ids, side="left"), np.searchsorted(values, ids, side="right")
     rows = np.concatenate([np.arange(start, end) for start, end in zip(starts, ends, strict=True)] or [[]])
     return frame.take(rows.astype("int64")).reset_index(drop=True)
+
+
+def sorted_by_establishment(frame: pd.DataFrame) -> bool:
+    """Whether the rows of ``frame`` are in the order of their ``establishment_id`` (ties allowed)."""
+    values = frame["establishment_id"].to_numpy()
+    return not (len(values) > 1 and (values[1:] < values[:-1]).any())
 
 
 def run_frames(

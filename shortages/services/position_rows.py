@@ -65,15 +65,14 @@ def stored_columns(scored: pd.DataFrame) -> pd.DataFrame:
     missing = np.full(rows, np.nan)
     columns = {name: scored[name].to_numpy(dtype="int64") for name in ID_COLUMNS}
     for column, source in FLOAT_COLUMNS.items():
-        columns[column] = pd.to_numeric(scored[source]).to_numpy(dtype="float64") if source in scored else missing
+        values = pd.to_numeric(scored[source]).to_numpy(dtype="float64") if source in scored else missing
+        columns[column] = np.where(np.isfinite(values), values, np.nan)  # infinities are stored as NULL
     for column, source in TEXT_COLUMNS.items():
         columns[column] = scored[source].fillna("").astype(str).to_numpy() if source in scored else np.full(rows, "")
     for column, source in INTEGER_COLUMNS.items():
         columns[column] = pd.to_numeric(scored[source]).to_numpy(dtype="float64") if source in scored else missing
     columns["insufficient_data"] = scored["insufficient_data"].to_numpy(dtype=bool)
     frame = pd.DataFrame(columns)
-    for column in FLOAT_COLUMNS:
-        frame[column] = frame[column].where(np.isfinite(frame[column]))  # infinities are stored as NULL
     frame["fingerprint"] = fingerprints(frame)
     return frame
 
