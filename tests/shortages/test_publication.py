@@ -11,7 +11,8 @@ import pytest
 
 from shortages import scoring
 from shortages.models import Alert, RiskScore, ScoringRun
-from shortages.services import inputs, position_rows, scores
+from shortages.services import chunk_scoring, inputs, position_rows, scores
+from stock.models import StockLevel
 from tests.shortages.conftest import AS_OF, build_positions
 
 pytestmark = pytest.mark.django_db
@@ -117,3 +118,36 @@ def test_chunks_scored_ahead_store_what_chunks_scored_one_by_one_store(settings)
     assert RiskScore.objects.positions().filter(as_of=AS_OF, run=run).count() == len(one_by_one) == 12
     assert _positions() == one_by_one
     assert _close(_national(), national)
+
+
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_a_chunk_takes_its_learned_figures_from_the_whole_runs_as_a_join_with_them_would(shuffled):
+    # given the learned figures of every position of three establishments (in position order, as
+    # the month's batches store them, or shuffled, as several models' frames may come)
+    sites, _ = build_positions(establishments=3, medicines=4, stock_months=(0.0, 12.0))
+    keys = pd.DataFrame(list(StockLevel.objects.values_list(*KEYS)), columns=KEYS).sort_values(KEYS)
+    rows = len(keys)
+    learned = keys.assign(
+        learned_probability=[(index % 10) / 10 + 0.05 for index in range(rows)],
+        forecast_1=range(rows),
+        forecast_2=range(rows),
+        forecast_3=range(rows),
+        model_version=3,
+    ).reset_index(drop=True)
+    if shuffled:
+        learned = learned.sample(frac=1.0, random_state=5).reset_index(drop=True)
+    chunk = [sites[2].pk, sites[0].pk]
+    params, medicines = inputs.scoring_params(as_of=AS_OF), inputs.medicines_frame()
+    # when
+    scored = chunk_scoring.chunk_scored(
+        establishment_ids=chunk, frames=None, medicines=medicines, params=params, learned=learned
+    ).scored
+    # then the chunk's positions have their own figures, the same as scoring them against every
+    # position's
+    data = inputs.position_inputs(as_of=AS_OF, establishment_ids=chunk, months=params.months)
+    joined = scoring.score_positions(data.positions, data.lots, data.consumption, medicines, params, learned=learned)
+    pd.testing.assert_frame_equal(scored, joined, check_exact=True)
+    mine = learned.merge(scored[KEYS + ["forecast_1"]], on=KEYS, suffixes=("", "_scored"))
+    assert len(mine) == len(scored) == 8
+    assert (mine["forecast_1"] == mine["forecast_1_scored"]).all()
+    assert scored["model_version"].eq(3).sum() == scored["amc"].gt(0).sum() > 0
