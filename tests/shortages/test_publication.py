@@ -144,8 +144,10 @@ def test_a_chunk_takes_its_learned_figures_from_the_whole_runs_as_a_join_with_th
     ).scored
     # then the chunk's positions have their own figures, the same as scoring them against every
     # position's
-    data = inputs.position_inputs(as_of=AS_OF, establishment_ids=chunk, months=params.months)
-    joined = scoring.score_positions(data.positions, data.lots, data.consumption, medicines, params, learned=learned)
+    data = inputs.position_inputs(as_of=AS_OF, establishment_ids=chunk, months=params.months, aggregated=True)
+    joined = scoring.score_positions(
+        data.positions, data.lots, data.consumption, medicines, params, learned=learned, stats=data.stats
+    )
     pd.testing.assert_frame_equal(scored, joined, check_exact=True)
     mine = learned.merge(scored[KEYS + ["forecast_1"]], on=KEYS, suffixes=("", "_scored"))
     assert len(mine) == len(scored) == 8
