@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from shortages.scoring.params import VEN_CRITICALITY, ScoringParams
-from shortages.scoring.positions import risk_level, weighted_score
+from shortages.scoring.params import ScoringParams
+from shortages.scoring.positions import criticality, risk_level, weighted_score
 from shortages.scoring.sums import public_side_of_sums
 
 
@@ -161,7 +161,7 @@ def score_medicines(
             "concentration": frame[["supplier_hhi", "api_origin_hhi"]].mean(axis=1, skipna=True),
             "import_dependency": frame["import_share"],
             "history": (frame["episodes"] / params.history_saturation).clip(upper=1.0),
-            "criticality": frame["ven_class"].map(VEN_CRITICALITY).fillna(0.5),
+            "criticality": criticality(frame["ven_class"]),
         },
         index=frame.index,
     )

@@ -173,8 +173,9 @@ def _with_learned(frame: pd.DataFrame, learned: pd.DataFrame | None) -> pd.DataF
     return frame.drop(columns=["learned_probability"])
 
 
-def _criticality(ven_class: pd.Series) -> np.ndarray:
-    """The criticality factor of each VEN class (:data:`VEN_CRITICALITY`), 0.5 for a class unknown."""
+def criticality(ven_class: pd.Series) -> np.ndarray:
+    """The criticality factor of each VEN class (:data:`VEN_CRITICALITY`), 0.5 for a class unknown: a
+    position's and a medicine's national score read it the same way."""
     values = ven_class.to_numpy()
     return np.select([values == name for name in VEN_CRITICALITY], list(VEN_CRITICALITY.values()), default=0.5)
 
@@ -264,7 +265,7 @@ def score_positions(
         {
             "stockout_probability": frame["stockout_probability"],
             "cover": (1.0 - mos / level_values["minimum"]).clip(0.0, 1.0).where(frame["amc"] > 0, 0.0),
-            "criticality": _criticality(frame["ven_class"]),
+            "criticality": criticality(frame["ven_class"]),
         }
     )
     factors.loc[frame["insufficient_data"], "cover"] = np.nan

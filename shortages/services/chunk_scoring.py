@@ -25,8 +25,6 @@ from shortages import scoring
 from shortages.models import ScoringRun
 from shortages.services import inputs, learning, position_rows
 
-POSITION_KEYS = position_rows.POSITION_KEYS
-
 # Chunks written at once by a run in one process on PostgreSQL: one per core of the 2-core servers
 # measured in docs/performance.md (the server, not Python, does most of the work of a write).
 WRITERS = 2
@@ -83,7 +81,7 @@ def run_chunks_scored_ahead(*, run: ScoringRun, chunks: list[list[int]]) -> Iter
     medicines = inputs.medicines_frame()
     learned = learning.run_predictions(run=run)
     if not learned.empty and not inputs.sorted_by_establishment(learned):
-        learned = learned.sort_values(POSITION_KEYS, kind="stable", ignore_index=True)
+        learned = learned.sort_values(position_rows.POSITION_KEYS, kind="stable", ignore_index=True)
 
     def score(index: int) -> ScoredChunk:
         return chunk_scored(

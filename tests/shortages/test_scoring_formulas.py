@@ -366,3 +366,11 @@ def test_more_stockout_days_never_lower_the_amc_and_more_stock_never_raises_the_
     rows = pd.concat([before.assign(establishment_id=1), before.assign(establishment_id=2)])
     scored = scoring.score_positions(positions, NO_LOTS, rows, MEDICINES, PARAMS).set_index("establishment_id")
     assert scored.loc[2, "stockout_probability"] <= scored.loc[1, "stockout_probability"] + 1e-12
+
+
+def test_the_criticality_factor_of_each_ven_class_the_same_for_positions_and_medicines():
+    # given VEN classes, one unknown and one missing, as an object column and as a categorical one
+    classes = pd.Series(["V", "E", "N", "X", None])
+    # when / then
+    for column in (classes, classes.astype("category")):
+        assert scoring.positions.criticality(column).tolist() == [1.0, 0.5, 0.0, 0.5, 0.5]
