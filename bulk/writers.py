@@ -11,7 +11,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import TypeVar
 
 from django.db import connection
@@ -37,6 +37,22 @@ def read_beside(read: Callable[[], Result]) -> Future[Result]:
     future = pool.submit(run)
     pool.shutdown(wait=False)
     return future
+
+
+def reads_together(*reads: Callable[[], object]) -> tuple:
+    """The results of ``reads``, in their order. On PostgreSQL outside a transaction every read but
+    the first runs in a thread of its own on its own connection (:func:`read_beside`) while this
+    thread runs the first: the server answers them at once. Elsewhere, or inside a transaction
+    (whose uncommitted rows another connection would not see), one after the other here. The first
+    error is raised once every read has finished."""
+    if len(reads) < 2 or connection.vendor != "postgresql" or connection.in_atomic_block:
+        return tuple(read() for read in reads)
+    beside = [read_beside(read) for read in reads[1:]]
+    try:
+        first = reads[0]()
+    finally:
+        wait(beside)
+    return (first, *(future.result() for future in beside))
 
 
 def write_all(items: Iterator[Item], store: Callable[[Item], None], *, writers: int) -> None:

@@ -8,21 +8,28 @@ them goes through the stock ledger, which moves the position's ``StockLevel.upda
 moves the destination's ``in_transit`` without it, so positions receiving a transfer recorded or
 received since then count as changed too. Figures that depend on the day itself (expiry, days to
 the horizon) only stay valid within the same ``as_of``: a run for a new day is always a full run.
+
+The run's reads need only the changed positions' keys, so once those are found they go to the
+server at once on connections of their own (:func:`changed_read`); the rows they replace are read
+with their ids among them, and the publication closes those rows by id
+(:func:`position_rows.rows_close`) instead of looking each one up again through the run's rows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import pandas as pd
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from bulk import writers as bulk_writers
 from shortages import scoring
 from shortages.choices import RunScope, RunStatus
 from shortages.models import ScoringRun
-from shortages.services import inputs, learning
+from shortages.services import inputs, learning, position_rows
 from shortages.services.scores import (
     positions_store,
     run_start_check,
@@ -68,44 +75,81 @@ INPUT_COLUMNS = {
 CONSUMPTION_COLUMNS = POSITION_KEYS + ["month", "issued", "stockout_days", "reported"]
 
 
-def changed_position_inputs(*, since: dt.datetime) -> inputs.PositionInputs:
-    """The inputs of :func:`shortages.scoring.score_positions` for the positions changed since
-    ``since`` only (same columns as :func:`inputs.position_inputs`, the monthly consumption empty:
-    the window comes summed). Two queries."""
+def changed_positions(*, since: dt.datetime) -> pd.DataFrame:
+    """The positions whose inputs changed since ``since``, with the columns of
+    :func:`inputs.position_inputs`' positions. One query."""
     parameters = {"since": since, "since_day": timezone.localdate(since)}
     with connection.cursor() as cursor:
         cursor.execute(CHANGED_CTE + POSITIONS_QUERY, parameters)
-        positions = pd.DataFrame.from_records(cursor.fetchall(), columns=INPUT_COLUMNS["positions"])
-        keys = {
-            "establishments": positions["establishment_id"].astype(int).tolist(),
-            "medicines": positions["medicine_id"].astype(int).tolist(),
-        }
-        cursor.execute(LOTS_QUERY, keys)
-        lots = pd.DataFrame.from_records(cursor.fetchall(), columns=INPUT_COLUMNS["lots"])
-    return inputs.PositionInputs(positions=positions, lots=lots, consumption=pd.DataFrame(columns=CONSUMPTION_COLUMNS))
+        return pd.DataFrame.from_records(cursor.fetchall(), columns=INPUT_COLUMNS["positions"])
+
+
+def changed_lots(keys: pd.DataFrame) -> pd.DataFrame:
+    """The lots with units of the positions of ``keys``. One query."""
+    parameters = {
+        "establishments": keys["establishment_id"].astype(int).tolist(),
+        "medicines": keys["medicine_id"].astype(int).tolist(),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(LOTS_QUERY, parameters)
+        return pd.DataFrame.from_records(cursor.fetchall(), columns=INPUT_COLUMNS["lots"])
+
+
+@dataclass
+class ChangedRead:
+    """What an incremental run reads before it scores."""
+
+    inputs: inputs.PositionInputs  # of the changed positions (the monthly consumption empty)
+    learned: pd.DataFrame  # their learned figures (:func:`learning.run_predictions`)
+    stats: pd.DataFrame  # their window, summed by the database (:func:`inputs.consumption_stats_read`)
+    # the rows that hold for them (:func:`inputs.stored_positions_frame` with fingerprints and row ids)
+    held: pd.DataFrame
+    national: inputs.NationalInputs  # what the publication scores the medicines with
+
+
+def changed_read(*, run: ScoringRun, since: dt.datetime, params: scoring.ScoringParams) -> ChangedRead:
+    """Everything the incremental ``run`` reads, for the positions changed since ``since``: finding
+    them is one query; the five reads that follow need only their keys, and go to the server at once
+    outside a transaction (:func:`bulk.writers.reads_together`)."""
+    positions = changed_positions(since=since)
+    keys = positions[POSITION_KEYS].drop_duplicates()
+    stats, lots, learned, held, national = bulk_writers.reads_together(
+        # the window summed by the database, as the full runs sum it (the same figures to the bit)
+        lambda: inputs.consumption_stats_read(as_of=run.as_of, months=params.months, positions=keys),
+        lambda: changed_lots(keys),
+        lambda: learning.run_predictions(run=run, keys=keys),
+        lambda: inputs.stored_positions_frame(as_of=run.as_of, keys=keys, fingerprints=True, rows_named=True),
+        lambda: inputs.national_inputs(as_of=run.as_of, history_months=params.history_months),
+    )
+    data = inputs.PositionInputs(positions=positions, lots=lots, consumption=pd.DataFrame(columns=CONSUMPTION_COLUMNS))
+    return ChangedRead(inputs=data, learned=learned, stats=stats, held=held, national=national)
 
 
 @transaction.atomic
-def scoring_incremental_chunk_execute(*, run_id: int, since: dt.datetime) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Score the positions changed since ``since`` for the run's day and store them. Returns them as
-    the publication reads them (:func:`inputs.scored_positions_frame`), and the rows they replace
-    (:func:`inputs.stored_positions_frame`, read once before storing: their fingerprints tell which
-    positions changed, their figures are what the publication takes off the day's sums)."""
+def scoring_incremental_chunk_execute(
+    *, run_id: int, read: ChangedRead, params: scoring.ScoringParams
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Score the positions of ``read`` for the run's day and store those whose figures changed
+    (their fingerprints against those of the rows that hold). Returns the scored positions as the
+    publication reads them (:func:`inputs.scored_positions_frame`), and the keys of those it stored
+    (whose held rows stop holding when the run is published)."""
     run = ScoringRun.objects.select_for_update().get(pk=run_id)
-    params = inputs.scoring_params(as_of=run.as_of)
-    data = changed_position_inputs(since=since)
-    keys = data.positions[POSITION_KEYS].drop_duplicates()
-    learned = learning.run_predictions(run=run, keys=keys)
-    # the window summed by the database, as the full runs sum it (the same figures to the bit)
-    stats = inputs.consumption_stats_read(as_of=run.as_of, months=params.months, positions=keys)
+    data = read.inputs
     scored = scoring.score_positions(
-        data.positions, data.lots, data.consumption, inputs.medicines_frame(), params, learned=learned, stats=stats
+        data.positions,
+        data.lots,
+        data.consumption,
+        inputs.medicines_frame(),
+        params,
+        learned=read.learned,
+        stats=read.stats,
     )
-    held = inputs.stored_positions_frame(as_of=run.as_of, keys=keys, fingerprints=True)
-    current = held[[*POSITION_KEYS, "fingerprint"]].astype("int64")
-    positions_store(run=run, scored=scored, complete=False, current=current)
+    stored = position_rows.stored_columns(scored)
+    current = read.held[[*POSITION_KEYS, "fingerprint"]]
+    written = stored.loc[position_rows.changed(stored, current), POSITION_KEYS]
+    positions_store(run=run, scored=scored, stored=stored, complete=False, current=current)
     ScoringRun.objects.filter(pk=run.pk).update(chunks_done=F("chunks_done") + 1, positions=len(scored))
-    return inputs.scored_positions_frame(scored), held.drop(columns="fingerprint")
+    return inputs.scored_positions_frame(scored), written
 
 
 def scoring_run_incremental_execute(*, as_of: dt.date, trigger: str = "manual") -> ScoringRun:
@@ -131,8 +175,15 @@ def scoring_run_incremental_execute(*, as_of: dt.date, trigger: str = "manual") 
             started_at=timezone.now(),
         )
     try:
-        changed, replaced = scoring_incremental_chunk_execute(run_id=run.pk, since=previous.started_at)
-        scoring_run_publish_changed(run_id=run.pk, changed=changed, replaced=replaced)
+        params = inputs.scoring_params(as_of=as_of)
+        read = changed_read(run=run, since=previous.started_at, params=params)
+        changed, written = scoring_incremental_chunk_execute(run_id=run.pk, read=read, params=params)
+        # the rows they replace: what the publication takes off the day's sums, and closes
+        replaced = read.held.drop(columns=["fingerprint", "row_id", "row_as_of"])
+        closing = read.held.merge(written, on=POSITION_KEYS)[["row_id", "row_as_of"]]
+        scoring_run_publish_changed(
+            run_id=run.pk, changed=changed, replaced=replaced, closing=closing, national=read.national
+        )
     except Exception as error:
         scoring_run_fail(run_id=run.pk, error=f"{type(error).__name__}: {error}")
         raise

@@ -341,18 +341,29 @@ def _stored_types(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def stored_positions_frame(
-    *, as_of: dt.date, run_id: int | None = None, keys: pd.DataFrame | None = None, fingerprints: bool = False
+    *,
+    as_of: dt.date,
+    run_id: int | None = None,
+    keys: pd.DataFrame | None = None,
+    fingerprints: bool = False,
+    rows_named: bool = False,
 ) -> pd.DataFrame:
     """The position scores that hold on ``as_of`` (published, and those of ``run_id``, a run being
     published) with the columns of :data:`STORED_POSITION_FIELDS`; only those of the positions of
     ``keys`` when given. ``fingerprints``: with the rows' ``fingerprint`` too, as
-    :func:`position_rows.current_fingerprints` reads it. One query."""
+    :func:`position_rows.current_fingerprints` reads it. ``rows_named``: with each row's ``row_id``
+    and ``row_as_of`` too (what :func:`position_rows.rows_close` closes). One query."""
     rows = position_rows.rows_holding(as_of=as_of, run_id=run_id)
     fields, columns = list(STORED_POSITION_FIELDS.values()), list(STORED_POSITION_FIELDS)
     if fingerprints:
         rows = rows.annotate(print=position_rows.FINGERPRINT_READ)
         fields, columns = [*fields, "print"], [*columns, "fingerprint"]
+    if rows_named:
+        fields, columns = [*fields, "id", "as_of"], [*columns, "row_id", "row_as_of"]
     frame = _stored_types(position_rows.keys_frame(rows.values_list(*fields), columns, keys=keys))
+    if rows_named:
+        frame = frame.astype({"row_id": "int64"})
+        frame["row_as_of"] = pd.to_datetime(frame["row_as_of"]).dt.date
     return frame.astype({"fingerprint": "int64"}) if fingerprints else frame
 
 

@@ -213,6 +213,34 @@ def superseded_close(*, run: ScoringRun) -> int:
     return deleted + replaced.filter(as_of__lt=day).update(valid_until=day)
 
 
+def rows_close(*, run: ScoringRun, rows: pd.DataFrame) -> int | None:
+    """Make the rows ``run`` wrote the ones that hold from its day on when the rows they replace are
+    known: ``rows`` (``row_id``, ``row_as_of``), the rows that held for the positions it re-wrote,
+    read before it wrote them (an incremental run reads them anyway). What :func:`superseded_close`
+    does without looking each replaced row up through the run's rows, so that the close needs none
+    of them written yet. Returns how many rows were replaced, or None where only
+    :func:`superseded_close` will do: a back-filled day, or a row of ``rows`` that no longer holds
+    (closed since it was read: the run's rows are then looked up as usual), or not PostgreSQL."""
+    if not copy_supported() or ScoringRun.objects.filter(status=RunStatus.SUCCEEDED, as_of__gt=run.as_of).exists():
+        return None
+    same_day = rows["row_as_of"].eq(run.as_of).to_numpy()
+    parameters = {"run": run.pk, "day": run.as_of}
+    holding = "run_id IS DISTINCT FROM %(run)s AND (valid_until IS NULL OR valid_until > %(day)s)"
+    table = RiskScore._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE id = ANY(%(ids)s) AND as_of = %(day)s AND {holding}",  # noqa: S608
+            {**parameters, "ids": rows.loc[same_day, "row_id"].tolist()},
+        )
+        replaced = cursor.rowcount
+        cursor.execute(
+            f"UPDATE {table} SET valid_until = %(day)s WHERE id = ANY(%(ids)s) AND as_of < %(day)s AND {holding}",  # noqa: S608
+            {**parameters, "ids": rows.loc[~same_day, "row_id"].tolist()},
+        )
+        replaced += cursor.rowcount
+    return replaced if replaced == len(rows) else None
+
+
 # The rows a run's rows replace, as a join (a correlated EXISTS with the ORM's LIMIT 1 is planned as
 # one subquery per row, which went through the run's index: quadratic when a run rewrites every
 # position).

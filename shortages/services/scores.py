@@ -238,16 +238,22 @@ def _position_figures(
 
 @transaction.atomic
 def scoring_run_publish_changed(
-    *, run_id: int, changed: pd.DataFrame, replaced: pd.DataFrame | None = None
+    *,
+    run_id: int,
+    changed: pd.DataFrame,
+    replaced: pd.DataFrame | None = None,
+    closing: pd.DataFrame | None = None,
+    national: inputs.NationalInputs | None = None,
 ) -> list[int]:
     """Publish an incremental run whose positions ``changed`` (:func:`inputs.scored_positions_frame`
     of every position it scored) are the only ones it re-scored: the day's stored sums are adjusted
     by their difference with the rows they replace (``replaced``, :func:`inputs.stored_positions_frame`
     of those positions before the run stored any, or read here for those positions only), the national
     scores follow from the sums, and the alerts of those positions, of their regional roll-ups and
-    the national ones are synchronised (:class:`alerts.SyncScope`). Without stored sums for the day
-    (a day scored before they existed), the publication of a full run. Returns what
-    :func:`scoring_run_publish` does."""
+    the national ones are synchronised (:class:`alerts.SyncScope`). ``closing``: the rows the run's
+    rows replace, when read before (:func:`position_rows.rows_close`); ``national``: the national
+    inputs, when read before. Without stored sums for the day (a day scored before they existed),
+    the publication of a full run. Returns what :func:`scoring_run_publish` does."""
     run = ScoringRun.objects.select_for_update().get(pk=run_id)
     if run.status != RunStatus.RUNNING:
         return []
@@ -258,15 +264,26 @@ def scoring_run_publish_changed(
     keys = changed[position_rows.POSITION_KEYS].drop_duplicates()
     if replaced is None:
         replaced = inputs.stored_positions_frame(as_of=run.as_of, keys=keys)
-    position_rows.superseded_close(run=run)
     medicines = inputs.medicines_frame()
-    added, conditions = _position_figures(changed, medicines, params)
-    removed = position_sums(replaced, probability_cut=settings.ALERT_ROLLUP_PROBABILITY_CUT)
-    sums = sums_adjusted(previous, removed=removed, added=added)
+    # the changed positions' figures are pure computation: a thread computes them while the server
+    # closes the replaced rows (as in :func:`scoring_run_publish`)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="publication") as pool:
+        figures = pool.submit(_position_figures, changed, medicines, params)
+        removed = pool.submit(position_sums, replaced, probability_cut=settings.ALERT_ROLLUP_PROBABILITY_CUT)
+        if closing is None or position_rows.rows_close(run=run, rows=closing) is None:
+            position_rows.superseded_close(run=run)
+        added, conditions = figures.result()
+        sums = sums_adjusted(previous, removed=removed.result(), added=added)
     regions = pd.concat([replaced[["medicine_id", "region_id"]], changed[["medicine_id", "region_id"]]])
     scope = SyncScope(positions=keys, regions=regions.dropna().drop_duplicates())
     return _national_publish(
-        run=run, params=params, medicines=medicines, sums=sums, position_conditions=conditions, scope=scope
+        run=run,
+        params=params,
+        medicines=medicines,
+        sums=sums,
+        position_conditions=conditions,
+        scope=scope,
+        national_data=national,
     )
 
 
@@ -278,11 +295,14 @@ def _national_publish(
     sums: pd.DataFrame,
     position_conditions: pd.DataFrame,
     scope: SyncScope | None,
+    national_data: inputs.NationalInputs | None = None,
 ) -> list[int]:
-    """The end of a publication: national scores from ``sums``, the sums stored, the alert
-    conditions of the positions (``position_conditions``), of the regional roll-ups and the
-    national ones synchronised (those of ``scope`` only, when given), the run marked succeeded."""
-    national_data = inputs.national_inputs(as_of=run.as_of, history_months=params.history_months)
+    """The end of a publication: national scores from ``sums`` (and ``national_data``, read here
+    when not given), the sums stored, the alert conditions of the positions
+    (``position_conditions``), of the regional roll-ups and the national ones synchronised (those
+    of ``scope`` only, when given), the run marked succeeded."""
+    if national_data is None:
+        national_data = inputs.national_inputs(as_of=run.as_of, history_months=params.history_months)
     national = scoring.score_medicines(
         sums,
         medicines,

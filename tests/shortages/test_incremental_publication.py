@@ -5,6 +5,7 @@ evaluated again move."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,7 @@ from shortages import tasks
 from shortages.choices import ACTIVE_ALERT_STATUSES, AlertKind, RunScope, RunStatus
 from shortages.models import Alert, RiskScore, ScoringRun
 from shortages.scoring.sums import SUM_KEYS, position_sums, public_side_of_sums, sums_adjusted
-from shortages.services import day_sums, inputs
+from shortages.services import day_sums, incremental, inputs, position_rows
 from shortages.services.alerts import SyncScope, alerts_sync
 from shortages.services.incremental import scoring_run_incremental_execute
 from shortages.services.scores import RunInProgress, scoring_run_execute
@@ -50,8 +51,17 @@ def _holding_alerts() -> set[tuple]:
 
 
 @pytest.mark.services  # incremental runs read the window summed by PostgreSQL
-@pytest.mark.django_db
-def test_an_incremental_run_reads_only_the_changed_positions_and_publishes_what_a_full_run_would(monkeypatch):
+# inside a transaction the reads run one after the other; outside, at once on connections of their own
+@pytest.mark.parametrize(
+    "transactional",
+    [
+        pytest.param(False, marks=pytest.mark.django_db),
+        pytest.param(True, marks=pytest.mark.django_db(transaction=True)),
+    ],
+)
+def test_an_incremental_run_reads_only_the_changed_positions_and_publishes_what_a_full_run_would(
+    transactional, monkeypatch
+):
     # given a scored day of 8 x 5 positions in two regions
     build_positions(establishments=4, medicines=5, seed=3, region=factories.RegionFactory(code="02"))
     build_positions(establishments=4, medicines=5, seed=4, region=factories.RegionFactory(code="03"))
@@ -62,22 +72,26 @@ def test_an_incremental_run_reads_only_the_changed_positions_and_publishes_what_
     restocked = [level.pk for level in levels[1::8]]
     StockLevel.objects.filter(pk__in=out).update(quantity=0, updated_at=timezone.now())
     StockLevel.objects.filter(pk__in=restocked).update(quantity=5000, updated_at=timezone.now())
-    read = []
+    read, looked_up = [], []
     stored_positions_frame = inputs.stored_positions_frame
 
     def spy(**kwargs):
         frame = stored_positions_frame(**kwargs)
-        read.append(len(frame))
+        read.append((len(frame), threading.current_thread().name))
         return frame
 
     monkeypatch.setattr(inputs, "stored_positions_frame", spy)
+    monkeypatch.setattr(position_rows, "superseded_close", lambda **kwargs: looked_up.append(kwargs))
     # when
     run = scoring_run_incremental_execute(as_of=AS_OF, trigger="test")
-    # then it read back the rows of the positions it re-scored only
+    # then it read back the rows of the positions it re-scored only, beside its other reads when
+    # outside a transaction, and closed them by id without looking them up again
     assert run.scope == RunScope.INCREMENTAL and run.status == RunStatus.SUCCEEDED
     assert run.positions == len(out) + len(restocked)
-    assert read == [run.positions]
-    monkeypatch.setattr(inputs, "stored_positions_frame", stored_positions_frame)
+    thread = "bulk-reader" if transactional else "MainThread"
+    assert [(rows, name.split("_")[0]) for rows, name in read] == [(run.positions, thread)]
+    assert looked_up == []
+    monkeypatch.undo()
     # and its sums are those of every position that holds, to the last digit
     held = inputs.stored_positions_frame(as_of=AS_OF)
     stored = day_sums.sums_read(as_of=AS_OF)
@@ -89,6 +103,36 @@ def test_an_incremental_run_reads_only_the_changed_positions_and_publishes_what_
     scoring_run_execute(as_of=AS_OF, trigger="test")
     assert _national() == national
     assert _holding_alerts() == alerts
+
+
+@pytest.mark.services
+@pytest.mark.django_db
+def test_a_replaced_row_that_no_longer_holds_sends_the_close_back_to_looking_the_rows_up(monkeypatch):
+    # given a scored day whose positions then move
+    build_positions(establishments=3, medicines=4, seed=6)
+    scoring_run_execute(as_of=AS_OF, trigger="test")
+    StockLevel.objects.update(quantity=0, updated_at=timezone.now())
+    # and an incremental run that reads a replaced row which another writer closes before it publishes
+    changed_read, looked_up = incremental.changed_read, []
+
+    def read_then_closed(**kwargs):
+        read = changed_read(**kwargs)
+        RiskScore.objects.filter(pk=int(read.held["row_id"].iloc[0])).update(valid_until=AS_OF)
+        return read
+
+    superseded_close = position_rows.superseded_close
+    monkeypatch.setattr(incremental, "changed_read", read_then_closed)
+    monkeypatch.setattr(
+        position_rows, "superseded_close", lambda **kwargs: looked_up.append(1) or superseded_close(**kwargs)
+    )
+    # when
+    run = scoring_run_incremental_execute(as_of=AS_OF, trigger="test")
+    # then the close looked the run's rows up, and only the run's rows hold for those positions
+    assert looked_up == [1]
+    assert run.status == RunStatus.SUCCEEDED and run.positions == 12
+    holding = inputs.stored_positions_frame(as_of=AS_OF, rows_named=True)
+    assert len(holding) == 12
+    assert set(RiskScore.objects.filter(pk__in=holding["row_id"].tolist()).values_list("run_id", flat=True)) == {run.pk}
 
 
 @pytest.mark.services

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from bulk import writers as bulk_writers
 from shortages.choices import RunStatus
@@ -98,3 +98,35 @@ def test_the_window_summed_beside_the_other_reads_is_the_window_summed_in_line(m
     assert len(beside) == 1
     assert len(parallel.stats) == 12
     pd.testing.assert_frame_equal(parallel.stats, in_line.stats)
+
+
+def test_reads_together_answer_in_order_on_connections_of_their_own_and_raise_after_all_finish():
+    # given three reads that say which connection answered them
+    def backend_pid():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            return cursor.fetchone()[0]
+
+    finished = []
+
+    def slow_pid():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(0.2)")
+        finished.append("slow")
+        return backend_pid()
+
+    # when they run together outside a transaction, then each result comes in its place, each from
+    # a connection of its own
+    first, second, third = bulk_writers.reads_together(backend_pid, slow_pid, lambda: "third")
+    assert first == backend_pid() and len({first, second}) == 2 and third == "third"
+    # and inside a transaction they run one after the other on this connection
+    with transaction.atomic():
+        assert bulk_writers.reads_together(backend_pid, backend_pid) == (first, first)
+
+    # and the first error comes once every read has finished
+    def failing():
+        raise ValueError("read refused")
+
+    with pytest.raises(ValueError, match="read refused"):
+        bulk_writers.reads_together(failing, slow_pid)
+    assert finished == ["slow", "slow"]
