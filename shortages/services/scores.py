@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
+from bulk import writers as bulk_writers
 from shortages import scoring
 from shortages.choices import RunScope, RunStatus
 from shortages.models import RiskScore, ScoringChunk, ScoringRun
@@ -199,13 +200,15 @@ def scoring_chunk_execute(
 
 
 @transaction.atomic
-def scoring_run_publish(*, run_id: int, positions: pd.DataFrame | None = None) -> list[int]:
+def scoring_run_publish(
+    *, run_id: int, positions: pd.DataFrame | None = None, national: inputs.NationalInputs | None = None
+) -> list[int]:
     """Aggregate the day's positions nationally, replace the day's national scores and sums,
     synchronise the alerts and mark the run succeeded, all in one transaction. Returns the ids of
     the in-app notifications created (the daily digest e-mails them). A run that is not running
     (already published, failed) is left alone. ``positions``: the day's stored positions when the
     caller holds them (:func:`inputs.scored_positions_frame` of every chunk of a full run), else
-    they are read back."""
+    they are read back. ``national``: the national inputs, when read before."""
     run = ScoringRun.objects.select_for_update().get(pk=run_id)
     if run.status != RunStatus.RUNNING:
         return []
@@ -223,7 +226,13 @@ def scoring_run_publish(*, run_id: int, positions: pd.DataFrame | None = None) -
             position_rows.superseded_close(run=run)
             sums, conditions = figures.result()
     return _national_publish(
-        run=run, params=params, medicines=medicines, sums=sums, position_conditions=conditions, scope=None
+        run=run,
+        params=params,
+        medicines=medicines,
+        sums=sums,
+        position_conditions=conditions,
+        scope=None,
+        national_data=national,
     )
 
 
@@ -382,9 +391,22 @@ def scoring_run_execute(
     memory instead of reading them back (unless a chunk was skipped as already stored)."""
     scoring_runs_fail_stale()
     started = scoring_run_start(as_of=as_of, scope=scope, run_id=run_id, trigger=trigger)
+    national = None
     try:
         published: dict[int, pd.DataFrame] = {}
         parallel = position_rows.copy_supported() and not transaction.get_connection().in_atomic_block
+        # the publication's national inputs (industry declarations, the register) are none of the
+        # run's writes: read on a connection of their own while the chunks are scored
+        national = (
+            bulk_writers.read_beside(
+                lambda: inputs.national_inputs(
+                    as_of=started.run.as_of,
+                    history_months=inputs.scoring_params(as_of=started.run.as_of).history_months,
+                )
+            )
+            if parallel
+            else None
+        )
 
         def store(prepared: chunk_scoring.ScoredChunk) -> None:
             scoring_chunk_execute(
@@ -402,8 +424,12 @@ def scoring_run_execute(
             pd.concat([published[index] for index in sorted(published)], ignore_index=True) if complete else None
         )
         published.clear()
-        scoring_run_publish(run_id=started.run.pk, positions=positions)
+        scoring_run_publish(
+            run_id=started.run.pk, positions=positions, national=None if national is None else national.result()
+        )
     except Exception as error:
+        if national is not None:
+            national.exception()  # its connection closed before the error goes up
         scoring_run_fail(run_id=started.run.pk, error=f"{type(error).__name__}: {error}")
         raise
     started.run.refresh_from_db()

@@ -3,14 +3,18 @@ rows as one writer, and a writer's error fails the run with nothing published.""
 
 from __future__ import annotations
 
+import datetime as dt
+import threading
+
 import pandas as pd
 import pytest
 from django.db import connection, transaction
 
 from bulk import writers as bulk_writers
 from shortages.choices import RunStatus
-from shortages.models import RiskScore, ScoringRun
+from shortages.models import RiskScore, ScoringRun, Shortage
 from shortages.services import chunk_scoring, inputs, position_rows, scores
+from stock.models import Medicine
 from tests.shortages.conftest import AS_OF, build_positions
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -130,3 +134,33 @@ def test_reads_together_answer_in_order_on_connections_of_their_own_and_raise_af
     with pytest.raises(ValueError, match="read refused"):
         bulk_writers.reads_together(failing, slow_pid)
     assert finished == ["slow", "slow"]
+
+
+def test_the_national_inputs_read_beside_the_chunks_publish_what_they_publish_read_in_line(monkeypatch):
+    # given positions and a medicine with a shortage in the register a month before the day
+    build_positions(establishments=3, medicines=3)
+    medicine = Medicine.objects.order_by("pk").first()
+    Shortage.objects.create(medicine=medicine, cause="import", started_on=AS_OF - dt.timedelta(days=30))
+    threads = []
+    national_inputs = inputs.national_inputs
+
+    def spy(**kwargs):
+        threads.append(threading.current_thread().name.split("_")[0])
+        return national_inputs(**kwargs)
+
+    monkeypatch.setattr(inputs, "national_inputs", spy)
+
+    def national() -> dict:
+        rows = RiskScore.objects.national().filter(as_of=AS_OF)
+        return {row.medicine_id: (row.score, row.level, row.figures, row.contributions) for row in rows}
+
+    # when the day is scored outside a transaction, then again inside one
+    scores.scoring_run_execute(as_of=AS_OF)
+    beside = national()
+    with transaction.atomic():
+        scores.scoring_run_execute(as_of=AS_OF)
+        in_line = national()
+    # then the first read them on a connection of its own, the second in line, to the same figures
+    assert threads == ["bulk-reader", "MainThread"]
+    assert beside == in_line
+    assert beside[medicine.pk][2]["episodes"] == 1

@@ -63,7 +63,7 @@ def test_publishing_from_memory_gives_the_scores_and_alerts_of_publishing_from_t
     publish = scores.scoring_run_publish
     seen = []
 
-    def publish_read_back(*, run_id, positions=None):
+    def publish_read_back(*, run_id, positions=None, national=None):
         seen.append(positions is not None)
         return publish(run_id=run_id)
 
