@@ -113,9 +113,12 @@ def test_the_latest_scores_are_those_the_orm_definitions_publish(personas):
     past = ScoringRun.objects.create(
         as_of=world.as_of - dt.timedelta(days=9), status=RunStatus.SUCCEEDED, finished_at=timezone.now()
     )
+    running = ScoringRun.objects.create(as_of=world.as_of, status=RunStatus.RUNNING)
     closed, holding, unscored = (factories.MedicineFactory() for _ in range(3))
     for run, position_medicine, valid_until, score in [
         (failed, medicine, None, 99),
+        (running, world.medicines[1], None, 98),
+        (None, world.medicines[2], None, 97),
         (past, closed, world.as_of - dt.timedelta(days=2), 11),
         (past, holding, None, 12),
     ]:
@@ -124,7 +127,7 @@ def test_the_latest_scores_are_those_the_orm_definitions_publish(personas):
             medicine=position_medicine,
             establishment=hospital,
             region=hospital.region,
-            as_of=run.as_of,
+            as_of=world.as_of if run is None else run.as_of,
             valid_until=valid_until,
             stock_status="adequate",
             score=score,
@@ -147,6 +150,8 @@ def test_the_latest_scores_are_those_the_orm_definitions_publish(personas):
     assert [row["id"] for row in rows] == ids
     assert latest == {key: expected.get(key) for key in latest}
     assert latest[(hospital.id, medicine.id)]["score"] == 50  # not the failed run's
+    # nor a row of a run under way, nor one without a run
+    assert all(latest.get((hospital.id, each.id), {}).get("score") not in (98, 97) for each in world.medicines[1:3])
     assert latest[(hospital.id, holding.id)]["score"] == 12
     assert latest[(hospital.id, closed.id)] is None and latest[(hospital.id, unscored.id)] is None
     assert sum(score is not None for score in latest.values()) == len(expected)
