@@ -145,7 +145,7 @@ def scoring_incremental_chunk_execute(
         stats=read.stats,
     )
     stored = position_rows.stored_columns(scored)
-    current = read.held[[*POSITION_KEYS, "fingerprint"]]
+    current = read.held[[*POSITION_KEYS, "fingerprint"]].astype("int64")
     written = stored.loc[position_rows.changed(stored, current), POSITION_KEYS]
     positions_store(run=run, scored=scored, stored=stored, complete=False, current=current)
     ScoringRun.objects.filter(pk=run.pk).update(chunks_done=F("chunks_done") + 1, positions=len(scored))

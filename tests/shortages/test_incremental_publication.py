@@ -136,6 +136,24 @@ def test_a_replaced_row_that_no_longer_holds_sends_the_close_back_to_looking_the
 
 
 @pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_a_position_first_stocked_since_the_run_of_the_day_is_scored_with_nothing_to_close():
+    # given a scored day, then a medicine stocked for the first time at one establishment
+    build_positions(establishments=2, medicines=3, seed=8)
+    scoring_run_execute(as_of=AS_OF, trigger="test")
+    establishment = StockLevel.objects.order_by("pk").first().establishment
+    level = StockLevel.objects.create(establishment=establishment, medicine=factories.MedicineFactory(), quantity=40)
+    # when
+    run = scoring_run_incremental_execute(as_of=AS_OF, trigger="test")
+    # then it holds a row of its own and every earlier row still holds
+    assert run.status == RunStatus.SUCCEEDED and run.positions == 1
+    holding = inputs.stored_positions_frame(as_of=AS_OF)
+    assert len(holding) == 7
+    assert ((holding["establishment_id"] == establishment.pk) & (holding["medicine_id"] == level.medicine_id)).sum() == 1
+    assert day_sums.sums_read(as_of=AS_OF)["positions"].sum() == 7
+
+
+@pytest.mark.services
 @pytest.mark.django_db
 def test_without_stored_sums_an_incremental_run_publishes_from_every_position():
     # given a scored day whose sums are gone (a day scored before they were stored)
