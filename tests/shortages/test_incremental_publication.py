@@ -149,7 +149,9 @@ def test_a_position_first_stocked_since_the_run_of_the_day_is_scored_with_nothin
     assert run.status == RunStatus.SUCCEEDED and run.positions == 1
     holding = inputs.stored_positions_frame(as_of=AS_OF)
     assert len(holding) == 7
-    assert ((holding["establishment_id"] == establishment.pk) & (holding["medicine_id"] == level.medicine_id)).sum() == 1
+    assert (
+        (holding["establishment_id"] == establishment.pk) & (holding["medicine_id"] == level.medicine_id)
+    ).sum() == 1
     assert day_sums.sums_read(as_of=AS_OF)["positions"].sum() == 7
 
 
