@@ -99,7 +99,7 @@ def changed_lots(keys: pd.DataFrame) -> pd.DataFrame:
 class ChangedRead:
     """What an incremental run reads before it scores."""
 
-    inputs: inputs.PositionInputs  # of the changed positions (the monthly consumption empty)
+    positions: inputs.PositionInputs  # the changed positions' inputs (the monthly consumption empty)
     learned: pd.DataFrame  # their learned figures (:func:`learning.run_predictions`)
     stats: pd.DataFrame  # their window, summed by the database (:func:`inputs.consumption_stats_read`)
     # the rows that hold for them (:func:`inputs.stored_positions_frame` with fingerprints and row ids)
@@ -122,7 +122,7 @@ def changed_read(*, run: ScoringRun, since: dt.datetime, params: scoring.Scoring
         lambda: inputs.national_inputs(as_of=run.as_of, history_months=params.history_months),
     )
     data = inputs.PositionInputs(positions=positions, lots=lots, consumption=pd.DataFrame(columns=CONSUMPTION_COLUMNS))
-    return ChangedRead(inputs=data, learned=learned, stats=stats, held=held, national=national)
+    return ChangedRead(positions=data, learned=learned, stats=stats, held=held, national=national)
 
 
 @transaction.atomic
@@ -134,7 +134,7 @@ def scoring_incremental_chunk_execute(
     publication reads them (:func:`inputs.scored_positions_frame`), and the keys of those it stored
     (whose held rows stop holding when the run is published)."""
     run = ScoringRun.objects.select_for_update().get(pk=run_id)
-    data = read.inputs
+    data = read.positions
     scored = scoring.score_positions(
         data.positions,
         data.lots,

@@ -184,6 +184,12 @@ def model_rows(stored: pd.DataFrame, *, run: ScoringRun) -> list[RiskScore]:
     return rows
 
 
+def backfilled(run: ScoringRun) -> bool:
+    """Whether ``run`` scores a day before the latest published one (its rows must not change what
+    later days read)."""
+    return ScoringRun.objects.filter(status=RunStatus.SUCCEEDED, as_of__gt=run.as_of).exists()
+
+
 def superseded_close(*, run: ScoringRun) -> int:
     """Make the rows ``run`` wrote the ones that hold from its day on: the rows they replace stop
     holding on that day (``valid_until``), or are deleted when they are of that very day (a day
@@ -197,8 +203,7 @@ def superseded_close(*, run: ScoringRun) -> int:
         run_id=run.pk, establishment_id=OuterRef("establishment_id"), medicine_id=OuterRef("medicine_id")
     )
     replaced = RiskScore.objects.positions().on_day(day).exclude(run_id=run.pk).filter(Exists(newer))
-    backfill = ScoringRun.objects.filter(status=RunStatus.SUCCEEDED, as_of__gt=day).exists()
-    if backfill:
+    if backfilled(run):
         following = day + dt.timedelta(days=1)
         RiskScore.objects.filter(run_id=run.pk).update(valid_until=following)
         copies = []
@@ -221,7 +226,7 @@ def rows_close(*, run: ScoringRun, rows: pd.DataFrame) -> int | None:
     of them written yet. Returns how many rows were replaced, or None where only
     :func:`superseded_close` will do: a back-filled day, or a row of ``rows`` that no longer holds
     (closed since it was read: the run's rows are then looked up as usual), or not PostgreSQL."""
-    if not copy_supported() or ScoringRun.objects.filter(status=RunStatus.SUCCEEDED, as_of__gt=run.as_of).exists():
+    if not copy_supported() or backfilled(run):
         return None
     same_day = rows["row_as_of"].eq(run.as_of).to_numpy()
     parameters = {"run": run.pk, "day": run.as_of}
@@ -306,7 +311,7 @@ def _superseded_close_sql(*, run: ScoringRun) -> int:
 def positions_close(*, run: ScoringRun, keys: pd.DataFrame) -> int:
     """The positions of ``keys`` are no longer scored: the rows that held for them stop holding on
     the run's day (a back-filled day leaves them alone). Returns how many rows stopped holding."""
-    if keys.empty or ScoringRun.objects.filter(status=RunStatus.SUCCEEDED, as_of__gt=run.as_of).exists():
+    if keys.empty or backfilled(run):
         return 0
     gone = Q(pk__in=[])
     for establishment_id, group in keys.groupby("establishment_id"):
