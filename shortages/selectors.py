@@ -260,6 +260,7 @@ def published_scores_extension(vendor: str) -> RowsExtension:
             f"FROM {scores} s JOIN {runs} run ON run.id = s.run_id AND run.status = %s) s ON {position} AND {holds}"
         )
     return RowsExtension(
+        name="published_scores",
         columns=("d.as_of", *(f"s.{column}" for column in SCORE_COLUMNS)),
         names=("score_as_of", *(f"score_{column}" for column in SCORE_COLUMNS)),
         sources=f"{day} {published}",

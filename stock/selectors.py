@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from bulk import prepared
 from stock import scopes
 from stock.models import (
     ConsumptionMonth,
@@ -149,15 +150,18 @@ def _stock_level_rows_sql(vendor: str) -> str:
             f"{level} sl JOIN (SELECT e.id, {establishment_columns}) e ON e.id = sl.establishment_id "
             f"JOIN (SELECT m.id, {medicine_columns}) m ON m.id = sl.medicine_id"
         )
-    return f"SELECT {columns}{{columns}} FROM {sources}{{sources}} WHERE sl.id IN ({{ids}})"  # noqa: S608
+    return f"SELECT {columns}{{columns}} FROM {sources}{{sources}} WHERE sl.id {{{{ids}}}}"  # noqa: S608
 
 
 @dataclass(frozen=True)
 class RowsExtension:
     """More columns for :func:`stock_level_rows` from an app above stock, in the same query:
     ``columns`` (SQL, reading the stock level as ``sl``), named ``names`` in the rows, from
-    ``sources`` (joins after the stock level's, with their ``params``)."""
+    ``sources`` (joins after the stock level's, with their ``params``). ``name`` tells the query's
+    text apart from the other extensions' (its prepared statement's name, :mod:`bulk.prepared`):
+    one name, one text."""
 
+    name: str
     columns: tuple[str, ...]
     names: tuple[str, ...]
     sources: str
@@ -183,13 +187,18 @@ def stock_level_rows(
         return []
     today = today or timezone.localdate()
     names = STOCK_LEVEL_ROW_FIELDS + (extension.names if extension else ())
-    sql = _stock_level_rows_sql(connection.vendor).format(
+    params = [today, *(extension.params if extension else ())]
+    text = _stock_level_rows_sql(connection.vendor).format(
         columns="".join(f", {column}" for column in extension.columns) if extension else "",
         sources=f" {extension.sources}" if extension else "",
-        ids=", ".join(["%s"] * len(ids)),
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [today, *(extension.params if extension else ()), *ids])
+        if connection.vendor == "postgresql":
+            # one text whatever the page's ids (an array): planned once per session
+            name = f"stock_level_rows_{extension.name}" if extension else "stock_level_rows"
+            prepared.execute(cursor, name, text.replace("{ids}", "= ANY(%s)"), [*params, list(ids)])
+        else:
+            cursor.execute(text.replace("{ids}", f"IN ({', '.join(['%s'] * len(ids))})"), [*params, *ids])
         fetched = cursor.fetchall()
     by_id = {}
     for values in fetched:

@@ -24,11 +24,22 @@ class QueryFilterBackend(DjangoFilterBackend):
     """django-filter's backend, skipped when the request has no query parameter but those of
     :data:`NOT_FILTERS` and the filter set would filter nothing without one: a filter set
     deep-copies its filters and its form's fields whenever it is built (2 ms for a risk score's
-    detail, most of its cost beside the query)."""
+    detail, most of its cost beside the query). A filter set that can apply some of its filters
+    without being built (``filtered_by_codes``, the per-position lists' codes) does so when they are
+    all the request asks."""
 
     def filter_queryset(self, request, queryset, view):
-        if NOT_FILTERS.issuperset(request.query_params):
-            filterset_class = self.get_filterset_class(view, queryset)
-            if filterset_class is None or filters_nothing_without_data(filterset_class):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None:
+            return queryset
+        asked = request.query_params.copy()
+        for name in NOT_FILTERS.intersection(asked):
+            del asked[name]
+        if filters_nothing_without_data(filterset_class):
+            if not asked:
                 return queryset
+            direct = getattr(filterset_class, "filtered_by_codes", None)
+            filtered = None if direct is None else direct(queryset, asked)
+            if filtered is not None:
+                return filtered
         return super().filter_queryset(request, queryset, view)

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.http import QueryDict
 
 from stock.models import StockLevel
 from tests import factories
@@ -133,3 +134,64 @@ def test_the_api_skips_building_a_filter_set_only_where_it_would_filter_nothing(
     assert filters_nothing_without_data(RiskScoreFilterSet)
     assert not filters_nothing_without_data(DeclarationFilterSet)
     assert not filters_nothing_without_data(RequiredFilterSet)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"establishment": "T-HOSP-A"},
+        {"establishment": " T-HOSP-A "},
+        {"establishment": ""},
+        {"establishment": "UNKNOWN"},
+        {"medicine": "PARA"},
+        {"region": "01", "medicine": "AMOX"},
+        {"atc": "n02"},
+        {"establishment": "T-HOSP-A", "atc": "J01", "region": "01", "medicine": "AMOX"},
+    ],
+)
+@pytest.mark.parametrize("endpoint", ["stock-levels", "lots", "movements", "consumption", "monthly-reports"])
+def test_codes_applied_without_the_filter_set_filter_as_the_filter_set_does(analyst, ledger, params, endpoint):
+    from stock import filtersets
+    from stock.api import views
+
+    # given a list's queryset and its filter set
+    view = {
+        "stock-levels": views.StockLevelViewSet,
+        "lots": views.StockLotViewSet,
+        "movements": views.MovementViewSet,
+        "consumption": views.ConsumptionViewSet,
+        "monthly-reports": views.MonthlyReportViewSet,
+    }[endpoint]
+    filterset_class = view.filterset_class
+    queryset = filterset_class._meta.model.objects.order_by("pk")
+    query = QueryDict(mutable=True)
+    query.update(params)
+    # when the codes are applied directly, and by the filter set
+    direct = filterset_class.filtered_by_codes(queryset, query)
+    filterset = filterset_class(query, queryset=queryset)
+    # then both keep the same rows
+    assert issubclass(filterset_class, filtersets.PositionFilterSet)
+    assert filterset.is_valid()
+    assert direct is not None
+    assert list(direct.values_list("pk", flat=True)) == list(filterset.qs.values_list("pk", flat=True))
+    # and through the API, the list answers the same
+    assert analyst.get(f"/api/v1/{endpoint}/", params).status_code == 200
+
+
+def test_codes_the_filter_set_must_judge_are_left_to_it(analyst, ledger):
+    from stock import filtersets
+
+    queryset = StockLevel.objects.all()
+    for query in (
+        "establishment=T-HOSP-A&establishment=X",
+        "establishment=T%00",
+        "status=in_stock",
+        "medicine=PARA&q=1",
+    ):
+        assert filtersets.StockLevelFilterSet.filtered_by_codes(queryset, QueryDict(query)) is None
+    # a NUL character is refused with the field named, not sent to the database
+    response = analyst.get("/api/v1/stock-levels/", {"establishment": "T\x00"})
+    assert response.status_code == 400 and "establishment" in response.json()["error"]["fields"]
+    # a code given twice: the filter set takes the last one
+    twice = analyst.get("/api/v1/stock-levels/?medicine=AMOX&medicine=PARA")
+    assert codes(twice) == ["PARA"]
