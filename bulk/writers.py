@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import TypeVar
 
-from django.db import connection
+from django.db import connection, transaction
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -95,3 +95,59 @@ def write_all(items: Iterator[Item], store: Callable[[Item], None], *, writers: 
             close()
     if errors:
         raise errors[0]
+
+
+class TransactionBeside:
+    """One transaction on a connection of its own, held open by a thread of its own while the caller
+    goes on: :meth:`submit` hands it work, run in order inside that transaction; :meth:`finish` runs a
+    last piece of work in it, commits, and returns that work's result; :meth:`abandon` rolls it back.
+    What the work writes stays invisible to every other connection until the commit, and the server
+    does it while the caller's own queries run. The first error rolls the whole transaction back (the
+    work handed after it is skipped) and is raised by :meth:`finish`. Only outside a transaction, as
+    :func:`read_beside`."""
+
+    _ABANDON = object()
+
+    def __init__(self) -> None:
+        if connection.in_atomic_block:
+            raise RuntimeError("TransactionBeside: the caller is inside a transaction")
+        self._work: queue.Queue = queue.Queue()
+        self._result: object = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._hold, name="bulk-transaction")
+        self._thread.start()
+
+    def submit(self, work: Callable[[], object]) -> None:
+        """Run ``work`` in the transaction, after the work handed before it."""
+        self._work.put((work, False))
+
+    def finish(self, last: Callable[[], Result]) -> Result:
+        """Run ``last`` in the transaction after everything handed before, commit, and return what
+        ``last`` returned; raise the first error of any work instead (nothing is then committed)."""
+        self._work.put((last, True))
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._result  # type: ignore[return-value]
+
+    def abandon(self) -> None:
+        """Roll back whatever the work wrote and wait for the thread to end."""
+        self._work.put((self._ABANDON, True))
+        self._thread.join()
+
+    def _hold(self) -> None:
+        try:
+            with transaction.atomic():
+                while True:
+                    work, last = self._work.get()
+                    if work is self._ABANDON:
+                        transaction.set_rollback(True)
+                        return
+                    result = work()
+                    if last:
+                        self._result = result
+                        return
+        except BaseException as error:  # noqa: BLE001 - raised again by the caller's thread in finish
+            self._error = error
+        finally:
+            connection.close()  # this thread's connection

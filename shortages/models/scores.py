@@ -26,6 +26,12 @@ class ScoringRun(models.Model):
     alerts_opened = models.PositiveIntegerField(default=0)
     alerts_closed = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    # What the run's alert conditions were evaluated with (the alert parameters and the medicines'
+    # VEN classes, :func:`shortages.services.scores.conditions_key`), when every active alert agrees
+    # with it; empty when that is unknown or mixed. ``alerts_all``: the run evaluated the alerts of
+    # every position (a full synchronisation), not only those of the positions it changed.
+    conditions_key = models.CharField(max_length=64, blank=True)
+    alerts_all = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

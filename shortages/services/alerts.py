@@ -17,7 +17,7 @@ import pandas as pd
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -121,6 +121,28 @@ def _active_alerts(scope: SyncScope | None) -> pd.DataFrame:
         )
         rows += cursor.fetchall()
     return pd.DataFrame.from_records(rows, columns=ACTIVE_NAMES)
+
+
+def keys_to_evaluate(*, since: dt.datetime) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The positions (``establishment_id``, ``medicine_id``) and the regional roll-ups
+    (``medicine_id``, ``region_id``) whose alerts a run that evaluates only what changed must evaluate
+    again all the same, for its outcome to be that of evaluating everything: those of the active
+    alerts counting clear runs (their condition did not hold at the last evaluation: one more clear
+    run, or their close), and those of the alerts that stopped being active since ``since`` (the
+    start of the latest run that evaluated every alert: resolved by an analyst, or closed by a run),
+    whose condition may hold and open them again. One query."""
+    rows = Alert.objects.filter(
+        Q(status__in=ACTIVE_ALERT_STATUSES, clear_runs__gt=0)
+        | (~Q(status__in=ACTIVE_ALERT_STATUSES) & Q(updated_at__gte=since)),
+        medicine__isnull=False,
+    ).values_list("medicine_id", "establishment_id", "region_id")
+    frame = pd.DataFrame.from_records(list(rows), columns=["medicine_id", "establishment_id", "region_id"])
+    positions = frame.loc[frame["establishment_id"].notna(), ["establishment_id", "medicine_id"]]
+    regions = frame.loc[frame["establishment_id"].isna() & frame["region_id"].notna(), ["medicine_id", "region_id"]]
+    return (
+        positions.astype("int64").drop_duplicates().reset_index(drop=True),
+        regions.astype("int64").drop_duplicates().reset_index(drop=True),
+    )
 
 
 @transaction.atomic

@@ -10,8 +10,11 @@ Re-running a day replaces its rows, never duplicates them.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -25,9 +28,10 @@ from bulk import writers as bulk_writers
 from shortages import scoring
 from shortages.choices import RunScope, RunStatus
 from shortages.models import RiskScore, ScoringChunk, ScoringRun
-from shortages.scoring.sums import position_sums, regional_rollups, sums_adjusted
+from shortages.scoring.sums import SUM_KEYS, position_sums, regional_rollups, sums_adjusted
 from shortages.services import chunk_scoring, day_sums, inputs, learning, position_rows, score_rows
-from shortages.services.alerts import SyncScope, alerts_sync
+from shortages.services.alerts import SyncScope, alerts_sync, keys_to_evaluate
+from shortages.services.position_rows import POSITION_KEYS
 from stock.models import ConsumptionMonth, Establishment, StockLevel
 
 logger = logging.getLogger(__name__)
@@ -133,8 +137,8 @@ def positions_store(
     on its day. ``complete``: ``scored`` holds every position of its establishments, so those no
     longer scored stop holding. ``stored``: :func:`position_rows.stored_columns` of ``scored`` when
     already built. ``current``: the fingerprints of the rows that hold for the positions of
-    ``scored`` when already read (:func:`position_rows.current_fingerprints`' columns). Returns how
-    many rows were written."""
+    ``scored`` when already read (:func:`position_rows.current_fingerprints`' columns). Returns what
+    it changed."""
     if stored is None:
         stored = position_rows.stored_columns(scored)
     if complete:
@@ -142,10 +146,21 @@ def positions_store(
         current = position_rows.current_fingerprints(as_of=run.as_of, establishment_ids=establishment_ids)
     elif current is None:
         current = position_rows.current_fingerprints(as_of=run.as_of, keys=stored[position_rows.POSITION_KEYS])
+    removed = 0
     if complete:
-        position_rows.positions_close(run=run, keys=position_rows.removed(stored, current))
+        removed = position_rows.positions_close(run=run, keys=position_rows.removed(stored, current))
     changed = stored.loc[position_rows.changed(stored, current)]
-    return position_rows.rows_insert(stored=changed, run=run)
+    position_rows.rows_insert(stored=changed, run=run)
+    return StoredChanges(written=changed[position_rows.POSITION_KEYS].reset_index(drop=True), removed=removed)
+
+
+@dataclass
+class StoredChanges:
+    """What storing a chunk changed: ``written``, the keys of the positions it wrote a row for;
+    ``removed``, how many rows of positions no longer scored stopped holding."""
+
+    written: pd.DataFrame
+    removed: int
 
 
 @transaction.atomic
@@ -156,12 +171,14 @@ def scoring_chunk_execute(
     published: dict[int, pd.DataFrame] | None = None,
     prepared: chunk_scoring.ScoredChunk | None = None,
     shared_lock: bool = False,
+    changes: dict[int, StoredChanges] | None = None,
 ) -> bool:
     """Score the positions of ``establishment_ids`` for the run's day and store them, replacing that
     day's rows of those establishments. Idempotent: a chunk already stored by this run is skipped.
     ``prepared``: the chunk already scored (:func:`chunk_scoring.chunk_scored`); with ``published``,
     the stored positions as the publication reads them are put in it under the chunk's index (not
-    for a skipped chunk). ``shared_lock`` (PostgreSQL): lock the run ``FOR KEY SHARE``, which lets
+    for a skipped chunk), and with ``changes`` what storing it changed (:class:`StoredChanges`).
+    ``shared_lock`` (PostgreSQL): lock the run ``FOR KEY SHARE``, which lets
     other chunks of the run be written at the same time (by the writer threads of a run in one
     process, or by chunk tasks on several Celery workers) and still keeps the publication
     (``FOR UPDATE``) waiting, plus a transaction advisory lock on (run, chunk) so that a chunk
@@ -189,9 +206,11 @@ def scoring_chunk_execute(
                 learned=learning.run_predictions(run=run),
             )
         scored = prepared.scored
-        positions_store(run=run, scored=scored, stored=prepared.stored)
+        stored = positions_store(run=run, scored=scored, stored=prepared.stored)
         if published is not None:
             published[prepared.index] = prepared.published
+        if changes is not None:
+            changes[prepared.index] = stored
         ScoringRun.objects.filter(pk=run.pk).update(
             chunks_done=F("chunks_done") + 1, positions=F("positions") + len(scored)
         )
@@ -199,50 +218,234 @@ def scoring_chunk_execute(
     return run.chunks_done >= run.chunks_total
 
 
+@dataclass
+class PositionFigures:
+    """The day's sums of a run's positions (:func:`position_sums`) and their alert conditions."""
+
+    sums: pd.DataFrame
+    conditions: pd.DataFrame
+
+
+@dataclass
+class RunDifference:
+    """What a full run changed, gathered while its chunks were stored (:class:`PublicationBeside`):
+    ``written``, the keys of the positions it wrote a row for; ``added``, those positions as the
+    publication reads them; ``replaced``, the rows they replace, as they held before
+    (:func:`inputs.stored_positions_frame`, read before they were closed); ``scored``, how many
+    positions it scored under each key of the day's sums (:func:`sum_key_counts`)."""
+
+    written: pd.DataFrame
+    added: pd.DataFrame
+    replaced: pd.DataFrame
+    scored: pd.Series
+
+
+def sum_key_counts(positions: pd.DataFrame, counts: pd.Series | None = None) -> pd.Series:
+    """How many of ``positions`` fall in each key of the day's sums (medicine, region, horizon), or
+    the sum of ``counts`` (positions per row) under each key."""
+    keys = pd.DataFrame(
+        {
+            "medicine_id": positions["medicine_id"].to_numpy(dtype="int64"),
+            "region_id": pd.to_numeric(positions["region_id"]).to_numpy(dtype="float64"),
+            "horizon_months": pd.to_numeric(positions["horizon_months"]).to_numpy(dtype="float64"),
+            "count": 1 if counts is None else counts.to_numpy(dtype="int64"),
+        }
+    )
+    totals = keys.groupby(SUM_KEYS, dropna=False, sort=True)["count"].sum()
+    return totals.loc[totals > 0]
+
+
+def _counts_agree(sums: pd.DataFrame, scored: pd.Series) -> bool:
+    """Whether ``sums`` count the positions of ``scored`` (:func:`sum_key_counts` of a run's
+    positions) under each of their keys: a check that the previous publication's sums counted the
+    rows that held, and under the keys the run gives them (rows deleted behind the runs' back, or a
+    position whose region moved without its figures, would make the difference wrong)."""
+    counted = sum_key_counts(sums, counts=sums["positions"])
+    return counted.index.equals(scored.index) and bool((counted.to_numpy() == scored.to_numpy()).all())
+
+
 @transaction.atomic
 def scoring_run_publish(
-    *, run_id: int, positions: pd.DataFrame | None = None, national: inputs.NationalInputs | None = None
+    *,
+    run_id: int,
+    positions: pd.DataFrame | Callable[[pd.DataFrame | None], pd.DataFrame] | None = None,
+    national: inputs.NationalInputs | None = None,
+    closed: bool = False,
+    difference: RunDifference | None = None,
 ) -> list[int]:
     """Aggregate the day's positions nationally, replace the day's national scores and sums,
     synchronise the alerts and mark the run succeeded, all in one transaction. Returns the ids of
     the in-app notifications created (the daily digest e-mails them). A run that is not running
-    (already published, failed) is left alone. ``positions``: the day's stored positions when the
-    caller holds them (:func:`inputs.scored_positions_frame` of every chunk of a full run), else
-    they are read back. ``national``: the national inputs, when read before."""
+    (already published, failed) is left alone.
+
+    ``positions``: the day's stored positions when the caller holds them
+    (:func:`inputs.scored_positions_frame` of every chunk of a full run), or a function that gives
+    them (those of the positions of the keys it is given, or all), else they are read back.
+    ``closed``: the rows the run's rows replace were already closed in this transaction
+    (:class:`PublicationBeside`). ``difference``: what the run changed, when gathered; where the
+    previous publication allows it (:func:`_difference_basis`), the day's sums are then that
+    publication's adjusted by the difference, and only the alerts of what changed, and of what must
+    be evaluated again (:func:`alerts.keys_to_evaluate`), are synchronised: the same outcome as
+    evaluating every position. ``national``: the national inputs, when read before."""
     run = ScoringRun.objects.select_for_update().get(pk=run_id)
     if run.status != RunStatus.RUNNING:
         return []
     params = inputs.scoring_params(as_of=run.as_of)
     medicines = inputs.medicines_frame()
+    key = conditions_key(params, medicines)
+    if difference is not None and callable(positions) and closed:
+        basis = _difference_basis(run=run, key=key)
+        if basis is not None:
+            published = _publish_by_difference(
+                run=run,
+                params=params,
+                medicines=medicines,
+                difference=difference,
+                basis=basis,
+                positions=positions,
+                national=national,
+                key=key,
+            )
+            if published is not None:
+                return published
+    if callable(positions):
+        positions = positions(None)
     if positions is None:
-        position_rows.superseded_close(run=run)
+        if not closed:
+            position_rows.superseded_close(run=run)
         positions = inputs.stored_positions_frame(as_of=run.as_of, run_id=run.pk)
-        sums, conditions = _position_figures(positions, medicines, params)
+        figures = position_figures(positions, medicines, params)
+    elif closed:
+        figures = position_figures(positions, medicines, params)
     else:
         # The positions' sums and alert conditions are pure computation: a thread computes them
         # while the server closes the replaced rows (psycopg2 waits without the GIL).
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="publication") as pool:
-            figures = pool.submit(_position_figures, positions, medicines, params)
+            computed = pool.submit(position_figures, positions, medicines, params)
             position_rows.superseded_close(run=run)
-            sums, conditions = figures.result()
+            figures = computed.result()
+    return _national_publish(
+        run=run,
+        params=params,
+        medicines=medicines,
+        sums=figures.sums,
+        position_conditions=figures.conditions,
+        scope=None,
+        national_data=national,
+        key=key,
+    )
+
+
+def position_figures(
+    positions: pd.DataFrame, medicines: pd.DataFrame, params: scoring.ScoringParams
+) -> PositionFigures:
+    """The day's sums of ``positions`` (:func:`position_sums`) and their alert conditions."""
+    positions = positions.merge(medicines[["medicine_id", "ven_class"]], on="medicine_id", how="left")
+    sums = position_sums(positions, probability_cut=settings.ALERT_ROLLUP_PROBABILITY_CUT)
+    return PositionFigures(sums=sums, conditions=scoring.position_conditions(positions, params))
+
+
+def conditions_key(params: scoring.ScoringParams, medicines: pd.DataFrame) -> str:
+    """What the alert conditions of a position depend on besides its stored figures: the scoring
+    parameters (but the day), the roll-ups' and the clear runs' settings and each medicine's VEN
+    class, as a hash. Two runs with the same key give a position whose row did not change the same
+    conditions."""
+    parameters = dataclasses.replace(params, as_of=dt.date.min)
+    rollups = (
+        settings.ALERT_ROLLUP_SHARE,
+        settings.ALERT_ROLLUP_MIN_POSITIONS,
+        settings.ALERT_ROLLUP_PROBABILITY_CUT,
+        settings.ALERT_CLEAR_RUNS,
+    )
+    classes = medicines[["medicine_id", "ven_class"]].sort_values("medicine_id").astype({"ven_class": str})
+    digest = hashlib.sha256(repr((parameters, rollups)).encode())
+    digest.update(pd.util.hash_pandas_object(classes, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+@dataclass
+class DifferenceBasis:
+    """The publication a full run's may be the difference of: its day's sums, and since when alerts
+    may have stopped being active without a run evaluating them again (the start of the latest run
+    that evaluated every alert)."""
+
+    sums: pd.DataFrame
+    since: dt.datetime
+
+
+def _difference_basis(*, run: ScoringRun, key: str, sums: bool = True) -> DifferenceBasis | None:
+    """Whether ``run`` can be published by difference with the previous publication, and from what.
+
+    It can when the previous publication (the latest to finish) is of the latest day published, not
+    after ``run``'s, stored that day's sums, and left every active alert evaluated with the same
+    ``key`` (:func:`conditions_key`, chained from run to run: a run that evaluated only some alerts
+    keeps the key only when its predecessor had it): then the rows that held on ``run``'s day before
+    it are those that held on that day, and an unchanged position's conditions are what its alerts
+    say, but for those of :func:`alerts.keys_to_evaluate`. Anything else (a first run, a back-filled
+    day, changed parameters or VEN classes) evaluates every alert. ``sums``: read the sums (else
+    the basis only says that it may be, with empty sums)."""
+    succeeded = ScoringRun.objects.filter(status=RunStatus.SUCCEEDED).exclude(pk=run.pk)
+    previous = succeeded.order_by("-finished_at", "-pk").first()
+    if previous is None or not key or previous.conditions_key != key or previous.as_of > run.as_of:
+        return None
+    if succeeded.filter(as_of__gt=previous.as_of).exists():
+        return None
+    everything = succeeded.filter(alerts_all=True).order_by("-finished_at", "-pk").first()
+    if everything is None or everything.started_at is None:
+        return None
+    if not sums:  # whether it may be, before the sums are needed
+        return DifferenceBasis(sums=pd.DataFrame(), since=everything.started_at)
+    stored = day_sums.sums_read(as_of=previous.as_of)
+    return None if stored is None else DifferenceBasis(sums=stored, since=everything.started_at)
+
+
+def _publish_by_difference(
+    *,
+    run: ScoringRun,
+    params: scoring.ScoringParams,
+    medicines: pd.DataFrame,
+    difference: RunDifference,
+    basis: DifferenceBasis,
+    positions: Callable[[pd.DataFrame | None], pd.DataFrame],
+    national: inputs.NationalInputs | None,
+    key: str,
+) -> list[int] | None:
+    """:func:`scoring_run_publish` of a full run from what it changed (``difference``): the
+    previous publication's sums adjusted by the rows it wrote and those they replace, the alerts of
+    the positions it wrote, of their regions and of :func:`alerts.keys_to_evaluate` synchronised
+    (the conditions of those positions read from ``positions``), the national ones always. None,
+    with nothing written, when the adjusted sums do not count the positions the run scored."""
+    added = position_figures(difference.added, medicines, params)
+    removed = position_sums(difference.replaced, probability_cut=settings.ALERT_ROLLUP_PROBABILITY_CUT)
+    sums = sums_adjusted(basis.sums, removed=removed, added=added.sums)
+    if not _counts_agree(sums, difference.scored):
+        return None
+    again_positions, again_regions = keys_to_evaluate(since=basis.since)
+    again = again_positions.merge(difference.written, on=POSITION_KEYS, how="left", indicator=True)
+    again = again.loc[again["_merge"] == "left_only", POSITION_KEYS]
+    conditions = [added.conditions]
+    if not again.empty:
+        held = positions(again).merge(medicines[["medicine_id", "ven_class"]], on="medicine_id", how="left")
+        conditions.append(scoring.position_conditions(held, params))
+    keys = pd.concat([difference.written, again], ignore_index=True)
+    regions = pd.concat(
+        [
+            difference.replaced[["medicine_id", "region_id"]],
+            difference.added[["medicine_id", "region_id"]],
+            again_regions[["medicine_id", "region_id"]],
+        ],
+        ignore_index=True,
+    )
     return _national_publish(
         run=run,
         params=params,
         medicines=medicines,
         sums=sums,
-        position_conditions=conditions,
-        scope=None,
+        position_conditions=pd.concat(conditions, ignore_index=True),
+        scope=SyncScope(positions=keys, regions=regions.dropna().drop_duplicates()),
         national_data=national,
+        key=key,
     )
-
-
-def _position_figures(
-    positions: pd.DataFrame, medicines: pd.DataFrame, params: scoring.ScoringParams
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The day's sums of ``positions`` (:func:`position_sums`) and their alert conditions."""
-    positions = positions.merge(medicines[["medicine_id", "ven_class"]], on="medicine_id", how="left")
-    sums = position_sums(positions, probability_cut=settings.ALERT_ROLLUP_PROBABILITY_CUT)
-    return sums, scoring.position_conditions(positions, params)
 
 
 @transaction.atomic
@@ -277,12 +480,12 @@ def scoring_run_publish_changed(
     # the changed positions' figures are pure computation: a thread computes them while the server
     # closes the replaced rows (as in :func:`scoring_run_publish`)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="publication") as pool:
-        figures = pool.submit(_position_figures, changed, medicines, params)
+        figures = pool.submit(position_figures, changed, medicines, params)
         removed = pool.submit(position_sums, replaced, probability_cut=settings.ALERT_ROLLUP_PROBABILITY_CUT)
         if closing is None or position_rows.rows_close(run=run, rows=closing) is None:
             position_rows.superseded_close(run=run)
-        added, conditions = figures.result()
-        sums = sums_adjusted(previous, removed=removed.result(), added=added)
+        added = figures.result()
+        sums = sums_adjusted(previous, removed=removed.result(), added=added.sums)
     regions = pd.concat([replaced[["medicine_id", "region_id"]], changed[["medicine_id", "region_id"]]])
     scope = SyncScope(positions=keys, regions=regions.dropna().drop_duplicates())
     return _national_publish(
@@ -290,9 +493,10 @@ def scoring_run_publish_changed(
         params=params,
         medicines=medicines,
         sums=sums,
-        position_conditions=conditions,
+        position_conditions=added.conditions,
         scope=scope,
         national_data=national,
+        key=conditions_key(params, medicines),
     )
 
 
@@ -305,11 +509,14 @@ def _national_publish(
     position_conditions: pd.DataFrame,
     scope: SyncScope | None,
     national_data: inputs.NationalInputs | None = None,
+    key: str = "",
 ) -> list[int]:
     """The end of a publication: national scores from ``sums`` (and ``national_data``, read here
     when not given), the sums stored, the alert conditions of the positions
     (``position_conditions``), of the regional roll-ups and the national ones synchronised (those
-    of ``scope`` only, when given), the run marked succeeded."""
+    of ``scope`` only, when given), the run marked succeeded with what its conditions were evaluated
+    with (``key``, :func:`conditions_key`: kept by a run that evaluated only some alerts when its
+    predecessor had it too)."""
     if national_data is None:
         national_data = inputs.national_inputs(as_of=run.as_of, history_months=params.history_months)
     national = scoring.score_medicines(
@@ -347,12 +554,28 @@ def _national_publish(
     # about each of them (the inboxes list them); later runs notify what opens or escalates.
     first = not ScoringRun.objects.filter(status=RunStatus.SUCCEEDED).exclude(pk=run.pk).exists()
     outcome = alerts_sync(run=run, conditions=conditions, notify=not first, scope=scope)
+    if scope is not None:
+        previous = ScoringRun.objects.filter(status=RunStatus.SUCCEEDED).exclude(pk=run.pk)
+        previous = previous.order_by("-finished_at", "-pk").values_list("conditions_key", flat=True).first()
+        key = key if previous == key else ""
     run.status = RunStatus.SUCCEEDED
     run.medicines = len(national)
     run.alerts_opened = outcome.opened
     run.alerts_closed = outcome.closed
+    run.conditions_key = key
+    run.alerts_all = scope is None
     run.finished_at = timezone.now()
-    run.save(update_fields=["status", "medicines", "alerts_opened", "alerts_closed", "finished_at"])
+    run.save(
+        update_fields=[
+            "status",
+            "medicines",
+            "alerts_opened",
+            "alerts_closed",
+            "conditions_key",
+            "alerts_all",
+            "finished_at",
+        ]
+    )
     transaction.on_commit(_runs_statistics_refresh)
     logger.info("scoring run %s published: %s positions, %s medicines", run.pk, run.positions, run.medicines)
     return outcome.notification_ids
@@ -380,33 +603,131 @@ def scoring_run_fail(*, run_id: int, error: str, now: dt.datetime | None = None)
         RiskScore.objects.filter(run_id=run_id).delete()
 
 
+# Above this share of a chunk's positions rewritten, a full run's replaced rows are closed by the
+# publication's join rather than looked up chunk by chunk (docs/performance.md, thirteenth round).
+CLOSE_BESIDE_SHARE = 0.25
+
+
+class PublicationBeside:
+    """A full run's publication prepared while its chunks are stored (PostgreSQL, outside a
+    transaction). Its transaction opens on a connection of its own when the chunks start
+    (:class:`bulk.writers.TransactionBeside`): as each chunk is stored, that transaction reads the
+    rows the chunk's rows replace (their figures and ids) and closes them by id
+    (:func:`position_rows.rows_close`), which no reader sees before the commit, while the chunks go
+    on. Once every chunk is stored, :meth:`finish` publishes the run in that same transaction
+    (:func:`scoring_run_publish`), by difference with the previous publication where it can be. A
+    day that became a back-fill meanwhile, or a replaced row closed by someone else, sends the close
+    back to :func:`position_rows.superseded_close` (the back-fill after undoing the early closes),
+    in the same transaction."""
+
+    def __init__(self, *, run: ScoringRun) -> None:
+        self.run = run
+        self._published: dict[int, pd.DataFrame] = {}
+        self._written: dict[int, pd.DataFrame] = {}
+        self._removed = 0
+        # Closing beside pays where the publication goes by difference (its figures are then few);
+        # a publication that must evaluate every position closes better by the join, beside them.
+        key = conditions_key(inputs.scoring_params(as_of=run.as_of), inputs.medicines_frame())
+        self._beside = _difference_basis(run=run, key=key, sums=False) is not None
+        self._replaced: list[pd.DataFrame] = []
+        self._closes: list[bool] = []
+        self._savepoint: list[str] = []
+        self._transaction = bulk_writers.TransactionBeside()
+        self._transaction.submit(lambda: self._savepoint.append(transaction.savepoint()))
+
+    def chunk_stored(self, *, index: int, published: pd.DataFrame, changes: StoredChanges) -> None:
+        """The chunk ``index`` is stored: ``published``, its positions as the publication reads them;
+        ``changes``, what storing it changed. A chunk that rewrote more than
+        :data:`CLOSE_BESIDE_SHARE` of its positions (the first run of a month rewrites nearly all)
+        leaves the close of the rest of the run to the publication's join
+        (:func:`position_rows.superseded_close`), which closes many rows faster than looking each up."""
+        self._published[index] = published
+        self._written[index] = changes.written
+        self._removed += changes.removed
+        if len(changes.written) > CLOSE_BESIDE_SHARE * len(published):
+            self._beside = False
+        if self._beside and not changes.written.empty:
+            self._transaction.submit(lambda: self._close(changes.written))
+
+    def _close(self, written: pd.DataFrame) -> None:
+        held = inputs.stored_positions_frame(as_of=self.run.as_of, keys=written, rows_named=True)
+        self._replaced.append(held)
+        self._closes.append(held.empty or position_rows.rows_close(run=self.run, rows=held) is not None)
+
+    def finish(self, *, chunks: int, national: inputs.NationalInputs | None) -> list[int]:
+        """Publish the run once its ``chunks`` are stored, and commit."""
+        return self._transaction.finish(lambda: self._publish(chunks=chunks, national=national))
+
+    def abandon(self) -> None:
+        """Undo the early closes (the run failed)."""
+        self._transaction.abandon()
+
+    def _publish(self, *, chunks: int, national: inputs.NationalInputs | None) -> list[int]:
+        closed = self._beside and all(self._closes)
+        if position_rows.backfilled(self.run):
+            transaction.savepoint_rollback(self._savepoint[0])
+            closed = False
+        complete = len(self._published) == chunks
+        if not complete:
+            return scoring_run_publish(run_id=self.run.pk, national=national)
+        frames = [self._published[index] for index in range(chunks)]
+        difference = None
+        if closed and not self._removed:
+            written = pd.concat([self._written[index] for index in range(chunks)], ignore_index=True)
+            added = [_rows_of_keys(frame, self._written[index]) for index, frame in enumerate(frames)]
+            difference = RunDifference(
+                written=written.astype("int64"),
+                added=pd.concat(added, ignore_index=True),
+                replaced=pd.concat(self._replaced, ignore_index=True) if self._replaced else frames[0].iloc[0:0],
+                scored=sum_key_counts(pd.concat([frame[SUM_KEYS] for frame in frames], ignore_index=True)),
+            )
+
+        def positions(keys: pd.DataFrame | None) -> pd.DataFrame:
+            if keys is None:
+                return pd.concat(frames, ignore_index=True)
+            return pd.concat([_rows_of_keys(frame, keys) for frame in frames], ignore_index=True)
+
+        return scoring_run_publish(
+            run_id=self.run.pk, positions=positions, closed=closed, difference=difference, national=national
+        )
+
+
+def _rows_of_keys(frame: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``frame`` (positions) of the positions of ``keys``."""
+    if keys.empty:
+        return frame.iloc[0:0]
+    wanted = pd.MultiIndex.from_frame(keys[POSITION_KEYS].astype("int64"))
+    found = pd.MultiIndex.from_arrays([frame[column].astype("int64") for column in POSITION_KEYS])
+    return frame.loc[found.isin(wanted)]
+
+
 def scoring_run_execute(
     *, as_of: dt.date, scope: str = RunScope.FULL, run_id: int | None = None, trigger: str = "manual"
 ) -> ScoringRun:
     """Run a whole scoring in this process: start, every chunk, publish. Each step commits on
     its own (a run is many transactions by design); any error marks the run failed and re-raises.
     Inputs are read in one scan each, the next chunk is scored while one is stored, and on
-    PostgreSQL outside a transaction two chunks are written at once (:mod:`chunk_scoring`). The chunks cover every establishment with positions and replace the
-    day's rows of each, so the positions they stored are the day's: the publication takes them from
-    memory instead of reading them back (unless a chunk was skipped as already stored)."""
+    PostgreSQL outside a transaction two chunks are written at once (:mod:`chunk_scoring`) while the
+    publication is prepared beside them (:class:`PublicationBeside`). The chunks cover every
+    establishment with positions and replace the day's rows of each, so the positions they stored are
+    the day's: the publication takes them from memory instead of reading them back (unless a chunk
+    was skipped as already stored)."""
     scoring_runs_fail_stale()
     started = scoring_run_start(as_of=as_of, scope=scope, run_id=run_id, trigger=trigger)
     national = None
+    publication = None
     try:
         published: dict[int, pd.DataFrame] = {}
+        changes: dict[int, StoredChanges] = {}
         parallel = position_rows.copy_supported() and not transaction.get_connection().in_atomic_block
-        # the publication's national inputs (industry declarations, the register) are none of the
-        # run's writes: read on a connection of their own while the chunks are scored
-        national = (
-            bulk_writers.read_beside(
-                lambda: inputs.national_inputs(
-                    as_of=started.run.as_of,
-                    history_months=inputs.scoring_params(as_of=started.run.as_of).history_months,
-                )
+        if parallel:
+            history_months = inputs.scoring_params(as_of=started.run.as_of).history_months
+            # the publication's national inputs (industry declarations, the register) are none of
+            # the run's writes: read on a connection of their own while the chunks are scored
+            national = bulk_writers.read_beside(
+                lambda: inputs.national_inputs(as_of=started.run.as_of, history_months=history_months)
             )
-            if parallel
-            else None
-        )
+            publication = PublicationBeside(run=started.run)
 
         def store(prepared: chunk_scoring.ScoredChunk) -> None:
             scoring_chunk_execute(
@@ -415,19 +736,28 @@ def scoring_run_execute(
                 published=published,
                 prepared=prepared,
                 shared_lock=parallel,
+                changes=changes,
             )
+            if publication is not None and prepared.index in changes:
+                publication.chunk_stored(
+                    index=prepared.index, published=published.pop(prepared.index), changes=changes[prepared.index]
+                )
 
         writers = chunk_scoring.WRITERS if parallel else 1
         chunk_scoring.run_chunks_stored(run=started.run, chunks=started.chunks, store=store, writers=writers)
-        complete = bool(published) and len(published) == len(started.chunks)
-        positions = (
-            pd.concat([published[index] for index in sorted(published)], ignore_index=True) if complete else None
-        )
-        published.clear()
-        scoring_run_publish(
-            run_id=started.run.pk, positions=positions, national=None if national is None else national.result()
-        )
+        if publication is not None:
+            pending, publication = publication, None
+            pending.finish(chunks=len(started.chunks), national=national.result())
+        else:
+            complete = bool(published) and len(published) == len(started.chunks)
+            positions = (
+                pd.concat([published[index] for index in sorted(published)], ignore_index=True) if complete else None
+            )
+            published.clear()
+            scoring_run_publish(run_id=started.run.pk, positions=positions)
     except Exception as error:
+        if publication is not None:
+            publication.abandon()
         if national is not None:
             national.exception()  # its connection closed before the error goes up
         scoring_run_fail(run_id=started.run.pk, error=f"{type(error).__name__}: {error}")

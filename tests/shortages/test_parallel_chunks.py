@@ -164,3 +164,33 @@ def test_the_national_inputs_read_beside_the_chunks_publish_what_they_publish_re
     assert threads == ["bulk-reader", "MainThread"]
     assert beside == in_line
     assert beside[medicine.pk][2]["episodes"] == 1
+
+
+def test_a_transaction_beside_commits_its_work_at_the_end_only_and_rolls_back_on_error_or_abandon():
+    # given a transaction beside that writes a run, then is asked to finish
+    written = threading.Event()
+    beside = bulk_writers.TransactionBeside()
+    beside.submit(lambda: ScoringRun.objects.create(as_of=AS_OF, status=RunStatus.SUCCEEDED, trigger="beside"))
+    beside.submit(written.set)
+    # then nothing is seen here before the end, and everything after it, in the order handed
+    assert written.wait(10)
+    assert not ScoringRun.objects.filter(trigger="beside").exists()
+    found = []
+    assert beside.finish(lambda: found.append(ScoringRun.objects.filter(trigger="beside").count()) or "done") == "done"
+    assert found == [1] and ScoringRun.objects.filter(trigger="beside").count() == 1
+    # when the work of another fails half-way, the work before the error is rolled back and the rest skipped
+    failing = bulk_writers.TransactionBeside()
+    failing.submit(lambda: ScoringRun.objects.create(as_of=AS_OF, status=RunStatus.FAILED, trigger="failing"))
+    failing.submit(lambda: 1 / 0)
+    failing.submit(lambda: ScoringRun.objects.create(as_of=AS_OF, status=RunStatus.FAILED, trigger="after"))
+    with pytest.raises(ZeroDivisionError):
+        failing.finish(lambda: "never")
+    assert not ScoringRun.objects.filter(trigger__in=["failing", "after"]).exists()
+    # and an abandoned one leaves nothing
+    abandoned = bulk_writers.TransactionBeside()
+    abandoned.submit(lambda: ScoringRun.objects.create(as_of=AS_OF, status=RunStatus.FAILED, trigger="abandoned"))
+    abandoned.abandon()
+    assert not ScoringRun.objects.filter(trigger="abandoned").exists()
+    # and none can be opened inside a transaction
+    with transaction.atomic(), pytest.raises(RuntimeError, match="inside a transaction"):
+        bulk_writers.TransactionBeside()
