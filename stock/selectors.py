@@ -150,7 +150,7 @@ def _stock_level_rows_sql(vendor: str) -> str:
             f"{level} sl JOIN (SELECT e.id, {establishment_columns}) e ON e.id = sl.establishment_id "
             f"JOIN (SELECT m.id, {medicine_columns}) m ON m.id = sl.medicine_id"
         )
-    return f"SELECT {columns}{{columns}} FROM {sources}{{sources}} WHERE sl.id {{{{ids}}}}"  # noqa: S608
+    return f"SELECT {columns}{{columns}} FROM {sources}{{sources}} WHERE sl.id {{ids}}"  # noqa: S608
 
 
 @dataclass(frozen=True)
@@ -188,17 +188,18 @@ def stock_level_rows(
     today = today or timezone.localdate()
     names = STOCK_LEVEL_ROW_FIELDS + (extension.names if extension else ())
     params = [today, *(extension.params if extension else ())]
-    text = _stock_level_rows_sql(connection.vendor).format(
-        columns="".join(f", {column}" for column in extension.columns) if extension else "",
-        sources=f" {extension.sources}" if extension else "",
-    )
+    text = _stock_level_rows_sql(connection.vendor)
+    columns = "".join(f", {column}" for column in extension.columns) if extension else ""
+    sources = f" {extension.sources}" if extension else ""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # one text whatever the page's ids (an array): planned once per session
             name = f"stock_level_rows_{extension.name}" if extension else "stock_level_rows"
-            prepared.execute(cursor, name, text.replace("{ids}", "= ANY(%s)"), [*params, list(ids)])
+            sql = text.format(columns=columns, sources=sources, ids="= ANY(%s)")
+            prepared.execute(cursor, name, sql, [*params, list(ids)])
         else:
-            cursor.execute(text.replace("{ids}", f"IN ({', '.join(['%s'] * len(ids))})"), [*params, *ids])
+            sql = text.format(columns=columns, sources=sources, ids=f"IN ({', '.join(['%s'] * len(ids))})")
+            cursor.execute(sql, [*params, *ids])
         fetched = cursor.fetchall()
     by_id = {}
     for values in fetched:

@@ -117,8 +117,14 @@ def keys_frame(rows, columns: list[str], *, keys: pd.DataFrame | None) -> pd.Dat
             ).decode()
         return copy_out.statement_frame(statement, columns)
     frame = copy_out.queryset_frame(rows, columns)
+    return rows_of_positions(frame, keys, on=columns[:2])
+
+
+def rows_of_positions(frame: pd.DataFrame, keys: pd.DataFrame, *, on: list[str] = POSITION_KEYS) -> pd.DataFrame:
+    """The rows of ``frame`` of the positions of ``keys`` (:data:`POSITION_KEYS`), ``frame`` naming
+    its establishment and medicine ``on``."""
     wanted = pd.MultiIndex.from_frame(keys[POSITION_KEYS].astype("int64"))
-    found = pd.MultiIndex.from_arrays([frame[column].astype("int64") for column in columns[:2]])
+    found = pd.MultiIndex.from_arrays([frame[column].astype("int64") for column in on])
     return frame.loc[found.isin(wanted)].reset_index(drop=True)
 
 

@@ -14,7 +14,6 @@ import dataclasses
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -31,7 +30,6 @@ from shortages.models import RiskScore, ScoringChunk, ScoringRun
 from shortages.scoring.sums import SUM_KEYS, position_sums, regional_rollups, sums_adjusted
 from shortages.services import chunk_scoring, day_sums, inputs, learning, position_rows, score_rows
 from shortages.services.alerts import SyncScope, alerts_sync, keys_to_evaluate
-from shortages.services.position_rows import POSITION_KEYS
 from stock.models import ConsumptionMonth, Establishment, StockLevel
 
 logger = logging.getLogger(__name__)
@@ -268,7 +266,7 @@ def _counts_agree(sums: pd.DataFrame, scored: pd.Series) -> bool:
 def scoring_run_publish(
     *,
     run_id: int,
-    positions: pd.DataFrame | Callable[[pd.DataFrame | None], pd.DataFrame] | None = None,
+    positions: pd.DataFrame | list[pd.DataFrame] | None = None,
     national: inputs.NationalInputs | None = None,
     closed: bool = False,
     difference: RunDifference | None = None,
@@ -278,9 +276,8 @@ def scoring_run_publish(
     the in-app notifications created (the daily digest e-mails them). A run that is not running
     (already published, failed) is left alone.
 
-    ``positions``: the day's stored positions when the caller holds them
-    (:func:`inputs.scored_positions_frame` of every chunk of a full run), or a function that gives
-    them (those of the positions of the keys it is given, or all), else they are read back.
+    ``positions``: the day's stored positions when the caller holds them, whole or in parts
+    (:func:`inputs.scored_positions_frame` of each chunk of a full run), else they are read back.
     ``closed``: the rows the run's rows replace were already closed in this transaction
     (:class:`PublicationBeside`). ``difference``: what the run changed, when gathered; where the
     previous publication allows it (:func:`_difference_basis`), the day's sums are then that
@@ -293,7 +290,7 @@ def scoring_run_publish(
     params = inputs.scoring_params(as_of=run.as_of)
     medicines = inputs.medicines_frame()
     key = conditions_key(params, medicines)
-    if difference is not None and callable(positions) and closed:
+    if difference is not None and positions is not None and closed:
         basis = _difference_basis(run=run, key=key)
         if basis is not None:
             published = _publish_by_difference(
@@ -308,8 +305,8 @@ def scoring_run_publish(
             )
             if published is not None:
                 return published
-    if callable(positions):
-        positions = positions(None)
+    if isinstance(positions, list):
+        positions = pd.concat(positions, ignore_index=True)
     if positions is None:
         if not closed:
             position_rows.superseded_close(run=run)
@@ -365,25 +362,24 @@ def conditions_key(params: scoring.ScoringParams, medicines: pd.DataFrame) -> st
 
 @dataclass
 class DifferenceBasis:
-    """The publication a full run's may be the difference of: its day's sums, and since when alerts
-    may have stopped being active without a run evaluating them again (the start of the latest run
-    that evaluated every alert)."""
+    """The publication a full run's may be the difference of: its day (whose sums it adjusts), and
+    since when alerts may have stopped being active without a run evaluating them again (the start
+    of the latest run that evaluated every alert)."""
 
-    sums: pd.DataFrame
+    day: dt.date
     since: dt.datetime
 
 
-def _difference_basis(*, run: ScoringRun, key: str, sums: bool = True) -> DifferenceBasis | None:
+def _difference_basis(*, run: ScoringRun, key: str) -> DifferenceBasis | None:
     """Whether ``run`` can be published by difference with the previous publication, and from what.
 
     It can when the previous publication (the latest to finish) is of the latest day published, not
-    after ``run``'s, stored that day's sums, and left every active alert evaluated with the same
-    ``key`` (:func:`conditions_key`, chained from run to run: a run that evaluated only some alerts
-    keeps the key only when its predecessor had it): then the rows that held on ``run``'s day before
-    it are those that held on that day, and an unchanged position's conditions are what its alerts
-    say, but for those of :func:`alerts.keys_to_evaluate`. Anything else (a first run, a back-filled
-    day, changed parameters or VEN classes) evaluates every alert. ``sums``: read the sums (else
-    the basis only says that it may be, with empty sums)."""
+    after ``run``'s, and left every active alert evaluated with the same ``key``
+    (:func:`conditions_key`, chained from run to run: a run that evaluated only some alerts keeps the
+    key only when its predecessor had it): then the rows that held on ``run``'s day before it are
+    those that held on that day, and an unchanged position's conditions are what its alerts say, but
+    for those of :func:`alerts.keys_to_evaluate`. Anything else (a first run, a back-filled day,
+    changed parameters or VEN classes) evaluates every alert."""
     succeeded = ScoringRun.objects.filter(status=RunStatus.SUCCEEDED).exclude(pk=run.pk)
     previous = succeeded.order_by("-finished_at", "-pk").first()
     if previous is None or not key or previous.conditions_key != key or previous.as_of > run.as_of:
@@ -393,10 +389,7 @@ def _difference_basis(*, run: ScoringRun, key: str, sums: bool = True) -> Differ
     everything = succeeded.filter(alerts_all=True).order_by("-finished_at", "-pk").first()
     if everything is None or everything.started_at is None:
         return None
-    if not sums:  # whether it may be, before the sums are needed
-        return DifferenceBasis(sums=pd.DataFrame(), since=everything.started_at)
-    stored = day_sums.sums_read(as_of=previous.as_of)
-    return None if stored is None else DifferenceBasis(sums=stored, since=everything.started_at)
+    return DifferenceBasis(day=previous.as_of, since=everything.started_at)
 
 
 def _publish_by_difference(
@@ -406,26 +399,31 @@ def _publish_by_difference(
     medicines: pd.DataFrame,
     difference: RunDifference,
     basis: DifferenceBasis,
-    positions: Callable[[pd.DataFrame | None], pd.DataFrame],
+    positions: pd.DataFrame | list[pd.DataFrame],
     national: inputs.NationalInputs | None,
     key: str,
 ) -> list[int] | None:
     """:func:`scoring_run_publish` of a full run from what it changed (``difference``): the
     previous publication's sums adjusted by the rows it wrote and those they replace, the alerts of
     the positions it wrote, of their regions and of :func:`alerts.keys_to_evaluate` synchronised
-    (the conditions of those positions read from ``positions``), the national ones always. None,
-    with nothing written, when the adjusted sums do not count the positions the run scored."""
+    (the conditions of those positions read from ``positions``, whole or in parts), the national
+    ones always. None, with nothing written, when the basis's day has no stored sums or the adjusted
+    sums do not count the positions the run scored."""
+    previous = day_sums.sums_read(as_of=basis.day)
+    if previous is None:
+        return None
     added = position_figures(difference.added, medicines, params)
     removed = position_sums(difference.replaced, probability_cut=settings.ALERT_ROLLUP_PROBABILITY_CUT)
-    sums = sums_adjusted(basis.sums, removed=removed, added=added.sums)
+    sums = sums_adjusted(previous, removed=removed, added=added.sums)
     if not _counts_agree(sums, difference.scored):
         return None
     again_positions, again_regions = keys_to_evaluate(since=basis.since)
-    again = again_positions.merge(difference.written, on=POSITION_KEYS, how="left", indicator=True)
-    again = again.loc[again["_merge"] == "left_only", POSITION_KEYS]
+    again = position_rows.removed(difference.written, again_positions)  # those it did not rewrite
     conditions = [added.conditions]
     if not again.empty:
-        held = positions(again).merge(medicines[["medicine_id", "ven_class"]], on="medicine_id", how="left")
+        parts = positions if isinstance(positions, list) else [positions]
+        held = pd.concat([position_rows.rows_of_positions(part, again) for part in parts], ignore_index=True)
+        held = held.merge(medicines[["medicine_id", "ven_class"]], on="medicine_id", how="left")
         conditions.append(scoring.position_conditions(held, params))
     keys = pd.concat([difference.written, again], ignore_index=True)
     regions = pd.concat(
@@ -628,7 +626,7 @@ class PublicationBeside:
         # Closing beside pays where the publication goes by difference (its figures are then few);
         # a publication that must evaluate every position closes better by the join, beside them.
         key = conditions_key(inputs.scoring_params(as_of=run.as_of), inputs.medicines_frame())
-        self._beside = _difference_basis(run=run, key=key, sums=False) is not None
+        self._beside = _difference_basis(run=run, key=key) is not None
         self._replaced: list[pd.DataFrame] = []
         self._closes: list[bool] = []
         self._savepoint: list[str] = []
@@ -674,7 +672,7 @@ class PublicationBeside:
         difference = None
         if closed and not self._removed:
             written = pd.concat([self._written[index] for index in range(chunks)], ignore_index=True)
-            added = [_rows_of_keys(frame, self._written[index]) for index, frame in enumerate(frames)]
+            added = [position_rows.rows_of_positions(frame, self._written[index]) for index, frame in enumerate(frames)]
             difference = RunDifference(
                 written=written.astype("int64"),
                 added=pd.concat(added, ignore_index=True),
@@ -682,23 +680,9 @@ class PublicationBeside:
                 scored=sum_key_counts(pd.concat([frame[SUM_KEYS] for frame in frames], ignore_index=True)),
             )
 
-        def positions(keys: pd.DataFrame | None) -> pd.DataFrame:
-            if keys is None:
-                return pd.concat(frames, ignore_index=True)
-            return pd.concat([_rows_of_keys(frame, keys) for frame in frames], ignore_index=True)
-
         return scoring_run_publish(
-            run_id=self.run.pk, positions=positions, closed=closed, difference=difference, national=national
+            run_id=self.run.pk, positions=frames, closed=closed, difference=difference, national=national
         )
-
-
-def _rows_of_keys(frame: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
-    """The rows of ``frame`` (positions) of the positions of ``keys``."""
-    if keys.empty:
-        return frame.iloc[0:0]
-    wanted = pd.MultiIndex.from_frame(keys[POSITION_KEYS].astype("int64"))
-    found = pd.MultiIndex.from_arrays([frame[column].astype("int64") for column in POSITION_KEYS])
-    return frame.loc[found.isin(wanted)]
 
 
 def scoring_run_execute(

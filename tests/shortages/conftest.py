@@ -74,3 +74,17 @@ def build_positions(
 @pytest.fixture
 def positions_builder(db):
     return build_positions
+
+
+def failing_on_call(monkeypatch, module, name: str, *, call: int, message: str) -> None:
+    """``module.name`` raises ``RuntimeError(message)`` on its ``call``-th call, and does its work
+    on the others."""
+    original, calls = getattr(module, name), []
+
+    def failing(**kwargs):
+        calls.append(1)
+        if len(calls) == call:
+            raise RuntimeError(message)
+        return original(**kwargs)
+
+    monkeypatch.setattr(module, name, failing)

@@ -15,7 +15,7 @@ from shortages.choices import RunStatus
 from shortages.models import RiskScore, ScoringRun, Shortage
 from shortages.services import chunk_scoring, inputs, position_rows, scores
 from stock.models import Medicine
-from tests.shortages.conftest import AS_OF, build_positions
+from tests.shortages.conftest import AS_OF, build_positions, failing_on_call
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -61,16 +61,7 @@ def test_a_writer_error_fails_the_run_and_publishes_nothing(settings, monkeypatc
     # given chunks of one, the third write of which fails
     settings.SCORING_CHUNK_SIZE = 1
     build_positions(establishments=5, medicines=2)
-    copy = position_rows.rows_insert
-    calls = []
-
-    def failing_copy(**kwargs):
-        calls.append(1)
-        if len(calls) == 3:
-            raise RuntimeError("disk full")
-        return copy(**kwargs)
-
-    monkeypatch.setattr(position_rows, "rows_insert", failing_copy)
+    failing_on_call(monkeypatch, position_rows, "rows_insert", call=3, message="disk full")
     # when
     with pytest.raises(RuntimeError, match="disk full"):
         scores.scoring_run_execute(as_of=AS_OF)

@@ -20,7 +20,7 @@ from shortages.services import day_sums, inputs, position_rows, scores
 from shortages.services.alerts import alert_resolve
 from stock.models import StockLevel
 from tests import factories
-from tests.shortages.conftest import AS_OF, build_positions
+from tests.shortages.conftest import AS_OF, build_positions, failing_on_call
 
 FIRST, SECOND = AS_OF - dt.timedelta(days=2), AS_OF - dt.timedelta(days=1)
 
@@ -176,15 +176,7 @@ def test_a_day_that_becomes_a_back_fill_during_its_run_undoes_its_early_closes(s
 @pytest.mark.django_db(transaction=True)
 def test_a_failed_run_rolls_its_early_closes_back(settings, monkeypatch):
     first, _out = _scored_then_moved(settings)
-    insert, calls = position_rows.rows_insert, []
-
-    def failing_insert(**kwargs):
-        calls.append(1)
-        if len(calls) == 3:
-            raise RuntimeError("disk full")
-        return insert(**kwargs)
-
-    monkeypatch.setattr(position_rows, "rows_insert", failing_insert)
+    failing_on_call(monkeypatch, position_rows, "rows_insert", call=3, message="disk full")
     # when
     with pytest.raises(RuntimeError, match="disk full"):
         scores.scoring_run_execute(as_of=SECOND, trigger="test")
