@@ -55,6 +55,36 @@ def reads_together(*reads: Callable[[], object]) -> tuple:
     return (first, *(future.result() for future in beside))
 
 
+def reads_in_order(reads: list[Callable[[], Result]]) -> list[Future[Result]]:
+    """Start ``reads`` one after the other in a thread of its own, on its own connection (closed when
+    it is done), and return a future for each, set as soon as that read is done: a caller that needs
+    the reads in order waits only for the one it needs, while the server answers the next. A read
+    that fails fails its future and every later one; a future cancelled before its turn is skipped.
+    Only outside a transaction, as :func:`read_beside`."""
+    if connection.in_atomic_block:
+        raise RuntimeError("reads_in_order: the caller is inside a transaction")
+    futures: list[Future[Result]] = [Future() for _read in reads]
+
+    def run() -> None:
+        try:
+            for position, (read, future) in enumerate(zip(reads, futures, strict=True)):
+                if not future.set_running_or_notify_cancel():
+                    continue
+                try:
+                    future.set_result(read())
+                except BaseException as error:  # noqa: BLE001 - raised to whoever waits on the future
+                    future.set_exception(error)
+                    for later in futures[position + 1 :]:
+                        if later.set_running_or_notify_cancel():
+                            later.set_exception(error)
+                    return
+        finally:
+            connection.close()  # this thread's connection
+
+    threading.Thread(target=run, name="bulk-reads-in-order", daemon=True).start()
+    return futures
+
+
 def write_all(items: Iterator[Item], store: Callable[[Item], None], *, writers: int) -> None:
     """Hand every item of ``items`` to ``store``: in this thread with one writer; with more, each item
     to one of ``writers`` threads, each on its own connection (closed when it is done). The first

@@ -57,7 +57,12 @@ def chunk_scored(
     if learned is not None:
         learned = inputs.rows_of(learned, establishment_ids)
     data = inputs.position_inputs(
-        as_of=params.as_of, establishment_ids=establishment_ids, months=params.months, frames=frames, aggregated=True
+        as_of=params.as_of,
+        establishment_ids=establishment_ids,
+        months=params.months,
+        frames=frames,
+        aggregated=True,
+        part=index,
     )
     scored = scoring.score_positions(
         data.positions, data.lots, data.consumption, medicines, params, learned=learned, stats=data.stats
@@ -73,11 +78,13 @@ def chunk_scored(
 
 def run_chunks_scored_ahead(*, run: ScoringRun, chunks: list[list[int]]) -> Iterator[ScoredChunk]:
     """The chunks of ``run`` scored in order, each one computed while the caller handles the one
-    before. Reads the inputs of every establishment first (four queries)."""
+    before. Reads the levels, lots and establishments of every establishment first (three queries),
+    and the window's sums chunk by chunk beside (:func:`inputs.run_frames` with ``parts``: one query
+    per chunk, each chunk scored as soon as its sums are read)."""
     if not chunks:
         return
     params = inputs.scoring_params(as_of=run.as_of)
-    frames = inputs.run_frames(as_of=run.as_of, months=settings.SCORING_MONTHS, aggregated=True)
+    frames = inputs.run_frames(as_of=run.as_of, months=settings.SCORING_MONTHS, aggregated=True, parts=chunks)
     medicines = inputs.medicines_frame()
     learned = learning.run_predictions(run=run)
     if not learned.empty and not inputs.sorted_by_establishment(learned):
@@ -93,13 +100,17 @@ def run_chunks_scored_ahead(*, run: ScoringRun, chunks: list[list[int]]) -> Iter
             learned=learned,
         )
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chunk-scoring") as scorer:
-        pending = scorer.submit(score, 0)
-        for following in range(1, len(chunks) + 1):
-            current = pending.result()
-            if following < len(chunks):
-                pending = scorer.submit(score, following)
-            yield current
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chunk-scoring") as scorer:
+            pending = scorer.submit(score, 0)
+            for following in range(1, len(chunks) + 1):
+                current = pending.result()
+                if following < len(chunks):
+                    pending = scorer.submit(score, following)
+                yield current
+    finally:
+        for part in frames.stats_parts or ():
+            part.cancel()  # a run that stops early reads no more of them
 
 
 def run_chunks_stored(

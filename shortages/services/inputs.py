@@ -7,6 +7,8 @@ scores of the day back in one query, so the national aggregation never holds the
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,12 +86,23 @@ class RunFrames:
     consumption: pd.DataFrame
     lots: pd.DataFrame
     stats: pd.DataFrame | None = None
+    # the window's sums read in parts as the run goes (:func:`run_frames` with ``parts``), in place
+    # of ``stats``: part k holds the establishments of the run's chunk k
+    stats_parts: list[Future[pd.DataFrame]] | None = None
 
-    def of(self, establishment_ids: list[int]) -> RunFrames:
-        """The rows of ``establishment_ids`` only, in the same order."""
-        return RunFrames(
-            **{name: rows_of(frame, establishment_ids) for name, frame in vars(self).items() if frame is not None}
-        )
+    def of(self, establishment_ids: list[int], *, part: int | None = None) -> RunFrames:
+        """The rows of ``establishment_ids`` only, in the same order; their window's sums from
+        ``stats_parts[part]`` when the sums are read in parts (waiting for that part)."""
+        frames = {
+            name: rows_of(frame, establishment_ids)
+            for name, frame in vars(self).items()
+            if isinstance(frame, pd.DataFrame)
+        }
+        if self.stats_parts is not None:
+            if part is None:
+                raise ValueError("part: the window's sums are read in parts, name the part of these establishments")
+            frames["stats"] = rows_of(self.stats_parts[part].result(), establishment_ids)
+        return RunFrames(**frames)
 
 
 def rows_of(frame: pd.DataFrame, establishment_ids: list[int]) -> pd.DataFrame:
@@ -114,7 +127,12 @@ def sorted_by_establishment(frame: pd.DataFrame) -> bool:
 
 
 def run_frames(
-    *, as_of: dt.date, months: int, establishment_ids: list[int] | None = None, aggregated: bool = False
+    *,
+    as_of: dt.date,
+    months: int,
+    establishment_ids: list[int] | None = None,
+    aggregated: bool = False,
+    parts: list[list[int]] | None = None,
 ) -> RunFrames:
     """Stock levels, consumption of the scoring window and lots with units of ``establishment_ids``
     (of every establishment when None), each sorted by position (and month, expiry): whoever reads
@@ -123,10 +141,22 @@ def run_frames(
     (:func:`consumption_stats_read`: 0.7 million rows instead of 4 million nationally). Every run
     on PostgreSQL asks for it (full, chunk task, incremental), so that a position gets the same
     figures to the bit whichever run scores it; outside a transaction the sum runs on a connection
-    of its own while the other frames are read."""
+    of its own while the other frames are read. ``parts`` (a run's chunks of consecutive
+    establishments, in order), outside a transaction: the sums are read part by part on that
+    connection (``stats_parts``), so that a chunk can be scored as soon as its part is read."""
     aggregated = aggregated and connection.vendor == "postgresql"
     stats = None
-    if aggregated and not connection.in_atomic_block:
+    stats_parts = None
+    if aggregated and parts and not connection.in_atomic_block:
+        stats_parts = bulk_writers.reads_in_order(
+            [
+                functools.partial(
+                    consumption_stats_read, as_of=as_of, months=months, establishment_range=(part[0], part[-1])
+                )
+                for part in parts
+            ]
+        )
+    elif aggregated and not connection.in_atomic_block:
         # the server sums the window (its longest query) while this thread reads the rest
         stats = bulk_writers.read_beside(
             lambda: consumption_stats_read(as_of=as_of, months=months, establishment_ids=establishment_ids)
@@ -174,10 +204,12 @@ def run_frames(
         **{
             name: frame.sort_values(order[name], kind="stable", ignore_index=True)
             for name, frame in vars(frames).items()
-            if frame is not None
+            if isinstance(frame, pd.DataFrame)
         }
     )
-    if stats is not None:
+    if stats_parts is not None:
+        sorted_frames.stats_parts = stats_parts
+    elif stats is not None:
         sorted_frames.stats = stats.result()
     elif aggregated:
         sorted_frames.stats = consumption_stats_read(as_of=as_of, months=months, establishment_ids=establishment_ids)
@@ -191,14 +223,16 @@ def position_inputs(
     months: int,
     frames: RunFrames | None = None,
     aggregated: bool = False,
+    part: int | None = None,
 ) -> PositionInputs:
     """Positions of ``establishment_ids``: every stock level, plus every position that has
     consumption in the window without a stock level (stock 0). Four queries whatever the size;
-    none with ``frames`` (:func:`run_frames` of these establishments or more, read once for a run)."""
+    none with ``frames`` (:func:`run_frames` of these establishments or more, read once for a run;
+    ``part``: which of its parts of the window's sums holds these establishments)."""
     if frames is None:
         frames = run_frames(as_of=as_of, months=months, establishment_ids=establishment_ids, aggregated=aggregated)
     else:
-        frames = frames.of(establishment_ids)
+        frames = frames.of(establishment_ids, part=part)
     levels, consumption = frames.levels, frames.consumption
     consumed = consumption if frames.stats is None else frames.stats
     keys = pd.concat([levels[POSITION_KEYS], consumed[POSITION_KEYS]]).drop_duplicates()
@@ -241,9 +275,22 @@ CONSUMPTION_STATS_SQL = f"""
                sum(month.issued::float8) FILTER (WHERE month.month >= %(recent)s) AS recent_issued
         FROM stock_consumptionmonth AS month {{positions}}
         WHERE month.month >= %(first)s AND month.month <= %(last)s {{establishments}}
-        GROUP BY month.establishment_id, month.medicine_id
+        GROUP BY month.establishment_id, month.medicine_id {{order}}
     ) AS sums
 """  # noqa: S608 - our own column names
+# A run in one process reads the window's sums in parts, one per chunk of consecutive establishments,
+# each in the order of the positions: PostgreSQL then walks the unique index of the summaries
+# (establishment, medicine, month) over the part's establishments and sums each position as its
+# months go by, without hashing nor sorting (nationally 3.0 s for the whole window in 17 parts,
+# against 3.5-3.7 s hashed in one query), and each part is scored while the next is summed
+# (docs/performance.md, fourteenth round). The planner costs that walk above a hash of the window's
+# rows, so the part's transaction turns the hash, the sort and parallel workers off.
+ORDERED = "ORDER BY month.establishment_id, month.medicine_id"
+ORDERED_SETTINGS = (
+    "SET LOCAL enable_hashagg = off",
+    "SET LOCAL enable_sort = off",
+    "SET LOCAL max_parallel_workers_per_gather = 0",
+)
 
 
 def consumption_stats_read(
@@ -252,21 +299,28 @@ def consumption_stats_read(
     months: int,
     establishment_ids: list[int] | None = None,
     positions: pd.DataFrame | None = None,
+    establishment_range: tuple[int, int] | None = None,
 ) -> pd.DataFrame:
     """``months_used``, ``amc``, ``sigma``, ``sigma_rule`` and ``recent_issued`` of every position
     with consumption in the scoring window, summed by the database (one query): the figures of
     :func:`shortages.scoring.consumption.consumption_stats` (sigma from the sums of values and of
     squares, equal to the pandas figure to about 1e-12 relatively) and of the stock status's
     recent issues. ``establishment_ids`` or ``positions`` (keys): only those (the positions through
-    the summaries' unique index). The aggregate runs without JIT compilation (a second of compiling for a query
-    that takes three) and with room to hash 0.7 million positions in memory."""
+    the summaries' unique index); ``establishment_range`` (first, last): the establishments between
+    those ids, summed in the order of the positions (:data:`ORDERED`). The aggregate runs without
+    JIT compilation (a second of compiling for a query that takes three) and with room to hash 0.7
+    million positions in memory."""
     window = window_months(as_of, months)
     recent = window_months(as_of, DEMAND_LOOKBACK_MONTHS + 1)[0]
     parameters = {"first": window[0].date(), "last": window[-1].date(), "recent": recent.date()}
-    establishments = keys = ""
+    establishments = keys = order = ""
     if establishment_ids is not None:
         establishments = "AND month.establishment_id = ANY(%(ids)s)"
         parameters["ids"] = list(establishment_ids)
+    if establishment_range is not None:
+        establishments += " AND month.establishment_id BETWEEN %(from)s AND %(to)s"
+        parameters["from"], parameters["to"] = (int(bound) for bound in establishment_range)
+        order = ORDERED
     if positions is not None:
         keys = (
             "JOIN unnest(%(establishments)s::bigint[], %(medicines)s::bigint[]) AS keys(establishment_id, medicine_id)"
@@ -274,10 +328,12 @@ def consumption_stats_read(
         )
         parameters["establishments"] = positions["establishment_id"].astype(int).tolist()
         parameters["medicines"] = positions["medicine_id"].astype(int).tolist()
-    sql = CONSUMPTION_STATS_SQL.format(establishments=establishments, positions=keys)
+    sql = CONSUMPTION_STATS_SQL.format(establishments=establishments, positions=keys, order=order)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")
         cursor.execute("SET LOCAL work_mem = '256MB'")
+        for setting in ORDERED_SETTINGS if order else ():
+            cursor.execute(setting)
         statement = cursor.mogrify(sql, parameters).decode()
         frame = copy_out.statement_frame(
             statement, [*POSITION_KEYS, "months_used", "total", "squares", "recent_issued"]
@@ -292,6 +348,8 @@ def consumption_stats_read(
     stats["amc"] = amc
     stats["sigma"] = np.where(used >= 3, np.sqrt(np.clip(variance, 0.0, None)), np.sqrt(amc))
     stats["sigma_rule"] = np.where(used >= 3, "sample", np.where(used >= 1, "poisson", None))
+    if order:
+        return stats
     return stats.sort_values(POSITION_KEYS, kind="stable", ignore_index=True)
 
 

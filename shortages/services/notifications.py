@@ -51,19 +51,20 @@ def notifications_create(*, events: list[AlertEvent]) -> list[int]:
     )
     audience = alert_audience(alerts)
     event_by_alert = {event.alert_id: event for event in events}
+    # The text names the alert and its event, not the reader: rendered once per alert, however many
+    # users hear of it (a run that opens a thousand alerts notifies several users of each).
+    texts: dict[int, tuple[str, str]] = {}
     notifications = []
-    for alert_id, user_id in zip(audience["alert_id"], audience["user_id"], strict=True):
-        alert, event = alerts_by_id[int(alert_id)], event_by_alert[int(alert_id)]
-        context = _context(alert, event)
-        notifications.append(
-            Notification(
-                user_id=int(user_id),
-                alert=alert,
-                event=event,
-                subject=render_to_string(f"{TEMPLATE_PREFIX}_subject.txt", context).strip()[:200],
-                body=render_to_string(f"{TEMPLATE_PREFIX}.txt", context),
+    for alert_id, user_id in zip(audience["alert_id"].tolist(), audience["user_id"].tolist(), strict=True):
+        alert, event = alerts_by_id[alert_id], event_by_alert[alert_id]
+        if alert_id not in texts:
+            context = _context(alert, event)
+            texts[alert_id] = (
+                render_to_string(f"{TEMPLATE_PREFIX}_subject.txt", context).strip()[:200],
+                render_to_string(f"{TEMPLATE_PREFIX}.txt", context),
             )
-        )
+        subject, body = texts[alert_id]
+        notifications.append(Notification(user_id=user_id, alert=alert, event=event, subject=subject, body=body))
     created = Notification.objects.bulk_create(notifications, batch_size=1000, ignore_conflicts=True)
     ids = [notification.pk for notification in created if notification.pk is not None]
     if len(ids) < len(created):  # ignore_conflicts does not return ids: read them back

@@ -48,23 +48,17 @@ def scoring_runs_fail_stale(*, now: dt.datetime | None = None) -> int:
 
 def establishment_chunks(*, as_of: dt.date, chunk_size: int) -> list[list[int]]:
     """Establishments that have positions (a stock level, or consumption in the scoring window: the
-    positions :func:`inputs.position_inputs` reads), grouped by region and cut into chunks of
-    ``chunk_size``. Two queries."""
+    positions :func:`inputs.position_inputs` reads), in the order of their ids, cut into chunks of
+    ``chunk_size`` consecutive ones: a run in one process reads the window's sums chunk by chunk
+    in that order (:func:`inputs.run_frames`). One query."""
     window = scoring.window_months(as_of, settings.SCORING_MONTHS)
     with_levels = StockLevel.objects.filter(establishment=OuterRef("pk"))
     with_consumption = ConsumptionMonth.objects.filter(
         establishment=OuterRef("pk"), month__gte=window[0].date(), month__lte=window[-1].date()
     )
-    ids = Establishment.objects.filter(Exists(with_levels) | Exists(with_consumption)).order_by("region_id", "id")
-    rows = list(ids.values_list("id", "region_id"))
-    chunks: list[list[int]] = []
-    current_region = object()
-    for establishment_id, region_id in rows:
-        if region_id != current_region or len(chunks[-1]) >= chunk_size:
-            chunks.append([])
-            current_region = region_id
-        chunks[-1].append(establishment_id)
-    return chunks
+    ids = Establishment.objects.filter(Exists(with_levels) | Exists(with_consumption)).order_by("id")
+    rows = list(ids.values_list("id", flat=True))
+    return [rows[start : start + chunk_size] for start in range(0, len(rows), chunk_size)]
 
 
 class RunInProgress(Exception):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 
 import pandas as pd
 import pytest
@@ -14,7 +15,7 @@ from bulk import writers as bulk_writers
 from shortages.choices import RunStatus
 from shortages.models import RiskScore, ScoringRun, Shortage
 from shortages.services import chunk_scoring, inputs, position_rows, scores
-from stock.models import Medicine
+from stock.models import ConsumptionMonth, Medicine
 from tests.shortages.conftest import AS_OF, build_positions, failing_on_call
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -185,3 +186,75 @@ def test_a_transaction_beside_commits_its_work_at_the_end_only_and_rolls_back_on
     # and none can be opened inside a transaction
     with transaction.atomic(), pytest.raises(RuntimeError, match="inside a transaction"):
         bulk_writers.TransactionBeside()
+
+
+def test_the_window_summed_in_parts_of_consecutive_establishments_is_the_window_summed_at_once(settings):
+    # given five establishments whose months include stockout days (the sums' numeric part), cut
+    # into chunks of two consecutive establishments
+    settings.SCORING_CHUNK_SIZE = 2
+    build_positions(establishments=5, medicines=3)
+    months = ConsumptionMonth.objects.order_by("pk")
+    ConsumptionMonth.objects.filter(pk__in=list(months.values_list("pk", flat=True)[::4])).update(stockout_days=6)
+    chunks = scores.establishment_chunks(as_of=AS_OF, chunk_size=2)
+    # when the run's frames are read with the sums in parts, and the sums are read at once
+    frames = inputs.run_frames(as_of=AS_OF, months=6, aggregated=True, parts=chunks)
+    whole = inputs.consumption_stats_read(as_of=AS_OF, months=6)
+    # then the chunks are consecutive establishments, each part holds its chunk's positions, and
+    # together the parts are the sums read at once, to the bit
+    assert [len(chunk) for chunk in chunks] == [2, 2, 1]
+    assert sum(chunks, []) == sorted(sum(chunks, []))
+    assert frames.stats is None and len(frames.stats_parts) == 3
+    parts = [part.result() for part in frames.stats_parts]
+    for chunk, part in zip(chunks, parts, strict=True):
+        assert set(part["establishment_id"]) == set(chunk)
+    pd.testing.assert_frame_equal(pd.concat(parts, ignore_index=True), whole, check_exact=True)
+    # and a chunk's frames take their sums from their part, which must be named
+    chunk = frames.of(chunks[1], part=1)
+    pd.testing.assert_frame_equal(chunk.stats, parts[1])
+    assert set(chunk.levels["establishment_id"]) == set(chunks[1])
+    with pytest.raises(ValueError, match="part"):
+        frames.of(chunks[1])
+
+
+def test_reads_in_order_answer_each_as_it_is_read_and_fail_what_follows_an_error():
+    # given three reads, the second of which waits until the first has been taken
+    taken = threading.Event()
+    done = []
+
+    def first():
+        done.append("first")
+        return "a"
+
+    def second():
+        assert taken.wait(5)
+        done.append("second")
+        return "b"
+
+    # when they are read in order beside this thread, the first answers before the second is read
+    futures = bulk_writers.reads_in_order([first, second, lambda: "c"])
+    assert futures[0].result(timeout=5) == "a" and done == ["first"]
+    taken.set()
+    assert [future.result(timeout=5) for future in futures] == ["a", "b", "c"]
+
+    # and a failing read fails its future and every later one, not the earlier ones
+    def failing():
+        raise ValueError("part refused")
+
+    futures = bulk_writers.reads_in_order([lambda: "a", failing, lambda: "never"])
+    assert futures[0].result(timeout=5) == "a"
+    for future in futures[1:]:
+        with pytest.raises(ValueError, match="part refused"):
+            future.result(timeout=5)
+
+    # and a read cancelled before its turn is not read
+    hold = threading.Event()
+    futures = bulk_writers.reads_in_order([lambda: hold.wait(5), lambda: done.append("cancelled")])
+    assert futures[1].cancel()
+    hold.set()
+    assert futures[0].result(timeout=5) is True
+    time.sleep(0.1)
+    assert "cancelled" not in done
+
+    # and inside a transaction they are refused (another connection would not see its rows)
+    with transaction.atomic(), pytest.raises(RuntimeError, match="inside a transaction"):
+        bulk_writers.reads_in_order([first])
