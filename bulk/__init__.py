@@ -7,7 +7,8 @@ The domain apps hand this package frames and columns; it moves them in and out o
 - :mod:`bulk.copy_in`: typed columns encoded by numpy into a binary ``COPY ... FROM STDIN``
   stream, with no Python loop per row.
 - :mod:`bulk.writers`: items handed to writer threads, each with its own database connection, a
-  read run beside the caller's on a connection of its own, and a transaction held open by a thread
+  read run beside the caller's on a connection of its own (or several reads at once, or one after
+  the other with each result there as soon as it is read), and a transaction held open by a thread
   of its own while the caller goes on.
 - :mod:`bulk.updates`: many rows of a model updated with their own values in one statement.
 - :mod:`bulk.prepared`: statements of fixed text prepared once per database session.
