@@ -143,7 +143,9 @@ def run_frames(
     figures to the bit whichever run scores it; outside a transaction the sum runs on a connection
     of its own while the other frames are read. ``parts`` (a run's chunks of consecutive
     establishments, in order), outside a transaction: the sums are read part by part on that
-    connection (``stats_parts``), so that a chunk can be scored as soon as its part is read."""
+    connection (``stats_parts``, each part the establishments between its chunk's lowest and highest
+    id, of which :meth:`RunFrames.of` keeps the chunk's), so that a chunk can be scored as soon as
+    its part is read."""
     aggregated = aggregated and connection.vendor == "postgresql"
     stats = None
     stats_parts = None
@@ -151,7 +153,7 @@ def run_frames(
         stats_parts = bulk_writers.reads_in_order(
             [
                 functools.partial(
-                    consumption_stats_read, as_of=as_of, months=months, establishment_range=(part[0], part[-1])
+                    consumption_stats_read, as_of=as_of, months=months, establishment_range=(min(part), max(part))
                 )
                 for part in parts
             ]
