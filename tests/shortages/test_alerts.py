@@ -12,7 +12,7 @@ from django.core import mail
 from shortages.choices import AlertEventKind, AlertKind, AlertStatus, RunStatus
 from shortages.models import Alert, Notification, ScoringRun, Subscription
 from shortages.scoring import ScoringParams, position_conditions
-from shortages.services import scores
+from shortages.services import notifications, scores
 from stock.models import ConsumptionMonth, StockLevel
 from tests import factories
 from tests.shortages.conftest import AS_OF
@@ -177,6 +177,34 @@ def test_the_inbox_holders_and_allowed_subscribers_hear_on_open_and_escalation_o
     ]
     assert not any(n.emailed_at for n in notifications) and not mail.outbox
     assert not Notification.objects.filter(user=personas.hospital_b_user, alert=stockout_alert(position)).exists()
+
+
+def test_an_alert_text_is_rendered_once_for_all_who_hear_of_it(personas, position, monkeypatch):
+    # given an earlier run, and the analyst subscribed to the region of hospital A's position
+    an_earlier_run()
+    Subscription.objects.create(user=personas.analyst, region=position.establishment.region, min_level="low")
+    rendered = []
+    render = notifications.render_to_string
+
+    def spy(name, context):
+        rendered.append((name, context["alert"].pk))
+        return render(name, context)
+
+    monkeypatch.setattr(notifications, "render_to_string", spy)
+    # when a run opens the position's alerts
+    scores.scoring_run_execute(as_of=AS_OF)
+    # then two users hear of the stockout alert, with one text rendered once (subject and body)
+    alert = stockout_alert(position)
+    texts = Notification.objects.filter(alert=alert).values_list("user__username", "subject", "body")
+    assert sorted(user for user, _subject, _body in texts) == ["analyst", "hospital_a"]
+    assert len({(subject, body) for _user, subject, body in texts}) == 1
+    assert str(position.medicine) in texts[0][1]
+    assert sorted(name for name, pk in rendered if pk == alert.pk) == [
+        "emails/shortages/alert.txt",
+        "emails/shortages/alert_subject.txt",
+    ]
+    notified = set(Notification.objects.values_list("alert_id", flat=True))
+    assert len(rendered) == 2 * len(notified) < 2 * Notification.objects.count()
 
 
 def test_the_first_run_over_a_new_history_opens_its_alerts_without_notifying(personas, position):
