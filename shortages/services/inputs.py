@@ -277,17 +277,18 @@ CONSUMPTION_STATS_SQL = f"""
                sum(month.issued::float8) FILTER (WHERE month.month >= %(recent)s) AS recent_issued
         FROM stock_consumptionmonth AS month {{positions}}
         WHERE month.month >= %(first)s AND month.month <= %(last)s {{establishments}}
-        GROUP BY month.establishment_id, month.medicine_id {{order}}
-    ) AS sums
+        GROUP BY month.establishment_id, month.medicine_id
+    ) AS sums {{order}}
 """  # noqa: S608 - our own column names
 # A run in one process reads the window's sums in parts, one per chunk of consecutive establishments,
 # each in the order of the positions: PostgreSQL then walks the unique index of the summaries
 # (establishment, medicine, month) over the part's establishments and sums each position as its
-# months go by, without hashing nor sorting (nationally 3.0 s for the whole window in 17 parts,
-# against 3.5-3.7 s hashed in one query), and each part is scored while the next is summed
-# (docs/performance.md, fourteenth round). The planner costs that walk above a hash of the window's
-# rows, so the part's transaction turns the hash, the sort and parallel workers off.
-ORDERED = "ORDER BY month.establishment_id, month.medicine_id"
+# months go by, without hashing nor sorting (nationally 3.0 s on the server for the whole window
+# walked that way, against 3.5-3.7 s hashed; 17 parts fetched one after the other take what one
+# hashed query does), and each part is scored while the next is summed (docs/performance.md,
+# fourteenth round). The planner costs that walk above a hash of the window's rows, so the part's
+# transaction turns the hash, the sort and parallel workers off.
+ORDERED = "ORDER BY establishment_id, medicine_id"
 ORDERED_SETTINGS = (
     "SET LOCAL enable_hashagg = off",
     "SET LOCAL enable_sort = off",
