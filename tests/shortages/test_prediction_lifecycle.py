@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import time
 from pathlib import Path
 
@@ -56,6 +57,17 @@ def test_training_stores_an_active_model_with_what_it_learned_from(history):
     assert "months_of_stock" in model.features and model.seed == 11
     assert model.training_rows > 0 and model.calibration_rows > 0 and model.calibration[0] > 0
     assert "v1 (Actif)" in out.getvalue()
+
+
+def test_the_active_models_come_without_their_boosters_until_one_is_loaded(history):
+    call_command("train_model", until=AS_OF, stdout=io.StringIO())
+    learning._LOADED.clear()
+    # when every run asks which models are active
+    row = learning.active_models()[2]
+    # then the boosters' text is not read with them, and loading the model reads it then
+    assert "payload" in row.get_deferred_fields()
+    model = learning.loaded_model(row)
+    assert model.to_payload() == json.loads(PredictionModel.objects.get(pk=row.pk).payload)
 
 
 def test_a_new_training_retires_the_active_model_and_a_rollback_brings_it_back(history):

@@ -54,8 +54,6 @@ def gunicorn_server(*, workers: int | None = None, threads: int | None = None):
     env = child_env()
     env.update(
         GUNICORN_BIND=f"{BENCH_HOST}:{port}",
-        DJANGO_DEBUG="0",
-        SECRET_KEY=env.get("SECRET_KEY") or "benchmark-only-secret-key-not-for-production-use-0123456789",
         SECURE_SSL_REDIRECT="0",
         API_RATE_USER="1000000/min",
         LOG_LEVEL="WARNING",
