@@ -55,7 +55,7 @@ def database_url() -> str:
 
 # What a child runs with when no secret is set: production settings need one, and a benchmark's
 # child serves nobody.
-BENCH_SECRET_KEY = "benchmark-only-secret-key-not-for-production-use-0123456789"
+BENCH_SECRET_KEY = "benchmark-only-secret-key-not-for-production-use-0123456789"  # noqa: S105 - no secret
 
 
 def child_env() -> dict[str, str]:
