@@ -78,8 +78,14 @@ class PositionSums(models.Model):
     each publication of the day and purged with the position history."""
 
     as_of = models.DateField()
-    run = models.ForeignKey(ScoringRun, on_delete=models.CASCADE, related_name="+")
-    medicine = models.ForeignKey("stock.Medicine", on_delete=models.CASCADE, related_name="+")
+    # Run and medicine cascade through the ORM only, without their own indexes: every publication
+    # rewrites the day's 12,000 rows, and a database foreign key checks each of them at the commit
+    # (0.10-0.12 s of an incremental run nationally, docs/performance.md, sixteenth round). The rows
+    # are only ever looked up by day; deleting a run or a medicine, which is rare, scans them.
+    run = models.ForeignKey(ScoringRun, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
+    medicine = models.ForeignKey(
+        "stock.Medicine", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     region_id = models.BigIntegerField(null=True)
     horizon_months = models.FloatField(null=True)
     positions = models.IntegerField()

@@ -66,6 +66,22 @@ def test_the_purge_keeps_what_holds_and_what_is_recent(settings):
     assert set(ScoringRun.objects.values_list("pk", flat=True)) == {run.pk}
 
 
+def test_a_deleted_run_or_medicine_takes_its_stored_sums_with_it():
+    # given the sums of two runs and two medicines (their keys are checked by the ORM, not the database)
+    kept_drug, gone_drug = factories.MedicineFactory(), factories.MedicineFactory()
+    kept_run = ScoringRun.objects.create(as_of=_days_ago(1), status=RunStatus.SUCCEEDED)
+    gone_run = ScoringRun.objects.create(as_of=_days_ago(2), status=RunStatus.FAILED)
+    counts = dict.fromkeys(SUM_COLUMNS, 1)
+    for run in (kept_run, gone_run):
+        for drug in (kept_drug, gone_drug):
+            PositionSums.objects.create(as_of=run.as_of, run=run, medicine=drug, horizon_months=2.0, **counts)
+    # when
+    gone_run.delete()
+    gone_drug.delete()
+    # then only the sums of the run and the medicine left stay
+    assert list(PositionSums.objects.values_list("run_id", "medicine_id")) == [(kept_run.pk, kept_drug.pk)]
+
+
 def test_the_purge_runs_every_night_on_beat():
     app.loader.import_default_modules()  # the tasks of every installed app, as a worker loads them
     entry = app.conf.beat_schedule["shortages-score-history-purge"]
