@@ -12,6 +12,7 @@ The domain apps hand this package frames and columns; it moves them in and out o
   of its own while the caller goes on.
 - :mod:`bulk.updates`: many rows of a model updated with their own values in one statement.
 - :mod:`bulk.prepared`: statements of fixed text prepared once per database session.
+- :mod:`bulk.arrays`: whole numbers handed to PostgreSQL as one array parameter, written at once.
 
 Nothing here knows about medicines or scores; nothing here imports a domain app.
 """

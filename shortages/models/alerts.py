@@ -117,8 +117,10 @@ class Alert(models.Model):
     class Meta:
         ordering = ["-opened_at"]
         constraints = [
+            # position first: an incremental run looks up the active alerts of the positions it
+            # re-scored through this index (:func:`shortages.services.alerts._active_alerts`)
             models.UniqueConstraint(
-                fields=["kind", "medicine", "establishment"],
+                fields=["establishment", "medicine", "kind"],
                 condition=Q(status__in=ACTIVE_ALERT_STATUSES) & Q(establishment__isnull=False),
                 name="alert_one_active_per_position",
             ),

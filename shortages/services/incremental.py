@@ -26,6 +26,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from bulk import writers as bulk_writers
+from bulk.arrays import int8_array
 from shortages import scoring
 from shortages.choices import RunScope, RunStatus
 from shortages.models import ScoringRun
@@ -87,8 +88,8 @@ def changed_positions(*, since: dt.datetime) -> pd.DataFrame:
 def changed_lots(keys: pd.DataFrame) -> pd.DataFrame:
     """The lots with units of the positions of ``keys``. One query."""
     parameters = {
-        "establishments": keys["establishment_id"].astype(int).tolist(),
-        "medicines": keys["medicine_id"].astype(int).tolist(),
+        "establishments": int8_array(keys["establishment_id"]),
+        "medicines": int8_array(keys["medicine_id"]),
     }
     with connection.cursor() as cursor:
         cursor.execute(LOTS_QUERY, parameters)

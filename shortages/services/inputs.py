@@ -18,6 +18,7 @@ from django.db import connection, transaction
 
 from bulk import copy_out
 from bulk import writers as bulk_writers
+from bulk.arrays import int8_array
 from partners.selectors.scoring import scoring_inputs
 from shortages.models import Shortage
 from shortages.scoring import ScoringParams, window_months
@@ -318,8 +319,8 @@ def consumption_stats_read(
     parameters = {"first": window[0].date(), "last": window[-1].date(), "recent": recent.date()}
     establishments = keys = order = ""
     if establishment_ids is not None:
-        establishments = "AND month.establishment_id = ANY(%(ids)s)"
-        parameters["ids"] = list(establishment_ids)
+        establishments = "AND month.establishment_id = ANY(%(ids)s::bigint[])"
+        parameters["ids"] = int8_array(establishment_ids)
     if establishment_range is not None:
         establishments += " AND month.establishment_id BETWEEN %(from)s AND %(to)s"
         parameters["from"], parameters["to"] = (int(bound) for bound in establishment_range)
@@ -329,8 +330,8 @@ def consumption_stats_read(
             "JOIN unnest(%(establishments)s::bigint[], %(medicines)s::bigint[]) AS keys(establishment_id, medicine_id)"
             " ON keys.establishment_id = month.establishment_id AND keys.medicine_id = month.medicine_id"
         )
-        parameters["establishments"] = positions["establishment_id"].astype(int).tolist()
-        parameters["medicines"] = positions["medicine_id"].astype(int).tolist()
+        parameters["establishments"] = int8_array(positions["establishment_id"])
+        parameters["medicines"] = int8_array(positions["medicine_id"])
     sql = CONSUMPTION_STATS_SQL.format(establishments=establishments, positions=keys, order=order)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")

@@ -22,6 +22,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from bulk import copy_in, copy_out
+from bulk.arrays import int8_array
 from shortages.choices import RunStatus
 from shortages.models import RiskScore, ScoringRun
 from shortages.models.scores import POSITION_FIGURES, POSITION_POINTS
@@ -113,7 +114,7 @@ def keys_frame(rows, columns: list[str], *, keys: pd.DataFrame | None) -> pd.Dat
             statement = cursor.mogrify(
                 # OFFSET 0 keeps the planner from flattening the lookup back into that join
                 f"SELECT held.* FROM unnest(%s::bigint[], %s::bigint[]) AS keys(e, m) CROSS JOIN LATERAL ({sql} OFFSET 0) AS held",  # noqa: E501, S608
-                [keys["establishment_id"].astype(int).tolist(), keys["medicine_id"].astype(int).tolist(), *params],
+                [int8_array(keys["establishment_id"]), int8_array(keys["medicine_id"]), *params],
             ).decode()
         return copy_out.statement_frame(statement, columns)
     frame = copy_out.queryset_frame(rows, columns)
@@ -240,13 +241,13 @@ def rows_close(*, run: ScoringRun, rows: pd.DataFrame) -> int | None:
     table = RiskScore._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"DELETE FROM {table} WHERE id = ANY(%(ids)s) AND as_of = %(day)s AND {holding}",  # noqa: S608
-            {**parameters, "ids": rows.loc[same_day, "row_id"].tolist()},
+            f"DELETE FROM {table} WHERE id = ANY(%(ids)s::bigint[]) AND as_of = %(day)s AND {holding}",  # noqa: S608
+            {**parameters, "ids": int8_array(rows.loc[same_day, "row_id"])},
         )
         replaced = cursor.rowcount
         cursor.execute(
-            f"UPDATE {table} SET valid_until = %(day)s WHERE id = ANY(%(ids)s) AND as_of < %(day)s AND {holding}",  # noqa: S608
-            {**parameters, "ids": rows.loc[~same_day, "row_id"].tolist()},
+            f"UPDATE {table} SET valid_until = %(day)s WHERE id = ANY(%(ids)s::bigint[]) AND as_of < %(day)s AND {holding}",  # noqa: S608
+            {**parameters, "ids": int8_array(rows.loc[~same_day, "row_id"])},
         )
         replaced += cursor.rowcount
     return replaced if replaced == len(rows) else None
