@@ -13,6 +13,8 @@ The run's reads need only the changed positions' keys, so once those are found t
 server at once on connections of their own (:func:`changed_read`); the rows they replace are read
 with their ids among them, and the publication closes those rows by id
 (:func:`position_rows.rows_close`) instead of looking each one up again through the run's rows.
+Since the close needs none of the run's rows, they are stored on a connection of their own while
+the publication goes on (:class:`RowsStored`), committed just before it.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from bulk import writers as bulk_writers
@@ -32,7 +33,6 @@ from shortages.choices import RunScope, RunStatus
 from shortages.models import ScoringRun
 from shortages.services import inputs, learning, position_rows
 from shortages.services.scores import (
-    positions_store,
     run_start_check,
     scoring_run_execute,
     scoring_run_fail,
@@ -126,15 +126,19 @@ def changed_read(*, run: ScoringRun, since: dt.datetime, params: scoring.Scoring
     return ChangedRead(positions=data, learned=learned, stats=stats, held=held, national=national)
 
 
-@transaction.atomic
-def scoring_incremental_chunk_execute(
-    *, run_id: int, read: ChangedRead, params: scoring.ScoringParams
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Score the positions of ``read`` for the run's day and store those whose figures changed
-    (their fingerprints against those of the rows that hold). Returns the scored positions as the
-    publication reads them (:func:`inputs.scored_positions_frame`), and the keys of those it stored
-    (whose held rows stop holding when the run is published)."""
-    run = ScoringRun.objects.select_for_update().get(pk=run_id)
+@dataclass
+class ChangedScored:
+    """What an incremental run scored, before anything is written."""
+
+    changed: pd.DataFrame  # the scored positions as the publication reads them (:func:`inputs.scored_positions_frame`)
+    rows: pd.DataFrame  # the rows to store: those whose figures changed (:func:`position_rows.stored_columns`)
+    replaced: pd.DataFrame  # the rows that held for the scored positions, taken off the day's sums
+    closing: pd.DataFrame  # ``row_id``, ``row_as_of`` of the held rows that ``rows`` replace
+
+
+def changed_scored(*, read: ChangedRead, params: scoring.ScoringParams) -> ChangedScored:
+    """Score the positions of ``read`` for the run's day, and tell which of them changed (their
+    fingerprints against those of the rows that hold). Pure computation: nothing is written."""
     data = read.positions
     scored = scoring.score_positions(
         data.positions,
@@ -147,10 +151,41 @@ def scoring_incremental_chunk_execute(
     )
     stored = position_rows.stored_columns(scored)
     current = read.held[[*POSITION_KEYS, "fingerprint"]].astype("int64")
-    written = stored.loc[position_rows.changed(stored, current), POSITION_KEYS]
-    positions_store(run=run, scored=scored, stored=stored, complete=False, current=current)
-    ScoringRun.objects.filter(pk=run.pk).update(chunks_done=F("chunks_done") + 1, positions=len(scored))
-    return inputs.scored_positions_frame(scored), written
+    rows = stored.loc[position_rows.changed(stored, current)]
+    return ChangedScored(
+        changed=inputs.scored_positions_frame(scored),
+        rows=rows,
+        replaced=read.held.drop(columns=["fingerprint", "row_id", "row_as_of"]),
+        closing=read.held.merge(rows[POSITION_KEYS], on=POSITION_KEYS)[["row_id", "row_as_of"]],
+    )
+
+
+class RowsStored:
+    """The run's new rows stored while its publication goes on: on PostgreSQL outside a transaction,
+    in a transaction of their own on a connection of their own (:class:`bulk.writers.TransactionBeside`),
+    so that the server writes them while it closes the rows they replace and publishes the national
+    result; elsewhere, at once here. :meth:`wait` returns once they are committed (the publication
+    calls it before anything that reads them and before its own commit: a run's rows are read only
+    once it is published, so committing them first exposes nothing); :meth:`abandon` rolls back
+    rows not yet committed."""
+
+    def __init__(self, *, run: ScoringRun, rows: pd.DataFrame) -> None:
+        self._beside: bulk_writers.TransactionBeside | None = None
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            self._beside = bulk_writers.TransactionBeside()
+            self._beside.submit(lambda: position_rows.rows_insert(stored=rows, run=run))
+        else:
+            position_rows.rows_insert(stored=rows, run=run)
+
+    def wait(self) -> None:
+        if self._beside is not None:
+            beside, self._beside = self._beside, None
+            beside.finish(lambda: None)
+
+    def abandon(self) -> None:
+        if self._beside is not None:
+            beside, self._beside = self._beside, None
+            beside.abandon()
 
 
 def scoring_run_incremental_execute(*, as_of: dt.date, trigger: str = "manual") -> ScoringRun:
@@ -175,18 +210,28 @@ def scoring_run_incremental_execute(*, as_of: dt.date, trigger: str = "manual") 
             chunks_total=1,
             started_at=timezone.now(),
         )
+    stored = None
     try:
         params = inputs.scoring_params(as_of=as_of)
         read = changed_read(run=run, since=previous.started_at, params=params)
-        changed, written = scoring_incremental_chunk_execute(run_id=run.pk, read=read, params=params)
-        # the rows they replace: what the publication takes off the day's sums, and closes
-        replaced = read.held.drop(columns=["fingerprint", "row_id", "row_as_of"])
-        closing = read.held.merge(written, on=POSITION_KEYS)[["row_id", "row_as_of"]]
-        scoring_run_publish_changed(
-            run_id=run.pk, changed=changed, replaced=replaced, closing=closing, national=read.national
-        )
-    except Exception as error:
-        scoring_run_fail(run_id=run.pk, error=f"{type(error).__name__}: {error}")
+        scored = changed_scored(read=read, params=params)
+        stored = RowsStored(run=run, rows=scored.rows)
+        with transaction.atomic():
+            ScoringRun.objects.filter(pk=run.pk).update(chunks_done=1, positions=len(scored.changed))
+            scoring_run_publish_changed(
+                run_id=run.pk,
+                changed=scored.changed,
+                replaced=scored.replaced,
+                closing=scored.closing,
+                national=read.national,
+                rows_stored=stored.wait,
+            )
+            stored.wait()
+    except BaseException as error:
+        if stored is not None:
+            stored.abandon()
+        if isinstance(error, Exception):
+            scoring_run_fail(run_id=run.pk, error=f"{type(error).__name__}: {error}")
         raise
     run.refresh_from_db()
     return run

@@ -14,6 +14,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -448,6 +449,7 @@ def scoring_run_publish_changed(
     replaced: pd.DataFrame | None = None,
     closing: pd.DataFrame | None = None,
     national: inputs.NationalInputs | None = None,
+    rows_stored: Callable[[], None] | None = None,
 ) -> list[int]:
     """Publish an incremental run whose positions ``changed`` (:func:`inputs.scored_positions_frame`
     of every position it scored) are the only ones it re-scored: the day's stored sums are adjusted
@@ -456,13 +458,17 @@ def scoring_run_publish_changed(
     scores follow from the sums, and the alerts of those positions, of their regional roll-ups and
     the national ones are synchronised (:class:`alerts.SyncScope`). ``closing``: the rows the run's
     rows replace, when read before (:func:`position_rows.rows_close`); ``national``: the national
-    inputs, when read before. Without stored sums for the day (a day scored before they existed),
-    the publication of a full run. Returns what :func:`scoring_run_publish` does."""
+    inputs, when read before. ``rows_stored``: when the run's rows are still being stored beside
+    (:class:`incremental.RowsStored`), returns once they are; called before anything here reads
+    them. Without stored sums for the day (a day scored before they existed), the publication of a
+    full run. Returns what :func:`scoring_run_publish` does."""
     run = ScoringRun.objects.select_for_update().get(pk=run_id)
     if run.status != RunStatus.RUNNING:
         return []
     previous = day_sums.sums_read(as_of=run.as_of)
     if previous is None:
+        if rows_stored is not None:
+            rows_stored()
         return scoring_run_publish(run_id=run_id)
     params = inputs.scoring_params(as_of=run.as_of)
     keys = changed[position_rows.POSITION_KEYS].drop_duplicates()
@@ -475,6 +481,8 @@ def scoring_run_publish_changed(
         figures = pool.submit(position_figures, changed, medicines, params)
         removed = pool.submit(position_sums, replaced, probability_cut=settings.ALERT_ROLLUP_PROBABILITY_CUT)
         if closing is None or position_rows.rows_close(run=run, rows=closing) is None:
+            if rows_stored is not None:
+                rows_stored()  # the close looks the run's rows up
             position_rows.superseded_close(run=run)
         added = figures.result()
         sums = sums_adjusted(previous, removed=removed.result(), added=added.sums)

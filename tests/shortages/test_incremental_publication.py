@@ -18,7 +18,7 @@ from shortages import tasks
 from shortages.choices import ACTIVE_ALERT_STATUSES, AlertKind, RunScope, RunStatus
 from shortages.models import Alert, RiskScore, ScoringRun
 from shortages.scoring.sums import SUM_KEYS, position_sums, public_side_of_sums, sums_adjusted
-from shortages.services import day_sums, incremental, inputs, position_rows
+from shortages.services import day_sums, incremental, inputs, position_rows, scores
 from shortages.services.alerts import SyncScope, alerts_sync
 from shortages.services.incremental import scoring_run_incremental_execute
 from shortages.services.scores import RunInProgress, scoring_run_execute
@@ -106,8 +106,16 @@ def test_an_incremental_run_reads_only_the_changed_positions_and_publishes_what_
 
 
 @pytest.mark.services
-@pytest.mark.django_db
-def test_a_replaced_row_that_no_longer_holds_sends_the_close_back_to_looking_the_rows_up(monkeypatch):
+# outside a transaction the run's rows are stored beside the publication: the close that looks them
+# up must wait for them
+@pytest.mark.parametrize(
+    "transactional",
+    [
+        pytest.param(False, marks=pytest.mark.django_db),
+        pytest.param(True, marks=pytest.mark.django_db(transaction=True)),
+    ],
+)
+def test_a_replaced_row_that_no_longer_holds_sends_the_close_back_to_looking_the_rows_up(transactional, monkeypatch):
     # given a scored day whose positions then move
     build_positions(establishments=3, medicines=4, seed=6)
     scoring_run_execute(as_of=AS_OF, trigger="test")
@@ -156,8 +164,14 @@ def test_a_position_first_stocked_since_the_run_of_the_day_is_scored_with_nothin
 
 
 @pytest.mark.services
-@pytest.mark.django_db
-def test_without_stored_sums_an_incremental_run_publishes_from_every_position():
+@pytest.mark.parametrize(
+    "transactional",
+    [
+        pytest.param(False, marks=pytest.mark.django_db),
+        pytest.param(True, marks=pytest.mark.django_db(transaction=True)),
+    ],
+)
+def test_without_stored_sums_an_incremental_run_publishes_from_every_position(transactional):
     # given a scored day whose sums are gone (a day scored before they were stored)
     build_positions(establishments=3, medicines=4, seed=5)
     scoring_run_execute(as_of=AS_OF, trigger="test")
@@ -170,6 +184,42 @@ def test_without_stored_sums_an_incremental_run_publishes_from_every_position():
     assert run.scope == RunScope.INCREMENTAL and run.positions == 1
     assert _national() == national
     assert day_sums.sums_read(as_of=AS_OF)["positions"].sum() == 12
+
+
+@pytest.mark.services
+@pytest.mark.parametrize(
+    "transactional",
+    [
+        pytest.param(False, marks=pytest.mark.django_db),
+        pytest.param(True, marks=pytest.mark.django_db(transaction=True)),
+    ],
+)
+def test_a_publication_that_fails_leaves_none_of_the_runs_rows_and_the_day_as_it_was(transactional, monkeypatch):
+    # given a scored day whose positions then move
+    build_positions(establishments=3, medicines=4, seed=9)
+    scoring_run_execute(as_of=AS_OF, trigger="test")
+    held, sums, national = (
+        inputs.stored_positions_frame(as_of=AS_OF, rows_named=True),
+        day_sums.sums_read(as_of=AS_OF),
+        _national(),
+    )
+    StockLevel.objects.update(quantity=0, updated_at=timezone.now())
+
+    # and a publication that fails once the replaced rows are closed (its rows stored beside it or not)
+    def broken(**kwargs):
+        raise RuntimeError("alert sync lost its connection")
+
+    monkeypatch.setattr(scores, "alerts_sync", broken)
+    # when
+    with pytest.raises(RuntimeError, match="lost its connection"):
+        scoring_run_incremental_execute(as_of=AS_OF, trigger="test")
+    # then the run is failed with its error, none of its rows is left, and the day reads as before
+    run = ScoringRun.objects.get(scope=RunScope.INCREMENTAL)
+    assert run.status == RunStatus.FAILED and "lost its connection" in run.error
+    assert not RiskScore.objects.filter(run=run).exists()
+    pd.testing.assert_frame_equal(inputs.stored_positions_frame(as_of=AS_OF, rows_named=True), held)
+    pd.testing.assert_frame_equal(day_sums.sums_read(as_of=AS_OF), sums)
+    assert _national() == national
 
 
 @pytest.mark.django_db
