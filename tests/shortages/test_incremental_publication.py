@@ -39,6 +39,18 @@ NATIONAL_FIGURES = [
 ]
 
 
+# Inside a transaction (a test's own) an incremental run reads one read after the other and stores its
+# rows before publishing; outside (``transactional``), its reads run at once on connections of their
+# own and its rows are stored beside the publication.
+in_a_transaction_or_not = pytest.mark.parametrize(
+    "transactional",
+    [
+        pytest.param(False, marks=pytest.mark.django_db),
+        pytest.param(True, marks=pytest.mark.django_db(transaction=True)),
+    ],
+)
+
+
 def _national() -> list[tuple]:
     rows = RiskScore.objects.national().filter(as_of=AS_OF).order_by("medicine_id")
     return [tuple(row) for row in rows.values_list(*NATIONAL_FIGURES)]
@@ -51,14 +63,7 @@ def _holding_alerts() -> set[tuple]:
 
 
 @pytest.mark.services  # incremental runs read the window summed by PostgreSQL
-# inside a transaction the reads run one after the other; outside, at once on connections of their own
-@pytest.mark.parametrize(
-    "transactional",
-    [
-        pytest.param(False, marks=pytest.mark.django_db),
-        pytest.param(True, marks=pytest.mark.django_db(transaction=True)),
-    ],
-)
+@in_a_transaction_or_not
 def test_an_incremental_run_reads_only_the_changed_positions_and_publishes_what_a_full_run_would(
     transactional, monkeypatch
 ):
@@ -105,16 +110,8 @@ def test_an_incremental_run_reads_only_the_changed_positions_and_publishes_what_
     assert _holding_alerts() == alerts
 
 
-@pytest.mark.services
-# outside a transaction the run's rows are stored beside the publication: the close that looks them
-# up must wait for them
-@pytest.mark.parametrize(
-    "transactional",
-    [
-        pytest.param(False, marks=pytest.mark.django_db),
-        pytest.param(True, marks=pytest.mark.django_db(transaction=True)),
-    ],
-)
+@pytest.mark.services  # outside a transaction, the close that looks the run's rows up waits for them
+@in_a_transaction_or_not
 def test_a_replaced_row_that_no_longer_holds_sends_the_close_back_to_looking_the_rows_up(transactional, monkeypatch):
     # given a scored day whose positions then move
     build_positions(establishments=3, medicines=4, seed=6)
@@ -164,13 +161,7 @@ def test_a_position_first_stocked_since_the_run_of_the_day_is_scored_with_nothin
 
 
 @pytest.mark.services
-@pytest.mark.parametrize(
-    "transactional",
-    [
-        pytest.param(False, marks=pytest.mark.django_db),
-        pytest.param(True, marks=pytest.mark.django_db(transaction=True)),
-    ],
-)
+@in_a_transaction_or_not
 def test_without_stored_sums_an_incremental_run_publishes_from_every_position(transactional):
     # given a scored day whose sums are gone (a day scored before they were stored)
     build_positions(establishments=3, medicines=4, seed=5)
@@ -187,13 +178,7 @@ def test_without_stored_sums_an_incremental_run_publishes_from_every_position(tr
 
 
 @pytest.mark.services
-@pytest.mark.parametrize(
-    "transactional",
-    [
-        pytest.param(False, marks=pytest.mark.django_db),
-        pytest.param(True, marks=pytest.mark.django_db(transaction=True)),
-    ],
-)
+@in_a_transaction_or_not
 def test_a_publication_that_fails_leaves_none_of_the_runs_rows_and_the_day_as_it_was(transactional, monkeypatch):
     # given a scored day whose positions then move
     build_positions(establishments=3, medicines=4, seed=9)
