@@ -85,16 +85,13 @@ def fingerprints(frame: pd.DataFrame) -> np.ndarray:
     return pd.util.hash_pandas_object(figures, index=False).to_numpy().view(np.int64)
 
 
-def current_fingerprints(
-    *, as_of: dt.date, establishment_ids: list[int] | None = None, keys: pd.DataFrame | None = None
-) -> pd.DataFrame:
+def current_fingerprints(*, as_of: dt.date, establishment_ids: list[int] | None = None) -> pd.DataFrame:
     """``establishment_id``, ``medicine_id``, ``fingerprint`` of the published position rows that hold
-    on ``as_of``, of ``establishment_ids`` or of the positions of ``keys`` (PostgreSQL), or of all.
-    One query."""
+    on ``as_of``, of ``establishment_ids`` or of all. One query."""
     rows = rows_holding(as_of=as_of).annotate(print=FINGERPRINT_READ)
     if establishment_ids is not None:
         rows = rows.filter(establishment_id__in=establishment_ids)
-    frame = keys_frame(rows.values_list(*POSITION_KEYS, "print"), [*POSITION_KEYS, "fingerprint"], keys=keys)
+    frame = keys_frame(rows.values_list(*POSITION_KEYS, "print"), [*POSITION_KEYS, "fingerprint"], keys=None)
     return _fingerprints_typed(frame)
 
 

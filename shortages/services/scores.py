@@ -118,30 +118,17 @@ def scoring_run_start(
     return StartedRun(run=run, chunks=chunks)
 
 
-def positions_store(
-    *,
-    run: ScoringRun,
-    scored: pd.DataFrame,
-    stored: pd.DataFrame | None = None,
-    complete: bool = True,
-    current: pd.DataFrame | None = None,
-) -> int:
-    """Store for ``run`` the positions of ``scored`` whose figures changed since the rows that hold
-    on its day. ``complete``: ``scored`` holds every position of its establishments, so those no
-    longer scored stop holding. ``stored``: :func:`position_rows.stored_columns` of ``scored`` when
-    already built. ``current``: the fingerprints of the rows that hold for the positions of
-    ``scored`` when already read (:func:`position_rows.current_fingerprints`' columns). Returns what
-    it changed."""
+def positions_store(*, run: ScoringRun, scored: pd.DataFrame, stored: pd.DataFrame | None = None) -> StoredChanges:
+    """Store for ``run`` the positions of ``scored`` (every position of its establishments) whose
+    figures changed since the rows that hold on its day; those of its establishments no longer
+    scored stop holding. ``stored``: :func:`position_rows.stored_columns` of ``scored`` when already
+    built. Returns what it changed. (An incremental run scores some positions only and stores them
+    beside its publication: :class:`incremental.RowsStored`.)"""
     if stored is None:
         stored = position_rows.stored_columns(scored)
-    if complete:
-        establishment_ids = sorted(set(stored["establishment_id"].tolist()))
-        current = position_rows.current_fingerprints(as_of=run.as_of, establishment_ids=establishment_ids)
-    elif current is None:
-        current = position_rows.current_fingerprints(as_of=run.as_of, keys=stored[position_rows.POSITION_KEYS])
-    removed = 0
-    if complete:
-        removed = position_rows.positions_close(run=run, keys=position_rows.removed(stored, current))
+    establishment_ids = sorted(set(stored["establishment_id"].tolist()))
+    current = position_rows.current_fingerprints(as_of=run.as_of, establishment_ids=establishment_ids)
+    removed = position_rows.positions_close(run=run, keys=position_rows.removed(stored, current))
     changed = stored.loc[position_rows.changed(stored, current)]
     position_rows.rows_insert(stored=changed, run=run)
     return StoredChanges(written=changed[position_rows.POSITION_KEYS].reset_index(drop=True), removed=removed)
