@@ -462,19 +462,33 @@ def scoring_run_publish_changed(
     if replaced is None:
         replaced = inputs.stored_positions_frame(as_of=run.as_of, keys=keys)
     medicines = inputs.medicines_frame()
-    # the changed positions' figures are pure computation: a thread computes them while the server
-    # closes the replaced rows (as in :func:`scoring_run_publish`)
+    regions = pd.concat([replaced[["medicine_id", "region_id"]], changed[["medicine_id", "region_id"]]])
+    scope = SyncScope(positions=keys, regions=regions.dropna().drop_duplicates())
+
+    def computed() -> tuple[PositionFigures, pd.DataFrame, NationalFigures | None]:
+        """The changed positions' figures, the day's adjusted sums and, when the national inputs were
+        read before, the national figures: pure computation."""
+        added = position_figures(changed, medicines, params)
+        removed = position_sums(replaced, probability_cut=settings.ALERT_ROLLUP_PROBABILITY_CUT)
+        sums = sums_adjusted(previous, removed=removed, added=added.sums)
+        if national is None:
+            return added, sums, None
+        return (
+            added,
+            sums,
+            national_figures(
+                run=run, params=params, medicines=medicines, sums=sums, scope=scope, national_data=national
+            ),
+        )
+
+    # a thread computes while the server closes the replaced rows (as in :func:`scoring_run_publish`)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="publication") as pool:
-        figures = pool.submit(position_figures, changed, medicines, params)
-        removed = pool.submit(position_sums, replaced, probability_cut=settings.ALERT_ROLLUP_PROBABILITY_CUT)
+        figures = pool.submit(computed)
         if closing is None or position_rows.rows_close(run=run, rows=closing) is None:
             if rows_stored is not None:
                 rows_stored()  # the close looks the run's rows up
             position_rows.superseded_close(run=run)
-        added = figures.result()
-        sums = sums_adjusted(previous, removed=removed.result(), added=added.sums)
-    regions = pd.concat([replaced[["medicine_id", "region_id"]], changed[["medicine_id", "region_id"]]])
-    scope = SyncScope(positions=keys, regions=regions.dropna().drop_duplicates())
+        added, sums, national_computed = figures.result()
     return _national_publish(
         run=run,
         params=params,
@@ -484,7 +498,57 @@ def scoring_run_publish_changed(
         scope=scope,
         national_data=national,
         key=conditions_key(params, medicines),
+        computed=national_computed,
     )
+
+
+@dataclass
+class NationalFigures:
+    """What a publication writes besides the positions' rows, computed before anything is written."""
+
+    national: pd.DataFrame  # the medicines' scores (:func:`shortages.scoring.score_medicines`)
+    rows: list[RiskScore]  # their rows (:func:`score_rows.national_rows`)
+    conditions: pd.DataFrame  # the conditions of the regional roll-ups and the national alerts
+
+
+def national_figures(
+    *,
+    run: ScoringRun,
+    params: scoring.ScoringParams,
+    medicines: pd.DataFrame,
+    sums: pd.DataFrame,
+    scope: SyncScope | None,
+    national_data: inputs.NationalInputs,
+) -> NationalFigures:
+    """The national scores of ``run`` from the day's ``sums`` and the national inputs, their rows, and
+    the conditions of the regional roll-ups (those of ``scope``'s regions only, when given) and of the
+    national alerts. Pure computation: safe in a thread while the run's connection writes."""
+    national = scoring.score_medicines(
+        sums,
+        medicines,
+        national_data.industry,
+        national_data.deliveries,
+        national_data.suppliers,
+        national_data.episodes,
+        params,
+    )
+    rows = score_rows.national_rows(
+        national, run=run, weights=params.national_weights, regional=score_rows.regional_map(sums)
+    )
+    conditions = pd.concat(
+        [
+            regional_rollups(
+                sums,
+                vital=medicines.loc[medicines["ven_class"].eq("V"), "medicine_id"],
+                share=settings.ALERT_ROLLUP_SHARE,
+                min_positions=settings.ALERT_ROLLUP_MIN_POSITIONS,
+                regions=None if scope is None else scope.regions,
+            ),
+            scoring.national_conditions(national, params),
+        ],
+        ignore_index=True,
+    )
+    return NationalFigures(national=national, rows=rows, conditions=conditions)
 
 
 def _national_publish(
@@ -497,46 +561,25 @@ def _national_publish(
     scope: SyncScope | None,
     national_data: inputs.NationalInputs | None = None,
     key: str = "",
+    computed: NationalFigures | None = None,
 ) -> list[int]:
     """The end of a publication: national scores from ``sums`` (and ``national_data``, read here
-    when not given), the sums stored, the alert conditions of the positions
-    (``position_conditions``), of the regional roll-ups and the national ones synchronised (those
-    of ``scope`` only, when given), the run marked succeeded with what its conditions were evaluated
-    with (``key``, :func:`conditions_key`: kept by a run that evaluated only some alerts when its
-    predecessor had it too)."""
-    if national_data is None:
-        national_data = inputs.national_inputs(as_of=run.as_of, history_months=params.history_months)
-    national = scoring.score_medicines(
-        sums,
-        medicines,
-        national_data.industry,
-        national_data.deliveries,
-        national_data.suppliers,
-        national_data.episodes,
-        params,
-    )
+    when not given; or ``computed`` before, :func:`national_figures`), the sums stored, the alert
+    conditions of the positions (``position_conditions``), of the regional roll-ups and the national
+    ones synchronised (those of ``scope`` only, when given), the run marked succeeded with what its
+    conditions were evaluated with (``key``, :func:`conditions_key`: kept by a run that evaluated
+    only some alerts when its predecessor had it too)."""
+    if computed is None:
+        if national_data is None:
+            national_data = inputs.national_inputs(as_of=run.as_of, history_months=params.history_months)
+        computed = national_figures(
+            run=run, params=params, medicines=medicines, sums=sums, scope=scope, national_data=national_data
+        )
     RiskScore.objects.national().filter(as_of=run.as_of).delete()
     ScoringChunk.objects.filter(run=run).delete()
-    score_rows.national_rows_insert(
-        score_rows.national_rows(
-            national, run=run, weights=params.national_weights, regional=score_rows.regional_map(sums)
-        )
-    )
+    score_rows.national_rows_insert(computed.rows)
     day_sums.sums_store(run=run, sums=sums)
-    conditions = pd.concat(
-        [
-            position_conditions,
-            regional_rollups(
-                sums,
-                vital=medicines.loc[medicines["ven_class"].eq("V"), "medicine_id"],
-                share=settings.ALERT_ROLLUP_SHARE,
-                min_positions=settings.ALERT_ROLLUP_MIN_POSITIONS,
-                regions=None if scope is None else scope.regions,
-            ),
-            scoring.national_conditions(national, params),
-        ],
-        ignore_index=True,
-    )
+    conditions = pd.concat([position_conditions, computed.conditions], ignore_index=True)
     # The first run over a new history opens every alert of that history at once: nobody is told
     # about each of them (the inboxes list them); later runs notify what opens or escalates.
     first = not ScoringRun.objects.filter(status=RunStatus.SUCCEEDED).exclude(pk=run.pk).exists()
@@ -546,7 +589,7 @@ def _national_publish(
         previous = previous.order_by("-finished_at", "-pk").values_list("conditions_key", flat=True).first()
         key = key if previous == key else ""
     run.status = RunStatus.SUCCEEDED
-    run.medicines = len(national)
+    run.medicines = len(computed.national)
     run.alerts_opened = outcome.opened
     run.alerts_closed = outcome.closed
     run.conditions_key = key
