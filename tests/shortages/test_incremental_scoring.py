@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from shortages.choices import RunScope, RunStatus
 from shortages.models import RiskScore
-from shortages.services.incremental import scoring_run_incremental_execute
+from shortages.services.incremental import POSITION_KEYS, changed_positions, scoring_run_incremental_execute
 from shortages.services.scores import scoring_run_execute
 from tooling.benchmarks.scoring_bench import positions_change
 
@@ -37,6 +37,10 @@ def test_an_incremental_run_rescores_the_changed_positions_only():
     first = scoring_run_execute(as_of=AS_OF, trigger="test")
     before = _positions()
     changed = positions_change(share=0.2)
+    # the changed positions come in the order of their keys, which the run's keyed reads follow
+    found = changed_positions(since=first.started_at)
+    assert len(found) == changed
+    assert found[POSITION_KEYS].equals(found[POSITION_KEYS].sort_values(POSITION_KEYS, ignore_index=True))
     # when
     run = scoring_run_incremental_execute(as_of=AS_OF, trigger="test")
     after = _positions()
