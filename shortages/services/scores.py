@@ -461,25 +461,22 @@ def scoring_run_publish_changed(
     keys = changed[position_rows.POSITION_KEYS].drop_duplicates()
     if replaced is None:
         replaced = inputs.stored_positions_frame(as_of=run.as_of, keys=keys)
+    if national is None:
+        national = inputs.national_inputs(as_of=run.as_of, history_months=params.history_months)
     medicines = inputs.medicines_frame()
     regions = pd.concat([replaced[["medicine_id", "region_id"]], changed[["medicine_id", "region_id"]]])
     scope = SyncScope(positions=keys, regions=regions.dropna().drop_duplicates())
 
-    def computed() -> tuple[PositionFigures, pd.DataFrame, NationalFigures | None]:
-        """The changed positions' figures, the day's adjusted sums and, when the national inputs were
-        read before, the national figures: pure computation."""
+    def computed() -> tuple[PositionFigures, pd.DataFrame, NationalFigures]:
+        """The changed positions' figures, the day's adjusted sums and the national figures: pure
+        computation."""
         added = position_figures(changed, medicines, params)
         removed = position_sums(replaced, probability_cut=settings.ALERT_ROLLUP_PROBABILITY_CUT)
         sums = sums_adjusted(previous, removed=removed, added=added.sums)
-        if national is None:
-            return added, sums, None
-        return (
-            added,
-            sums,
-            national_figures(
-                run=run, params=params, medicines=medicines, sums=sums, scope=scope, national_data=national
-            ),
+        figures = national_figures(
+            run=run, params=params, medicines=medicines, sums=sums, scope=scope, national_data=national
         )
+        return added, sums, figures
 
     # a thread computes while the server closes the replaced rows (as in :func:`scoring_run_publish`)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="publication") as pool:
@@ -496,7 +493,6 @@ def scoring_run_publish_changed(
         sums=sums,
         position_conditions=added.conditions,
         scope=scope,
-        national_data=national,
         key=conditions_key(params, medicines),
         computed=national_computed,
     )
