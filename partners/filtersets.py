@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import django_filters as filters
 from django import forms
 from django.db.models import Q
@@ -17,6 +15,7 @@ from partners.choices import (
     OrganizationKind,
     SupplierRole,
 )
+from partners.forms import MonthField
 from partners.models import (
     Agreement,
     Commitment,
@@ -30,17 +29,12 @@ from partners.models import (
 from partners.models.registry import membership_in_force_q
 
 
-class MonthFilter(filters.CharFilter):
-    """A month given as YYYY-MM (or a full date), matched on the first day of that month."""
+class MonthFilter(filters.Filter):
+    """A month given as YYYY-MM (or a date of that month), matched on its first day. A month that is
+    not one, or outside the platform's months, is an error on the field (shown by the page, a 400
+    from the API), never a silently empty list."""
 
-    def filter(self, qs, value):
-        if not value:
-            return qs
-        try:
-            month = dt.date.fromisoformat(value if len(value) > 7 else f"{value}-01").replace(day=1)
-        except ValueError:
-            return qs.none()
-        return qs.filter(**{self.field_name: month})
+    field_class = MonthField
 
 
 class OrganizationFilterSet(filters.FilterSet):

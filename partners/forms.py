@@ -4,21 +4,25 @@ the services (``declaration_errors`` is shared with the API and the upload)."""
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from partners.choices import DisruptionCause, SupplyKind
 from partners.models import Company
 from partners.services.declarations import DeclarationData, SupplyLineData, declaration_errors
+from stock.dates import month_refusal
 from stock.forms import MedicineField
 
 MONTH_INPUT_FORMATS = ["%Y-%m", "%m/%Y", "%Y-%m-%d"]
 
 
 class MonthField(forms.DateField):
-    """A month typed as AAAA-MM, returned as its first day."""
+    """A month typed as AAAA-MM, returned as its first day; refused outside the platform's months
+    (``stock.dates.month_refusal``: from 2000-01, not after the current month)."""
 
     widget = forms.DateInput(attrs={"type": "month", "placeholder": _("AAAA-MM")}, format="%Y-%m")
+    default_error_messages = {"invalid": _("Indiquez un mois (AAAA-MM) ou le premier jour du mois.")}
 
     def __init__(self, **kwargs):
         super().__init__(input_formats=MONTH_INPUT_FORMATS, **kwargs)
@@ -26,6 +30,11 @@ class MonthField(forms.DateField):
     def to_python(self, value):
         month = super().to_python(value)
         return month.replace(day=1) if month else month
+
+    def validate(self, value):
+        super().validate(value)
+        if value and (refusal := month_refusal(value)):
+            raise ValidationError(refusal, code="out_of_range")
 
 
 class DateInput(forms.DateInput):
@@ -110,4 +119,6 @@ class ProgressForm(forms.Form):
 
 
 class ComplianceForm(forms.Form):
-    month = MonthField(label=_("Mois"))
+    """The month of the late-declarants and safety-stock pages; empty means the previous month."""
+
+    month = MonthField(required=False, label=_("Mois"))

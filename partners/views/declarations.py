@@ -219,11 +219,14 @@ def declaration_review_view(request, pk: int):
 
 
 def _month_from(request):
-    form = ComplianceForm(request.GET or None)
-    month = form.cleaned_data["month"] if form.is_bound and form.is_valid() else previous_month(timezone.localdate())
-    if not form.is_bound:
-        form = ComplianceForm(initial={"month": month})
-    return form, month
+    """The month asked for in ``?month=`` and its form; the previous month when none is asked, or
+    when the one asked is refused (the form then carries the error the page shows)."""
+    default = previous_month(timezone.localdate())
+    if "month" not in request.GET:
+        return ComplianceForm(initial={"month": default}), default
+    form = ComplianceForm(request.GET)
+    month = form.cleaned_data["month"] if form.is_valid() else None
+    return form, month or default
 
 
 @analyst_required
