@@ -71,9 +71,11 @@ class ShortageUpdateForm(forms.Form):
 class ActionAddForm(forms.Form):
     kind = forms.ChoiceField(choices=ActionKind.choices, label=_("Action"))
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Description"))
-    owner = forms.ModelChoiceField(queryset=_analysts(), required=False, label=_("Responsable"))
+    owner = forms.ModelChoiceField(queryset=_analysts(), required=False, label=_("Responsable"), empty_label=_("Aucun"))
     due_date = forms.DateField(widget=DateInput(), required=False, label=_("Échéance"))
-    alternative = forms.ModelChoiceField(queryset=Medicine.objects.none(), required=False, label=_("Alternative"))
+    alternative = forms.ModelChoiceField(
+        queryset=Medicine.objects.none(), required=False, label=_("Alternative"), empty_label=_("Aucune")
+    )
     from_establishment = forms.ModelChoiceField(
         queryset=Establishment.objects.all(),
         to_field_name="code",

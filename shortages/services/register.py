@@ -16,8 +16,17 @@ from shortages.models import Alert, MitigationAction, Shortage
 from shortages.selectors import shortage_proposed_by_alert
 from stock import roles
 from stock.audit import audit_snapshot, audit_write
+from stock.dates import date_refusal, shown_date
+from stock.models import Medicine
 
 OPEN_STATUSES = (ShortageStatus.ANTICIPATED, ShortageStatus.ONGOING)
+# Statuses of a shortage that has not happened (yet), whose start may lie ahead.
+NOT_STARTED_STATUSES = (ShortageStatus.ANTICIPATED, ShortageStatus.AVOIDED)
+# Shortages are anticipated from stocks, declarations and alerts that see months ahead, not years:
+# a start further away than this is a typing mistake (a year 9999), not a forecast.
+ANTICIPATED_START_DAYS_AHEAD = 365
+# A planned end further away than this is no plan anyone acts on.
+EXPECTED_END_YEARS_AHEAD = 5
 SHORTAGE_FIELDS = {"status", "cause", "description", "expected_end", "actual_end", "started_on"}
 # What the audit trail keeps of a shortage and of an action (before and after each change).
 SHORTAGE_AUDITED = ("medicine", "scope", "region", "establishment", *sorted(SHORTAGE_FIELDS))
@@ -30,6 +39,71 @@ def _require_analyst(user) -> None:
         raise PermissionDenied(_("Seuls les analystes tiennent le registre des ruptures."))
 
 
+def _date_errors(shortage: Shortage, today: dt.date) -> dict[str, list[str]]:
+    """The dates of ``shortage`` against the platform's rule (``stock.dates``: nothing before
+    2000-01-01) and its own: a start not after today (at most ``ANTICIPATED_START_DAYS_AHEAD``
+    ahead while the shortage has not happened), a planned end at most ``EXPECTED_END_YEARS_AHEAD``
+    years ahead, an actual end not after today, and neither end before the start. One reason a field."""
+    errors: dict[str, list[str]] = {}
+
+    def refuse(name: str, message: str) -> None:
+        errors.setdefault(name, [message])
+
+    def too_far(last_day: dt.date) -> str:
+        return _("Date trop lointaine : au plus tard le %(date)s.") % {"date": shown_date(last_day)}
+
+    started_on, expected_end, actual_end = shortage.started_on, shortage.expected_end, shortage.actual_end
+    if started_on is not None:
+        latest_start = today + dt.timedelta(days=ANTICIPATED_START_DAYS_AHEAD)
+        if shortage.status not in NOT_STARTED_STATUSES and started_on > today:
+            refuse("started_on", _("Le début d'une rupture en cours ou terminée ne peut pas être dans le futur."))
+        elif started_on > latest_start:
+            refuse("started_on", too_far(latest_start))
+    if expected_end is not None:
+        latest_end = dt.date(today.year + EXPECTED_END_YEARS_AHEAD, today.month, min(today.day, 28))
+        if expected_end > latest_end:
+            refuse("expected_end", too_far(latest_end))
+    if actual_end is not None and actual_end > today:
+        refuse("actual_end", _("La date ne peut pas être dans le futur."))
+    for name, value in (("started_on", started_on), ("expected_end", expected_end), ("actual_end", actual_end)):
+        # The platform's rule; its farthest planned date is beyond the bounds above, so only its
+        # earliest date (2000-01-01) can refuse here.
+        if value is not None and (refusal := date_refusal(value, planned=True, today=today)):
+            refuse(name, refusal)
+    for name, value in (("expected_end", expected_end), ("actual_end", actual_end)):
+        if value is not None and started_on is not None and value < started_on:
+            refuse(name, _("Cette date précède le début de la rupture."))
+    return errors
+
+
+def _ensure_no_other_open(shortage: Shortage) -> None:
+    """One open (anticipated or ongoing) shortage per medicine and place: a second one would split
+    the follow-up and the actions of the same rupture."""
+    if shortage.status not in OPEN_STATUSES:
+        return
+    # Serialised on the medicine's row, so that two analysts opening the same shortage at once
+    # cannot both pass.
+    Medicine.objects.select_for_update().filter(pk=shortage.medicine_id).values_list("pk", flat=True).first()
+    same_place = {
+        ShortageScope.REGIONAL: {"region_id": shortage.region_id},
+        ShortageScope.ESTABLISHMENT: {"establishment_id": shortage.establishment_id},
+    }.get(shortage.scope, {})
+    already = (
+        Shortage.objects.filter(
+            medicine_id=shortage.medicine_id, scope=shortage.scope, status__in=OPEN_STATUSES, **same_place
+        )
+        .exclude(pk=shortage.pk)
+        .order_by("started_on", "pk")
+        .first()
+    )
+    if already is not None:
+        message = _(
+            "Une rupture de ce médicament est déjà ouverte sur la même portée : n° %(id)s (%(status)s, "
+            "depuis le %(date)s)."
+        ) % {"id": already.pk, "status": already.get_status_display(), "date": shown_date(already.started_on)}
+        raise ValidationError({"medicine": [message]})
+
+
 def _check(shortage: Shortage) -> Shortage:
     """Validate with errors that name the field, then run the model's own checks."""
     errors: dict[str, list[str]] = {}
@@ -37,12 +111,10 @@ def _check(shortage: Shortage) -> Shortage:
         errors["region"] = [_("Une rupture régionale nomme sa région.")]
     if shortage.scope == ShortageScope.ESTABLISHMENT and shortage.establishment_id is None:
         errors["establishment"] = [_("Une rupture d'établissement nomme son établissement.")]
-    for name in ("expected_end", "actual_end"):
-        value = getattr(shortage, name)
-        if value is not None and shortage.started_on and value < shortage.started_on:
-            errors[name] = [_("Cette date précède le début de la rupture.")]
+    errors |= _date_errors(shortage, timezone.localdate())
     if errors:
         raise ValidationError(errors)
+    _ensure_no_other_open(shortage)
     if shortage.status in (ShortageStatus.RESOLVED, ShortageStatus.AVOIDED) and shortage.actual_end is None:
         shortage.actual_end = timezone.localdate()
     if shortage.status == ShortageStatus.ONGOING and shortage.actual_end is not None:
