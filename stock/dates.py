@@ -13,10 +13,16 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 EARLIEST_DATE = dt.date(2000, 1, 1)
 PLANNED_YEARS_AHEAD = 10
+
+
+def shown_date(value: dt.date) -> str:
+    """``value`` as a message shows it in the active language: 07/12/2036 in French and in Arabic."""
+    return date_format(value, "SHORT_DATE_FORMAT")
 
 
 def latest_planned_date(today: dt.date | None = None) -> dt.date:
@@ -30,11 +36,11 @@ def date_refusal(value: dt.date, *, planned: bool = False, today: dt.date | None
     recorded fact, more than ten years ahead for a planned date."""
     today = today or timezone.localdate()
     if value < EARLIEST_DATE:
-        return _("Date trop ancienne : au plus tôt le %(date)s.") % {"date": EARLIEST_DATE.isoformat()}
+        return _("Date trop ancienne : au plus tôt le %(date)s.") % {"date": shown_date(EARLIEST_DATE)}
     if not planned and value > today:
         return _("La date ne peut pas être dans le futur.")
     if planned and value > latest_planned_date(today):
-        return _("Date trop lointaine : au plus tard le %(date)s.") % {"date": latest_planned_date(today).isoformat()}
+        return _("Date trop lointaine : au plus tard le %(date)s.") % {"date": shown_date(latest_planned_date(today))}
     return None
 
 

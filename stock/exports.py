@@ -30,6 +30,7 @@ from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 FORMATS = ("csv", "xlsx")
@@ -121,6 +122,37 @@ def _as_column(column: Column | str) -> Column:
     return column if isinstance(column, Column) else Column(column)
 
 
+def _xlsx_bytes(columns: Sequence[Column], rows: Iterable[Sequence[Any]], *, title: str) -> bytes:
+    """The workbook, streamed row by row (write-only mode), so that its time grows with its rows: a
+    bold header row frozen above the data, and each number or date cell with its column's format."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title)
+    sheet.freeze_panes = "A2"  # the sheet's view is written with the first row: set it before
+    sheet.append([_styled_cell(sheet, safe_cell(column.title), font=Font(bold=True)) for column in columns])
+    for row in rows:
+        sheet.append(
+            [
+                _styled_cell(sheet, _xlsx_value(column, value), number_format=column.number_format)
+                for column, value in zip(columns, row, strict=True)
+            ]
+        )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _styled_cell(sheet: Any, value: Any, *, font: Font | None = None, number_format: str | None = None) -> Any:
+    """``value`` as a cell of a write-only sheet, with its style; a plain value when it has none."""
+    if font is None and number_format is None:
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    if font is not None:
+        cell.font = font
+    if number_format is not None:
+        cell.number_format = number_format
+    return cell
+
+
 def table_response(
     *, fmt: str, filename: str, columns: Sequence[Column | str], rows: Iterable[Sequence[Any]]
 ) -> HttpResponse:
@@ -128,22 +160,7 @@ def table_response(
     ``filename`` has no extension."""
     columns = [_as_column(column) for column in columns]
     if fmt == "xlsx":
-        workbook = Workbook(write_only=False)
-        sheet = workbook.active
-        sheet.title = filename[:31]
-        sheet.append([safe_cell(column.title) for column in columns])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        formats_by_index = {index: column.number_format for index, column in enumerate(columns, start=1)}
-        for row in rows:
-            sheet.append([_xlsx_value(column, value) for column, value in zip(columns, row, strict=True)])
-            for index, number_format in formats_by_index.items():
-                if number_format:
-                    sheet.cell(row=sheet.max_row, column=index).number_format = number_format
-        sheet.freeze_panes = "A2"
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
+        response = HttpResponse(_xlsx_bytes(columns, rows, title=filename[:31]), content_type=XLSX_CONTENT_TYPE)
     else:
         decimal_separator = formats.get_format("DECIMAL_SEPARATOR")
         buffer = io.StringIO()

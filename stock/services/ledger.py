@@ -43,7 +43,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stock.choices import MovementKind
-from stock.dates import date_refusal
+from stock.dates import date_refusal, shown_date
 from stock.models import Establishment, Medicine, StockLevel, StockLot, StockMovement
 from stock.services.consumption import consumption_derive, summaries_update
 from stock.services.positions import (
@@ -285,7 +285,7 @@ def _lot_effect(
                 index,
                 "expiry_date",
                 _("Le lot %(lot)s est déjà enregistré avec la péremption %(expiry)s.")
-                % {"lot": lot.lot_number, "expiry": lot.expiry_date.isoformat()},
+                % {"lot": lot.lot_number, "expiry": shown_date(lot.expiry_date)},
             )
             return None
         if lot.quantity + delta < 0:

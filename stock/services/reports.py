@@ -44,7 +44,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stock.choices import LossReason
-from stock.dates import month_refusal
+from stock.dates import month_refusal, shown_date
 from stock.models import Establishment, ImportJob, Medicine, MonthlyReport
 from stock.selectors import writable_establishment_ids
 from stock.services.ledger import month_end, position_batches, positions_q
@@ -181,7 +181,7 @@ def _resolve(
         elif month_end(row["month"]) > today:
             # Its flows and count are dated the month's last day: never a movement dated after today.
             message = _("Le mois n'est pas terminé : le rapport se déclare à partir du %s.")
-            errors.append(RowError(line, "month", message % month_end(row["month"]).isoformat()))
+            errors.append(RowError(line, "month", message % shown_date(month_end(row["month"]))))
             ok = False
         elif row["stockout_days"] > month_end(row["month"]).day:
             errors.append(RowError(line, "stockout_days", _("Plus de jours de rupture que de jours dans le mois.")))
@@ -209,7 +209,7 @@ def _resolve(
                             "Ce mois est déjà déclaré pour ce médicament (rapport du %(date)s). "
                             "Renvoyez le fichier avec replace=true pour le remplacer."
                         )
-                        % {"date": timezone.localtime(previous.created_at).date().isoformat()},
+                        % {"date": shown_date(timezone.localtime(previous.created_at).date())},
                     )
                 )
     return good, errors, existing

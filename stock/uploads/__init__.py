@@ -55,6 +55,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -64,8 +65,15 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from stock.uploads.budget import budget_check
-from stock.uploads.cells import convert, is_blank
-from stock.uploads.limits import MAX_COLUMNS, XLSX_SIGNATURE, file_refusal, quoted, too_many_rows
+from stock.uploads.cells import CellError, convert, is_blank
+from stock.uploads.limits import (
+    MAX_COLUMNS,
+    XLSX_SIGNATURE,
+    file_refusal,
+    quoted,
+    too_many_rows,
+    unreadable_workbook,
+)
 
 __all__ = [
     "ColumnSpec",
@@ -76,6 +84,8 @@ __all__ = [
     "template_csv",
     "template_workbook",
 ]
+
+logger = logging.getLogger(__name__)
 
 KINDS = ("str", "int", "decimal", "date", "month", "bool")
 # The first cell of the templates' example rows starts with this word; such rows are skipped.
@@ -194,7 +204,7 @@ def read_table(
             try:
                 row[spec.name] = convert(raw, spec)
             except ValueError as error:
-                table.error_add(RowError(line, spec.name, str(error)))
+                table.error_add(RowError(line, spec.name, _cell_message(error, raw)))
                 row_ok = False
         if row_ok:
             table.rows.append(row)
@@ -322,18 +332,29 @@ def _xlsx_records(data: bytes) -> Iterator[tuple[int, list[Any]]]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds for a damaged file
-        raise UploadRejected([RowError(None, None, _("Classeur Excel illisible : %(error)s") % {"error": error})])
-    sheet = workbook.worksheets[0]
+        raise UploadRejected([RowError(None, None, unreadable_workbook(error))])
     # The declared dimension (``A1:XFD1048576`` costs a few bytes) would have every row padded to it:
     # read the rows present, each cut at MAX_COLUMNS (the reader stops past UPLOAD_MAX_ROWS lines).
-    sheet.reset_dimensions()
     try:
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()
         rows = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
         for line, values in enumerate(rows, start=1):
             if values.count(None) < len(values):  # rows missing from the file come as all-None
                 yield line, list(values)
+    except Exception as error:  # noqa: BLE001 - a damaged sheet fails while it is read, in as many kinds
+        raise UploadRejected([RowError(None, None, unreadable_workbook(error))])
     finally:
         workbook.close()
+
+
+def _cell_message(error: ValueError, raw: Any) -> str:
+    """The message of a cell that did not convert: ours as it is; any other (a library's, in English)
+    goes to the server's log, and the person reads that the value is unreadable."""
+    if isinstance(error, CellError):
+        return str(error)
+    logger.warning("upload cell not converted: %s: %s", type(error).__name__, error)
+    return _("Valeur illisible : « %(value)s ».") % {"value": quoted(raw)}
 
 
 def _normalise_header(value: Any) -> str:

@@ -5,6 +5,7 @@ in a workbook, at most ``UPLOAD_MAX_ROWS`` lines and ``MAX_COLUMNS`` columns, ce
 from __future__ import annotations
 
 import io
+import logging
 import zipfile
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,8 @@ from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
     from stock.uploads import RowError
+
+logger = logging.getLogger(__name__)
 
 XLSX_SIGNATURE = b"PK\x03\x04"
 ACCEPTED_SUFFIXES = (".csv", ".txt", ".xlsx")
@@ -69,12 +72,22 @@ def workbook_refusal(data: bytes | Any) -> str | None:
         names = archive.namelist()
         content_types = archive.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, KeyError, ValueError) as error:
-        return _("Classeur Excel illisible : %(error)s") % {"error": error}
+        return unreadable_workbook(error)
     if any(name.rsplit("/", 1)[-1].lower() == _MACRO_PART.lower() for name in names) or (
         _MACRO_CONTENT_TYPE.lower() in content_types.lower()
     ):
         return _("Classeur avec macros refusé : enregistrez-le comme « Classeur Excel (.xlsx) » sans macro, ou en CSV.")
     return None
+
+
+def unreadable_workbook(error: BaseException) -> str:
+    """The error of a workbook that cannot be opened or read. The library's own words (in English,
+    "File is not a zip file") go to the server's log, not to the person who sent the file."""
+    logger.warning("unreadable workbook upload: %s: %s", type(error).__name__, error)
+    return _(
+        "Classeur Excel illisible : le fichier est endommagé ou n'est pas un vrai classeur .xlsx. "
+        "Ouvrez-le dans Excel et enregistrez-le comme « Classeur Excel (.xlsx) », ou en CSV."
+    )
 
 
 def too_many_rows(limit: int) -> str:
