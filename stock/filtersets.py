@@ -34,6 +34,7 @@ from stock.models import (
     StockMovement,
     Transfer,
 )
+from stock.reference.sections import sections_matching
 
 # Live state of a position's stock: "stocked_out" and "in_stock" read the usable quantity (stock in
 # lots past their expiry date is not stock), "expired" the positions holding such lots.
@@ -128,7 +129,7 @@ class EstablishmentFilterSet(django_filters.FilterSet):
 class MedicineFilterSet(django_filters.FilterSet):
     atc = django_filters.CharFilter(field_name="atc_code", lookup_expr="istartswith")
     ven_class = django_filters.ChoiceFilter(choices=VenClass.choices)
-    section = django_filters.CharFilter(field_name="therapeutic_section", lookup_expr="icontains")
+    section = django_filters.CharFilter(method="by_section")
     q = django_filters.CharFilter(method="search", label=_("DCI ou code"))
 
     class Meta:
@@ -137,6 +138,13 @@ class MedicineFilterSet(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         return queryset.filter(Q(inn__icontains=value) | Q(code__icontains=value))
+
+    def by_section(self, queryset, name, value):
+        """Part of the stored WHO name, or of the name the pages show for it (French, or Arabic on
+        an Arabic page): the matching WHO names are found in the label table, so it stays one query."""
+        return queryset.filter(
+            Q(therapeutic_section__icontains=value) | Q(therapeutic_section__in=sections_matching(value))
+        )
 
 
 class ProductFilterSet(django_filters.FilterSet):

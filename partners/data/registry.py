@@ -1,20 +1,26 @@
 """The partners registry as the application knows it from its first run: bodies, people, agreements
 and commitments reported in the Moroccan press (summarised here in the project's own words).
 
-Every record names its source as "press report, MONTH YEAR". Where a report does not give an exact
-day, the date used is the first of the month (or of the year) and the summary says so.
+Every record names its source as "article de presse, mois année". Where a report does not give an
+exact day, the date used is the first of the month (or of the year) and the summary says so.
 Organizations are referred to by ``key`` (their acronym, or a short name) inside this file.
+
+The source credits and the agreements' domains are a small fixed vocabulary, stored in French and
+marked with ``gettext_noop`` so that the catalogue has them: the pages translate them when they show
+them (a credit or a domain typed by hand, unknown to the catalogue, is shown as it is stored).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-SRC_2017 = "press report, 2017 (month not stated)"
-SRC_SEP_2020 = "press report, September 2020"
-SRC_DEC_2021 = "press report, December 2021"
-SRC_JUN_2023 = "press report, June 2023"
-SRC_DEC_2025 = "press report, December 2025"
+from django.utils.translation import gettext_noop
+
+SRC_2017 = gettext_noop("article de presse, 2017 (mois non précisé)")
+SRC_SEP_2020 = gettext_noop("article de presse, septembre 2020")
+SRC_DEC_2021 = gettext_noop("article de presse, décembre 2021")
+SRC_JUN_2023 = gettext_noop("article de presse, juin 2023")
+SRC_DEC_2025 = gettext_noop("article de presse, décembre 2025")
 
 ORGANIZATIONS: list[dict] = [
     {
@@ -255,7 +261,12 @@ AGREEMENTS: list[dict] = [
         "kind": "roadmap",
         "signed_on": dt.date(2017, 1, 1),
         "place": "",
-        "domains": ["réglementation", "approvisionnement", "système d'information", "recherche"],
+        "domains": [
+            gettext_noop("réglementation"),
+            gettext_noop("approvisionnement"),
+            gettext_noop("système d'information"),
+            gettext_noop("recherche"),
+        ],
         "summary": "Réunion du ministre de la Santé avec l'AMIP, l'AMMG, le LEMM et la Direction du médicament, "
         "la veille du débat budgétaire du ministère au Parlement (date exacte non précisée ; le 1er janvier "
         "2017 sert de date conventionnelle). Axes retenus pour un accès plus équitable aux médicaments ; la "
@@ -318,7 +329,11 @@ AGREEMENTS: list[dict] = [
         "kind": "protocol",
         "signed_on": dt.date(2021, 12, 1),
         "place": "",
-        "domains": ["dispositifs médicaux", "industrialisation", "achat local"],
+        "domains": [
+            gettext_noop("dispositifs médicaux"),
+            gettext_noop("industrialisation"),
+            gettext_noop("achat local"),
+        ],
         "summary": "Signé un mardi de décembre 2021 (jour non précisé ; le 1er décembre sert de date "
         "conventionnelle). Le secteur des dispositifs médicaux dépend des importations pour 90 % de son "
         "chiffre d'affaires.",
@@ -382,7 +397,12 @@ AGREEMENTS: list[dict] = [
         "kind": "memorandum",
         "signed_on": dt.date(2023, 6, 23),
         "place": "Had Soualem (province de Berrechid)",
-        "domains": ["développement galénique", "essais cliniques", "intelligence artificielle", "maladies rares"],
+        "domains": [
+            gettext_noop("développement galénique"),
+            gettext_noop("essais cliniques"),
+            gettext_noop("intelligence artificielle"),
+            gettext_noop("maladies rares"),
+        ],
         "summary": "Objectif : le premier écosystème africain de développement galénique (CDMO) et d'essais "
         "cliniques (CRO) s'appuyant sur les nouvelles technologies et l'intelligence artificielle, pour "
         "accélérer l'innovation et le développement des médicaments, anticancéreux compris. Axes : science "
@@ -414,7 +434,11 @@ AGREEMENTS: list[dict] = [
         "kind": "consultation",
         "signed_on": dt.date(2025, 12, 23),
         "place": "Siège de l'AMMPS, Rabat",
-        "domains": ["ruptures de stock", "souveraineté du médicament", "coordination public-privé"],
+        "domains": [
+            gettext_noop("ruptures de stock"),
+            gettext_noop("souveraineté du médicament"),
+            gettext_noop("coordination public-privé"),
+        ],
         "summary": "Sujets : disponibilité des médicaments jugés indispensables, leviers pour limiter les "
         "ruptures, effet des contraintes internationales sur les matières premières et la logistique, "
         "coordination public-privé, souveraineté du médicament, sécurisation de l'arsenal thérapeutique "

@@ -46,7 +46,7 @@ def test_the_facts_load_four_agreements_with_signatories_and_commitments(registr
         "AMGS",
         "CM",
     }
-    assert all(agreement.source.startswith("press report, ") for agreement in agreements.values())
+    assert all(agreement.source.startswith("article de presse, ") for agreement in agreements.values())
 
 
 def test_the_facts_load_the_amip_fmip_fmiip_lineage(registry):
