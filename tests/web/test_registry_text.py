@@ -5,18 +5,16 @@ domains translated through the catalogue on an Arabic page."""
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from partners.data import registry as facts
 from partners.models import Agreement, Organization, Representation
-from tests.web.arabic_catalogue import entries_read
 
 pytestmark = pytest.mark.django_db
 
@@ -82,13 +80,7 @@ def test_an_arabic_page_shows_the_domains_and_the_credit_through_the_catalogue(c
     assert "مقال صحفي، دجنبر 2021" in page and facts.SRC_DEC_2021 not in page
 
 
-@pytest.mark.skipif(shutil.which("xgettext") is None, reason="needs GNU gettext")
-def test_makemessages_reads_every_credit_and_domain_of_the_registry():
-    source = Path(settings.BASE_DIR) / "partners" / "data" / "registry.py"
-    pot = subprocess.run(
-        ["xgettext", "--language=Python", "--from-code=UTF-8", "--keyword=gettext_noop", "-o", "-", str(source)],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    assert {entry.msgid for entry in entries_read(pot)} >= {*CREDITS, *DOMAINS}
+def test_every_credit_and_domain_of_the_registry_is_in_the_arabic_catalogue():
+    with translation.override("ar"):
+        untranslated = [text for text in (*CREDITS, *DOMAINS) if gettext(text) == text]
+    assert untranslated == []
