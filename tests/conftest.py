@@ -15,6 +15,7 @@ import pytest
 from django.test.utils import override_settings
 from rest_framework.test import APIClient
 
+from config.celery import app as celery_app
 from stock.models import ApiToken
 from tests import factories
 
@@ -132,3 +133,13 @@ def api_client_for():
         return client
 
     return make
+
+
+@pytest.fixture
+def tasks_in_process():
+    """Celery tasks (an import job) run in the test's process, even with a real broker configured:
+    no worker runs during the tests, and the task's outcome is read back at once."""
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = eager

@@ -12,7 +12,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from config.celery import app as celery_app
 from partners.models import SupplyDeclaration
 from partners.services.declaration_rows import COLUMN_NAMES
 from stock.models import MonthlyReport, StockMovement, Transfer
@@ -21,12 +20,8 @@ from tests import factories
 CORPUS = Path(__file__).parent / "corpus"
 
 
-@pytest.fixture(autouse=True)
-def _eager_tasks():
-    eager = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = eager
+# import jobs run in the test's process (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("tasks_in_process")
 
 
 @pytest.fixture

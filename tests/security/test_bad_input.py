@@ -10,7 +10,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
-from config.celery import app as celery_app
 from stock.exports import safe_cell
 from stock.models import ConsumptionMonth, ImportJob, MonthlyReport, StockLevel, StockMovement
 from tests import factories
@@ -23,13 +22,8 @@ UPLOAD_URL = "/api/v1/monthly-reports/upload/"
 MOVEMENTS_URL = "/api/v1/movements/"
 
 
-@pytest.fixture(autouse=True)
-def _eager_tasks():
-    """The import job runs in-process, so its outcome can be read back in the test."""
-    eager = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = eager
+# import jobs run in the test's process (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("tasks_in_process")
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
-from config.celery import app as celery_app
 from partners.models import SupplyDeclaration
 from partners.services.declaration_rows import COLUMN_NAMES
 from stock.models import ImportJob, MonthlyReport, StockMovement
@@ -26,12 +25,8 @@ DECLARATIONS_URL = "/api/v1/declarations/upload/"
 REPORT_HEADER = (CORPUS / "report_header_only.csv").read_bytes()
 
 
-@pytest.fixture(autouse=True)
-def _eager_tasks():
-    eager = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = eager
+# import jobs run in the test's process (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("tasks_in_process")
 
 
 @pytest.fixture

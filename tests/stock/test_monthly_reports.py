@@ -8,20 +8,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
-from config.celery import app as celery_app
 from stock.models import ConsumptionMonth, ImportJob, MonthlyReport, StockLevel, StockMovement
 from tests import factories
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def imports_run_in_process():
-    """No worker runs during tests: with a real broker configured, run the import task in-process."""
-    eager = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = eager
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_in_process")]
 
 
 URL = "/api/v1/monthly-reports/upload/"

@@ -12,7 +12,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
-from config.celery import app as celery_app
 from stock.models import MonthlyReport
 from tests import factories
 
@@ -21,12 +20,8 @@ UNREADABLE = "Classeur Excel illisible : le fichier est endommagé ou n'est pas 
 ENGLISH = ("zip", "File is not", "Bad", "token", "archive", "Error", "Exceeds", "digits")
 
 
-@pytest.fixture(autouse=True)
-def _eager_tasks():
-    eager = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = eager
+# import jobs run in the test's process (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("tasks_in_process")
 
 
 @pytest.fixture
