@@ -129,7 +129,7 @@ class EstablishmentFilterSet(django_filters.FilterSet):
 class MedicineFilterSet(django_filters.FilterSet):
     atc = django_filters.CharFilter(field_name="atc_code", lookup_expr="istartswith")
     ven_class = django_filters.ChoiceFilter(choices=VenClass.choices)
-    section = django_filters.CharFilter(method="by_section")
+    section = django_filters.CharFilter(method="by_section", label=_("Section thérapeutique"))
     q = django_filters.CharFilter(method="search", label=_("DCI ou code"))
 
     class Meta:
