@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.test.utils import override_settings
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
@@ -143,3 +144,12 @@ def tasks_in_process():
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = eager
+
+
+@pytest.fixture(autouse=True)
+def _language_restored():
+    """Each test starts in the default language. A request through ``LocaleMiddleware`` leaves its
+    language active in the thread after the response: an Arabic page requested by one test turned
+    the messages of a later test's import job (no request of its own) into Arabic."""
+    yield
+    translation.deactivate()
