@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from partners.choices import (
     AgreementKind,
@@ -29,10 +30,12 @@ from partners.models import (
 from partners.models.registry import membership_in_force_q
 
 
+@extend_schema_field({"type": "string", "example": "2026-03", "description": "Mois (AAAA-MM)"})
 class MonthFilter(filters.Filter):
     """A month given as YYYY-MM (or a date of that month), matched on its first day. A month that is
     not one, or outside the platform's months, is an error on the field (shown by the page, a 400
-    from the API), never a silently empty list."""
+    from the API), never a silently empty list. The schema says so: its form field is a date field,
+    which the schema would announce as a full date."""
 
     field_class = MonthField
 

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
 
 from partners.selectors.declarations import previous_month
 from tests.partners.factories import DeclarationFactory
@@ -85,3 +86,14 @@ def test_the_api_answers_400_naming_a_bad_month_filter(personas, api_client_for)
     response = api_client_for(personas.analyst).get("/api/v1/declarations/", {"month": "2026-02-30"})
     assert response.status_code == 400
     assert "month" in response.json()["error"]["fields"]
+
+
+def test_the_schema_announces_the_month_filter_as_a_month_not_a_date():
+    # given the API's schema
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    # when its declaration list's month parameter is read
+    parameters = schema["paths"]["/api/v1/declarations/"]["get"]["parameters"]
+    month = next(parameter for parameter in parameters if parameter["name"] == "month")
+    # then it is text of the form AAAA-MM, not a full date
+    assert month["schema"] == {"type": "string", "example": "2026-03"}
+    assert month["description"] == "Mois (AAAA-MM)"
