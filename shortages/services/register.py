@@ -25,8 +25,6 @@ NOT_STARTED_STATUSES = (ShortageStatus.ANTICIPATED, ShortageStatus.AVOIDED)
 # Shortages are anticipated from stocks, declarations and alerts that see months ahead, not years:
 # a start further away than this is a typing mistake (a year 9999), not a forecast.
 ANTICIPATED_START_DAYS_AHEAD = 365
-# A planned end further away than this is no plan anyone acts on.
-EXPECTED_END_YEARS_AHEAD = 5
 SHORTAGE_FIELDS = {"status", "cause", "description", "expected_end", "actual_end", "started_on"}
 # What the audit trail keeps of a shortage and of an action (before and after each change).
 SHORTAGE_AUDITED = ("medicine", "scope", "region", "establishment", *sorted(SHORTAGE_FIELDS))
@@ -40,39 +38,29 @@ def _require_analyst(user) -> None:
 
 
 def _date_errors(shortage: Shortage, today: dt.date) -> dict[str, list[str]]:
-    """The dates of ``shortage`` against the platform's rule (``stock.dates``: nothing before
-    2000-01-01) and its own: a start not after today (at most ``ANTICIPATED_START_DAYS_AHEAD``
-    ahead while the shortage has not happened), a planned end at most ``EXPECTED_END_YEARS_AHEAD``
-    years ahead, an actual end not after today, and neither end before the start. One reason a field."""
+    """The dates of ``shortage`` against the platform's rule of dates (``stock.dates``: nothing
+    before 2000-01-01, a planned end at most ten years ahead, an actual end not after today) and its
+    own: a start not after today, or at most ``ANTICIPATED_START_DAYS_AHEAD`` ahead while the
+    shortage has not happened, and neither end before the start. One reason a field."""
     errors: dict[str, list[str]] = {}
-
-    def refuse(name: str, message: str) -> None:
-        errors.setdefault(name, [message])
-
-    def too_far(last_day: dt.date) -> str:
-        return _("Date trop lointaine : au plus tard le %(date)s.") % {"date": shown_date(last_day)}
-
     started_on, expected_end, actual_end = shortage.started_on, shortage.expected_end, shortage.actual_end
     if started_on is not None:
         latest_start = today + dt.timedelta(days=ANTICIPATED_START_DAYS_AHEAD)
         if shortage.status not in NOT_STARTED_STATUSES and started_on > today:
-            refuse("started_on", _("Le début d'une rupture en cours ou terminée ne peut pas être dans le futur."))
+            errors["started_on"] = [_("Le début d'une rupture en cours ou terminée ne peut pas être dans le futur.")]
         elif started_on > latest_start:
-            refuse("started_on", too_far(latest_start))
-    if expected_end is not None:
-        latest_end = dt.date(today.year + EXPECTED_END_YEARS_AHEAD, today.month, min(today.day, 28))
-        if expected_end > latest_end:
-            refuse("expected_end", too_far(latest_end))
-    if actual_end is not None and actual_end > today:
-        refuse("actual_end", _("La date ne peut pas être dans le futur."))
-    for name, value in (("started_on", started_on), ("expected_end", expected_end), ("actual_end", actual_end)):
-        # The platform's rule; its farthest planned date is beyond the bounds above, so only its
-        # earliest date (2000-01-01) can refuse here.
-        if value is not None and (refusal := date_refusal(value, planned=True, today=today)):
-            refuse(name, refusal)
-    for name, value in (("expected_end", expected_end), ("actual_end", actual_end)):
-        if value is not None and started_on is not None and value < started_on:
-            refuse(name, _("Cette date précède le début de la rupture."))
+            errors["started_on"] = [
+                _("Date trop lointaine : au plus tard le %(date)s.") % {"date": shown_date(latest_start)}
+            ]
+        elif refusal := date_refusal(started_on, planned=True, today=today):
+            errors["started_on"] = [refusal]
+    for name, value, planned in (("expected_end", expected_end, True), ("actual_end", actual_end, False)):
+        if value is None:
+            continue
+        if refusal := date_refusal(value, planned=planned, today=today):
+            errors[name] = [refusal]
+        elif started_on is not None and value < started_on:
+            errors[name] = [_("Cette date précède le début de la rupture.")]
     return errors
 
 

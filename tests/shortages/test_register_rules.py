@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from shortages.choices import AlertEventKind, AlertKind, AlertStatus
 from shortages.models import Alert, AlertEvent, Shortage
-from shortages.services.register import ANTICIPATED_START_DAYS_AHEAD, EXPECTED_END_YEARS_AHEAD
+from shortages.services.register import ANTICIPATED_START_DAYS_AHEAD
+from stock.dates import latest_planned_date
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,8 @@ def too_far(last_day: dt.date) -> str:
 
 
 def latest_expected_end() -> dt.date:
-    return dt.date(today().year + EXPECTED_END_YEARS_AHEAD, today().month, min(today().day, 28))
+    """A planned end follows the platform's rule of planned dates."""
+    return latest_planned_date(today())
 
 
 @pytest.fixture
