@@ -47,7 +47,7 @@ class ScoringParams:
     thresholds: Mapping[str, float] = field(default_factory=lambda: DEFAULT_THRESHOLDS)
     safety_stock_months: float = 3.0
     national_cover_target_months: float = 3.0
-    probability_alert: float = 0.9
+    probability_alert: float = 0.5  # the setting STOCKOUT_PROBABILITY_ALERT, docs/scoring.md
     expiry_alert_months: float = 6.0
     history_months: int = 24
     history_saturation: int = 3
