@@ -24,6 +24,7 @@ from shortages.choices import RunScope
 from shortages.models import ScoringRun
 from shortages.services import digests, learning, retention, scores, walkforward
 from shortages.services.schedule import (
+    conditions_changed_since_last_run,
     incremental_possible,
     predictions_unpublished,
     scoring_data_changed_since_last_run,
@@ -142,8 +143,9 @@ def scoring_request(trigger: str = "data_change") -> bool:
 
 @shared_task(queue="scoring", **RETRY)
 def scoring_watch() -> bool:
-    """Beat: request a run when stock, consumption, imports or declarations changed since the last
-    run; and, when scoring runs do not compute the month's predictions, their refresh when they are
+    """Beat: request a full run when the VEN classes or the parameters the alerts are evaluated with
+    changed since the last run, an (incremental) run when stock, consumption, imports or declarations
+    changed; and, when scoring runs do not compute the month's predictions, their refresh when they are
     missing or stale (which requests its own run once they are stored), or a full run when they
     were computed after the last run and none is pending or running to publish them."""
     if not settings.PREDICTIONS_COMPUTED_IN_RUNS:
@@ -152,6 +154,9 @@ def scoring_watch() -> bool:
         elif predictions_unpublished():
             scoring_run_request(as_of=timezone.localdate(), trigger="predictions")
             return True
+    if conditions_changed_since_last_run(as_of=timezone.localdate()):
+        scoring_run_request(as_of=timezone.localdate(), trigger="conditions")
+        return True
     if scoring_data_changed_since_last_run():
         return scoring_request(trigger="data_change")
     return False

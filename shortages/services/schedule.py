@@ -10,6 +10,7 @@ from django.db.models import Max
 from partners.models import SupplyDeclaration
 from shortages.choices import RunScope, RunStatus
 from shortages.models import PredictionBatch, ScoringRun
+from shortages.services import inputs, scores
 from stock.models import ImportJob, StockLevel
 
 
@@ -34,6 +35,25 @@ def predictions_unpublished() -> bool:
     if last is None or ScoringRun.objects.filter(status__in=[RunStatus.PENDING, RunStatus.RUNNING]).exists():
         return False
     return PredictionBatch.objects.filter(computed_at__gt=last, positions__gt=0).exists()
+
+
+def conditions_changed_since_last_run(*, as_of: dt.date) -> bool:
+    """True when what the alert conditions depend on besides the stored figures (the parameters and
+    each medicine's VEN class, :func:`scores.conditions_key`) differs from what the latest succeeded
+    run evaluated with, and no run is pending or running: a class loaded by
+    ``load_medicine_classes`` or a changed setting then needs a full run, which re-scores every
+    position (an incremental one re-scores only those whose stock moved). Three queries."""
+    if ScoringRun.objects.filter(status__in=[RunStatus.PENDING, RunStatus.RUNNING]).exists():
+        return False
+    latest = (
+        ScoringRun.objects.filter(status=RunStatus.SUCCEEDED)
+        .order_by("-finished_at", "-pk")
+        .values_list("conditions_key", flat=True)
+        .first()
+    )
+    if latest is None:
+        return False
+    return latest != scores.conditions_key(inputs.scoring_params(as_of=as_of), inputs.medicines_frame())
 
 
 def incremental_possible(*, as_of: dt.date) -> bool:

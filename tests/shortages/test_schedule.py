@@ -63,3 +63,25 @@ def test_no_second_run_starts_while_one_of_the_day_is_running(eager_tasks, djang
     assert requested.status == RunStatus.FAILED and f"run {running.pk}" in requested.error
     running.refresh_from_db()
     assert running.status == RunStatus.RUNNING
+
+
+def test_a_changed_ven_class_requests_a_full_run_that_applies_it(eager_tasks, django_capture_on_commit_callbacks):
+    # given data scored once (the watch's first run), nothing changed since
+    from stock.models import Medicine
+
+    cache.delete(DEBOUNCE_KEY)
+    build_positions(establishments=1, medicines=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert scoring_watch.delay().get() is True
+    cache.delete(DEBOUNCE_KEY)
+    assert scoring_watch.delay().get() is False
+    # when a medicine's VEN class changes (load_medicine_classes writes no stock level)
+    medicine = Medicine.objects.order_by("pk").first()
+    medicine.ven_class = "V" if medicine.ven_class != "V" else "N"
+    medicine.save(update_fields=["ven_class"])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert scoring_watch.delay().get() is True
+    # then a full run re-scored every position with it, and the watch is quiet again
+    run = ScoringRun.objects.order_by("-id").first()
+    assert (run.status, run.scope, run.trigger) == (RunStatus.SUCCEEDED, "full", "conditions")
+    assert scoring_watch.delay().get() is False
