@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters as filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -28,6 +28,7 @@ from partners.models import (
     SupplyDeclaration,
 )
 from partners.models.registry import membership_in_force_q
+from stock.models import Medicine
 
 
 @extend_schema_field({"type": "string", "example": "2026-03", "description": "Mois (AAAA-MM)"})
@@ -124,11 +125,20 @@ class DeclarationFilterSet(filters.FilterSet):
         widget=forms.Select(choices=[("", _("Toutes")), ("true", _("Oui")), ("false", _("Non"))]),
     )
     company = filters.NumberFilter(field_name="company_id", label=_("Entreprise"))
-    medicine = filters.NumberFilter(field_name="medicine_id", label=_("Médicament"))
+    medicine = filters.CharFilter(method="filter_medicine", label=_("Médicament"))
 
     class Meta:
         model = SupplyDeclaration
         fields = ["month", "status", "disruption", "current", "company", "medicine"]
+
+    def filter_medicine(self, queryset, name, value):
+        """A medicine by its code, as the rest of the API names it, or by its id (digits: no code is
+        only digits). The code is read by a scalar subquery inside the list's own query (no join, no
+        query of its own); an unknown one matches nothing."""
+        value = value.strip()
+        if value.isascii() and value.isdigit():
+            return queryset.filter(medicine_id=int(value))
+        return queryset.filter(medicine_id=Subquery(Medicine.objects.filter(code=value).values("id")[:1]))
 
     def __init__(self, data=None, *args, **kwargs):
         # Current versions unless asked otherwise; ``current=`` (empty) lists every version.

@@ -7,6 +7,7 @@ from stock import views, views_audit, views_tokens
 app_name = "stock"
 urlpatterns = [
     path("stock/reports/upload/", views.report_upload, name="report_upload"),
+    path("imports/", views.import_list, name="import_list"),
     path("imports/<int:pk>/", views.import_job, name="import_job"),
     path("audit/", views_audit.audit_list, name="audit_list"),
     path("medicines/suggestions/", views.medicine_suggestions, name="medicine_suggestions"),

@@ -1,12 +1,17 @@
-"""Pages of the stock app: monthly report upload and the progress and outcome of import jobs."""
+"""Pages of the stock app: monthly report upload, the list of import jobs and the progress and
+outcome of each."""
 
 from __future__ import annotations
 
+import django_filters
+from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 
-from stock import roles
-from stock.choices import ImportStatus
+from stock import roles, scopes
+from stock.choices import ImportKind, ImportStatus
+from stock.filtersets import ImportJobFilterSet
 from stock.forms import MonthlyReportUploadForm, medicine_suggestion
 from stock.page_access import role_required
 from stock.selectors import import_jobs_for, medicine_search
@@ -14,6 +19,7 @@ from stock.services.imports import import_job_progress_of
 from stock.tasks import monthly_report_upload
 
 REFRESH_SECONDS = 2
+IMPORTS_PAGE_SIZE = 50
 
 
 @role_required(roles.ESTABLISHMENT, roles.ANALYST)
@@ -26,6 +32,30 @@ def report_upload(request):
         return redirect("stock:import_job", pk=job.pk)
     jobs = import_jobs_for(request.user).filter(created_by=request.user)[:10]
     return render(request, "stock/report_upload.html", {"form": form, "jobs": jobs})
+
+
+class ImportJobPageFilter(ImportJobFilterSet):
+    """The API's filters of ``/api/v1/import-jobs/`` with French labels and "Tous" for no choice."""
+
+    kind = django_filters.ChoiceFilter(choices=ImportKind.choices, label=_("Type"), empty_label=_("Tous"))
+    status = django_filters.ChoiceFilter(choices=ImportStatus.choices, label=_("État"), empty_label=_("Tous"))
+
+
+@role_required(roles.ESTABLISHMENT, roles.ANALYST, roles.INDUSTRY)
+def import_list(request):
+    """The import jobs the user may see (the API's and the job page's rule), newest first, each
+    with its outcome. The error lists stay unread: a row needs only their count (``summary``)."""
+    jobs = import_jobs_for(request.user).defer("errors").order_by("-created_at", "-pk")
+    filterset = ImportJobPageFilter(request.GET, queryset=jobs)
+    user = request.user
+    context = {
+        "filter": filterset,
+        "page_obj": Paginator(filterset.qs, IMPORTS_PAGE_SIZE).get_page(request.GET.get("page")),
+        "sees_all": scopes.is_national_analyst(user),
+        "uploads_reports": roles.is_establishment(user) or roles.is_analyst(user),
+        "uploads_declarations": roles.is_industry(user) or roles.is_analyst(user),
+    }
+    return render(request, "stock/import_list.html", context)
 
 
 @role_required(roles.ESTABLISHMENT, roles.ANALYST, roles.INDUSTRY)

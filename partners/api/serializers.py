@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from partners.choices import DeclarationStatus, SupplyKind
@@ -20,7 +21,9 @@ from partners.models import (
     SupplyLine,
 )
 from partners.services.declarations import DeclarationData, SupplyLineData
+from stock.api.serializers import ImportErrorSerializer
 from stock.models import Medicine
+from stock.uploads.limits import quoted
 
 
 def _refuse_reversed_dates(attrs: dict, instance, *, start: str, end: str) -> None:
@@ -178,11 +181,47 @@ class SupplyLineSerializer(serializers.ModelSerializer):
         fields = ["expected_on", "quantity", "kind"]
 
 
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "string"}, {"type": "integer"}],
+        "description": "Written: the medicine's code (`MED-...`), or its id. Read: its id (its code is "
+        "`medicine_code`).",
+    }
+)
+class MedicineField(serializers.RelatedField):
+    """A medicine named by its code, as everywhere in the API (docs/stock-api.md), or by its id, which
+    the declarations API took first (a number, or a string of digits as a form sends it). Answered as
+    its id, as before; the serializer answers the code beside it (``medicine_code``)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", Medicine.objects.all())
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        queryset = self.get_queryset()
+        medicine = None
+        if isinstance(data, int) and not isinstance(data, bool):
+            medicine = queryset.filter(pk=data).first()
+        elif isinstance(data, str) and (value := data.strip()):
+            by_id = value.isascii() and value.isdigit()  # no code is only digits (``MED-...``)
+            medicine = queryset.filter(**{"pk": int(value)} if by_id else {"code": value}).first()
+        if medicine is None:
+            raise serializers.ValidationError(
+                _("Médicament « %(value)s » inconnu : indiquez son code (ou son identifiant).")
+                % {"value": quoted(data)}
+            )
+        return medicine
+
+    def to_representation(self, value):
+        return value.pk
+
+
 class DeclarationSerializer(serializers.ModelSerializer):
     """Read: one version with its lines. Write: a new version of its period (see the service)."""
 
     company = serializers.PrimaryKeyRelatedField(queryset=Company.objects.all())
-    medicine = serializers.PrimaryKeyRelatedField(queryset=Medicine.objects.all())
+    medicine = MedicineField()
+    medicine_code = serializers.CharField(source="medicine.code", read_only=True)
     month = MonthField()
     supply_lines = SupplyLineSerializer(many=True, required=False)
     # Read: any status; written: draft or submitted only (``validate_status``).
@@ -197,6 +236,7 @@ class DeclarationSerializer(serializers.ModelSerializer):
             "company",
             "company_name",
             "medicine",
+            "medicine_code",
             "medicine_label",
             "month",
             "version",
@@ -265,14 +305,50 @@ class UploadSerializer(serializers.Serializer):
     file = serializers.FileField()
 
 
-class ImportJobSerializer(serializers.Serializer):
+class DeclarationImportSummarySerializer(serializers.Serializer):
+    declarations = serializers.IntegerField(help_text="Declarations written (0 when the file was refused).")
+    errors = serializers.IntegerField(help_text="Errors found in the file, all of them (`errors` lists the first).")
+    errors_total = serializers.IntegerField(help_text="The same count as `errors`.")
+    warnings = serializers.ListField(
+        child=serializers.CharField(), help_text="E.g. a CSV read as Windows-1252, the template's example row skipped."
+    )
+
+
+@extend_schema_serializer(component_name="DeclarationImportJob")
+class DeclarationImportJobSerializer(serializers.Serializer):
+    """The answer of a declaration upload (201): the import job, shorter than the monthly reports'
+    (``StockImportJob``); ``GET /api/v1/import-jobs/<id>/`` shows it whole."""
+
     id = serializers.IntegerField()
-    status = serializers.CharField()
+    status = serializers.CharField(help_text="`succeeded` (every row written) or `failed` (nothing written).")
     file_name = serializers.CharField()
     total_rows = serializers.IntegerField()
     rows_written = serializers.IntegerField()
-    errors = serializers.ListField(child=serializers.DictField())
-    summary = serializers.DictField()
+    errors = ImportErrorSerializer(many=True)
+    summary = DeclarationImportSummarySerializer()
+
+
+class DeclarationUploadErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        help_text="`invalid_file`: the file was read and refused (every error in `rows`); `invalid`: the request "
+        "itself (no file), named in `fields`."
+    )
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    rows = ImportErrorSerializer(
+        many=True, required=False, help_text="Every error of the file as `{line, column, message}` (`invalid_file`)."
+    )
+    job = serializers.IntegerField(
+        required=False,
+        help_text="The failed import job keeping the report, `/api/v1/import-jobs/<id>/` (`invalid_file`).",
+    )
+
+
+@extend_schema_serializer(component_name="DeclarationUploadRefusal")
+class DeclarationUploadRefusalSerializer(serializers.Serializer):
+    """The refusal of a declaration upload (400): the shared error shape with the file's errors."""
+
+    error = DeclarationUploadErrorSerializer()
 
 
 class LocalSourcingQuerySerializer(serializers.Serializer):

@@ -3,10 +3,15 @@ through services."""
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
@@ -30,10 +35,17 @@ from partners.selectors.commitments import commitments_annotated, with_status
 from partners.selectors.declarations import safety_stock_compliance
 from partners.selectors.local_sourcing import local_sourcing
 from partners.services.commitments import commitment_progress_report
-from partners.services.declaration_upload import declarations_import
+from partners.services.declaration_upload import TEMPLATE_FORMATS, declaration_template, declarations_import
 from partners.services.declarations import declaration_review, declaration_submit
 from stock import roles
+from stock.api.negotiation import FileFormatNegotiation
 from stock.api.pagination import LargeListCursorPagination
+from stock.api.responses import idempotent_response
+from stock.api.views import IDEMPOTENCY_PARAMETER
+
+IDEMPOTENCY_CONFLICT = OpenApiResponse(
+    description="Idempotency-Key already used with another body (`error.code` is `idempotency_conflict`)."
+)
 
 
 class IsAnalystOrReadOnly(permissions.BasePermission):
@@ -146,31 +158,86 @@ class DeclarationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         self.check_object_permissions(self.request, declaration)
         return declaration
 
+    @extend_schema(
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={201: serializers.DeclarationSerializer, 409: IDEMPOTENCY_CONFLICT},
+    )
     def create(self, request, *args, **kwargs):
+        """Submit a version of a period. Resent with the same ``Idempotency-Key`` and body, the first
+        answer comes back (``Idempotent-Replayed: true``) and no version is added."""
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        declaration = declaration_submit(
-            user=request.user, data=serializer.to_declaration_data(), status=serializer.validated_data["status"]
-        )
-        return Response(self.get_serializer(declaration).data, status=status.HTTP_201_CREATED)
+
+        def submit():
+            declaration = declaration_submit(
+                user=request.user, data=serializer.to_declaration_data(), status=serializer.validated_data["status"]
+            )
+            return status.HTTP_201_CREATED, self.get_serializer(declaration).data
+
+        return idempotent_response(request, scope="declarations", action=submit)
 
     @extend_schema(
-        request={"multipart/form-data": serializers.UploadSerializer}, responses=serializers.ImportJobSerializer
+        request={"multipart/form-data": serializers.UploadSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={
+            201: OpenApiResponse(
+                serializers.DeclarationImportJobSerializer, description="Every row written, in one transaction."
+            ),
+            400: OpenApiResponse(
+                serializers.DeclarationUploadRefusalSerializer,
+                description="Nothing written: `error.rows` lists every error of the file as `{line, column, "
+                "message}` and `error.job` names the failed import job; or no file (`error.fields`).",
+            ),
+            409: IDEMPOTENCY_CONFLICT,
+        },
     )
     @action(detail=False, methods=["post"], parser_classes=[MultiPartParser])
     def upload(self, request):
-        """A CSV or XLSX file of declarations (template on the upload page): every row or none.
-        201 with the job when written; 400 with every error as ``{line, column, message}``."""
+        """A CSV or XLSX file of declarations (template at ``template/``): every row or none.
+        201 with the job when written; 400 with every error as ``{line, column, message}``. Resent
+        with the same ``Idempotency-Key`` and file, the first answer comes back and nothing is written."""
         upload = serializers.UploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         file = upload.validated_data["file"]
-        job = declarations_import(user=request.user, file=file, file_name=file.name)
-        body = serializers.ImportJobSerializer(job).data
-        if job.status != "succeeded":
-            message = _("Fichier refusé : rien n'a été enregistré.")
-            error = {"code": "invalid_file", "message": message, "fields": {}, "rows": body["errors"], "job": job.pk}
-            return Response({"error": error}, status=status.HTTP_400_BAD_REQUEST)
-        return Response(body, status=status.HTTP_201_CREATED)
+
+        def run():
+            job = declarations_import(user=request.user, file=file, file_name=file.name)
+            body = serializers.DeclarationImportJobSerializer(job).data
+            if job.status != "succeeded":
+                message = _("Fichier refusé : rien n'a été enregistré.")
+                error = {
+                    "code": "invalid_file",
+                    "message": message,
+                    "fields": {},
+                    "rows": body["errors"],
+                    "job": job.pk,
+                }
+                return status.HTTP_400_BAD_REQUEST, {"error": error}
+            return status.HTTP_201_CREATED, body
+
+        return idempotent_response(_FileRequest.of(request, file), scope="declarations.upload", action=run)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=["xlsx", "csv"])],
+        responses={
+            (200, TEMPLATE_FORMATS["xlsx"][0]): OpenApiTypes.BINARY,
+            (200, "text/csv"): OpenApiTypes.BINARY,
+        },
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        pagination_class=None,
+        filter_backends=[],
+        content_negotiation_class=FileFormatNegotiation,
+    )
+    def template(self, request):
+        """The upload's template with its column help (``?format=xlsx`` by default, or ``csv``)."""
+        file_format = "csv" if request.query_params.get("format") == "csv" else "xlsx"
+        content_type, file_name = TEMPLATE_FORMATS[file_format]
+        response = HttpResponse(declaration_template(file_format=file_format), content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{file_name}"'
+        return response
 
     @extend_schema(request=serializers.ReviewSerializer, responses=serializers.DeclarationSerializer)
     @action(detail=True, methods=["post"], permission_classes=[IsAnalyst])
@@ -189,6 +256,26 @@ class DeclarationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
             user=request.user, declaration=self.get_object(), accept=accept, comment=review.validated_data["comment"]
         )
         return Response(self.get_serializer(declaration).data)
+
+
+@dataclass(frozen=True)
+class _FileRequest:
+    """What ``idempotent_response`` reads of a request (its user, headers and data), with the
+    uploaded file named by its name, size and SHA-256: the file object itself has no JSON form to
+    fingerprint. The same key with the same file replays; with another file it is a conflict."""
+
+    user: Any
+    headers: Any
+    data: dict[str, Any]
+
+    @classmethod
+    def of(cls, request, file) -> _FileRequest:
+        digest = hashlib.sha256()
+        for chunk in file.chunks():
+            digest.update(chunk)
+        file.seek(0)
+        fingerprint = {"name": file.name, "size": file.size, "sha256": digest.hexdigest()}
+        return cls(user=request.user, headers=request.headers, data={"file": fingerprint})
 
 
 class ComplianceView(APIView):

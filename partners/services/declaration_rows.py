@@ -7,7 +7,9 @@ Columns (one row per company, medicine and month; up to three expected deliverie
 ``ventes_mensuelles`` (whole units), ``rupture`` (oui/non), ``cause_rupture`` (French label or
 code), ``debut_rupture`` and ``fin_rupture`` (dates), ``pays_origine_pa``, then for n in 1..3
 ``livraisonN_date``, ``livraisonN_quantite``, ``livraisonN_type`` (production or import, label or
-code).
+code). The columns of the first delivery are always in the file; those of the second and third
+(:data:`OPTIONAL_SUPPLY_SETS`) may be left out, each set of three as a whole (the upload refuses a
+partial set, naming its missing columns). The template has all of them.
 """
 
 from __future__ import annotations
@@ -26,15 +28,29 @@ from stock.models import Medicine, Product
 from stock.uploads import ColumnSpec
 
 SUPPLY_SLOTS = 3
+# Deliveries whose three columns a file may leave out together (the first one's are always there).
+OPTIONAL_SUPPLY_SLOTS = range(2, SUPPLY_SLOTS + 1)
+
+
+def supply_column_names(n: int) -> tuple[str, str, str]:
+    """The three columns of delivery ``n``: date, quantity, kind."""
+    return (f"livraison{n}_date", f"livraison{n}_quantite", f"livraison{n}_type")
 
 
 def _supply_columns(n: int) -> list[ColumnSpec]:
+    date, quantity, kind = supply_column_names(n)
+    optional = n in OPTIONAL_SUPPLY_SLOTS
     return [
-        ColumnSpec(f"livraison{n}_date", kind="date", required=False, help=gettext_lazy("Date de livraison prévue")),
-        ColumnSpec(f"livraison{n}_quantite", kind="int", required=False, min_value=1, help=gettext_lazy("Unités")),
         ColumnSpec(
-            f"livraison{n}_type",
+            date, kind="date", required=False, optional_column=optional, help=gettext_lazy("Date de livraison prévue")
+        ),
+        ColumnSpec(
+            quantity, kind="int", required=False, optional_column=optional, min_value=1, help=gettext_lazy("Unités")
+        ),
+        ColumnSpec(
+            kind,
             required=False,
+            optional_column=optional,
             choices=tuple(SupplyKind.values),
             choice_labels=tuple(SupplyKind.choices),
             help=gettext_lazy("Production locale ou importation"),
@@ -71,6 +87,8 @@ COLUMNS: list[ColumnSpec] = [
     *(spec for n in range(1, SUPPLY_SLOTS + 1) for spec in _supply_columns(n)),
 ]
 COLUMN_NAMES = tuple(spec.name for spec in COLUMNS)
+# The column sets a file has whole or not at all: {delivery number: its three column names}.
+OPTIONAL_SUPPLY_SETS = {n: supply_column_names(n) for n in OPTIONAL_SUPPLY_SLOTS}
 # Which upload column reports an error found by the shared rules (declaration_errors).
 FIELD_TO_COLUMN = {
     "month": "mois",
@@ -140,7 +158,7 @@ def declaration_row_parse(
         add("medicament", _("Code médicament « %(v)s » inconnu.") % {"v": row["medicament"]})
     lines = []
     for n in range(1, SUPPLY_SLOTS + 1):
-        names = [f"livraison{n}_{part}" for part in ("date", "quantite", "type")]
+        names = supply_column_names(n)
         values = [row.get(name) for name in names]
         if all(value in (None, "") for value in values):
             continue

@@ -1,7 +1,9 @@
 """Spreadsheet upload of declarations: the whole file or nothing, with a per-row error report.
 
 The file is read by ``stock.uploads.read_table`` (CSV in UTF-8 or Windows-1252, or XLSX; every
-missing and every unknown column named), each typed row is checked by
+missing and every unknown column named; the second and third deliveries' columns may be left out,
+each set of three whole: a partial set is refused naming its missing columns), each typed row is
+checked by
 :func:`~partners.services.declaration_rows.declaration_row_parse`, and only when no row of the file
 has an error are all rows submitted, in one transaction. The ``ImportJob`` keeps the outcome and the
 error report (``{"line", "column", "message"}``) either way.
@@ -9,6 +11,8 @@ error report (``{"line", "column", "message"}``) either way.
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import replace
 from typing import Any
 
@@ -18,23 +22,96 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from partners.services.declaration_rows import COLUMNS, EXAMPLE_ROW, RowContext, declaration_row_parse
+from partners.services.declaration_rows import (
+    COLUMNS,
+    EXAMPLE_ROW,
+    OPTIONAL_SUPPLY_SETS,
+    RowContext,
+    declaration_row_parse,
+)
 from partners.services.declarations import DeclarationData, declarations_submit_many
 from stock.audit import audit_write
 from stock.choices import ImportKind, ImportStatus
 from stock.models import ImportJob
 from stock.uploads import RowError, Table, UploadRejected, read_table, template_csv, template_workbook
 from stock.uploads.budget import ImportTimeExceeded, budget_check, budget_message, import_budget
-from stock.uploads.limits import error_report
+from stock.uploads.limits import MAX_COLUMNS, XLSX_SIGNATURE, error_report
+
+# The template's formats: content type and file name of each (the page and the API serve the same).
+TEMPLATE_FORMATS = {
+    "csv": ("text/csv; charset=utf-8", "modele-declarations.csv"),
+    "xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "modele-declarations.xlsx",
+    ),
+}
 
 
 def declaration_template(*, file_format: str) -> bytes:
-    """The downloadable template (``csv`` or ``xlsx``): the header and one example row."""
+    """The downloadable template (``csv`` or ``xlsx``): the header and one example row. It has the
+    columns of all three deliveries, although a file may leave out those of the second and third."""
     if file_format == "xlsx":
         # Help texts are lazy translations; the workbook needs plain strings in the active language.
         columns = [replace(spec, help=str(spec.help)) for spec in COLUMNS]
         return template_workbook(columns, examples=[EXAMPLE_ROW], title="declarations")
     return template_csv(COLUMNS, examples=[EXAMPLE_ROW])
+
+
+def _header_names(file: Any, *, file_name: str) -> set[str]:
+    """The column names of the file's header, lower-cased, read again once ``read_table`` has
+    accepted the file as readable (it keeps which optional columns it found to itself). Only the
+    delivery columns' names matter here, and they are ASCII: a CSV header is decoded leniently."""
+    if isinstance(file, bytes | bytearray):
+        data = bytes(file)
+    else:
+        file.seek(0)
+        data = file.read()
+    if file_name.lower().endswith(".xlsx") or data.startswith(XLSX_SIGNATURE):
+        from openpyxl import load_workbook
+
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            sheet = workbook.worksheets[0]
+            sheet.reset_dimensions()
+            rows = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
+            header = next((list(values) for values in rows if values.count(None) < len(values)), [])
+        finally:
+            workbook.close()
+    else:
+        first_line = data.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
+        delimiter = max((";", ",", "\t"), key=first_line.count)
+        header = next(csv.reader([first_line], delimiter=delimiter), [])
+    return {str(name or "").strip().lstrip("\ufeff").strip().lower() for name in header}
+
+
+def _partial_supply_sets(file: Any, *, file_name: str) -> list[RowError]:
+    """One error for each optional delivery whose columns are in the file only in part, naming the
+    missing ones (a set is in the file whole or not at all)."""
+    present = _header_names(file, file_name=file_name)
+    errors = []
+    for n, names in OPTIONAL_SUPPLY_SETS.items():
+        missing = [name for name in names if name not in present]
+        if 0 < len(missing) < len(names):
+            message = _(
+                "Livraison %(n)s incomplète, colonnes manquantes : %(names)s. "
+                "Donnez les trois colonnes de cette livraison, ou aucune."
+            ) % {"n": n, "names": ", ".join(missing)}
+            errors.append(RowError(1, None, message))
+    return errors
+
+
+def _read(file: Any, *, file_name: str) -> Table:
+    """``read_table`` with the delivery column sets checked: a partial optional set is a file-level
+    error, reported together with the other header errors (missing or unknown columns)."""
+    try:
+        table = read_table(file, columns=COLUMNS, file_name=file_name)
+    except UploadRejected as rejected:
+        if rejected.errors and all(error.line == 1 for error in rejected.errors):  # the header was read
+            raise UploadRejected([*rejected.errors, *_partial_supply_sets(file, file_name=file_name)])
+        raise
+    if errors := _partial_supply_sets(file, file_name=file_name):
+        raise UploadRejected(errors)
+    return table
 
 
 def _check_rows(*, user, table: Table) -> tuple[list[DeclarationData], list[RowError]]:
@@ -75,7 +152,7 @@ def declarations_import(*, user, file: Any, file_name: str) -> ImportJob:
     budget = settings.UPLOAD_REQUEST_TIME_BUDGET_SECONDS
     try:
         with import_budget(seconds=budget):
-            table = read_table(file, columns=COLUMNS, file_name=file_name)
+            table = _read(file, file_name=file_name)
             warnings = table.warnings
             job.total_rows = len(table.rows) + table.error_lines
             items, errors = _check_rows(user=user, table=table)

@@ -28,20 +28,13 @@ from partners.selectors.declarations import (
     previous_month,
     safety_stock_compliance,
 )
-from partners.services.declaration_upload import declaration_template, declarations_import
+from partners.services.declaration_upload import TEMPLATE_FORMATS, declaration_template, declarations_import
 from partners.services.declarations import declaration_review, declaration_submit
 from partners.views.common import analyst_required, declarant_required, paginate
 from partners.views.filters import DeclarationPageFilterSet
 from stock import roles
 from stock.exports import EXPORT_LINKS, Column, export_format, table_response
 
-TEMPLATE_TYPES = {
-    "csv": ("text/csv; charset=utf-8", "modele-declarations.csv"),
-    "xlsx": (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "modele-declarations.xlsx",
-    ),
-}
 DECLARATION_COLUMNS = (
     Column(_l("Mois")),
     Column(_l("Entreprise")),
@@ -164,9 +157,9 @@ def declaration_upload(request):
 @declarant_required
 def declaration_template_download(request):
     file_format = request.GET.get("format", "csv")
-    if file_format not in TEMPLATE_TYPES:
+    if file_format not in TEMPLATE_FORMATS:
         file_format = "csv"
-    content_type, file_name = TEMPLATE_TYPES[file_format]
+    content_type, file_name = TEMPLATE_FORMATS[file_format]
     response = HttpResponse(declaration_template(file_format=file_format), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{file_name}"'
     return response

@@ -29,6 +29,7 @@ ANALYST_NAV = (
     (_("Déclarations"), "partners:declaration_list"),
     (_("Partenaires"), "partners:organization_list"),
     (_("Accords"), "partners:agreement_list"),
+    (_("Imports"), "stock:import_list"),
     (_("Modèle de prévision"), "shortages:prediction_model"),
     (_("Journal"), "stock:audit_list"),
 )
@@ -36,6 +37,7 @@ INDUSTRY_NAV = (
     (_("Accueil"), "home"),
     (_("Déclarations"), "partners:declaration_list"),
     (_("Import"), "partners:declaration_upload"),
+    (_("Mes imports"), "stock:import_list"),
     (_("Engagements"), "partners:commitment_list"),
     (_("Vue nationale"), "shortages:overview"),
     (_("Accès API"), "stock:token_list"),
@@ -43,6 +45,7 @@ INDUSTRY_NAV = (
 ESTABLISHMENT_NAV = (
     (_("Mon stock"), "home"),
     (_("Alertes"), "shortages:alert_list"),
+    (_("Mes imports"), "stock:import_list"),
     (_("Accès API"), "stock:token_list"),
 )
 

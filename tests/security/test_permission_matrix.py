@@ -212,6 +212,7 @@ ROWS = [
     # Declaring for a company the user does not cover is refused on the ``company`` field (400).
     Row("POST", "declaration-list", "401 201 403 201/400 403", "declaration", declaration_body),
     Row("POST", "declaration-upload", "401 400 403 400 403", multipart=True),
+    Row("GET", "declaration-template", "401 200 403 200 403"),
     Row("GET", "declaration-detail", "401 200 403 200/404 403", "declaration"),
     Row("POST", "declaration-accept", "401 200 403 403 403", "declaration"),
     Row("POST", "declaration-reject", "401 400 403 403 403", "declaration"),
@@ -253,6 +254,7 @@ ROWS = [
     Row("PUT", "login", "200 302 302 302 302"),
     Row("GET", "stock:report_upload", "302 200 200 403 403"),
     Row("POST", "stock:report_upload", "302 200 200 403 403"),
+    Row("GET", "stock:import_list", "302 200 200 200 403"),
     Row("GET", "stock:import_job", "302 200 200/404 200/404 403", "import-job"),
     Row("GET", "stock:audit_list", "302 200 403 403 403"),
     Row("GET", "stock:medicine_suggestions", "302 200 200 200 403"),

@@ -145,6 +145,7 @@ def test_analyst_pages_in_arabic_leave_no_french(client, personas, arabic_world)
         reverse("partners:organization_list"),
         reverse("partners:agreement_list"),
         reverse("stock:audit_list"),
+        reverse("stock:import_list"),
     ]
     data = _data_of(world, personas)
     for url in urls:
@@ -170,6 +171,7 @@ def test_industry_and_establishment_pages_in_arabic_leave_no_french(client, pers
         personas.hospital_a_user: [
             reverse("shortages:establishment_detail", args=[personas.hospital_a.pk]),
             reverse("stock:report_upload"),
+            reverse("stock:import_list"),
         ],
     }
     for user, urls in pages.items():

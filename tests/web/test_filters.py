@@ -19,6 +19,7 @@ PAGES = [
     ("analyst", "partners:agreement_list", False, "agreement-list"),
     ("analyst", "partners:commitment_list", False, "commitment-list"),
     ("analyst", "stock:audit_list", False, "audit-list"),
+    ("hospital_a_user", "stock:import_list", False, "import-job-list"),
 ]
 
 

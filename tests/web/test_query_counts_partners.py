@@ -35,6 +35,8 @@ PAGES = [
     ("analyst", "partners:compliance", None, "month-xlsx", 4),
     ("hospital_a_user", "stock:report_upload", None, "", 4),
     ("association_user", "stock:import_job", "job", "", 4),
+    ("association_user", "stock:import_list", None, "", 5),
+    ("analyst", "stock:import_list", None, "?status=failed", 6),  # the analyst's regions are read once (stock.scopes)
     ("analyst", "stock:audit_list", None, "", 5),  # the analyst's regions are read once (stock.scopes)
 ]
 

@@ -170,16 +170,18 @@ def write_suppliers(assignments: pd.DataFrame, companies: dict[int, Company]) ->
 def write_declarations(
     declarations: pd.DataFrame, lines: pd.DataFrame, companies: dict[int, Company], reviewer, submitter_by_company
 ) -> tuple[int, int]:
-    """Declarations (all versions) then their supply lines. Reviewed ones were reviewed between
-    the 5th and the 12th of the next month, by ``reviewer``."""
+    """Declarations (all versions) then their supply lines. Reviewed ones were reviewed by
+    ``reviewer`` on the 9th of the next month, or now when that day has not come yet (never later
+    than the generation)."""
+    now = timezone.now()
     reviewed_day = {}
     rows = []
     for record in declarations.itertuples(index=False):
         reviewed = record.status in ("accepted", "rejected")
         if record.month_start not in reviewed_day:
             next_month = month_add(record.month_start, 1)
-            reviewed_day[record.month_start] = dt.datetime.combine(
-                next_month + dt.timedelta(days=8), dt.time(10), tzinfo=dt.UTC
+            reviewed_day[record.month_start] = min(
+                dt.datetime.combine(next_month + dt.timedelta(days=8), dt.time(10), tzinfo=dt.UTC), now
             )
         rows.append(
             SupplyDeclaration(
