@@ -76,12 +76,20 @@ def idempotency_key(request: Request) -> str | None:
 
 
 def idempotent_response(
-    request: Request, *, scope: str, action: Callable[[], tuple[int, Any]], error_prefix: str | None = None
+    request: Request,
+    *,
+    scope: str,
+    action: Callable[[], tuple[int, Any]],
+    error_prefix: str | None = None,
+    target: Any = None,
 ) -> Response:
-    """Run ``action`` under the request's Idempotency-Key and answer with its result or refusal."""
+    """Run ``action`` under the request's Idempotency-Key and answer with its result or refusal.
+    ``target`` names what the URL acts on (a transfer's id): with it, the same key sent for another
+    target is a conflict, never a replay of the first target's answer."""
     key = idempotency_key(request)
+    payload = request.data if target is None else {"target": target, "body": request.data}
     try:
-        result = idempotent_run(user=request.user, scope=scope, key=key, payload=request.data, action=action)
+        result = idempotent_run(user=request.user, scope=scope, key=key, payload=payload, action=action)
     except LedgerRejected as rejected:
         return rejected_response(rejected, prefix=error_prefix)
     except IdempotencyConflict:

@@ -19,9 +19,8 @@ from stock.api import serializers as s
 from stock.api.filters import QueryFilterBackend
 from stock.api.negotiation import FileFormatNegotiation
 from stock.api.pagination import LargeListCursorPagination
-from stock.api.responses import IDEMPOTENCY_HEADER, error_response, idempotent_response, rejected_response, validated
+from stock.api.responses import IDEMPOTENCY_HEADER, error_response, idempotent_response, validated
 from stock.models import ApiToken, Establishment, Medicine, Product, Region
-from stock.services.ledger import LedgerRejected
 from stock.services.movements import movement_record, movements_record
 from stock.services.reports import REPORT_COLUMNS, TEMPLATE_EXAMPLE
 from stock.services.tokens import TokenLimitReached, token_issue, token_revoke
@@ -198,26 +197,39 @@ class TransferViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
         return idempotent_response(request, scope="transfers", action=ship)
 
-    @extend_schema(request=s.TransferReceiveSerializer, responses={200: s.TransferSerializer, **ERROR_RESPONSES})
+    @extend_schema(
+        request=s.TransferReceiveSerializer,
+        responses={200: s.TransferSerializer, **ERROR_RESPONSES},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
     @action(detail=True, methods=["post"])
     def receive(self, request, pk=None):
+        """Receive a transfer in transit at its destination (``received_on``)."""
         data = validated(s.TransferReceiveSerializer, request)
-        try:
-            transfer = transfer_receive(user=request.user, transfer=self.get_object(), **data)
-        except LedgerRejected as rejected:
-            return rejected_response(rejected)
-        return Response(s.TransferSerializer(transfer).data)
+        transfer = self.get_object()
 
-    @extend_schema(request=s.TransferCancelSerializer, responses={200: s.TransferSerializer, **ERROR_RESPONSES})
+        def receive():
+            received = transfer_receive(user=request.user, transfer=transfer, **data)
+            return status.HTTP_200_OK, s.TransferSerializer(received).data
+
+        return idempotent_response(request, scope="transfers.receive", action=receive, target=transfer.pk)
+
+    @extend_schema(
+        request=s.TransferCancelSerializer,
+        responses={200: s.TransferSerializer, **ERROR_RESPONSES},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        """Cancel a transfer in transit: the quantity returns to the source's stock."""
+        """Cancel a transfer in transit (``cancelled_on``): the quantity returns to the source's stock."""
         data = validated(s.TransferCancelSerializer, request)
-        try:
-            transfer = transfer_cancel(user=request.user, transfer=self.get_object(), **data)
-        except LedgerRejected as rejected:
-            return rejected_response(rejected)
-        return Response(s.TransferSerializer(transfer).data)
+        transfer = self.get_object()
+
+        def cancel():
+            cancelled = transfer_cancel(user=request.user, transfer=transfer, **data)
+            return status.HTTP_200_OK, s.TransferSerializer(cancelled).data
+
+        return idempotent_response(request, scope="transfers.cancel", action=cancel, target=transfer.pk)
 
 
 class MonthlyReportViewSet(CursorListMixin, viewsets.ReadOnlyModelViewSet):

@@ -35,7 +35,11 @@ def transfer_ship(
     idempotency_key: str | None = None,
 ) -> Transfer:
     """Ship ``quantity`` from ``source`` to ``destination``: a transfer_out movement at the source
-    and the quantity added to the destination's ``in_transit`` (its pipeline) until received."""
+    and the quantity added to the destination's ``in_transit`` (its pipeline) until received.
+
+    A shipment hands stock out for use, as an issue does (``stock.services.ledger``): without a lot
+    number it takes only the lots not expired on ``shipped_on``, and it may not name an expired lot
+    (expired stock leaves as a loss, never to another establishment's usable stock)."""
     if source.pk not in writable_establishment_ids(user, {source.pk}):
         raise _refuse("source", _("Vous ne pouvez pas écrire le stock de cet établissement."), "forbidden")
     if source.pk == destination.pk:
@@ -78,7 +82,8 @@ def transfer_ship(
 @transaction.atomic
 def transfer_receive(*, user: Any, transfer: Transfer, received_on: dt.date) -> Transfer:
     """Receive a shipped transfer at its destination: a transfer_in movement, the quantity leaves
-    ``in_transit``, and the transfer is marked received. A transfer is received once only."""
+    ``in_transit``, and the transfer is marked received. A transfer is received once only (the API
+    replays the first answer to a retry sent with the same Idempotency-Key)."""
     transfer = Transfer.objects.select_for_update().select_related("destination", "medicine").get(pk=transfer.pk)
     if transfer.destination_id not in writable_establishment_ids(user, {transfer.destination_id}):
         raise _refuse("destination", _("Seul l'établissement destinataire peut réceptionner."), "forbidden")
