@@ -28,8 +28,14 @@ from stock.selectors import RowsExtension, stock_level_rows
 
 
 def latest_run() -> ScoringRun | None:
-    """The succeeded run of the most recent day (a back-filled past day never hides today's scores)."""
-    return ScoringRun.objects.filter(status=RunStatus.SUCCEEDED).order_by("-as_of", "-finished_at", "-id").first()
+    """The succeeded run of the most recent day up to today (a back-filled past day never hides
+    today's scores, nor does a run of a day to come: none can be started, but a database may hold
+    one from before that rule)."""
+    return (
+        ScoringRun.objects.filter(status=RunStatus.SUCCEEDED, as_of__lte=timezone.localdate())
+        .order_by("-as_of", "-finished_at", "-id")
+        .first()
+    )
 
 
 def published_as_of() -> dt.date | None:
@@ -231,13 +237,13 @@ SCORE_COLUMNS = ("months_of_stock", "stock_status", "stockout_probability", "sco
 def published_scores_extension(vendor: str) -> RowsExtension:
     """The columns ``score_*`` of each stock level's published figures, for
     ``stock.selectors.stock_level_rows``: ``RiskScore.objects.published_on`` the day of
-    :func:`latest_run`, written out in the rows' own query (the API reads them for every page of
+    :func:`latest_run` (up to today), written out in the rows' own query (the API reads them for every page of
     stock levels; the ORM's two queries cost more to build than to run). ``score_as_of`` is that
     day, ``score_stock_status`` None where the position has no row that day.
     ``tests/shortages/test_stock_levels_expand.py`` holds them to the ORM's definitions."""
     scores, runs = RiskScore._meta.db_table, ScoringRun._meta.db_table
     day = (
-        f"LEFT JOIN (SELECT as_of FROM {runs} WHERE status = %s "  # noqa: S608
+        f"LEFT JOIN (SELECT as_of FROM {runs} WHERE status = %s AND as_of <= %s "  # noqa: S608
         "ORDER BY as_of DESC, finished_at DESC, id DESC LIMIT 1) d ON 1 = 1"
     )
     holds = "s.as_of <= d.as_of AND (s.valid_until IS NULL OR s.valid_until > d.as_of)"
@@ -264,7 +270,7 @@ def published_scores_extension(vendor: str) -> RowsExtension:
         columns=("d.as_of", *(f"s.{column}" for column in SCORE_COLUMNS)),
         names=("score_as_of", *(f"score_{column}" for column in SCORE_COLUMNS)),
         sources=f"{day} {published}",
-        params=(RunStatus.SUCCEEDED.value, RunStatus.SUCCEEDED.value),
+        params=(RunStatus.SUCCEEDED.value, timezone.localdate(), RunStatus.SUCCEEDED.value),
     )
 
 

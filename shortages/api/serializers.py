@@ -16,6 +16,7 @@ from shortages.models import (
     Shortage,
     Subscription,
 )
+from stock.dates import date_refusal
 from stock.models import Establishment, Medicine, Region
 
 
@@ -38,7 +39,16 @@ class ScoringRunSerializer(serializers.ModelSerializer):
 
 
 class ScoringRunRequestSerializer(serializers.Serializer):
-    as_of = serializers.DateField(required=False)
+    as_of = serializers.DateField(
+        required=False, help_text="The day scored (default today): not after today, not before 2000-01-01."
+    )
+
+    def validate_as_of(self, value):
+        """The platform's rule of recorded dates (``stock.dates``): a run of a day to come would
+        become the day every user reads."""
+        if refusal := date_refusal(value):
+            raise serializers.ValidationError(refusal)
+        return value
 
 
 class RiskScoreSerializer(serializers.ModelSerializer):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.translation import gettext_lazy as _l
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -18,7 +19,7 @@ from shortages.services import alerts as alert_services
 from shortages.services import register
 from shortages.services.notifications import notification_mark_read, subscription_create
 from shortages.tasks import scoring_run_request
-from stock import roles
+from stock import roles, scopes
 from stock.api.pagination import LargeListCursorPagination
 
 
@@ -31,12 +32,25 @@ class IsAnalystOrReadOnly(permissions.BasePermission):
         return roles.is_analyst(request.user)
 
 
+class IsNationalAnalystOrReadOnly(permissions.BasePermission):
+    """Every authenticated user reads what they may see; national analysts write (a run publishes
+    the day every user reads: the rule of the prediction model's choice, ``stock.scopes``)."""
+
+    message = _l("Seul un analyste national lance un calcul des scores.")
+
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS:
+            return bool(request.user and request.user.is_authenticated)
+        return scopes.is_national_analyst(request.user)
+
+
 class ScoringRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """Scoring runs and their progress; analysts start one with POST (``as_of`` defaults to today)."""
+    """Scoring runs and their progress; national analysts start one with POST (``as_of`` defaults
+    to today, and is neither after today nor before 2000-01-01)."""
 
     queryset = ScoringRun.objects.all()
     serializer_class = serializers.ScoringRunSerializer
-    permission_classes = [IsAnalystOrReadOnly]
+    permission_classes = [IsNationalAnalystOrReadOnly]
     filterset_class = filtersets.ScoringRunFilterSet
 
     def get_queryset(self):
@@ -176,6 +190,14 @@ class ShortageViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets
             Shortage.objects.visible_to(self.request.user).select_related("medicine").prefetch_related("actions__owner")
         )
 
+    def get_object(self):
+        """A shortage the user sees (else 404); to change it, one it manages (else 403, before the
+        body is read: ``Shortage.is_managed_by``)."""
+        shortage = super().get_object()
+        if self.request.method not in permissions.SAFE_METHODS:
+            register.shortage_manage_require(user=self.request.user, shortage=shortage)
+        return shortage
+
     def perform_create(self, serializer):
         serializer.instance = register.shortage_open(user=self.request.user, **serializer.validated_data)
 
@@ -255,10 +277,20 @@ class MitigationActionViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, 
     def get_queryset(self):
         return MitigationAction.objects.visible_to(self.request.user).select_related("owner")
 
+    def get_object(self):
+        """An action the user sees (else 404); to change it, one of a shortage it manages (else 403)."""
+        action = super().get_object()
+        if self.request.method not in permissions.SAFE_METHODS:
+            register.shortage_manage_require(user=self.request.user, shortage=action.shortage)
+        return action
+
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         shortage = data.pop("shortage")
-        serializer.instance = register.action_add(shortage_id=shortage.pk, user=self.request.user, **data)
+        try:
+            serializer.instance = register.action_add(shortage_id=shortage.pk, user=self.request.user, **data)
+        except Shortage.DoesNotExist as error:  # a shortage the user does not see: as if it did not exist
+            raise exceptions.NotFound from error
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)

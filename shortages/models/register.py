@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -10,20 +12,84 @@ from shortages.choices import ActionKind, ActionStatus, ShortageCause, ShortageS
 from stock import roles, scopes
 
 
+@dataclass(frozen=True)
+class RegisterArea:
+    """Where a user keeps the shortage register (opens, updates, closes shortages and their actions),
+    the one rule of the pages and the API alike, as for alerts (docs/alerts.md):
+
+    - a national analyst and a site administrator: every shortage (``everything``);
+    - a regional analyst: the regional shortages of its regions (a province analyst: of its
+      provinces' regions, as for the regional roll-ups) and the shortages of its establishments,
+      not the national ones, which change what every region reads;
+    - anybody else: none.
+
+    A shortage is in the area when it is not national and every place it names (its region, its
+    establishment) is the area's: :meth:`covers` for one shortage (saved or not), :meth:`condition`
+    for a queryset, the same rule."""
+
+    everything: bool = False
+    region_ids: frozenset[int] = frozenset()
+    establishment_ids: frozenset[int] = frozenset()
+
+    @classmethod
+    def of(cls, user) -> RegisterArea:
+        if not roles.is_analyst(user):
+            return cls()
+        if scopes.is_national_analyst(user):
+            return cls(everything=True)
+        return cls(
+            region_ids=scopes.analyst_area(user).all_region_ids,
+            establishment_ids=scopes.readable_establishment_ids(user),
+        )
+
+    def covers(self, *, scope: str, region_id: int | None = None, establishment_id: int | None = None) -> bool:
+        if self.everything:
+            return True
+        return (
+            bool(self.region_ids or self.establishment_ids)
+            and scope in (ShortageScope.REGIONAL, ShortageScope.ESTABLISHMENT)
+            and (region_id is None or region_id in self.region_ids)
+            and (establishment_id is None or establishment_id in self.establishment_ids)
+        )
+
+    def condition(self) -> Q | None:
+        """The condition on shortages of :meth:`covers`; None when nothing is restricted."""
+        if self.everything:
+            return None
+        if not (self.region_ids or self.establishment_ids):
+            return scopes.NOTHING
+        return (
+            Q(scope__in=(ShortageScope.REGIONAL, ShortageScope.ESTABLISHMENT))
+            & (Q(region__isnull=True) | Q(region_id__in=sorted(self.region_ids)))
+            & (Q(establishment__isnull=True) | Q(establishment_id__in=sorted(self.establishment_ids)))
+        )
+
+
 class ShortageQuerySet(models.QuerySet):
     def visible_to(self, user) -> ShortageQuerySet:
-        """Analysts see all; other users national and regional shortages, and establishment users
-        also the shortages of their own establishments."""
-        if roles.is_analyst(user):
-            return self
+        """National analysts see all; everybody else with a role the national and regional
+        shortages, and analysts and establishment users also the shortages of the establishments
+        they read (``stock.scopes.establishment_scope``: a regional analyst's regions and provinces,
+        an establishment user's own)."""
         if user is None or not user.is_authenticated:
             return self.none()
+        if scopes.is_national_analyst(user):
+            return self
         shared = ~Q(scope=ShortageScope.ESTABLISHMENT)
-        if roles.is_establishment(user):
+        if roles.is_analyst(user) or roles.is_establishment(user):
             return self.filter(shared | scopes.establishment_scope(user, "establishment__"))
         if roles.is_industry(user):
             return self.filter(shared)
         return self.none()
+
+    def managed_by(self, user) -> ShortageQuerySet:
+        """The shortages ``user`` may update, close and add actions to (:class:`RegisterArea`)."""
+        area = RegisterArea.of(user)
+        if area.everything:
+            return self
+        if not roles.is_analyst(user):
+            return self.none()
+        return self.visible_to(user).filter(area.condition())
 
 
 class Shortage(models.Model):
@@ -77,6 +143,12 @@ class Shortage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.medicine} — {self.get_status_display()}"
+
+    def is_managed_by(self, user) -> bool:
+        """Whether ``user`` may update this shortage and its actions (:class:`RegisterArea`)."""
+        return RegisterArea.of(user).covers(
+            scope=self.scope, region_id=self.region_id, establishment_id=self.establishment_id
+        )
 
 
 class MitigationAction(models.Model):

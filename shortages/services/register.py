@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from partners.models import SupplyDeclaration
 from shortages.choices import ActionStatus, ShortageCause, ShortageScope, ShortageStatus
 from shortages.models import Alert, MitigationAction, Shortage
+from shortages.models.register import RegisterArea
 from shortages.selectors import shortage_proposed_by_alert
 from stock import roles
 from stock.audit import audit_snapshot, audit_write
@@ -35,6 +36,54 @@ ACTION_FIELDS = {"kind", "description", "owner", "owner_organization", "due_date
 def _require_analyst(user) -> None:
     if not roles.is_analyst(user):
         raise PermissionDenied(_("Seuls les analystes tiennent le registre des ruptures."))
+
+
+def shortage_place_require(*, user, scope: str, region=None, establishment=None) -> None:
+    """``user`` keeps the register for a shortage of ``scope`` naming ``region`` and ``establishment``
+    (``RegisterArea``: a national analyst everywhere, a regional analyst its regions' and
+    establishments' shortages, not the national ones); raises ``PermissionDenied`` else. The pages
+    ask it before showing a form, the services before any write."""
+    _require_analyst(user)
+    region_id = region.pk if region is not None else None
+    establishment_id = establishment.pk if establishment is not None else None
+    if RegisterArea.of(user).covers(scope=scope, region_id=region_id, establishment_id=establishment_id):
+        return
+    if scope == ShortageScope.NATIONAL:
+        raise PermissionDenied(_("Les ruptures nationales sont gérées par les analystes nationaux."))
+    raise PermissionDenied(
+        _("Cette rupture est hors de votre périmètre : vos régions et provinces, et leurs établissements.")
+    )
+
+
+def shortage_manage_require(*, user, shortage: Shortage) -> None:
+    """``user`` may update ``shortage``, close it and change its actions (``Shortage.is_managed_by``);
+    raises ``PermissionDenied`` else (the caller has already found the shortage visible)."""
+    _require_analyst(user)
+    if not shortage.is_managed_by(user):
+        shortage_place_require(
+            user=user, scope=shortage.scope, region=shortage.region, establishment=shortage.establishment
+        )
+
+
+def _managed_locked(shortage_id: int, user) -> Shortage:
+    """The shortage ``shortage_id``, locked, when ``user`` manages it. Raises
+    ``Shortage.DoesNotExist`` when ``user`` does not see it, ``PermissionDenied`` when it sees it
+    without managing it."""
+    _require_analyst(user)
+    if not Shortage.objects.visible_to(user).filter(pk=shortage_id).exists():
+        raise Shortage.DoesNotExist(f"shortage {shortage_id} is not visible to {user}")
+    shortage = Shortage.objects.select_for_update().get(pk=shortage_id)
+    shortage_manage_require(user=user, shortage=shortage)
+    return shortage
+
+
+def _require_places_of_action(user, *establishments) -> None:
+    """The establishments an action names (a reallocation's source and destination) are the user's."""
+    area = RegisterArea.of(user)
+    if area.everything:
+        return
+    if any(place is not None and place.pk not in area.establishment_ids for place in establishments):
+        raise PermissionDenied(_("Une action ne nomme que des établissements de votre périmètre."))
 
 
 def _date_errors(shortage: Shortage, today: dt.date) -> dict[str, list[str]]:
@@ -129,10 +178,12 @@ def shortage_open(
     source_declaration: SupplyDeclaration | None = None,
 ) -> Shortage:
     """Record a shortage of ``medicine`` over a scope with its coded cause: anticipated or ongoing,
-    or already resolved or avoided (``actual_end``, today when not given)."""
+    or already resolved or avoided (``actual_end``, today when not given). Refused
+    (``PermissionDenied``) outside the user's part of the register (``shortage_place_require``)."""
     _require_analyst(user)
     if scope == ShortageScope.ESTABLISHMENT and establishment is not None and region is None:
         region = establishment.region
+    shortage_place_require(user=user, scope=scope, region=region, establishment=establishment)
     shortage = _check(
         Shortage(
             medicine=medicine,
@@ -164,12 +215,13 @@ def shortage_open(
 
 @transaction.atomic
 def shortage_update(*, shortage_id: int, user, **changes) -> Shortage:
-    """Change the status, cause, dates or description of a shortage (resolved/avoided sets the end)."""
-    _require_analyst(user)
+    """Change the status, cause, dates or description of a shortage (resolved/avoided sets the end).
+    Raises ``Shortage.DoesNotExist`` when ``user`` does not see it, ``PermissionDenied`` when it
+    does not manage it."""
+    shortage = _managed_locked(shortage_id, user)
     unknown = set(changes) - SHORTAGE_FIELDS
     if unknown:
         raise ValidationError({name: [_("Ce champ ne peut pas être modifié.")] for name in sorted(unknown)})
-    shortage = Shortage.objects.select_for_update().get(pk=shortage_id)
     before = audit_snapshot(shortage, SHORTAGE_AUDITED)
     for name, value in changes.items():
         setattr(shortage, name, value)
@@ -186,13 +238,14 @@ def shortage_open_from_alert(*, alert_id: int, user, **changes) -> Shortage:
     with the analyst's ``changes`` (status, cause, dates, description) over the proposed values.
     Refused when a shortage of the medicine is already open over the same scope."""
     _require_analyst(user)
-    alert = Alert.objects.select_related("medicine", "region").get(pk=alert_id)
+    alert = Alert.objects.visible_to(user).select_related("medicine", "region").get(pk=alert_id)
     if alert.establishment_id is not None:
         raise ValidationError({"alert": [_("Seule une alerte nationale ou régionale propose une rupture.")]})
     unknown = set(changes) - SHORTAGE_FIELDS
     if unknown:
         raise ValidationError({name: [_("Ce champ ne peut pas être modifié.")] for name in sorted(unknown)})
     values = {**shortage_proposed_by_alert(alert=alert), **changes}
+    shortage_place_require(user=user, scope=values["scope"], region=values["region"])
     same_scope = Q(scope=ShortageScope.NATIONAL)
     if values["region"] is not None:
         same_scope |= Q(scope=ShortageScope.REGIONAL, region=values["region"])
@@ -211,7 +264,8 @@ def shortage_open_from_alert(*, alert_id: int, user, **changes) -> Shortage:
 @transaction.atomic
 def shortage_open_from_declaration(*, declaration_id: int, user) -> Shortage:
     """Turn an accepted declaration of a disruption into an anticipated national shortage with the
-    declared cause and dates."""
+    declared cause and dates (a national shortage: national analysts only)."""
+    shortage_place_require(user=user, scope=ShortageScope.NATIONAL)
     declaration = SupplyDeclaration.objects.select_related("medicine").get(pk=declaration_id)
     if not declaration.disruption or declaration.status != "accepted":
         raise ValidationError(
@@ -231,9 +285,10 @@ def shortage_open_from_declaration(*, declaration_id: int, user) -> Shortage:
 
 @transaction.atomic
 def action_add(*, shortage_id: int, user, kind: str, **fields) -> MitigationAction:
-    """Add a mitigation action (alternative, exceptional import, reallocation...) with its owner and due date."""
-    _require_analyst(user)
-    shortage = Shortage.objects.select_for_update().get(pk=shortage_id)
+    """Add a mitigation action (alternative, exceptional import, reallocation...) with its owner and
+    due date, to a shortage ``user`` manages, naming only establishments of its area."""
+    shortage = _managed_locked(shortage_id, user)
+    _require_places_of_action(user, fields.get("from_establishment"), fields.get("to_establishment"))
     action = MitigationAction(shortage=shortage, kind=kind, **fields)
     if kind == "reallocation" and (action.from_establishment_id is None or action.to_establishment_id is None):
         raise ValidationError({"from_establishment": [_("Une réallocation nomme la source et la destination.")]})
@@ -247,11 +302,17 @@ def action_add(*, shortage_id: int, user, kind: str, **fields) -> MitigationActi
 
 @transaction.atomic
 def action_update(*, action_id: int, user, **changes) -> MitigationAction:
-    """Change an action's status, owner, due date or description."""
+    """Change an action's status, owner, due date or description, on a shortage ``user`` manages.
+    Raises ``MitigationAction.DoesNotExist`` when ``user`` does not see it."""
     _require_analyst(user)
     unknown = set(changes) - ACTION_FIELDS
     if unknown:
         raise ValidationError({name: [_("Ce champ ne peut pas être modifié.")] for name in sorted(unknown)})
+    shortage_id = MitigationAction.objects.visible_to(user).filter(pk=action_id).values_list("shortage_id", flat=True)
+    shortage_id = shortage_id.first()
+    if shortage_id is None:
+        raise MitigationAction.DoesNotExist(f"action {action_id} is not visible to {user}")
+    _managed_locked(shortage_id, user)
     action = MitigationAction.objects.select_for_update().get(pk=action_id)
     before = audit_snapshot(action, ACTION_AUDITED)
     for name, value in changes.items():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -130,8 +130,10 @@ def shortage_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_detail(request, shortage)
 
 
-def _render_detail(request: HttpRequest, shortage: Shortage, **forms_in_error) -> HttpResponse:
-    can_manage = roles.is_analyst(request.user)
+def _render_detail(
+    request: HttpRequest, shortage: Shortage, status: int | None = None, **forms_in_error
+) -> HttpResponse:
+    can_manage = roles.is_analyst(request.user) and shortage.is_managed_by(request.user)
     context = {
         "shortage": shortage,
         "can_manage": can_manage,
@@ -144,7 +146,7 @@ def _render_detail(request: HttpRequest, shortage: Shortage, **forms_in_error) -
         )
         context["action_form"] = forms_in_error.get("action_form") or ActionAddForm(medicine=shortage.medicine)
         context["action_statuses"] = ActionStatus.choices
-    status = 400 if forms_in_error else 200
+    status = status or (400 if forms_in_error else 200)
     return render(request, "shortages/shortage_detail.html", context, status=status)
 
 
@@ -156,24 +158,31 @@ def _add_errors(form, error: ValidationError) -> None:
 
 @role_required(roles.ANALYST)
 def shortage_create(request: HttpRequest) -> HttpResponse:
-    """Open a shortage in the register (anticipated or ongoing)."""
+    """Open a shortage in the register (anticipated or ongoing); a place outside the analyst's part
+    of the register is refused (403) with the form and the reason."""
     form = ShortageOpenForm(request.POST or None, initial={"started_on": timezone.localdate()})
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             shortage = register_services.shortage_open(user=request.user, **form.cleaned_data)
         except ValidationError as error:
             _add_errors(form, error)
+        except PermissionDenied as refusal:
+            form.add_error(None, str(refusal))
+            status = 403
         else:
             messages.success(request, _("Rupture inscrite au registre."))
             return redirect("shortages:shortage_detail", pk=shortage.pk)
-    return render(request, "shortages/shortage_form.html", {"form": form}, status=400 if form.errors else 200)
+    if status == 200 and form.errors:
+        status = 400
+    return render(request, "shortages/shortage_form.html", {"form": form}, status=status)
 
 
 @require_POST
 @role_required(roles.ANALYST)
 def shortage_update(request: HttpRequest, pk: int) -> HttpResponse:
     """Change a shortage's status, cause, dates or description."""
-    shortage = _visible_shortage(request, pk)
+    shortage = _managed_shortage(request, pk)
     form = ShortageUpdateForm(request.POST)
     if form.is_valid():
         try:
@@ -190,7 +199,7 @@ def shortage_update(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(roles.ANALYST)
 def action_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a mitigation action to a shortage."""
-    shortage = _visible_shortage(request, pk)
+    shortage = _managed_shortage(request, pk)
     form = ActionAddForm(request.POST, medicine=shortage.medicine)
     if form.is_valid():
         fields = form.service_fields()
@@ -198,6 +207,9 @@ def action_add(request: HttpRequest, pk: int) -> HttpResponse:
             register_services.action_add(shortage_id=pk, user=request.user, **fields)
         except ValidationError as error:
             _add_errors(form, error)
+        except PermissionDenied as refusal:  # a reallocation naming an establishment of another area
+            form.add_error(None, str(refusal))
+            return _render_detail(request, shortage, status=403, action_form=form)
         else:
             messages.success(request, _("Action ajoutée."))
             return redirect("shortages:shortage_detail", pk=pk)
@@ -208,7 +220,7 @@ def action_add(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(roles.ANALYST)
 def action_status(request: HttpRequest, pk: int, action_id: int) -> HttpResponse:
     """Move a mitigation action to another status."""
-    _visible_shortage(request, pk)
+    _managed_shortage(request, pk)
     form = ActionStatusForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Statut inconnu."))
@@ -230,6 +242,8 @@ def shortage_from_alert(request: HttpRequest, alert_id: int) -> HttpResponse:
     except Alert.DoesNotExist as error:
         raise Http404 from error
     proposal = shortage_proposed_by_alert(alert=alert)
+    # A national alert proposes a national shortage, kept by national analysts (403 before the form).
+    register_services.shortage_place_require(user=request.user, scope=proposal["scope"], region=proposal["region"])
     form = ShortageFromAlertForm(request.POST if request.method == "POST" else None, initial=proposal)
     if request.method == "POST" and form.is_valid():
         try:
@@ -255,6 +269,13 @@ def _visible_shortage(request: HttpRequest, pk: int) -> Shortage:
         return shortage_detail_get(user=request.user, shortage_id=pk)
     except Shortage.DoesNotExist as error:
         raise Http404 from error
+
+
+def _managed_shortage(request: HttpRequest, pk: int) -> Shortage:
+    """A shortage the user sees (else 404) and manages (else 403: ``Shortage.is_managed_by``)."""
+    shortage = _visible_shortage(request, pk)
+    register_services.shortage_manage_require(user=request.user, shortage=shortage)
+    return shortage
 
 
 @role_required(roles.ANALYST, roles.INDUSTRY, roles.ESTABLISHMENT)

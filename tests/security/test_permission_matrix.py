@@ -121,6 +121,9 @@ class Row:
     url_kwargs: Callable[[Any], dict] | None = None
 
 
+# Registry objects whose deletion would cascade (tests/security/test_registry_writes.py).
+REGISTRY_UNDELETABLE = ("organization", "company", "agreement", "commitment")
+
 # The expected answers. Anonymous API calls get 401 (token realm), anonymous pages a redirect to
 # the login page (302). Objects of other parties are hidden (404) rather than forbidden where the
 # role may use the endpoint at all; endpoints a role may not use answer 403.
@@ -175,7 +178,7 @@ ROWS = [
     Row("POST", "api-token-list", "401 403 403 403 403", None, token_body),
     Row("GET", "api-token-detail", "401 200/404 200/404 200/404 200/404", "api-token"),
     Row("POST", "api-token-revoke", "401 200/404 200/404 200/404 200/404", "api-token"),
-    # --- partners API: the registry is read by every role and written by analysts ---------------
+    # --- partners API: the registry is read by every role and written by national analysts ------
     Row("GET", "compliance", "401 400 403 400 403"),
     # A national aggregate, open to every signed-in role; without its period it is a 400.
     Row("GET", "local-sourcing", "401 400 400 400 400"),
@@ -195,11 +198,12 @@ ROWS = [
             Row("GET", f"{base}-detail", "401 200 200 200 200", kind),
             Row("PUT", f"{base}-detail", "401 400 403 403 403", kind),
             Row("PATCH", f"{base}-detail", "401 200 403 403 403", kind),
-            # Organizations and companies still referenced elsewhere are protected (409).
+            # What a deletion would take with it (a company, commitments, their progress) is not
+            # deleted through the API but by a site administrator (403 with what to do instead).
             Row(
                 "DELETE",
                 f"{base}-detail",
-                f"401 {409 if kind in ('organization', 'company') else 204} 403 403 403",
+                f"401 {403 if kind in REGISTRY_UNDELETABLE else 204} 403 403 403",
                 kind,
             ),
         )
@@ -373,8 +377,28 @@ REGIONAL = {
     ("GET", "shortages:establishment_detail"): "200/404",
     ("GET", "shortages:alert_detail"): "200/404",
     ("GET", "shortages:position_detail"): "200/404",
+    # The partners registry and the review of declarations are national data: read, never written.
+    **{
+        (method, f"{base}-{suffix}"): "403"
+        for base in ("organization", "company", "membership", "productsupplier", "agreement", "commitment")
+        for method, suffix in (("POST", "list"), ("PUT", "detail"), ("PATCH", "detail"), ("DELETE", "detail"))
+    },
+    ("POST", "commitmentprogress-list"): "403",
+    # A regional analyst covers no company (``Company.objects.covered_by``): 400 on ``company``.
+    ("POST", "declaration-list"): "400",
+    ("POST", "declaration-accept"): "403",
+    ("POST", "declaration-reject"): "403",
+    ("POST", "partners:declaration_review"): "403",
     ("POST", "shortages:prediction_model_activate"): "403",
     ("POST", "shortages:prediction_model_rollback"): "403",
+    # a run publishes the day every user reads; the shortages of the fixture are national ones
+    ("POST", "scoring-run-list"): "403",
+    **{(method, f"{base}-detail"): "403" for method in ("PUT", "PATCH") for base in ("shortage", "shortage-action")},
+    ("GET", "shortages:shortage_from_alert"): "403",
+    **{
+        ("POST", f"shortages:{name}"): "403"
+        for name in ("shortage_update", "action_add", "action_status", "shortage_from_alert")
+    },
     **{
         ("POST", f"shortages:alert_{verb}"): "302/404"
         for verb in ("acknowledge", "assign", "comment", "resolve", "snooze")

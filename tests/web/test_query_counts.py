@@ -28,7 +28,7 @@ PAGES = [
     ("analyst", "shortages:establishment_detail", "hospital_a", 13),
     ("analyst", "shortages:alert_list", None, 8),
     ("analyst", "shortages:alert_detail", "alert", 10),
-    ("analyst", "shortages:shortage_list", None, 6),
+    ("analyst", "shortages:shortage_list", None, 7),
     ("analyst", "shortages:shortage_detail", "shortage", 17),
     ("analyst", "shortages:shortage_create", None, 4),
     ("association_user", "home", None, 6),

@@ -1,4 +1,9 @@
-"""Score every position and medicine for a day (default today) and print the run's figures."""
+"""Score every position and medicine for a day (default today) and print the run's figures.
+
+The day follows the platform's rule of recorded dates (``stock.dates``): not after today, not before
+2000-01-01. A run of a day to come would open that day's alerts and notify them now (and before the
+rule, it became the day every user read); there is no flag to force one.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from shortages.services.scores import scoring_run_execute
+from stock.dates import date_refusal
 
 
 class Command(BaseCommand):
@@ -19,6 +25,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         as_of = options["as_of"] or timezone.localdate()
+        if refusal := date_refusal(as_of):
+            raise CommandError(f"--as-of {as_of}: {refusal}")
         if options["enqueue"]:
             from shortages.tasks import scoring_dispatch
 
