@@ -112,8 +112,8 @@ class ImportJobAdmin(ReadOnlyAdmin):
 
 @admin.register(models.ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")
-    readonly_fields = ("prefix", "key_hash", "created_at", "last_used_at")
+    list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at", "expires_at")
+    readonly_fields = ("prefix", "key_hash", "created_at", "last_used_at", "expires_at", "credential_digest")
     raw_id_fields = ("user",)
 
 

@@ -1,13 +1,19 @@
 """Token authentication against hashed, revocable tokens (``Authorization: Bearer <token>``).
 
-Unknown or revoked tokens count against the ``auth`` rate (``API_RATE_AUTH``) of the client address:
-past it, every token sent from that address is answered 429 before it is looked up, so guessing
-tokens costs the guesser time and the database nothing.
+A token is refused (401 ``authentication_failed``, its message saying why) when it is unknown or
+revoked, when its user is deactivated, when its user's password changed after it was made, and once
+it has expired (``API_TOKEN_MAX_AGE_DAYS`` after its creation). The last two read the token's row
+and its user's, which the look-up brings anyway: they cost no query.
+
+Refused tokens count against the ``auth`` rate (``API_RATE_AUTH``) of the client address: past it,
+every token sent from that address is answered 429 before it is looked up, so guessing tokens costs
+the guesser time and the database nothing.
 """
 
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import connections, router
@@ -19,10 +25,23 @@ from rest_framework import authentication, exceptions
 from bulk import prepared
 from stock import scopes
 from stock.api.throttling import InvalidTokenThrottle
+from stock.dates import shown_date
 from stock.models import ApiToken, hash_token
+from stock.models.access import Binding, password_digest, token_expiry
 
 # Writing last_used_at on every request would turn each read into a write; once a minute is enough.
 LAST_USED_RESOLUTION_SECONDS = 60
+
+UNKNOWN_TOKEN = _("Jeton inconnu ou révoqué.")
+USER_INACTIVE = _("Jeton refusé : le compte de son utilisateur est désactivé.")
+PASSWORD_CHANGED = _(
+    "Jeton révoqué : le mot de passe de son utilisateur a changé après sa création. Créez-en un nouveau "
+    "depuis une session ouverte avec le nouveau mot de passe (page « Accès API », /acces-api/)."
+)
+TOKEN_EXPIRED = _(
+    "Jeton expiré le %(date)s. Créez-en un nouveau depuis une session ouverte (page « Accès API », "
+    "/acces-api/) ou demandez-le à un administrateur."
+)
 
 
 def token_with_access(key_hash: str) -> ApiToken | None:
@@ -81,6 +100,20 @@ def _token_statement(vendor: str) -> tuple[str, tuple, list[str], list[str]] | N
     )
 
 
+def token_refusal(token: ApiToken | None, binding: Binding | None, now: datetime) -> str | None:
+    """Why ``token`` (from :func:`token_with_access`; ``binding``, its binding to its user's password)
+    may not authenticate a request at ``now``, in the request's language; None when it may."""
+    if token is None:
+        return str(UNKNOWN_TOKEN)
+    if not token.user.is_active:
+        return str(USER_INACTIVE)
+    if binding is Binding.CHANGED:
+        return str(PASSWORD_CHANGED)
+    if token.is_expired(now):
+        return str(TOKEN_EXPIRED) % {"date": shown_date(timezone.localdate(token.expires_at))}
+    return None
+
+
 class HashedTokenAuthentication(authentication.BaseAuthentication):
     keywords = ("Bearer", "Token")
 
@@ -102,14 +135,27 @@ class HashedTokenAuthentication(authentication.BaseAuthentication):
                 _("En-tête de jeton invalide : le jeton n'est pas du texte.")
             ) from error
         token = token_with_access(hash_token(raw))
-        if token is None or not token.user.is_active:
+        now = timezone.now()
+        binding = token.binding_to(token.user.password) if token is not None else None
+        refusal = token_refusal(token, binding, now)
+        if refusal is not None:
             throttle.failure_record(request)
-            raise exceptions.AuthenticationFailed(_("Jeton inconnu ou révoqué."))
+            raise exceptions.AuthenticationFailed(refusal)
         # The roles and area links came with the token: the scope of the request costs no query more.
         scopes.access_remember(token.user, token)
-        now = timezone.now()
+        changes = {}
+        if binding is not Binding.CURRENT:
+            # Made before tokens were bound to passwords (or under a retired SECRET_KEY): bound to the
+            # password it was just accepted with, and given its lifetime from today if it had none.
+            changes["credential_digest"] = password_digest(token.user.password)
+            if token.credential_digest is None and token.expires_at is None:
+                changes["expires_at"] = token_expiry(now)
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > LAST_USED_RESOLUTION_SECONDS:
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            changes["last_used_at"] = now
+        if changes:
+            ApiToken.objects.filter(pk=token.pk).update(**changes)
+            for field, value in changes.items():
+                setattr(token, field, value)
         return token.user, token
 
     def authenticate_header(self, request) -> str:

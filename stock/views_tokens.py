@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -43,10 +44,14 @@ def token_list(request):
         else:
             created = {"token": token, "raw": raw}
             form = TokenForm()
+    tokens = list(ApiToken.objects.filter(user=request.user).order_by("revoked_at", "-created_at"))
+    now = timezone.now()
+    for token in tokens:
+        token.api_state = token.state(request.user, now)  # what the API answers to it now
     context = {
         "form": form,
         "created": created,
-        "tokens": ApiToken.objects.filter(user=request.user).order_by("revoked_at", "-created_at"),
+        "tokens": tokens,
     }
     return render(request, "stock/token_list.html", context, status=400 if form.errors else 200)
 

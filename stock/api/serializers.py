@@ -349,8 +349,8 @@ class ConsumptionSerializer(serializers.ModelSerializer):
 class ApiTokenSerializer(serializers.ModelSerializer):
     class Meta:
         model = ApiToken
-        fields = ["id", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
-        read_only_fields = ["id", "prefix", "created_at", "last_used_at", "revoked_at"]
+        fields = ["id", "name", "prefix", "created_at", "last_used_at", "revoked_at", "expires_at"]
+        read_only_fields = ["id", "prefix", "created_at", "last_used_at", "revoked_at", "expires_at"]
 
 
 class ApiTokenCreatedSerializer(ApiTokenSerializer):

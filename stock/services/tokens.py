@@ -28,7 +28,7 @@ class TokenLimitReached(Exception):
 def token_issue(*, user: Any, name: str) -> tuple[ApiToken, str]:
     """A new token for ``user``; returns the row and the raw value, which is never stored."""
     get_user_model().objects.select_for_update().filter(pk=user.pk).first()  # serialises the count below
-    if ApiToken.objects.filter(user=user).active().count() >= MAX_ACTIVE_TOKENS:
+    if ApiToken.objects.usable(user).count() >= MAX_ACTIVE_TOKENS:  # expired or voided tokens do not count
         raise TokenLimitReached
     token, raw = ApiToken.issue(user=user, name=name.strip() or "api")
     audit_write(actor=user, action="create", obj=token, after={"name": token.name})
