@@ -16,7 +16,10 @@ import uuid
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
 
 from config.logging import current_request_id
 
@@ -28,6 +31,8 @@ _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 JSON_CONTENT_TYPES = ("application/json", "application/merge-patch+json")
 UPLOAD_ENVELOPE_BYTES = 16 * 1024
+FILE_TOO_LARGE = _("Fichier trop volumineux : la limite est de %(limit)s octets.")
+BODY_TOO_LARGE = _("Corps de la requête trop volumineux : la limite est de %(limit)s octets.")
 
 
 class RequestIdMiddleware:
@@ -66,11 +71,16 @@ class RequestIdMiddleware:
             current_request_id.reset(token)
 
 
-def _too_large(request: HttpRequest, limit: int, what: str) -> HttpResponse:
-    message = f"{what} too large: the limit is {limit} bytes."
+def _too_large(request: HttpRequest, limit: int, message) -> HttpResponse:
+    """413 with ``message`` (lazy, ``%(limit)s`` the limit in bytes) in the request's language: this
+    middleware answers before ``LocaleMiddleware`` has chosen it, so it is read here the same way
+    (language cookie, then ``Accept-Language``)."""
+    with translation.override(translation.get_language_from_request(request)):
+        text = str(message) % {"limit": number_format(limit, force_grouping=True)}
     if request.path.startswith("/api/"):
-        return JsonResponse({"error": {"code": "too_large", "message": message, "fields": {}}}, status=413)
-    return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+        body = {"error": {"code": "too_large", "message": text, "fields": {}}}
+        return JsonResponse(body, status=413, json_dumps_params={"ensure_ascii": False})
+    return HttpResponse(text, status=413, content_type="text/plain; charset=utf-8")
 
 
 class RequestSizeLimitMiddleware:
@@ -91,9 +101,9 @@ class RequestSizeLimitMiddleware:
             if request.content_type == "multipart/form-data":
                 # The body holds the file plus the multipart envelope and the other fields.
                 if length > settings.UPLOAD_MAX_BYTES + UPLOAD_ENVELOPE_BYTES:
-                    return _too_large(request, settings.UPLOAD_MAX_BYTES, "File")
+                    return _too_large(request, settings.UPLOAD_MAX_BYTES, FILE_TOO_LARGE)
             elif length > settings.API_MAX_JSON_BYTES:
-                return _too_large(request, settings.API_MAX_JSON_BYTES, "Request body")
+                return _too_large(request, settings.API_MAX_JSON_BYTES, BODY_TOO_LARGE)
         return self.get_response(request)
 
 

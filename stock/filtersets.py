@@ -7,10 +7,16 @@ every antibacterial).
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet, Subquery
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from stock.choices import (
     EstablishmentCategory,
@@ -43,6 +49,47 @@ STOCK_STATUS_CHOICES = (
     ("in_stock", _("En stock")),
     ("expired", _("Stock périmé à retirer")),
 )
+
+
+# A month typed as AAAA-MM, or as its first day AAAA-MM-01.
+MONTH_TEXT = re.compile(r"(\d{4})-(\d{2})(?:-(01))?")
+MONTH_SCHEMA = {
+    "type": "string",
+    "pattern": r"^\d{4}-\d{2}(-01)?$",
+    "example": "2026-03",
+    "description": "Mois (AAAA-MM, ou son premier jour AAAA-MM-01)",
+}
+
+
+class FirstOfMonthField(forms.Field):
+    """A month as AAAA-MM (the form the declarations and the compliance take), or as its first day
+    AAAA-MM-01, as clients of the monthly lists sent it first; cleaned to its first day. Any other
+    day, or text of another form, is refused with a message naming the form: a month filter
+    compared with another day of the month matched nothing, silently."""
+
+    default_error_messages = {"invalid": _("Indiquez un mois (AAAA-MM) ou le premier jour du mois.")}
+
+    def to_python(self, value) -> dt.date | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, dt.date) and value.day == 1:
+            return value
+        match = MONTH_TEXT.fullmatch(str(value).strip())
+        try:
+            if match is None:
+                raise ValueError(value)
+            return dt.date(int(match[1]), int(match[2]), 1)
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+@extend_schema_field(MONTH_SCHEMA)
+class MonthFilter(django_filters.Filter):
+    """A filter on a month column (dates that are first days of months) given as AAAA-MM; the schema
+    announces text of that form (a date filter would be announced as a full date). A subclass keeps
+    the announcement and may take another form field."""
+
+    field_class = FirstOfMonthField
 
 
 class PositionFilterSet(django_filters.FilterSet):
@@ -223,8 +270,9 @@ class TransferFilterSet(django_filters.FilterSet):
 
 
 class MonthlyReportFilterSet(PositionFilterSet):
-    month_from = django_filters.DateFilter(field_name="month", lookup_expr="gte")
-    month_to = django_filters.DateFilter(field_name="month", lookup_expr="lte")
+    month = MonthFilter(field_name="month", label=_("Mois (AAAA-MM)"))
+    month_from = MonthFilter(field_name="month", lookup_expr="gte", label=_("Mois (AAAA-MM)"))
+    month_to = MonthFilter(field_name="month", lookup_expr="lte", label=_("Mois (AAAA-MM)"))
     discrepancy = django_filters.BooleanFilter(method="by_discrepancy", label=_("Rapports déséquilibrés"))
 
     class Meta:
@@ -236,8 +284,9 @@ class MonthlyReportFilterSet(PositionFilterSet):
 
 
 class ConsumptionFilterSet(PositionFilterSet):
-    month_from = django_filters.DateFilter(field_name="month", lookup_expr="gte")
-    month_to = django_filters.DateFilter(field_name="month", lookup_expr="lte")
+    month = MonthFilter(field_name="month", label=_("Mois (AAAA-MM)"))
+    month_from = MonthFilter(field_name="month", lookup_expr="gte", label=_("Mois (AAAA-MM)"))
+    month_to = MonthFilter(field_name="month", lookup_expr="lte", label=_("Mois (AAAA-MM)"))
 
     class Meta:
         model = ConsumptionMonth

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from bulk import copy_out
 from bulk.arrays import int8_array
@@ -48,11 +50,43 @@ class SyncOutcome:
     notification_ids: list[int] = field(default_factory=list)
 
 
+# The words of each metric an alert is raised on, and how its figure is written (rounded as the
+# pages round, stock.templatetags.ui: whole units, months to a tenth, shares in percent).
+METRIC_WORDS = {
+    "usable_stock": (gettext_lazy("stock utilisable : %(value)s"), "units"),
+    "months_of_stock": (gettext_lazy("mois de stock : %(value)s"), "months"),
+    "stockout_probability": (gettext_lazy("probabilité de rupture : %(value)s"), "share"),
+    "expiry_at_risk": (gettext_lazy("unités à risque de péremption : %(value)s"), "units"),
+    "expired_stock": (gettext_lazy("unités périmées : %(value)s"), "units"),
+    "share_at_risk": (gettext_lazy("part des positions à risque : %(value)s"), "share"),
+    "score": (gettext_lazy("score de risque : %(value)s sur 100"), "units"),
+    "industry_mos": (gettext_lazy("mois de ventes en stock déclarés : %(value)s"), "months"),
+    "disrupted_sales_share": (gettext_lazy("part des ventes perturbées : %(value)s"), "share"),
+}
+
+
 def _message(kind: str, metric: str, value) -> str:
+    """The alert's stored message: its kind, then the figure that raised it in words (``Rupture de
+    stock — stock utilisable : 0``), never a field name (a metric without words here leaves the kind
+    alone). Figures are written as the pages write them in both languages: rounded half up, thousands
+    grouped by a no-break space, decimal comma. They are formatted here rather than
+    by the pages' filters, and only the metric's own words are translated: the first run of a month
+    writes 100,000 messages, and ``number_format`` costs 18 µs a number."""
     label = AlertKind(kind).label
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return str(label)
-    return f"{label} — {metric} = {value:.4g}"
+    if metric not in METRIC_WORDS or not np.isfinite(float(value)):
+        return str(label)
+    words, style = METRIC_WORDS[metric]
+    exact = Decimal(str(float(value)))
+    if style == "units":
+        figure = f"{int(exact.quantize(Decimal(1), ROUND_HALF_UP)):,}".replace(",", "\u00a0")
+    elif style == "months":
+        figure = str(exact.quantize(Decimal("0.1"), ROUND_HALF_UP)).replace(".", ",")
+    else:
+        figure = f"{(exact * 100).quantize(Decimal(1), ROUND_HALF_UP)} %"
+    template = str(words)
+    return f"{label} — {template % {'value': figure}}"
 
 
 def _value(row) -> dict:

@@ -123,7 +123,7 @@ def test_only_analysts_may_read_the_trail(api_client_for, personas, persona):
 
     # then it is refused
     assert response.status_code == 403
-    assert response.json()["error"]["code"] == "permission_denied"
+    assert response.json()["error"]["code"] == "forbidden"
 
 
 def test_the_trail_list_costs_a_fixed_number_of_queries(api_client_for, personas, django_assert_max_num_queries):

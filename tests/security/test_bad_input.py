@@ -133,7 +133,7 @@ def test_a_huge_file_is_refused_before_it_is_read(hospital, django_capture_on_co
 
     # then it is refused with the limit stated, and nothing is written
     assert response.status_code == 413
-    assert response.json()["error"]["message"] == "File too large: the limit is 2048 bytes."
+    assert response.json()["error"]["message"] == "Fichier trop volumineux : la limite est de 2\xa0048 octets."
     assert written()["reports"] == 0
 
 
