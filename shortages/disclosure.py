@@ -6,7 +6,8 @@ an industry figure of a medicine is shown only when at least ``MIN_COMPANIES`` c
 and no single one holds more than ``MAX_TOP_SHARE`` of the declared sales or stock. Otherwise every
 figure drawn from declarations is withheld (``None``), with the factors they feed and those
 factors' points, and ``industry_withheld`` says so. The largest company's share, the rule's own
-input, is never shown outside analysts. Analysts see everything.
+input, is never shown outside analysts. Analysts see everything. The regional figures of a national
+score follow the rule of small areas (:mod:`shortages.disclosure_areas`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from shortages.choices import AlertKind
+from shortages.disclosure_areas import reads_country_whole, regional_figures_shown
 from stock import roles
 
 MIN_COMPANIES = 3
@@ -76,12 +78,18 @@ def national_score_shown(
 
 def score_shown(*, user: Any, score: Any) -> Any:
     """``score`` as ``user`` may read it: a national score under the rule is an unsaved copy with its
-    industry figures, factors and points withheld, and its pipeline without declared deliveries."""
-    if score is None or score.establishment_id is not None or roles.is_analyst(user):
+    industry figures, factors and points withheld, and its pipeline without declared deliveries;
+    its regional figures follow the rule of small areas (:mod:`shortages.disclosure_areas`) for
+    everyone but national analysts."""
+    if score is None or score.establishment_id is not None or reads_country_whole(user):
         return score
     shown = copy.copy(score)
+    figures = regional_figures_shown(user=user, figures=score.figures or {})
+    if roles.is_analyst(user):
+        shown.figures = figures
+        return shown
     shown.figures, shown.contributions = national_score_shown(
-        user=user, figures=score.figures, contributions=score.contributions
+        user=user, figures=figures, contributions=score.contributions
     )
     if shown.figures["industry_withheld"]:
         shown.pipeline = (score.figures or {}).get("public_in_transit")

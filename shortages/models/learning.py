@@ -76,10 +76,13 @@ class BacktestReport(models.Model):
 class PositionPrediction(models.Model):
     """What a learned model predicted for a position from the state of a month's end: the
     calibrated probability of a stockout within the model's horizon and the forecast consumption of
-    the next three months. Computed once per month and model for every position with the features
-    of that month end (the states the model was trained on), then read by every scoring run of the
-    following month (docs/scoring.md, docs/performance.md). Positions and medicines are plain
-    integers: 0.7 million rows a month, written by one ``COPY``, kept three months."""
+    the next three months, each a median (``forecast_<h>``) with its 80 % interval (the 10 % and
+    90 % quantiles ``forecast_low_<h>`` and ``forecast_high_<h>``, null in the rows stored before
+    they were kept). Computed once per month and model for every position with the features of
+    that month end (the states the model was trained on), then read by every scoring run of the
+    following month, which takes the medians only (docs/scoring.md, docs/performance.md); the
+    position page reads the interval of its position. Positions and medicines are plain integers:
+    0.7 million rows a month, written by one ``COPY``, kept three months."""
 
     month = models.DateField(help_text=_("Premier jour du mois dont la fin a servi aux variables."))
     model_version = models.PositiveIntegerField()
@@ -89,6 +92,12 @@ class PositionPrediction(models.Model):
     forecast_1 = models.FloatField(null=True, blank=True)
     forecast_2 = models.FloatField(null=True, blank=True)
     forecast_3 = models.FloatField(null=True, blank=True)
+    forecast_low_1 = models.FloatField(null=True, blank=True)
+    forecast_high_1 = models.FloatField(null=True, blank=True)
+    forecast_low_2 = models.FloatField(null=True, blank=True)
+    forecast_high_2 = models.FloatField(null=True, blank=True)
+    forecast_low_3 = models.FloatField(null=True, blank=True)
+    forecast_high_3 = models.FloatField(null=True, blank=True)
 
     class Meta:
         # a month's predictions, and one position's of a month (an incremental run's lookups)

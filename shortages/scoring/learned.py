@@ -302,7 +302,10 @@ def _forecasters(panel: Panel, until: pd.Timestamp, seed: int) -> dict[str, lgb.
 
 def model_predict(model: LearnedModel, features: pd.DataFrame) -> pd.DataFrame:
     """Per row of ``features``: ``raw`` and ``probability`` (calibrated), ``forecast_<h>`` (median
-    units in month h ahead) with ``forecast_low_<h>`` and ``forecast_high_<h>`` (10 % and 90 %)."""
+    units in month h ahead) with ``forecast_low_<h>`` and ``forecast_high_<h>`` (10 % and 90 %).
+
+    Each quantile has its own booster, so their predictions may cross; a bound that falls on the
+    wrong side of the median is set to the median (low <= median <= high, the median untouched)."""
     result = pd.DataFrame(index=features.index)
     if features.empty:
         return result.assign(raw=[], probability=[])
@@ -320,6 +323,9 @@ def model_predict(model: LearnedModel, features: pd.DataFrame) -> pd.DataFrame:
                 else np.nan
             )
             result[column] = np.clip(values, 0.0, None)
+        median = result[f"forecast_{step}"].to_numpy()
+        result[f"forecast_low_{step}"] = np.minimum(result[f"forecast_low_{step}"].to_numpy(), median)
+        result[f"forecast_high_{step}"] = np.maximum(result[f"forecast_high_{step}"].to_numpy(), median)
     return result
 
 

@@ -113,8 +113,8 @@ def regional_sums(sums: pd.DataFrame) -> pd.DataFrame:
 
 
 def regional_shares_of_sums(sums: pd.DataFrame) -> pd.DataFrame:
-    """Per medicine and region: ``positions`` and ``share_at_risk`` (stocked out or below the
-    emergency point, among positions with consumption)."""
+    """Per medicine and region: ``positions``, ``counted`` (those with consumption) and
+    ``share_at_risk`` (stocked out or below the emergency point, among the ``counted``)."""
     regional = regional_sums(sums)
     at_risk = regional["stocked_out"] + regional["below_emergency"]
     return pd.DataFrame(
@@ -122,6 +122,7 @@ def regional_shares_of_sums(sums: pd.DataFrame) -> pd.DataFrame:
             "medicine_id": regional["medicine_id"],
             "region_id": regional["region_id"],
             "positions": regional["positions"],
+            "counted": regional["counted"],
             "share_at_risk": _ratio(at_risk, regional["counted"]),
         }
     )

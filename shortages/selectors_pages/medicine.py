@@ -7,13 +7,20 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, Prefetch, Q, Sum
+from django.db.models import Count, F, IntegerField, Prefetch, Q, Sum, Value
 from django.utils import timezone
 
 from partners.choices import DeclarationStatus
 from partners.models import ProductSupplier, SupplyDeclaration, SupplyLine
 from shortages.choices import POSITION_ALERT_KINDS, AlertKind, RunStatus
 from shortages.disclosure import score_shown
+from shortages.disclosure_areas import (
+    FEW_ESTABLISHMENTS,
+    MIN_ESTABLISHMENTS,
+    establishments_read,
+    regions_read_whole,
+    withheld_areas,
+)
 from shortages.models import Alert, RiskScore, Shortage
 from shortages.selectors_pages.common import AT_RISK_STATUSES, last_months, month_label
 from shortages.selectors_pages.explain import Factor, factors_explain
@@ -39,17 +46,57 @@ class AlertCount:
 
 @dataclass
 class RegionalStock:
+    """A region's figures of the medicine; under the rule of small areas
+    (:mod:`shortages.disclosure_areas`) a row ``withheld`` (its reason) keeps its name and count
+    of positions, its figures are None."""
+
     code: str
     name: str
     positions: int
-    stock: float
-    amc: float
-    stocked_out: int
-    at_risk: int
+    stock: float | None
+    amc: float | None
+    stocked_out: int | None
+    at_risk: int | None
+    withheld: str = ""
 
     @property
     def months_of_stock(self) -> float | None:
         return self.stock / self.amc if self.amc else None
+
+    @property
+    def few_establishments(self) -> bool:
+        return self.withheld == FEW_ESTABLISHMENTS
+
+
+def regional_stock_shown(*, user: Any, rows: list[dict[str, Any]]) -> list[RegionalStock]:
+    """The regional rows of a medicine (``region_id``, ``region__code``, the names, ``n`` positions,
+    ``readable`` of them the user reads, ``stock``, ``amc``, ``out``, ``at_risk``) as ``user`` may
+    read them: the figures of a region resting on fewer than three establishments, and of the
+    regions that would give them by difference, withheld from whoever does not read every position
+    of the region."""
+    whole = regions_read_whole(user)
+    read_whole = {
+        row["region_id"] for row in rows if whole is None or row["region_id"] in whole or row["readable"] >= row["n"]
+    }
+    withheld = withheld_areas(
+        {row["region_id"]: row["n"] for row in rows}, read_whole=lambda region_id: region_id in read_whole
+    )
+    regions = []
+    for row in rows:
+        reason = withheld.get(row["region_id"], "")
+        regions.append(
+            RegionalStock(
+                code=row["region__code"],
+                name=localized_place_name(row["region__name_fr"], row["region__name_ar"]),
+                positions=row["n"],
+                stock=None if reason else row["stock"] or 0.0,
+                amc=None if reason else row["amc"] or 0.0,
+                stocked_out=None if reason else row["out"],
+                at_risk=None if reason else row["at_risk"],
+                withheld=reason,
+            )
+        )
+    return regions
 
 
 @dataclass
@@ -80,6 +127,11 @@ class MedicinePage:
         return [month_label(month) for month in self.months]
 
     @property
+    def min_establishments(self) -> int:
+        """The fewest establishments a region's figures rest on to be shown to everyone."""
+        return MIN_ESTABLISHMENTS
+
+    @property
     def active_alerts(self) -> int:
         """The medicine's active alerts the user sees (the alerts list's count for the medicine)."""
         return sum(row.count for row in self.alert_summary)
@@ -101,7 +153,10 @@ class MedicinePage:
 def medicine_page_get(*, user: Any, medicine_id: int, today: dt.date | None = None) -> MedicinePage:
     """The medicine page in a fixed number of queries; raises ``Medicine.DoesNotExist`` when the
     medicine is unknown. Lists of rows are scoped with ``visible_to``; regional figures are
-    aggregates, shared with every role."""
+    aggregates of every position, shared with every role under the rule of small areas
+    (:mod:`shortages.disclosure_areas`: a region resting on fewer than three establishments, or
+    giving one by difference, shows its name and count of positions only, to whoever does not
+    read the region whole)."""
     today = today or timezone.localdate()
     medicine = Medicine.objects.visible_to(user).get(pk=medicine_id)
     history = list(
@@ -118,29 +173,29 @@ def medicine_page_get(*, user: Any, medicine_id: int, today: dt.date | None = No
     score = score_shown(user=user, score=history[-1]) if history else None
     as_of = score.as_of if score else None
 
-    regions = [
-        RegionalStock(
-            code=row["region__code"],
-            name=localized_place_name(row["region__name_fr"], row["region__name_ar"]),
-            positions=row["n"],
-            stock=row["stock"] or 0.0,
-            amc=row["amc"] or 0.0,
-            stocked_out=row["out"],
-            at_risk=row["at_risk"],
-        )
-        for row in RiskScore.objects.positions()
-        .published_on(as_of)
-        .filter(medicine=medicine, region__isnull=False)
-        .values("region__code", "region__name_fr", "region__name_ar")
-        .annotate(
-            n=Count("id"),
-            stock=Sum("usable_stock"),
-            amc=Sum("amc"),
-            out=Count("id", filter=Q(stock_status="stocked_out")),
-            at_risk=Count("id", filter=Q(stock_status__in=AT_RISK_STATUSES)),
-        )
-        .order_by("region__code")
-    ]
+    # Aggregates of every position, shown under the rule of small areas (shortages.disclosure_areas),
+    # with how many of them the user reads (a restricted user's own establishments, cached).
+    readable = establishments_read(user)
+    regions = regional_stock_shown(
+        user=user,
+        rows=list(
+            RiskScore.objects.positions()
+            .published_on(as_of)
+            .filter(medicine=medicine, region__isnull=False)
+            .values("region_id", "region__code", "region__name_fr", "region__name_ar")
+            .annotate(
+                n=Count("id"),
+                readable=Count("id", filter=Q(establishment_id__in=sorted(readable)))
+                if readable
+                else Value(0, output_field=IntegerField()),
+                stock=Sum("usable_stock"),
+                amc=Sum("amc"),
+                out=Count("id", filter=Q(stock_status="stocked_out")),
+                at_risk=Count("id", filter=Q(stock_status__in=AT_RISK_STATUSES)),
+            )
+            .order_by("region__code")
+        ),
+    )
 
     months = last_months(12, today=today)
     monthly = {

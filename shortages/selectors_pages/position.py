@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 
 from shortages.choices import AlertKind
+from shortages.disclosure_areas import MIN_ESTABLISHMENTS, establishments_read, shown_for
 from shortages.explain_features import FEATURE_UNITS, LOG_UNITS, MONTHS, SHARE, YES_NO, feature_label
 from shortages.models import RiskScore
 from shortages.models.learning import PredictionModel
@@ -46,6 +47,13 @@ class Contribution:
     points: float
     value: str
     bar: int = 0
+    # A national or provincial signal resting on too few establishments for the reader: its value
+    # is withheld (shortages.disclosure_areas), its points stay.
+    withheld: bool = False
+
+    @property
+    def min_establishments(self) -> int:
+        return MIN_ESTABLISHMENTS
 
     @property
     def raises(self) -> bool:
@@ -65,6 +73,17 @@ class Explanation:
 
 
 @dataclass
+class MonthForecast:
+    """The learned forecast of one month ahead: the median units the run kept, and the 80 % interval
+    (10 % and 90 % quantiles) of the stored prediction that gave it, None where none is known."""
+
+    month: dt.date
+    units: float
+    low: float | None = None
+    high: float | None = None
+
+
+@dataclass
 class PositionPage:
     establishment: Establishment
     medicine: Medicine
@@ -77,17 +96,27 @@ class PositionPage:
         return model_version_of(self.score)
 
     @property
-    def forecasts(self) -> list[tuple[dt.date, float]]:
-        """(month, units) of each month ahead the learned forecast gave (none where the formula answered)."""
+    def forecasts(self) -> list[MonthForecast]:
+        """Each month ahead the learned forecast gave (none where the formula answered), with its 80 %
+        interval where the stored prediction that spoke holds one (:func:`forecast_interval`)."""
         figures = (self.score.figures or {}) if self.score else {}
         if not self.score:
             return []
         last = prediction_period(self.score)
-        return [
-            ((last + step).to_timestamp().date(), float(figures[f"forecast_{step}"]))
-            for step in range(1, learned.FORECAST_MONTHS + 1)
-            if figures.get(f"forecast_{step}") is not None
-        ]
+        spoken = spoken_prediction(self.score)
+        forecasts = []
+        for step in range(1, learned.FORECAST_MONTHS + 1):
+            if figures.get(f"forecast_{step}") is None:
+                continue
+            units = float(figures[f"forecast_{step}"])
+            low, high = forecast_interval(spoken, step=step, units=units)
+            forecasts.append(MonthForecast((last + step).to_timestamp().date(), units, low, high))
+        return forecasts
+
+    @property
+    def forecast_intervals(self) -> bool:
+        """Whether any month ahead shows an interval (the table's column)."""
+        return any(forecast.low is not None for forecast in self.forecasts)
 
     @property
     def formula_probability(self) -> float | None:
@@ -123,7 +152,7 @@ def position_page_get(*, user: Any, establishment_id: int, medicine_id: int) -> 
         medicine=medicine,
         score=score,
         reliability=reliability_latest(),
-        explanation=position_explanation_get(score=score, level=establishment.level) if score else None,
+        explanation=position_explanation_get(score=score, level=establishment.level, user=user) if score else None,
     )
 
 
@@ -139,29 +168,55 @@ def _neighbourhood_grid(*, establishment_id: int, medicine_id: int, levels: list
     return grid.loc[grid["level"].isin(levels)].reset_index(drop=True)
 
 
-def prediction_period(score: RiskScore) -> pd.Period:
-    """The month from whose end the learned figures of ``score`` were predicted: the last month
-    complete on its day, or the month before for a position whose report of that month had not
-    arrived (:func:`learning.prediction_month_of`, the rule of the scoring runs). Memoised on the
-    score: the forecasts and the explanation ask for it."""
-    if not hasattr(score, "_prediction_period"):
+def spoken_prediction(score: RiskScore) -> learning.SpokenPrediction | None:
+    """The stored prediction that gave the learned figures of ``score``
+    (:func:`learning.prediction_spoken`, the rule of the scoring runs); None where the formula
+    answered or no stored month predicts the position. Memoised on the score: the forecasts, their
+    intervals and the explanation ask for it (one query for the page)."""
+    if not hasattr(score, "_spoken_prediction"):
         version = model_version_of(score)
-        found = None
-        if version is not None:
-            found = learning.prediction_month_of(
+        score._spoken_prediction = (
+            learning.prediction_spoken(
                 as_of=score.as_of,
                 model_version=version,
                 establishment_id=score.establishment_id,
                 medicine_id=score.medicine_id,
             )
-        month = found if found is not None else learning.last_complete_month(score.as_of)
-        score._prediction_period = month.to_period("M")
-    return score._prediction_period
+            if version is not None
+            else None
+        )
+    return score._spoken_prediction
 
 
-def position_explanation_get(*, score: RiskScore, level: str) -> Explanation | None:
+def prediction_period(score: RiskScore) -> pd.Period:
+    """The month from whose end the learned figures of ``score`` were predicted: the last month
+    complete on its day, or the month before for a position whose report of that month had not
+    arrived (:func:`spoken_prediction`)."""
+    spoken = spoken_prediction(score)
+    month = spoken.month if spoken is not None else learning.last_complete_month(score.as_of)
+    return month.to_period("M")
+
+
+def forecast_interval(
+    spoken: learning.SpokenPrediction | None, *, step: int, units: float
+) -> tuple[float | None, float | None]:
+    """The 10 % and 90 % quantiles of month ``step`` ahead from the stored prediction that spoke,
+    when that prediction's median is the ``units`` the score shows; (None, None) otherwise: a
+    prediction stored before the bounds were kept, or a month computed again since the score's run
+    (its interval belongs to another median until the next run)."""
+    if spoken is None:
+        return None, None
+    median, low, high = spoken.forecasts.get(step, (None, None, None))
+    if median is None or low is None or high is None or not math.isclose(median, units, rel_tol=1e-9, abs_tol=1e-9):
+        return None, None
+    return float(low), float(high)
+
+
+def position_explanation_get(*, score: RiskScore, level: str, user: Any = None) -> Explanation | None:
     """The learned model's contributions to the position's P on the score's day, the largest
-    ``TOP_CONTRIBUTIONS`` first; None where the formula answered or the features are unknown."""
+    ``TOP_CONTRIBUTIONS`` first; None where the formula answered or the features are unknown. The
+    value of a national or provincial signal follows the rule of small areas for ``user``
+    (:func:`signals_withheld`; no user: as for a reader of no other establishment)."""
     version = model_version_of(score)
     if version is None:
         return None
@@ -196,6 +251,7 @@ def position_explanation_get(*, score: RiskScore, level: str) -> Explanation | N
     ranked = points.reindex(points.abs().sort_values(ascending=False, kind="stable").index)
     top = ranked.iloc[:TOP_CONTRIBUTIONS]
     values = features.iloc[0]
+    withheld = signals_withheld(grid, score=score, last=last, names=list(top.index), user=user)
     largest = max(float(top.abs().max()), 1e-9)
     return Explanation(
         model_version=version,
@@ -206,13 +262,53 @@ def position_explanation_get(*, score: RiskScore, level: str) -> Explanation | N
                 name=name,
                 label=feature_label(name),
                 points=float(value),
-                value=_value_text(name, values[name]),
+                value="—" if name in withheld else _value_text(name, values[name]),
                 bar=round(100 * abs(float(value)) / largest),
+                withheld=name in withheld,
             )
             for name, value in top.items()
         ],
         other_points=float(ranked.iloc[TOP_CONTRIBUTIONS:].sum()),
     )
+
+
+def _signal_months(name: str) -> tuple[int, ...]:
+    """How many months before the prediction's month each month a national or provincial signal
+    reads is (:func:`shortages.scoring.features.supply_nodes`)."""
+    if name == "national_stocked_out_change":
+        return (0, 1)
+    if name.endswith("_previous"):
+        return (1,)
+    if name.endswith("_two_months_ago"):
+        return (2,)
+    return (0,)
+
+
+def signals_withheld(grid: pd.DataFrame, *, score: RiskScore, last: pd.Period, names: list[str], user: Any) -> set[str]:
+    """The national and provincial signals among ``names`` whose value ``user`` may not read (the
+    rule of small areas, :mod:`shortages.disclosure_areas`): a signal is built from the positions
+    of the medicine that reported in the months it reads, in the establishments of the position's
+    horizon (``grid``, :func:`_neighbourhood_grid`), nationally or in the position's province. It
+    is shown when it rests on at least ``MIN_ESTABLISHMENTS`` establishments in each of those months,
+    or to whoever reads them all (:func:`shortages.disclosure_areas.shown_for`: a national analyst,
+    an analyst of the province or its region, an establishment alone there)."""
+    signals = [name for name in names if name.startswith(("national_", "province_"))]
+    readable = establishments_read(user)
+    if not signals or readable is None:
+        return set()
+    reported = grid.loc[(grid["medicine_id"] == score.medicine_id) & grid["reported"].astype(bool)]
+    own = grid.loc[grid["establishment_id"] == score.establishment_id, "province_id"].dropna()
+    province_id = int(own.iloc[0]) if not own.empty else None
+    in_province = reported["province_id"].isna() if province_id is None else reported["province_id"] == province_id
+    withheld = set()
+    for name in signals:
+        rows = reported if name.startswith("national_") else reported.loc[in_province]
+        for back in _signal_months(name):
+            month = (last - back).to_timestamp()
+            if not shown_for(set(rows.loc[rows["month"] == month, "establishment_id"].astype(int)), readable=readable):
+                withheld.add(name)
+                break
+    return withheld
 
 
 def _value_text(name: str, value: Any) -> str:

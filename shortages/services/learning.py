@@ -243,6 +243,14 @@ def active_models() -> dict[int, PredictionModel]:
 
 
 PREDICTION_COLUMNS = POSITION_KEYS + ["learned_probability", "forecast_1", "forecast_2", "forecast_3", "model_version"]
+#: The 10 % and 90 % quantiles of each month's forecast: stored with the month's predictions for the
+#: position page, not read by the scoring runs (their frame, cached for a day's runs, keeps
+#: :data:`PREDICTION_COLUMNS`).
+FORECAST_BOUND_COLUMNS = [
+    f"forecast_{name}_{step}" for step in range(1, learned.FORECAST_MONTHS + 1) for name in ("low", "high")
+]
+#: What a month's predictions store (:func:`month_predictions_compute`).
+MONTH_COLUMNS = PREDICTION_COLUMNS + FORECAST_BOUND_COLUMNS
 
 
 def last_complete_month(as_of: dt.date) -> pd.Timestamp:
@@ -255,7 +263,8 @@ def last_complete_month(as_of: dt.date) -> pd.Timestamp:
 
 def month_predictions_compute(*, month: pd.Timestamp, model: PredictionModel) -> pd.DataFrame:
     """The predictions of ``model`` for every position of its establishment levels from the state
-    at the end of ``month`` (columns of :data:`PREDICTION_COLUMNS`): the history of
+    at the end of ``month`` (columns of :data:`MONTH_COLUMNS`: those of :data:`PREDICTION_COLUMNS`
+    and the forecasts' 10 % and 90 % quantiles): the history of
     ``HISTORY_MONTHS_READ`` months before it read and turned into features one batch of whole
     establishments at a time (:func:`prediction_batches`), the national and provincial features
     then computed once over all of them (:func:`shortages.scoring.month_end.month_predict`)."""
@@ -265,20 +274,22 @@ def month_predictions_compute(*, month: pd.Timestamp, model: PredictionModel) ->
         # no report of the month yet (early in the next month): no position is predicted from it,
         # and reading the histories would cost a minute nationally for nothing; the month is
         # computed again when its reports are imported (:func:`month_predictions`)
-        return pd.DataFrame(columns=PREDICTION_COLUMNS)
+        return pd.DataFrame(columns=MONTH_COLUMNS)
     parts = []
     for establishment_ids in prediction_batches(levels=levels):
         grid = history_grid(start=start, end=month.date(), establishment_ids=establishment_ids)
         if not grid.empty:
             parts.append(month_end.month_part(grid, month=month))
     if not any(len(part.keys) for part in parts):
-        return pd.DataFrame(columns=PREDICTION_COLUMNS)
+        return pd.DataFrame(columns=MONTH_COLUMNS)
     predicted = month_end.month_predict(loaded_model(model), parts)
     result = predicted[POSITION_KEYS].copy()
     result["learned_probability"] = predicted["probability"].to_numpy()
     for step in range(1, learned.FORECAST_MONTHS + 1):
         result[f"forecast_{step}"] = predicted[f"forecast_{step}"].to_numpy()
     result["model_version"] = model.version
+    for column in FORECAST_BOUND_COLUMNS:
+        result[column] = predicted[column].to_numpy(dtype="float64")
     return result
 
 
@@ -318,7 +329,7 @@ def month_predictions(
         with transaction.atomic():
             PredictionModel.objects.select_for_update().filter(pk=model.pk).first()
             if month_predictions_state(month=month, model=model) != FRESH:
-                frame = _month_predictions_store(month=month, model=model)
+                frame = _month_predictions_store(month=month, model=model)[PREDICTION_COLUMNS]
                 if keys is not None:
                     frame = frame.merge(keys[POSITION_KEYS], on=POSITION_KEYS, how="inner")
                 return frame
@@ -390,7 +401,7 @@ def _predictions_store(frame: pd.DataFrame, *, month: pd.Timestamp) -> None:
             copy_in.int8("medicine_id", rows["medicine_id"].to_numpy()),
             *(
                 copy_in.float8(name, rows[name].to_numpy(dtype="float64"))
-                for name in ("probability", "forecast_1", "forecast_2", "forecast_3")
+                for name in ("probability", "forecast_1", "forecast_2", "forecast_3", *FORECAST_BOUND_COLUMNS)
             ),
         ]
         with connection.cursor() as cursor:
@@ -429,12 +440,24 @@ def _latest_month_predictions(
     return pd.concat([latest, earlier.loc[missing]], ignore_index=True) if len(latest) else earlier
 
 
-def prediction_month_of(
+@dataclass(frozen=True)
+class SpokenPrediction:
+    """The stored prediction that spoke for a position (:func:`prediction_spoken`): the month from
+    whose end it was predicted, and per month ahead (1..3) the forecast's median with its 10 % and
+    90 % quantiles, each None where not stored."""
+
+    month: pd.Timestamp
+    forecasts: dict[int, tuple[float | None, float | None, float | None]]
+
+
+def prediction_spoken(
     *, as_of: dt.date, model_version: int, establishment_id: int, medicine_id: int
-) -> pd.Timestamp | None:
-    """The month end whose prediction a scoring run of ``as_of`` gave the position with
-    ``model_version`` (the rule of :func:`run_predictions`): the last month complete on ``as_of``
-    when it predicts the position, else the month before; None when neither does. One query."""
+) -> SpokenPrediction | None:
+    """The stored prediction a scoring run of ``as_of`` gave the position with ``model_version``
+    (the rule of :func:`run_predictions`): the last month complete on ``as_of`` when it predicts
+    the position, else the month before's; None when neither does. One query."""
+    steps = range(1, learned.FORECAST_MONTHS + 1)
+    columns = [name for step in steps for name in (f"forecast_{step}", f"forecast_low_{step}", f"forecast_high_{step}")]
     found = (
         PositionPrediction.objects.filter(
             model_version=model_version,
@@ -443,10 +466,27 @@ def prediction_month_of(
             month__in=[month.date() for month in prediction_months(last_complete_month(as_of))],
         )
         .order_by("-month")
-        .values_list("month", flat=True)
+        .values_list("month", *columns)
         .first()
     )
-    return None if found is None else pd.Timestamp(found)
+    if found is None:
+        return None
+    month, *values = found
+    return SpokenPrediction(
+        month=pd.Timestamp(month),
+        forecasts={step: tuple(values[3 * (step - 1) : 3 * step]) for step in steps},
+    )
+
+
+def prediction_month_of(
+    *, as_of: dt.date, model_version: int, establishment_id: int, medicine_id: int
+) -> pd.Timestamp | None:
+    """The month end whose prediction a scoring run of ``as_of`` gave the position with
+    ``model_version`` (:func:`prediction_spoken`); None when no stored month predicts it. One query."""
+    spoken = prediction_spoken(
+        as_of=as_of, model_version=model_version, establishment_id=establishment_id, medicine_id=medicine_id
+    )
+    return None if spoken is None else spoken.month
 
 
 def run_predictions(*, run, keys: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -14,6 +14,7 @@ from django.db import connection
 
 from bulk import copy_in
 from shortages import scoring
+from shortages.disclosure_areas import REGIONAL_COUNTS, REGIONAL_SHARES
 from shortages.models import RiskScore, ScoringRun
 from shortages.scoring.sums import regional_shares_of_sums
 
@@ -67,23 +68,34 @@ def factors_of(row: dict, weights) -> tuple[dict, dict]:
     return contributions, factors
 
 
-def regional_map(sums: pd.DataFrame) -> dict[int, dict[str, float]]:
-    """{medicine_id: {region_id: share at risk}} of the positions' ``sums``
-    (:func:`shortages.scoring.sums.regional_shares_of_sums`)."""
+def regional_map(sums: pd.DataFrame) -> dict[int, dict[str, dict[str, float | int]]]:
+    """{medicine_id: {"share_at_risk_by_region": {region_id: share at risk},
+    "positions_counted_by_region": {region_id: positions the share is computed on}}} of the
+    positions' ``sums`` (:func:`shortages.scoring.sums.regional_shares_of_sums`); the counts are the
+    input of the rule of small areas (:mod:`shortages.disclosure_areas`)."""
     regional = regional_shares_of_sums(sums).dropna(subset=["share_at_risk"])
     if regional.empty:
         return {}
-    table = regional.pivot(index="medicine_id", columns="region_id", values="share_at_risk")
+    shares: dict[int, dict[str, float]] = {}
+    counts: dict[int, dict[str, int]] = {}
+    for medicine_id, region_id, counted, share in zip(
+        regional["medicine_id"].to_numpy(dtype="int64"),
+        regional["region_id"].to_numpy(dtype="float64"),
+        regional["counted"].to_numpy(dtype="int64"),
+        regional["share_at_risk"].to_numpy(dtype="float64"),
+        strict=True,
+    ):
+        region = str(int(region_id))
+        shares.setdefault(int(medicine_id), {})[region] = round(float(share), 4)
+        counts.setdefault(int(medicine_id), {})[region] = int(counted)
     return {
-        int(medicine_id): {
-            str(int(region)): round(share, 4) for region, share in shares.items() if not math.isnan(share)
-        }
-        for medicine_id, shares in table.to_dict("index").items()
+        medicine_id: {REGIONAL_SHARES: shares[medicine_id], REGIONAL_COUNTS: counts[medicine_id]}
+        for medicine_id in shares
     }
 
 
 def national_rows(
-    frame: pd.DataFrame, *, run: ScoringRun, weights, regional: dict[int, dict[str, float]]
+    frame: pd.DataFrame, *, run: ScoringRun, weights, regional: dict[int, dict[str, dict[str, float | int]]]
 ) -> list[RiskScore]:
     rows = []
     for row in frame.to_dict("records"):
@@ -108,7 +120,8 @@ def national_rows(
                 level=row["risk_level"],
                 insufficient_data=bool(row["insufficient_data"]),
                 figures=figures_of(row, NATIONAL_FIGURES)
-                | {"factors": factors, "share_at_risk_by_region": regional.get(int(row["medicine_id"]), {})},
+                | {"factors": factors}
+                | (regional.get(int(row["medicine_id"])) or {REGIONAL_SHARES: {}, REGIONAL_COUNTS: {}}),
                 contributions=contributions,
             )
         )

@@ -99,4 +99,4 @@ def test_a_month_without_reports_yet_predicts_nothing_without_reading_the_histor
     frame = learning.month_predictions_compute(month=month, model=model)
     # then there are none, and nothing was read
     assert frame.empty
-    assert list(frame.columns) == learning.PREDICTION_COLUMNS
+    assert list(frame.columns) == learning.MONTH_COLUMNS
