@@ -44,6 +44,9 @@ INDUSTRY_FACTORS = ("industry_cover", "disruption", "concentration")
 ANALYST_ONLY_FIGURES = ("industry_top_share",)
 #: Alerts raised from the declarations: their figure is for analysts only.
 INDUSTRY_ALERT_KINDS = (AlertKind.SAFETY_STOCK, AlertKind.DISRUPTION)
+#: Alerts whose figure is for analysts only: those above, and the national risk, whose figure is the
+#: national score (it sums the industry points, see :func:`score_shown`).
+ANALYST_FIGURE_ALERT_KINDS = (*INDUSTRY_ALERT_KINDS, AlertKind.NATIONAL_RISK)
 
 
 def industry_disclosed(figures: Mapping[str, Any] | None) -> bool:
@@ -93,15 +96,20 @@ def score_shown(*, user: Any, score: Any) -> Any:
     )
     if shown.figures["industry_withheld"]:
         shown.pipeline = (score.figures or {}).get("public_in_transit")
+        # The score sums the factors' points: with the others shown, the score less their sum would
+        # give the withheld industry points exactly (one company's cover). Its level, a band of 25
+        # points, stays.
+        shown.score = None
     return shown
 
 
 def alert_figure_withheld(*, user: Any, alert: Any) -> bool:
     """True when the figure of ``alert`` (its ``value``, the sentence and the message that quote it)
-    is hidden from ``user``: an alert raised from declarations (safety stock, disruption) names its
-    medicine and level to whoever sees national alerts, its figure to analysts only (no user known,
+    is hidden from ``user``: an alert raised from declarations (safety stock, disruption) or on the
+    national score names its medicine and level to whoever sees national alerts, its figure to
+    analysts only (no user known,
     as in a shared notification text: hidden)."""
-    return alert.kind in INDUSTRY_ALERT_KINDS and not (user is not None and roles.is_analyst(user))
+    return alert.kind in ANALYST_FIGURE_ALERT_KINDS and not (user is not None and roles.is_analyst(user))
 
 
 def alert_message_shown(*, user: Any, alert: Any) -> str:

@@ -169,8 +169,10 @@ def medicine_page_get(*, user: Any, medicine_id: int, today: dt.date | None = No
         )
         .order_by("as_of")
     )
-    # Industry figures of the national score follow the disclosure rule (shortages.disclosure).
-    score = score_shown(user=user, score=history[-1]) if history else None
+    # Industry figures of the national score follow the disclosure rule (shortages.disclosure), and
+    # so does each day's score of the history (withheld on the days the rule withholds them).
+    history = [score_shown(user=user, score=day) for day in history]
+    score = history[-1] if history else None
     as_of = score.as_of if score else None
 
     # Aggregates of every position, shown under the rule of small areas (shortages.disclosure_areas),

@@ -37,7 +37,7 @@ def medicine_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             title=_("Évolution du score de risque national"),
         )
-        if len(page.history) > 1
+        if sum(day.score is not None for day in page.history) > 1  # scores withheld by the disclosure rule: none
         else None
     )
     return render(

@@ -299,7 +299,7 @@ def medicine_list(request: HttpRequest) -> HttpResponse:
                     m.get_ven_class_display(),
                     m.ven_class,
                     m.is_essential,
-                    m.risk_score,
+                    m.risk_score if roles.is_analyst(request.user) else None,
                     level_label(m.risk_level) if m.risk_level else "",
                     m.risk_level,
                     m.national_mos,
@@ -312,5 +312,12 @@ def medicine_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "shortages/medicine_list.html",
-        {"filter": filterset, "page_obj": page_obj, "export_formats": EXPORT_LINKS},
+        {
+            "filter": filterset,
+            "page_obj": page_obj,
+            "export_formats": EXPORT_LINKS,
+            # the national score sums confidential industry points (shortages.disclosure): outside
+            # analysts the list gives its level only
+            "show_scores": roles.is_analyst(request.user),
+        },
     )

@@ -145,3 +145,27 @@ def test_the_rule_needs_three_companies_and_no_dominant_one():
     assert not industry_disclosed({"declared_companies": 5, "industry_top_share": 0.76})
     assert not industry_disclosed({"declared_companies": 5})  # scored before the share was kept
     assert not industry_disclosed({})
+
+
+@pytest.mark.parametrize("persona", ["company_user", "hospital_a_user"])
+def test_a_withheld_medicine_shows_no_score_from_which_its_industry_points_would_follow(
+    market, personas, api_client_for, client, persona
+):
+    # given the stored score of the single company's medicine, whose industry points are not zero
+    user = getattr(personas, persona)
+    stored = RiskScore.objects.national().get(medicine=market["single"])
+    shown = {name: points for name, points in stored.contributions.items() if points is not None}
+    assert stored.score is not None and shown.get("industry_cover")
+    # when a non-analyst reads it: the API gives the level, not the score (score less the other
+    # points shown would be the industry points, one company's cover)
+    row = national_rows(api_client_for(user))[market["single"].pk]
+    assert row["score"] is None and row["level"] == stored.level
+    # nor do the medicine page, its history chart or the medicine list
+    client.force_login(user)
+    page = client.get(reverse("shortages:medicine_detail", args=[market["single"].pk])).content.decode()
+    assert 'data-testid="score-withheld"' in page and "Non publié" in page
+    listed = client.get(reverse("shortages:medicine_list")).content.decode()
+    assert ">Score<" not in listed
+    # while the medicine four companies share keeps its score, and an analyst reads every score
+    assert national_rows(api_client_for(user))[market["shared"].pk]["score"] is not None
+    assert national_rows(api_client_for(personas.analyst))[market["single"].pk]["score"] == stored.score
