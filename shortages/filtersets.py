@@ -44,6 +44,9 @@ class AlertFilterSet(django_filters.FilterSet):
     national = django_filters.BooleanFilter(method="filter_national", label=_("Alertes nationales"))
     inbox = django_filters.BooleanFilter(method="filter_inbox", label=_("Ma boîte d'alertes"))
     therapeutic_section = django_filters.CharFilter(field_name="medicine__therapeutic_section")
+    # By id, without a list of choices: a choice filter over the users would list every username in
+    # the browsable API's form and tell an existing id from another by its 400.
+    assignee = django_filters.NumberFilter(field_name="assignee_id", label=_("Assignée à (identifiant)"))
 
     class Meta:
         model = Alert
@@ -75,6 +78,7 @@ class ShortageFilterSet(django_filters.FilterSet):
 
 class MitigationActionFilterSet(django_filters.FilterSet):
     due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte")
+    owner = django_filters.NumberFilter(field_name="owner_id", label=_("Responsable (identifiant)"))  # as ``assignee``
 
     class Meta:
         model = MitigationAction

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from rest_framework import serializers
 
 from shortages.disclosure import alert_figure_withheld, alert_message_shown, score_shown
@@ -16,6 +17,7 @@ from shortages.models import (
     Shortage,
     Subscription,
 )
+from stock import roles
 from stock.dates import date_refusal
 from stock.models import Establishment, Medicine, Region
 
@@ -130,7 +132,12 @@ class AlertSnoozeSerializer(serializers.Serializer):
 
 
 class AlertAssignSerializer(AlertCommentSerializer):
-    assignee = serializers.SlugRelatedField(slug_field="username", queryset=get_user_model().objects.all())
+    # Among analysts only: an alert is assigned to an analyst, and an unknown username and a user who
+    # is not one then get the same answer.
+    assignee = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=get_user_model().objects.filter(Q(groups__name=roles.ANALYST) | Q(is_superuser=True)).distinct(),
+    )
 
 
 class SubscriptionSerializer(serializers.ModelSerializer):
