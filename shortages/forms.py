@@ -12,6 +12,9 @@ from stock import roles
 from stock.forms import MedicineField, PlaceChoiceField
 from stock.models import Establishment, Medicine, Region
 
+# A shortage's or an action's description: a few paragraphs, not a document (200 KB were accepted).
+DESCRIPTION_MAX_LENGTH = 5000
+
 
 class DateInput(forms.DateInput):
     input_type = "date"
@@ -46,7 +49,12 @@ class ShortageOpenForm(forms.Form):
     )
     started_on = forms.DateField(widget=DateInput(), label=_("Début"))
     expected_end = forms.DateField(widget=DateInput(), required=False, label=_("Fin prévue"))
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Description"))
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=DESCRIPTION_MAX_LENGTH,
+        label=_("Description"),
+    )
 
 
 class ShortageFromAlertForm(forms.Form):
@@ -57,7 +65,12 @@ class ShortageFromAlertForm(forms.Form):
     cause = forms.ChoiceField(choices=ShortageCause.choices, label=_("Cause"))
     started_on = forms.DateField(widget=DateInput(), label=_("Début"))
     expected_end = forms.DateField(widget=DateInput(), required=False, label=_("Fin prévue"))
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Description"))
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=DESCRIPTION_MAX_LENGTH,
+        label=_("Description"),
+    )
 
 
 class ShortageUpdateForm(forms.Form):
@@ -65,12 +78,22 @@ class ShortageUpdateForm(forms.Form):
     cause = forms.ChoiceField(choices=ShortageCause.choices, label=_("Cause"))
     expected_end = forms.DateField(widget=DateInput(), required=False, label=_("Fin prévue"))
     actual_end = forms.DateField(widget=DateInput(), required=False, label=_("Fin réelle"))
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Description"))
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=DESCRIPTION_MAX_LENGTH,
+        label=_("Description"),
+    )
 
 
 class ActionAddForm(forms.Form):
     kind = forms.ChoiceField(choices=ActionKind.choices, label=_("Action"))
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Description"))
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=DESCRIPTION_MAX_LENGTH,
+        label=_("Description"),
+    )
     owner = forms.ModelChoiceField(queryset=_analysts(), required=False, label=_("Responsable"), empty_label=_("Aucun"))
     due_date = forms.DateField(widget=DateInput(), required=False, label=_("Échéance"))
     alternative = forms.ModelChoiceField(

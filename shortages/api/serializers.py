@@ -7,6 +7,7 @@ from django.db.models import Q
 from rest_framework import serializers
 
 from shortages.disclosure import alert_figure_withheld, alert_message_shown, score_shown
+from shortages.forms import DESCRIPTION_MAX_LENGTH
 from shortages.models import (
     Alert,
     AlertEvent,
@@ -174,6 +175,7 @@ class MitigationActionSerializer(serializers.ModelSerializer):
             "alternative", "from_establishment", "to_establishment", "quantity", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = ["id", "created_at", "updated_at"]
+        extra_kwargs = {"description": {"max_length": DESCRIPTION_MAX_LENGTH}}
 
 
 class ShortageSerializer(serializers.ModelSerializer):
@@ -188,6 +190,7 @@ class ShortageSerializer(serializers.ModelSerializer):
             "created_at", "updated_at", "actions",
         ]  # fmt: skip
         read_only_fields = ["id", "source_alert", "source_declaration", "created_at", "updated_at", "actions"]
+        extra_kwargs = {"description": {"max_length": DESCRIPTION_MAX_LENGTH}}
 
 
 class ShortageFromAlertSerializer(serializers.Serializer):

@@ -224,3 +224,15 @@ def test_the_action_form_offers_french_empty_choices(client, personas, medicine)
     assert "---------" not in html
     assert '<option value="" selected>Aucun</option>' in html
     assert '<option value="" selected>Aucune</option>' in html
+
+
+def test_a_description_of_a_document_s_length_is_refused_naming_the_field(client, personas, api_client_for, medicine):
+    # given a description of 200,000 characters (the review's was accepted whole)
+    huge = "x" * 200_000
+    body = {"medicine": medicine.pk, "cause": "api", "scope": "national", "started_on": today().isoformat()}
+    # when an analyst sends it through the API
+    answer = api_client_for(personas.analyst).post("/api/v1/shortages/", body | {"description": huge}, format="json")
+    # then it is refused on that field, and nothing is written
+    assert answer.status_code == 400
+    assert "description" in answer.json()["error"]["fields"]
+    assert not Shortage.objects.exists()
