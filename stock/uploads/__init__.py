@@ -31,9 +31,16 @@ Rules (the bounds live in :mod:`stock.uploads.limits`, the time budget in :mod:`
 - Format: ``.xlsx`` (first sheet, read-only mode) or ``.csv``/``.txt``; anything else is rejected,
   and so is a workbook with macros (an ``.xlsm`` renamed ``.xlsx``).
 - Extent: only the rows and columns present in a workbook are read (its declared dimension is
-  ignored), at most ``limits.MAX_COLUMNS`` columns; past ``settings.UPLOAD_MAX_ROWS`` lines the file is
-  rejected with the limit named. A cell longer than ``limits.MAX_CELL_CHARS`` is an error on its line
-  and column; error messages quote at most ``limits.QUOTED_CHARS`` characters of a cell.
+  ignored, and so are the gaps between its row numbers: see :mod:`stock.uploads.sheet`), at most
+  ``limits.MAX_COLUMNS`` columns (cells further right are skipped unread); past
+  ``settings.UPLOAD_MAX_ROWS`` lines the file is rejected with the limit named, as soon as a value
+  stands on a row numbered past them. A workbook row of more than ``limits.MAX_ROW_CELLS`` cells
+  (Excel's own limit) is refused, and so is a workbook whose shared strings and first sheet hold
+  more than ``limits.ELEMENTS_PER_LINE`` XML elements for each line allowed. A cell longer than
+  ``limits.MAX_CELL_CHARS`` is an error on its line and column; error messages quote at most
+  ``limits.QUOTED_CHARS`` characters of a cell.
+- Time: the import's budget (:func:`stock.uploads.budget.budget_check`) is checked on every line
+  read, and every ``limits.BUDGET_CHECK_EVERY`` XML elements of a workbook, empty rows included.
 - Errors: every one is counted (``Table.error_total``), the first ``settings.UPLOAD_MAX_ERRORS`` kept.
 - CSV encoding: UTF-8 with or without BOM; otherwise Windows-1252 (then Latin-1) with a warning
   that says so. The delimiter (``;``, ``,`` or tab) is taken from the header line.
@@ -64,16 +71,17 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from stock.uploads.budget import budget_check
+from stock.uploads.budget import ImportTimeExceeded, budget_check
 from stock.uploads.cells import CellError, convert, is_blank
 from stock.uploads.limits import (
-    MAX_COLUMNS,
     XLSX_SIGNATURE,
+    SheetRefused,
     file_refusal,
     quoted,
     too_many_rows,
     unreadable_workbook,
 )
+from stock.uploads.sheet import workbook_rows
 
 __all__ = [
     "ColumnSpec",
@@ -129,7 +137,8 @@ class RowError:
 @dataclass
 class Table:
     """The parsed rows (each with its ``_line``), the cell errors (the first ``UPLOAD_MAX_ERRORS``;
-    ``error_total`` counts them all, ``error_lines`` the lines they are on) and the warnings."""
+    ``error_total`` counts them all, ``error_lines`` the lines they are on), the warnings, and the
+    header's column names as found (trimmed, lower-cased, empty ones left out)."""
 
     rows: list[dict[str, Any]] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
@@ -137,6 +146,7 @@ class Table:
     encoding: str | None = None
     error_total: int = 0
     error_lines: int = 0
+    header: list[str] = field(default_factory=list)
 
     def error_add(self, error: RowError) -> None:
         """Counts a cell error, and keeps it while fewer than ``UPLOAD_MAX_ERRORS`` are kept."""
@@ -146,10 +156,14 @@ class Table:
 
 
 class UploadRejected(Exception):
-    """The file as a whole cannot be read (size, format, encoding, headers)."""
+    """The file as a whole cannot be read (size, format, encoding, headers). ``header`` holds the
+    header's column names as :attr:`Table.header` does, once the header was read (else None): a
+    caller that checks more of the header needs not read the file again (a workbook's other sheets
+    are never read here, and openpyxl's own loading of them is unbounded)."""
 
-    def __init__(self, errors: list[RowError]):
+    def __init__(self, errors: list[RowError], *, header: list[str] | None = None):
         self.errors = errors
+        self.header = header
         super().__init__("; ".join(error.message for error in errors))
 
 
@@ -184,7 +198,12 @@ def read_table(
     header = next(records, None)
     if header is None:
         raise UploadRejected([RowError(None, None, _("Le fichier est vide."))])
-    positions = _match_header(header, columns)
+    table.header = [name for name in map(_normalise_header, header[1]) if name]
+    try:
+        positions = _match_header(header, columns)
+    except UploadRejected as rejected:
+        rejected.header = table.header
+        raise
     examples: list[int] = []
     max_line = settings.UPLOAD_MAX_ROWS + 1  # the header is line 1
     for line, values in records:
@@ -327,25 +346,17 @@ def _csv_records(text: str) -> Iterator[tuple[int, list[Any]]]:
 
 
 def _xlsx_records(data: bytes) -> Iterator[tuple[int, list[Any]]]:
-    from openpyxl import load_workbook
-
+    # Neither the declared dimension (``A1:XFD1048576`` costs a few bytes) nor the gaps between row
+    # numbers (``<row r="1000000000000">`` too) are turned into rows: workbook_rows reads the rows
+    # present, by their numbers, and stops at the first value past UPLOAD_MAX_ROWS lines.
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds for a damaged file
+        yield from workbook_rows(data, max_line=settings.UPLOAD_MAX_ROWS + 1, row_limit=settings.UPLOAD_MAX_ROWS)
+    except SheetRefused as refused:
+        raise UploadRejected([RowError(refused.line, None, refused.message)]) from None
+    except ImportTimeExceeded:
+        raise
+    except Exception as error:  # noqa: BLE001 - a damaged workbook fails while it is read, in many kinds
         raise UploadRejected([RowError(None, None, unreadable_workbook(error))])
-    # The declared dimension (``A1:XFD1048576`` costs a few bytes) would have every row padded to it:
-    # read the rows present, each cut at MAX_COLUMNS (the reader stops past UPLOAD_MAX_ROWS lines).
-    try:
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()
-        rows = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
-        for line, values in enumerate(rows, start=1):
-            if values.count(None) < len(values):  # rows missing from the file come as all-None
-                yield line, list(values)
-    except Exception as error:  # noqa: BLE001 - a damaged sheet fails while it is read, in as many kinds
-        raise UploadRejected([RowError(None, None, unreadable_workbook(error))])
-    finally:
-        workbook.close()
 
 
 def _cell_message(error: ValueError, raw: Any) -> str:

@@ -1,6 +1,8 @@
 """Bounds of an uploaded file, checked before and while it is read: its size and format, no macros
-in a workbook, at most ``UPLOAD_MAX_ROWS`` lines and ``MAX_COLUMNS`` columns, cells of at most
-``MAX_CELL_CHARS`` characters, and at most ``UPLOAD_MAX_ERRORS`` errors kept (every one counted)."""
+in a workbook, at most ``UPLOAD_MAX_ROWS`` lines (by the row numbers a workbook gives, not by the rows
+it holds) and ``MAX_COLUMNS`` columns read, at most ``MAX_ROW_CELLS`` cells in a workbook row, cells
+of at most ``MAX_CELL_CHARS`` characters, and at most ``UPLOAD_MAX_ERRORS`` errors kept (every one
+counted)."""
 
 from __future__ import annotations
 
@@ -22,6 +24,18 @@ XLSX_SIGNATURE = b"PK\x03\x04"
 ACCEPTED_SUFFIXES = (".csv", ".txt", ".xlsx")
 #: Columns read from a workbook; cells further right are not read (no template comes close).
 MAX_COLUMNS = 64
+#: Cells in one row of a workbook, read or skipped: Excel's own limit (its last column, XFD, is the
+#: 16,384th), so only a forged file has more; such a row is refused rather than walked.
+MAX_ROW_CELLS = 16_384
+#: XML elements inside one cell (its value, formula, inline text, rich-text runs): a real cell has a few.
+MAX_CELL_PARTS = 1_000
+#: XML elements of a workbook read between two checks of the import's time budget (empty rows included).
+BUDGET_CHECK_EVERY = 4_096
+#: XML elements a workbook may make the reader parse (its shared strings and its first sheet) for each
+#: line ``UPLOAD_MAX_ROWS`` allows: a full row of MAX_COLUMNS cells takes two or three times
+#: MAX_COLUMNS (``<c><v>``, ``<c><is><t>``), a shared text two; only a workbook stuffed with empty or
+#: far-right cells, empty rows or unused texts comes near it.
+ELEMENTS_PER_LINE = 4 * MAX_COLUMNS
 #: Characters in one cell: far above any code, quantity or name, far below what fills a worker.
 MAX_CELL_CHARS = 10_000
 #: Characters of a cell's value quoted back in an error message.
@@ -96,6 +110,32 @@ def too_many_rows(limit: int) -> str:
         "Fichier trop long : au plus %(limit)d lignes de données par fichier (limite UPLOAD_MAX_ROWS). "
         "Découpez-le en plusieurs envois."
     ) % {"limit": limit}
+
+
+def too_wide_row(line: int, limit: int) -> str:
+    """The error of a workbook row of more than ``MAX_ROW_CELLS`` cells."""
+    return _(
+        "Classeur refusé : la ligne %(line)d compte plus de %(limit)d cellules, la limite d'Excel. "
+        "Copiez seulement le tableau dans un nouveau classeur, ou enregistrez-le en CSV."
+    ) % {"line": line, "limit": limit}
+
+
+def too_many_elements(limit: int, rows: int) -> str:
+    """The error of a workbook of more than ``ELEMENTS_PER_LINE`` XML elements per line allowed."""
+    return _(
+        "Classeur refusé : il compte plus de %(limit)d éléments (lignes, cellules, textes, mises en forme), "
+        "bien plus que n'en demandent %(rows)d lignes de données. "
+        "Copiez seulement le tableau dans un nouveau classeur, ou enregistrez-le en CSV."
+    ) % {"limit": limit, "rows": rows}
+
+
+class SheetRefused(Exception):
+    """A workbook refused while its rows are read: ``line`` is the row it names (None for the whole file)."""
+
+    def __init__(self, line: int | None, message: str):
+        self.line = line
+        self.message = message
+        super().__init__(message)
 
 
 def too_long(length: int) -> str:
