@@ -30,6 +30,42 @@ from partners.models import (
 from partners.models.registry import membership_in_force_q
 from stock.models import Medicine
 
+#: The ids a filter takes: those a 64-bit id column can hold (``BigAutoField``). A larger number was
+#: an OverflowError (a 500) on SQLite; it is now a 400 naming the filter, as any other bad value.
+ID_MIN, ID_MAX = 1, 2**63 - 1
+
+
+class IdField(forms.IntegerField):
+    """A whole number in ``ID_MIN..ID_MAX``: the form field of the filters on an id."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", ID_MIN)
+        kwargs.setdefault("max_value", ID_MAX)
+        super().__init__(**kwargs)
+
+
+@extend_schema_field({"type": "integer", "minimum": ID_MIN, "maximum": ID_MAX})
+class IdFilter(filters.NumberFilter):
+    """A filter on an id (``company``, ``party``, ``member_of``...), refused with a 400 naming it
+    when it is not a whole number or out of the ids' range."""
+
+    field_class = IdField
+
+
+class MedicineRefField(forms.CharField):
+    """A medicine's code, or its id as digits: the digits must be an id (``ID_MIN..ID_MAX``)."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        digits = value.strip() if value else ""
+        if digits.isascii() and digits.isdigit():
+            IdField(required=False).clean(digits)
+        return value
+
+
+class MedicineRefFilter(filters.CharFilter):
+    field_class = MedicineRefField
+
 
 @extend_schema_field({"type": "string", "example": "2026-03", "description": "Mois (AAAA-MM)"})
 class MonthFilter(filters.Filter):
@@ -55,7 +91,7 @@ class OrganizationFilterSet(filters.FilterSet):
 
 class CompanyFilterSet(filters.FilterSet):
     q = filters.CharFilter(method="search", label=_("Recherche"))
-    member_of = filters.NumberFilter(method="filter_member_of", label=_("Membre de (organisation)"))
+    member_of = IdFilter(method="filter_member_of", label=_("Membre de (organisation)"))
 
     class Meta:
         model = Company
@@ -82,7 +118,7 @@ class MembershipFilterSet(filters.FilterSet):
 
 
 class ProductSupplierFilterSet(filters.FilterSet):
-    medicine = filters.NumberFilter(field_name="product__medicine_id", label=_("Médicament"))
+    medicine = IdFilter(field_name="product__medicine_id", label=_("Médicament"))
     role = filters.ChoiceFilter(choices=SupplierRole.choices, label=_("Rôle"))
 
     class Meta:
@@ -95,7 +131,7 @@ class AgreementFilterSet(filters.FilterSet):
     year = filters.NumberFilter(
         field_name="signed_on", lookup_expr="year", label=_("Année"), min_value=1900, max_value=2100
     )
-    party = filters.NumberFilter(field_name="signatories__organization", label=_("Signataire"), distinct=True)
+    party = IdFilter(field_name="signatories__organization", label=_("Signataire"), distinct=True)
 
     class Meta:
         model = Agreement
@@ -124,8 +160,8 @@ class DeclarationFilterSet(filters.FilterSet):
         label=_("Version en vigueur"),
         widget=forms.Select(choices=[("", _("Toutes")), ("true", _("Oui")), ("false", _("Non"))]),
     )
-    company = filters.NumberFilter(field_name="company_id", label=_("Entreprise"))
-    medicine = filters.CharFilter(method="filter_medicine", label=_("Médicament"))
+    company = IdFilter(field_name="company_id", label=_("Entreprise"))
+    medicine = MedicineRefFilter(method="filter_medicine", label=_("Médicament"))
 
     class Meta:
         model = SupplyDeclaration

@@ -6,7 +6,8 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from partners.choices import DeclarationStatus, SupplyKind
+from partners.choices import DeclarationStatus, OrganizationKind, SupplyKind
+from partners.filtersets import ID_MAX, ID_MIN
 from partners.models import (
     Agreement,
     Commitment,
@@ -20,6 +21,7 @@ from partners.models import (
     SupplyDeclaration,
     SupplyLine,
 )
+from partners.models.registry import MEMBERSHIP_BODY_KINDS, membership_body_refusal
 from partners.services.declarations import DeclarationData, SupplyLineData
 from stock.api.serializers import ImportErrorSerializer
 from stock.models import Medicine
@@ -73,7 +75,23 @@ class OrganizationSerializer(serializers.ModelSerializer):
         _refuse_reversed_dates(attrs, self.instance, start="founded_on", end="dissolved_on")
         if self.instance is not None and attrs.get("predecessor") == self.instance:
             raise serializers.ValidationError({"predecessor": [_("Une organisation ne se succède pas à elle-même.")]})
+        if self.instance is not None and "kind" in attrs and attrs["kind"] != self.instance.kind:
+            self._refuse_kind_change(attrs["kind"])
         return attrs
+
+    def _refuse_kind_change(self, kind: str) -> None:
+        """A company stays a company, and a body with members stays one that may have them: a changed
+        kind would otherwise turn memberships recorded for one kind of body into another's (a
+        company made an association would cover the companies recorded as its members)."""
+        organization = self.instance
+        if kind != OrganizationKind.COMPANY and hasattr(organization, "company"):
+            message = _("Cette organisation est une entreprise enregistrée : son type reste « Entreprise ».")
+            raise serializers.ValidationError({"kind": [message]})
+        if kind not in MEMBERSHIP_BODY_KINDS and organization.members.exists():
+            message = _(
+                "Cette organisation a des membres : son type reste celui d'une association ou d'une fédération."
+            )
+            raise serializers.ValidationError({"kind": [message]})
 
 
 class CompanySerializer(serializers.ModelSerializer):
@@ -91,8 +109,13 @@ class MembershipSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs):
         member = attrs.get("member", getattr(self.instance, "member", None))
-        if member is not None and member == attrs.get("body", getattr(self.instance, "body", None)):
+        body = attrs.get("body", getattr(self.instance, "body", None))
+        if member is not None and member == body:
             raise serializers.ValidationError({"body": [_("Une organisation n'est pas membre d'elle-même.")]})
+        # An association or a federation only (``Membership.clean``): a membership is what lets the
+        # body's users declare for, and read the confidential declarations of, the member company.
+        if refusal := membership_body_refusal(body):
+            raise serializers.ValidationError({"body": [refusal]})
         _refuse_reversed_dates(attrs, self.instance, start="started_on", end="ended_on")
         return attrs
 
@@ -282,7 +305,8 @@ class ReviewSerializer(serializers.Serializer):
 
 class ComplianceQuerySerializer(serializers.Serializer):
     month = MonthField()
-    company = serializers.IntegerField(required=False)
+    # An id the database can hold (a larger one was a 500 on SQLite), as the list filters take.
+    company = serializers.IntegerField(required=False, min_value=ID_MIN, max_value=ID_MAX)
 
 
 class ComplianceRowSerializer(serializers.Serializer):

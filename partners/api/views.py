@@ -10,6 +10,7 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
@@ -37,7 +38,7 @@ from partners.selectors.local_sourcing import local_sourcing
 from partners.services.commitments import commitment_progress_report
 from partners.services.declaration_upload import TEMPLATE_FORMATS, declaration_template, declarations_import
 from partners.services.declarations import declaration_review, declaration_submit
-from stock import roles
+from stock import roles, scopes
 from stock.api.negotiation import FileFormatNegotiation
 from stock.api.pagination import LargeListCursorPagination
 from stock.api.responses import idempotent_response
@@ -48,18 +49,41 @@ IDEMPOTENCY_CONFLICT = OpenApiResponse(
 )
 
 
-class IsAnalystOrReadOnly(permissions.BasePermission):
-    """Every authenticated user reads the registry; analysts manage it."""
+class IsNationalAnalystOrReadOnly(permissions.BasePermission):
+    """Every authenticated user reads the registry; national analysts manage it. The registry is
+    national data, and its memberships decide who reads which company's confidential declarations:
+    a regional analyst reads it and writes none of it (the rule of ``stock.scopes``)."""
+
+    message = _l("Seul un analyste national modifie le registre des partenaires.")
 
     def has_permission(self, request, view):
         if request.method in permissions.SAFE_METHODS:
             return bool(request.user and request.user.is_authenticated)
-        return roles.is_analyst(request.user)
+        return scopes.is_national_analyst(request.user)
 
 
-class IsAnalyst(permissions.BasePermission):
+class DeletionRefused(permissions.BasePermission):
+    """``DELETE`` of a view with a ``deletion_refusal`` (what its deletion would take with it, and
+    what to do instead) is for site administrators only: an agreement takes its commitments and
+    their progress along, an organization its company, memberships and representatives. Nothing
+    accepted is lost through the API; an administrator who must remove a row entered by mistake
+    does it knowingly."""
+
     def has_permission(self, request, view):
-        return roles.is_analyst(request.user)
+        refusal = getattr(view, "deletion_refusal", None)
+        if request.method != "DELETE" or refusal is None or request.user.is_superuser:
+            return True
+        self.message = refusal
+        return False
+
+
+class IsNationalAnalyst(permissions.BasePermission):
+    """Reviewing declarations decides what feeds the national scores: national analysts only."""
+
+    message = _l("Seul un analyste national examine les déclarations.")
+
+    def has_permission(self, request, view):
+        return scopes.is_national_analyst(request.user)
 
 
 class IsIndustryOrAnalyst(permissions.BasePermission):
@@ -68,7 +92,9 @@ class IsIndustryOrAnalyst(permissions.BasePermission):
 
 
 class RegistryViewSet(viewsets.ModelViewSet):
-    permission_classes = [IsAnalystOrReadOnly]
+    permission_classes = [IsNationalAnalystOrReadOnly, DeletionRefused]
+    #: Set where a deletion would lose what was recorded: ``DELETE`` is then refused (403) with it.
+    deletion_refusal: str | None = None
 
     def get_queryset(self):
         return self.queryset.visible_to(self.request.user)
@@ -78,12 +104,22 @@ class OrganizationViewSet(RegistryViewSet):
     queryset = Organization.objects.select_related("successor").prefetch_related("representatives__person")
     serializer_class = serializers.OrganizationSerializer
     filterset_class = filtersets.OrganizationFilterSet
+    deletion_refusal = _l(
+        "Une organisation ne se supprime pas : ses adhésions, ses représentants et, pour une entreprise, "
+        "ses produits fournis disparaîtraient avec elle. Indiquez plutôt sa date de dissolution "
+        "(dissolved_on), ou terminez ses adhésions par une date de fin (ended_on)."
+    )
 
 
 class CompanyViewSet(RegistryViewSet):
     queryset = Company.objects.select_related("organization")
     serializer_class = serializers.CompanySerializer
     filterset_class = filtersets.CompanyFilterSet
+    deletion_refusal = _l(
+        "Une entreprise ne se supprime pas : ses produits fournis disparaîtraient avec elle. Indiquez "
+        "plutôt la date de dissolution de son organisation (dissolved_on), ou terminez ses adhésions par "
+        "une date de fin (ended_on)."
+    )
 
 
 class MembershipViewSet(RegistryViewSet):
@@ -102,6 +138,11 @@ class AgreementViewSet(RegistryViewSet):
     queryset = Agreement.objects.prefetch_related("signatories__organization", "signatories__representative")
     serializer_class = serializers.AgreementSerializer
     filterset_class = filtersets.AgreementFilterSet
+    deletion_refusal = _l(
+        "Un accord ne se supprime pas : ses signataires, ses engagements et leur avancement "
+        "disparaîtraient avec lui. Corrigez-le plutôt (PATCH) ; s'il a été saisi par erreur, demandez sa "
+        "suppression à un administrateur du site."
+    )
 
 
 class CommitmentViewSet(RegistryViewSet):
@@ -110,6 +151,10 @@ class CommitmentViewSet(RegistryViewSet):
     queryset = Commitment.objects.all()
     serializer_class = serializers.CommitmentSerializer
     filterset_class = filtersets.CommitmentFilterSet
+    deletion_refusal = _l(
+        "Un engagement ne se supprime pas : son avancement disparaîtrait avec lui. Corrigez-le plutôt "
+        "(PATCH) ; s'il a été saisi par erreur, demandez sa suppression à un administrateur du site."
+    )
 
     def get_queryset(self):
         return commitments_annotated(today=timezone.localdate(), queryset=super().get_queryset())
@@ -144,6 +189,9 @@ class DeclarationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
     filterset_class = filtersets.DeclarationFilterSet
     pagination_class = LargeListCursorPagination
     permission_classes = [IsIndustryOrAnalyst]
+    # The scope of ``ScopedRateThrottle`` (settings' ``DEFAULT_THROTTLE_RATES``): none for the
+    # viewset's reads and single declarations, ``uploads`` for a file (its ``@action``).
+    throttle_scope: str | None = None
 
     def get_queryset(self):
         return (
@@ -191,7 +239,7 @@ class DeclarationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
             409: IDEMPOTENCY_CONFLICT,
         },
     )
-    @action(detail=False, methods=["post"], parser_classes=[MultiPartParser])
+    @action(detail=False, methods=["post"], parser_classes=[MultiPartParser], throttle_scope="uploads")
     def upload(self, request):
         """A CSV or XLSX file of declarations (template at ``template/``): every row or none.
         201 with the job when written; 400 with every error as ``{line, column, message}``. Resent
@@ -240,12 +288,12 @@ class DeclarationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         return response
 
     @extend_schema(request=serializers.ReviewSerializer, responses=serializers.DeclarationSerializer)
-    @action(detail=True, methods=["post"], permission_classes=[IsAnalyst])
+    @action(detail=True, methods=["post"], permission_classes=[IsNationalAnalyst])
     def accept(self, request, pk=None):
         return self._review(request, accept=True)
 
     @extend_schema(request=serializers.ReviewSerializer, responses=serializers.DeclarationSerializer)
-    @action(detail=True, methods=["post"], permission_classes=[IsAnalyst])
+    @action(detail=True, methods=["post"], permission_classes=[IsNationalAnalyst])
     def reject(self, request, pk=None):
         return self._review(request, accept=False)
 

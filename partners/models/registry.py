@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from partners.choices import OrganizationKind, SupplierRole
-from stock import roles
+from stock import roles, scopes
 
 
 class RegistryQuerySet(models.QuerySet):
@@ -65,6 +66,24 @@ class Organization(models.Model):
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
 
 
+#: The kinds of body an organization can be a member of: an association (companies join it) or a
+#: federation (associations join it, and a renamed association may become one: AMIP -> FMIP, with
+#: its members, ``organization_succeed``). A membership of any other body (a company, an authority)
+#: means nothing, and :meth:`CompanyQuerySet.covered_by` never follows one.
+MEMBERSHIP_BODY_KINDS = (OrganizationKind.ASSOCIATION, OrganizationKind.FEDERATION)
+
+
+def membership_body_refusal(body: Organization | None) -> str | None:
+    """Why ``body`` cannot have members (its kind is not one of ``MEMBERSHIP_BODY_KINDS``), or None.
+    The one rule of the model's ``clean``, the API and the services."""
+    if body is None or body.kind in MEMBERSHIP_BODY_KINDS:
+        return None
+    return _(
+        "« %(body)s » est de type « %(kind)s » : une organisation n'est membre que d'une association "
+        "ou d'une fédération."
+    ) % {"body": body.name, "kind": body.get_kind_display()}
+
+
 def membership_in_force_q(day: dt.date, prefix: str = "") -> Q:
     """Memberships in force on ``day``: started on or before it (or undated) and not ended before it
     (``ended_on`` is the last day of the membership). ``prefix`` reaches them from another model."""
@@ -76,8 +95,14 @@ def membership_in_force_q(day: dt.date, prefix: str = "") -> Q:
 class CompanyQuerySet(RegistryQuerySet):
     def covered_by(self, user) -> CompanyQuerySet:
         """Companies ``user`` may declare for: their own companies, and the companies that are members
-        of the associations they belong to today (local date). Analysts cover all."""
-        if roles.is_analyst(user):
+        of the associations (or federations) they belong to today (local date). National analysts
+        cover all; a regional analyst covers none (a declaration is national data, and a new version
+        takes its period out of scoring until it is reviewed).
+
+        Only a membership whose body is an association or a federation (``MEMBERSHIP_BODY_KINDS``)
+        covers: a membership of a company, which the API refuses, grants nothing even when a row of
+        one is already in the database (the body, its kind and the dates are those of one row)."""
+        if scopes.is_national_analyst(user):
             return self
         if not roles.is_industry(user):
             return self.none()
@@ -86,6 +111,7 @@ class CompanyQuerySet(RegistryQuerySet):
             Q(organization__users=user)
             | (
                 Q(organization__memberships__body__users=user)
+                & Q(organization__memberships__body__kind__in=MEMBERSHIP_BODY_KINDS)
                 & membership_in_force_q(today, prefix="organization__memberships__")
             )
         ).distinct()
@@ -128,6 +154,12 @@ class Membership(models.Model):
                 name="membership_valid_dates",
             ),
         ]
+
+    def clean(self):
+        super().clean()
+        body = self.body if self.body_id is not None else None
+        if refusal := membership_body_refusal(body):
+            raise ValidationError({"body": [refusal]})
 
 
 class Person(models.Model):

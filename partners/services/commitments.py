@@ -11,13 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partners.models import Commitment, CommitmentProgress
-from stock import roles
+from stock import scopes
 from stock.audit import audit_write
 
 
 def can_report_progress(*, user, commitment: Commitment) -> bool:
-    """Analysts, and the users of the committing party, report progress."""
-    if roles.is_analyst(user):
+    """National analysts, and the users of the committing party, report progress: a commitment is
+    national data, which a regional analyst reads and does not write (``stock.scopes``)."""
+    if scopes.is_national_analyst(user):
         return True
     return bool(user and user.is_authenticated and commitment.party.users.filter(pk=user.pk).exists())
 
@@ -29,7 +30,9 @@ def commitment_progress_report(
     """Record the indicator's value on ``reported_on`` (never in the future; for a qualitative
     commitment, the percent complete between 0 and 100)."""
     if not can_report_progress(user=user, commitment=commitment):
-        raise PermissionDenied(_("Seuls la partie engagée et les analystes rendent compte de cet engagement."))
+        raise PermissionDenied(
+            _("Seuls la partie engagée et les analystes nationaux rendent compte de cet engagement.")
+        )
     errors: dict[str, list[str]] = {}
     if reported_on > timezone.localdate():
         errors["reported_on"] = [_("La date ne peut pas être dans le futur.")]

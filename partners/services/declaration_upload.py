@@ -11,8 +11,6 @@ error report (``{"line", "column", "message"}``) either way.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import replace
 from typing import Any
 
@@ -35,7 +33,7 @@ from stock.choices import ImportKind, ImportStatus
 from stock.models import ImportJob
 from stock.uploads import RowError, Table, UploadRejected, read_table, template_csv, template_workbook
 from stock.uploads.budget import ImportTimeExceeded, budget_check, budget_message, import_budget
-from stock.uploads.limits import MAX_COLUMNS, XLSX_SIGNATURE, error_report
+from stock.uploads.limits import error_report
 
 # The template's formats: content type and file name of each (the page and the API serve the same).
 TEMPLATE_FORMATS = {
@@ -57,37 +55,11 @@ def declaration_template(*, file_format: str) -> bytes:
     return template_csv(COLUMNS, examples=[EXAMPLE_ROW])
 
 
-def _header_names(file: Any, *, file_name: str) -> set[str]:
-    """The column names of the file's header, lower-cased, read again once ``read_table`` has
-    accepted the file as readable (it keeps which optional columns it found to itself). Only the
-    delivery columns' names matter here, and they are ASCII: a CSV header is decoded leniently."""
-    if isinstance(file, bytes | bytearray):
-        data = bytes(file)
-    else:
-        file.seek(0)
-        data = file.read()
-    if file_name.lower().endswith(".xlsx") or data.startswith(XLSX_SIGNATURE):
-        from openpyxl import load_workbook
-
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            sheet = workbook.worksheets[0]
-            sheet.reset_dimensions()
-            rows = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
-            header = next((list(values) for values in rows if values.count(None) < len(values)), [])
-        finally:
-            workbook.close()
-    else:
-        first_line = data.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
-        delimiter = max((";", ",", "\t"), key=first_line.count)
-        header = next(csv.reader([first_line], delimiter=delimiter), [])
-    return {str(name or "").strip().lstrip("\ufeff").strip().lower() for name in header}
-
-
-def _partial_supply_sets(file: Any, *, file_name: str) -> list[RowError]:
+def _partial_supply_sets(header: list[str] | None) -> list[RowError]:
     """One error for each optional delivery whose columns are in the file only in part, naming the
-    missing ones (a set is in the file whole or not at all)."""
-    present = _header_names(file, file_name=file_name)
+    missing ones (a set is in the file whole or not at all). ``header``: the column names as
+    ``read_table`` read them (the file is not opened again: a workbook's other sheets stay unread)."""
+    present = set(header or ())
     errors = []
     for n, names in OPTIONAL_SUPPLY_SETS.items():
         missing = [name for name in names if name not in present]
@@ -107,9 +79,9 @@ def _read(file: Any, *, file_name: str) -> Table:
         table = read_table(file, columns=COLUMNS, file_name=file_name)
     except UploadRejected as rejected:
         if rejected.errors and all(error.line == 1 for error in rejected.errors):  # the header was read
-            raise UploadRejected([*rejected.errors, *_partial_supply_sets(file, file_name=file_name)])
+            raise UploadRejected([*rejected.errors, *_partial_supply_sets(rejected.header)])
         raise
-    if errors := _partial_supply_sets(file, file_name=file_name):
+    if errors := _partial_supply_sets(table.header):
         raise UploadRejected(errors)
     return table
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from partners.choices import DeclarationStatus, DisruptionCause, SupplyKind
 from partners.models import Company, SupplyDeclaration, SupplyLine
-from stock import roles
+from stock import scopes
 from stock.audit import audit_snapshot, audit_write
 from stock.dates import date_refusal, month_refusal
 from stock.models import ImportJob, Medicine
@@ -188,10 +188,11 @@ def declarations_submit_many(
 
 @transaction.atomic
 def declaration_review(*, user, declaration: SupplyDeclaration, accept: bool, comment: str = "") -> SupplyDeclaration:
-    """An analyst accepts or rejects the current, submitted version of a period. A rejection needs
-    a comment saying why; only accepted versions feed the scoring."""
-    if not roles.is_analyst(user):
-        raise PermissionDenied(_("Seuls les analystes examinent les déclarations."))
+    """A national analyst accepts or rejects the current, submitted version of a period. A
+    rejection needs a comment saying why; only accepted versions feed the scoring, which is national:
+    a regional analyst reads declarations and does not review them."""
+    if not scopes.is_national_analyst(user):
+        raise PermissionDenied(_("Seul un analyste national examine les déclarations."))
     locked = SupplyDeclaration.objects.select_for_update().get(pk=declaration.pk)
     if not locked.is_current:
         raise ValidationError({"status": [_("Cette version a été remplacée par une version plus récente.")]})

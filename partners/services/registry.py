@@ -20,6 +20,7 @@ from partners.models import (
     Representation,
     Signatory,
 )
+from partners.models.registry import MEMBERSHIP_BODY_KINDS, membership_body_refusal
 
 ORG_FIELDS = ("acronym", "kind", "description", "country", "founded_on", "dissolved_on", "source")
 COMMITMENT_FIELDS = ("indicator", "unit", "baseline", "target", "start_date", "due_date")
@@ -54,6 +55,8 @@ def registry_load(
         if "company" in item:
             _upsert(Company, counts, {"organization": organization}, item["company"])
     for item in memberships:
+        if refusal := membership_body_refusal(by_key[item["body"]]):
+            raise ValidationError({"body": [refusal]})
         _upsert(
             Membership,
             counts,
@@ -114,6 +117,11 @@ def organization_succeed(
         raise ValidationError({"predecessor": [_("Cette organisation a déjà un successeur.")]})
     if predecessor.founded_on and on < predecessor.founded_on:
         raise ValidationError({"on": [_("La succession précède la fondation de l'organisation.")]})
+    current = Membership.objects.filter(ended_on__isnull=True)
+    if current.filter(body=predecessor).exists() and kind not in MEMBERSHIP_BODY_KINDS:
+        # Its members move to the successor, which must be a body that may have members.
+        refusal = _("Cette organisation a des membres : son successeur est une association ou une fédération.")
+        raise ValidationError({"kind": [refusal]})
     successor = Organization.objects.create(
         name=name,
         acronym=acronym,
@@ -127,7 +135,6 @@ def organization_succeed(
     predecessor.dissolved_on = on
     predecessor.save(update_fields=["dissolved_on"])
     successor.users.set(predecessor.users.all())
-    current = Membership.objects.filter(ended_on__isnull=True)
     for membership in current.filter(member=predecessor):
         Membership.objects.create(member=successor, body=membership.body, started_on=on)
     for membership in current.filter(body=predecessor).select_related("member"):

@@ -1,4 +1,4 @@
-"""Helpers shared by the partners pages: role guards and pagination."""
+"""Helpers shared by the partners pages: role guards, the uploads' rate and pagination."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 
-from stock import roles
+from stock import roles, scopes
+from stock.api.throttling import ScopedRateThrottle
 
 PAGE_SIZE = 50
 
@@ -30,9 +31,27 @@ def role_required(*checks):
 
 
 analyst_required = role_required(roles.is_analyst)
+#: Writes of national data (reviews of declarations): the rule of ``stock.scopes``.
+national_analyst_required = role_required(scopes.is_national_analyst)
 declarant_required = role_required(roles.is_analyst, roles.is_industry)
 registry_reader_required = role_required(roles.is_analyst, roles.is_industry, roles.is_establishment)
 
 
 def paginate(request, queryset, size: int = PAGE_SIZE):
     return Paginator(queryset, size).get_page(request.GET.get("page"))
+
+
+class _UploadsScope:
+    """What the API's scoped throttle reads of a view: its scope."""
+
+    throttle_scope = "uploads"
+
+
+def upload_wait(request) -> float | None:
+    """Counts one upload of ``request``'s user against the ``uploads`` rate (``API_RATE_UPLOADS``),
+    the same counter as the API's uploads (``throttle_scope = "uploads"``): None while within it,
+    else the seconds to wait. A page's upload is read and checked in the request, as the API's."""
+    throttle = ScopedRateThrottle()
+    if throttle.allow_request(request, _UploadsScope()):
+        return None
+    return throttle.wait()

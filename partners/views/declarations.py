@@ -30,9 +30,15 @@ from partners.selectors.declarations import (
 )
 from partners.services.declaration_upload import TEMPLATE_FORMATS, declaration_template, declarations_import
 from partners.services.declarations import declaration_review, declaration_submit
-from partners.views.common import analyst_required, declarant_required, paginate
+from partners.views.common import (
+    analyst_required,
+    declarant_required,
+    national_analyst_required,
+    paginate,
+    upload_wait,
+)
 from partners.views.filters import DeclarationPageFilterSet
-from stock import roles
+from stock import roles, scopes
 from stock.exports import EXPORT_LINKS, Column, export_format, table_response
 
 DECLARATION_COLUMNS = (
@@ -89,6 +95,9 @@ def declaration_list(request):
             "filter": filterset,
             "page_obj": paginate(request, filterset.qs),
             "is_analyst": roles.is_analyst(request.user),
+            "can_review": scopes.is_national_analyst(request.user),
+            # Industry users for the companies they cover, national analysts for every company.
+            "can_declare": roles.is_industry(request.user) or scopes.is_national_analyst(request.user),
             "export_formats": EXPORT_LINKS,
         },
     )
@@ -146,6 +155,13 @@ def declaration_create(request):
 def declaration_upload(request):
     form = DeclarationUploadForm(request.POST or None, request.FILES or None)
     job = None
+    if request.method == "POST" and (wait := upload_wait(request)) is not None:
+        # The uploads' rate, shared with the API's (an upload is read and checked in the request).
+        seconds = max(int(wait), 1)
+        form.add_error(None, _("Trop de requêtes : réessayez dans %(seconds)s s.") % {"seconds": seconds})
+        response = render(request, "partners/declaration_upload.html", {"form": form, "job": None}, status=429)
+        response["Retry-After"] = str(seconds)
+        return response
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         job = declarations_import(user=request.user, file=upload, file_name=upload.name)
@@ -176,7 +192,9 @@ def declaration_detail(request, pk: int):
         medicine_id=declaration.medicine_id,
         month=declaration.month,
     )
-    can_review = roles.is_analyst(request.user) and declaration.is_current and declaration.status == "submitted"
+    can_review = (
+        scopes.is_national_analyst(request.user) and declaration.is_current and declaration.status == "submitted"
+    )
     return render(
         request,
         "partners/declaration_detail.html",
@@ -189,8 +207,10 @@ def declaration_detail(request, pk: int):
 
 
 @require_POST
-@analyst_required
+@national_analyst_required
 def declaration_review_view(request, pk: int):
+    """Accept or reject a declaration: national analysts only (what is accepted feeds the national
+    scores); a regional analyst reads declarations and gets a 403 here."""
     declaration = get_object_or_404(SupplyDeclaration, pk=pk)
     form = ReviewForm(request.POST)
     if not form.is_valid():

@@ -1,8 +1,8 @@
 """Filters of the partners list pages: the API's FilterSets with what a page form needs on top.
 
 A page subclass keeps every API filter's behaviour and query-string name; it only gives French
-labels, offers the companies the user covers as a list instead of a numeric id, and finds a
-medicine by its code or a part of its INN.
+labels, offers the companies whose declarations the user reads as a list instead of a numeric id,
+and finds a medicine by its code or a part of its INN.
 """
 
 from __future__ import annotations
@@ -14,15 +14,20 @@ from django.utils.translation import gettext_lazy as _
 
 from partners.filtersets import AgreementFilterSet, CommitmentFilterSet, DeclarationFilterSet, OrganizationFilterSet
 from partners.models import Agreement, Company, Organization
+from stock import roles
 
 YES_NO_ANY = [("", _("Tous")), ("true", _("Oui")), ("false", _("Non"))]
 
 
-def _covered_companies(request):
+def _readable_companies(request):
+    """The companies whose declarations the user reads (``SupplyDeclaration.objects.visible_to``):
+    every company for an analyst, national or regional (a regional one declares for none), the
+    covered ones for an industry user."""
     user = getattr(request, "user", None)
     if user is None:
         return Company.objects.none()
-    return Company.objects.covered_by(user).select_related("organization").order_by("organization__name")
+    companies = Company.objects.all() if roles.is_analyst(user) else Company.objects.covered_by(user)
+    return companies.select_related("organization").order_by("organization__name")
 
 
 class AnyChoiceMixin:
@@ -39,7 +44,7 @@ class AnyChoiceMixin:
 class DeclarationPageFilterSet(AnyChoiceMixin, DeclarationFilterSet):
     disruption = django_filters.BooleanFilter(label=_("Perturbation déclarée"), widget=forms.Select(choices=YES_NO_ANY))
     company = django_filters.ModelChoiceFilter(
-        label=_("Entreprise"), queryset=_covered_companies, empty_label=_("Toutes")
+        label=_("Entreprise"), queryset=_readable_companies, empty_label=_("Toutes")
     )
     medicine = django_filters.CharFilter(label=_("Médicament (DCI ou code)"), method="filter_medicine")
 

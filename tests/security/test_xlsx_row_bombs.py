@@ -304,12 +304,6 @@ def test_a_declaration_file_whose_header_row_holds_millions_of_cells_is_refused(
     assert nothing_written()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="partners/services/declaration_upload.py (_header_names) opens the workbook again with openpyxl, "
-    "which walks every sheet (a damaged one raises; a second sheet of 3 million <c/> takes 7 s and 330 MB): "
-    "it should take the header from UploadRejected.header / Table.header",
-)
 def test_a_declaration_file_is_not_opened_again_past_its_first_sheet(company):
     # given a first sheet whose header lacks "stock", and a damaged second sheet that the reader
     # never opens

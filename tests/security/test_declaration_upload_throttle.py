@@ -1,0 +1,60 @@
+"""The declaration upload (a file read and checked within the request) counts against the
+``uploads`` rate of the settings (``API_RATE_UPLOADS``), through the API and the page alike, on one
+counter per user; here the rate is lowered so that a few uploads reach it."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import resolve, reverse
+from rest_framework.throttling import SimpleRateThrottle
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def two_uploads_an_hour(monkeypatch):
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "uploads", "2/hour")
+
+
+def _file():
+    return SimpleUploadedFile("declarations.csv", b"mois;entreprise\n", content_type="text/csv")
+
+
+def test_the_upload_action_has_the_uploads_scope_and_the_other_routes_none():
+    upload = resolve("/api/v1/declarations/upload/").func
+    listing = resolve("/api/v1/declarations/").func
+    assert upload.initkwargs["throttle_scope"] == "uploads"
+    assert getattr(listing.cls, "throttle_scope", None) is None
+
+
+def test_an_api_upload_past_the_rate_is_answered_429(two_uploads_an_hour, personas, api_client_for):
+    # given an association user and another industry user
+    first, other = api_client_for(personas.association_user), api_client_for(personas.company_user)
+
+    # when the first sends three files (refused ones count: the file was read)
+    answers = [
+        first.post("/api/v1/declarations/upload/", {"file": _file()}, format="multipart").status_code for _ in range(3)
+    ]
+
+    # then the third is refused with the wait; reads and the other user go on
+    assert answers[:2] == [400, 400] and answers[2] == 429
+    assert first.get("/api/v1/declarations/").status_code == 200
+    assert other.post("/api/v1/declarations/upload/", {"file": _file()}, format="multipart").status_code == 400
+
+
+def test_the_page_shares_the_counter_and_answers_429(two_uploads_an_hour, client, personas, api_client_for):
+    # given two uploads through the API
+    api = api_client_for(personas.association_user)
+    for _ in range(2):
+        api.post("/api/v1/declarations/upload/", {"file": _file()}, format="multipart")
+    client.force_login(personas.association_user)
+
+    # when the same user uploads on the page
+    response = client.post(reverse("partners:declaration_upload"), {"file": _file()})
+
+    # then the page refuses it with the wait, and its form is still there
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert "Trop de requêtes" in response.content.decode()
+    assert client.get(reverse("partners:declaration_upload")).status_code == 200
