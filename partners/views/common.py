@@ -9,7 +9,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 
 from stock import roles, scopes
-from stock.api.throttling import ScopedRateThrottle
 
 PAGE_SIZE = 50
 
@@ -39,19 +38,3 @@ registry_reader_required = role_required(roles.is_analyst, roles.is_industry, ro
 
 def paginate(request, queryset, size: int = PAGE_SIZE):
     return Paginator(queryset, size).get_page(request.GET.get("page"))
-
-
-class _UploadsScope:
-    """What the API's scoped throttle reads of a view: its scope."""
-
-    throttle_scope = "uploads"
-
-
-def upload_wait(request) -> float | None:
-    """Counts one upload of ``request``'s user against the ``uploads`` rate (``API_RATE_UPLOADS``),
-    the same counter as the API's uploads (``throttle_scope = "uploads"``): None while within it,
-    else the seconds to wait. A page's upload is read and checked in the request, as the API's."""
-    throttle = ScopedRateThrottle()
-    if throttle.allow_request(request, _UploadsScope()):
-        return None
-    return throttle.wait()

@@ -35,10 +35,10 @@ from partners.views.common import (
     declarant_required,
     national_analyst_required,
     paginate,
-    upload_wait,
 )
 from partners.views.filters import DeclarationPageFilterSet
 from stock import roles, scopes
+from stock.api.throttling import upload_wait
 from stock.exports import EXPORT_LINKS, Column, export_format, table_response
 
 DECLARATION_COLUMNS = (

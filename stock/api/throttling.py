@@ -97,3 +97,19 @@ class InvalidTokenThrottle(ClientAddressIdent, throttling.SimpleRateThrottle):
         self._load(request)
         self.history.insert(0, self.now)
         self.cache.set(self.key, self.history, self.duration)
+
+
+class _UploadsScope:
+    """What the scoped throttle reads of a view: its scope."""
+
+    throttle_scope = "uploads"
+
+
+def upload_wait(request) -> float | None:
+    """Counts one upload of ``request``'s user against the ``uploads`` rate (``API_RATE_UPLOADS``),
+    the same counter as the API's uploads (``throttle_scope = "uploads"``): None while within it,
+    else the seconds to wait. For the pages' uploads (declarations, monthly reports)."""
+    throttle = ScopedRateThrottle()
+    if throttle.allow_request(request, _UploadsScope()):
+        return None
+    return throttle.wait()

@@ -237,6 +237,7 @@ class MonthlyReportViewSet(CursorListMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = s.MonthlyReportSerializer
     filterset_class = filtersets.MonthlyReportFilterSet
+    throttle_scope: str | None = None  # the upload action's own: "uploads"
 
     def get_queryset(self) -> QuerySet:
         return selectors.monthly_reports_for(self.request.user)
@@ -247,6 +248,7 @@ class MonthlyReportViewSet(CursorListMixin, viewsets.ReadOnlyModelViewSet):
         methods=["post"],
         parser_classes=[MultiPartParser, FormParser],
         permission_classes=[permissions.IsAuthenticated, WritesStock],
+        throttle_scope="uploads",
     )
     def upload(self, request):
         """Start an import job; follow it at ``/import-jobs/<id>/`` (status, progress, errors)."""

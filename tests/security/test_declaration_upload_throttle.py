@@ -58,3 +58,19 @@ def test_the_page_shares_the_counter_and_answers_429(two_uploads_an_hour, client
     assert int(response["Retry-After"]) > 0
     assert "Trop de requêtes" in response.content.decode()
     assert client.get(reverse("partners:declaration_upload")).status_code == 200
+
+
+def test_the_monthly_report_uploads_share_the_same_counter(two_uploads_an_hour, client, personas, api_client_for):
+    # given a hospital user's two monthly-report uploads through the API (refused files count too)
+    assert resolve("/api/v1/monthly-reports/upload/").func.initkwargs["throttle_scope"] == "uploads"
+    api = api_client_for(personas.hospital_a_user)
+    report = lambda: SimpleUploadedFile("rapport.csv", b"mois;produit\n", content_type="text/csv")  # noqa: E731
+    first = [api.post("/api/v1/monthly-reports/upload/", {"file": report()}, format="multipart") for _ in range(2)]
+    assert all(answer.status_code != 429 for answer in first)
+    # when a third comes through the API, and one through the page
+    third = api.post("/api/v1/monthly-reports/upload/", {"file": report()}, format="multipart")
+    client.force_login(personas.hospital_a_user)
+    page = client.post(reverse("stock:report_upload"), {"file": report()})
+    # then both wait, and reading goes on
+    assert third.status_code == 429 and page.status_code == 429 and int(page["Retry-After"]) > 0
+    assert api.get("/api/v1/monthly-reports/").status_code == 200
