@@ -39,7 +39,7 @@ from partners.services.commitments import commitment_progress_report
 from partners.services.declaration_upload import TEMPLATE_FORMATS, declaration_template, declarations_import
 from partners.services.declarations import declaration_review, declaration_submit
 from stock import roles, scopes
-from stock.api.negotiation import FileFormatNegotiation
+from stock.api.negotiation import file_template_action
 from stock.api.pagination import LargeListCursorPagination
 from stock.api.responses import idempotent_response
 from stock.api.views import IDEMPOTENCY_PARAMETER
@@ -265,20 +265,7 @@ class DeclarationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
 
         return idempotent_response(_FileRequest.of(request, file), scope="declarations.upload", action=run)
 
-    @extend_schema(
-        parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=["xlsx", "csv"])],
-        responses={
-            (200, TEMPLATE_FORMATS["xlsx"][0]): OpenApiTypes.BINARY,
-            (200, "text/csv"): OpenApiTypes.BINARY,
-        },
-    )
-    @action(
-        detail=False,
-        methods=["get"],
-        pagination_class=None,
-        filter_backends=[],
-        content_negotiation_class=FileFormatNegotiation,
-    )
+    @file_template_action
     def template(self, request):
         """The upload's template with its column help (``?format=xlsx`` by default, or ``csv``)."""
         file_format = "csv" if request.query_params.get("format") == "csv" else "xlsx"

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from stock import filtersets, roles, selectors
 from stock.api import serializers as s
 from stock.api.filters import QueryFilterBackend
-from stock.api.negotiation import FileFormatNegotiation
+from stock.api.negotiation import file_template_action
 from stock.api.pagination import LargeListCursorPagination
 from stock.api.responses import IDEMPOTENCY_HEADER, error_response, idempotent_response, validated
 from stock.models import ApiToken, Establishment, Medicine, Product, Region
@@ -257,20 +257,7 @@ class MonthlyReportViewSet(CursorListMixin, viewsets.ReadOnlyModelViewSet):
         job.refresh_from_db()
         return Response(s.ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(
-        parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=["xlsx", "csv"])],
-        responses={
-            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY,
-            (200, "text/csv"): OpenApiTypes.BINARY,
-        },
-    )
-    @action(
-        detail=False,
-        methods=["get"],
-        pagination_class=None,
-        filter_backends=[],
-        content_negotiation_class=FileFormatNegotiation,
-    )
+    @file_template_action
     def template(self, request):
         """The file template with its column help (``?format=xlsx`` by default, or ``csv``)."""
         if request.query_params.get("format") == "csv":
