@@ -25,14 +25,14 @@ def file_template_action(view_method):
     """A list route ``template/`` that answers an upload's template file (``?format=xlsx`` by
     default, or ``csv``): its schema, no pagination or filters, and :class:`FileFormatNegotiation`.
     The monthly reports' and the declarations' templates are served this way."""
-    documented = extend_schema(
-        parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=["xlsx", "csv"])],
-        responses={(200, XLSX_MEDIA_TYPE): OpenApiTypes.BINARY, (200, "text/csv"): OpenApiTypes.BINARY},
-    )(view_method)
-    return action(
+    routed = action(
         detail=False,
         methods=["get"],
         pagination_class=None,
         filter_backends=[],
         content_negotiation_class=FileFormatNegotiation,
-    )(documented)
+    )(view_method)
+    return extend_schema(
+        parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=["xlsx", "csv"])],
+        responses={(200, XLSX_MEDIA_TYPE): OpenApiTypes.BINARY, (200, "text/csv"): OpenApiTypes.BINARY},
+    )(routed)
