@@ -55,17 +55,18 @@ def database_url() -> str:
 
 # What a child runs with when no secret is set: production settings need one, and a benchmark's
 # child serves nobody.
-BENCH_SECRET_KEY = "benchmark-only-secret-key-not-for-production-use-0123456789"  # noqa: S105 - no secret
 
 
 def child_env() -> dict[str, str]:
-    """The environment of a child process: this one's, on the same database, with production
-    settings (``DEBUG`` off) as the worker and the web server run: with ``DEBUG`` on, Django keeps
+    """The environment of a child process: this one's, on the same database and secret key, with
+    production settings (``DEBUG`` off) as the worker and the web server run: with ``DEBUG`` on, Django keeps
     and formats every query's text, which a run does not pay in production."""
     env = os.environ.copy()
     env["DATABASE_URL"] = database_url()
     env["DJANGO_DEBUG"] = "0"
-    env["SECRET_KEY"] = env.get("SECRET_KEY") or BENCH_SECRET_KEY
+    # This process's key, as every process of a deployment shares one: an API token made here is
+    # bound to a digest keyed by it (stock.models.access), which the child must read alike.
+    env["SECRET_KEY"] = env.get("SECRET_KEY") or settings.SECRET_KEY
     return env
 
 
