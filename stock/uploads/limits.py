@@ -36,6 +36,12 @@ BUDGET_CHECK_EVERY = 4_096
 #: MAX_COLUMNS (``<c><v>``, ``<c><is><t>``), a shared text two; only a workbook stuffed with empty or
 #: far-right cells, empty rows or unused texts comes near it.
 ELEMENTS_PER_LINE = 4 * MAX_COLUMNS
+#: Cell formats (``<xf>`` of ``<cellXfs>``) in a workbook's stylesheet: Excel's own limit on unique
+#: cell formats (Microsoft's "Excel specifications and limits"), so only a forged file has more.
+MAX_CELL_FORMATS = 65_490
+#: Bytes a workbook part that openpyxl parses whole may unpack to (the manifest, the workbook part and
+#: its relations; a template's are a few kilobytes): 300,000 defined names, 38 KB zipped, cost 8 s.
+MAX_WHOLE_PART_BYTES = 512 * 1024
 #: Characters in one cell: far above any code, quantity or name, far below what fills a worker.
 MAX_CELL_CHARS = 10_000
 #: Characters of a cell's value quoted back in an error message.

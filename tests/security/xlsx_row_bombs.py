@@ -76,11 +76,18 @@ def values_row(number: int, values: Iterable[object]) -> str:
 
 
 def sheet_workbook(
-    rows: Iterable[str], *, shared_strings: Iterable[str] | None = None, second_sheet: Iterable[str] | None = None
+    rows: Iterable[str],
+    *,
+    shared_strings: Iterable[str] | None = None,
+    second_sheet: Iterable[str] | None = None,
+    styles: Iterable[str] | None = None,
+    workbook_extra: Iterable[str] | None = None,
 ) -> bytes:
     """An .xlsx whose first sheet's ``<sheetData>`` is the XML chunks of ``rows``; with a shared
-    strings table of the chunks of ``shared_strings`` (``<si>`` items), and a second sheet of the
-    chunks of ``second_sheet``, when given. Each part is written as its chunks come."""
+    strings table of the chunks of ``shared_strings`` (``<si>`` items), a second sheet of the chunks
+    of ``second_sheet``, a stylesheet of the chunks of ``styles`` (what ``<styleSheet>`` holds), and
+    the chunks of ``workbook_extra`` in the workbook part after its sheets, when given. Each part is
+    written as its chunks come."""
     content_types, workbook, relations = _CONTENT_TYPES, _WORKBOOK, _WORKBOOK_RELS
     if shared_strings is not None:
         content_types = content_types.replace("</Types>", _SHARED_STRINGS_TYPE + "</Types>")
@@ -92,7 +99,13 @@ def sheet_workbook(
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", content_types)
         archive.writestr("_rels/.rels", _ROOT_RELS)
-        archive.writestr("xl/workbook.xml", workbook)
+        if workbook_extra is None:
+            archive.writestr("xl/workbook.xml", workbook)
+        else:
+            start, end = workbook.split("</sheets>")
+            _write_part(archive, "xl/workbook.xml", start.split("?>", 1)[1] + "</sheets>", workbook_extra, end)
+        if styles is not None:
+            _write_part(archive, "xl/styles.xml", f'<styleSheet xmlns="{MAIN_NS}">', styles, "</styleSheet>")
         archive.writestr("xl/_rels/workbook.xml.rels", relations)
         if shared_strings is not None:
             _write_part(archive, "xl/sharedStrings.xml", f'<sst xmlns="{MAIN_NS}">', shared_strings, "</sst>")
@@ -146,6 +159,19 @@ def wide_second_sheet(header: list[str], *, cells: int) -> bytes:
     (openpyxl walks it when it opens the workbook, since it declares no dimension)."""
     second = ['<row r="1">', *_repeated("<c/>", cells), "</row>"]
     return sheet_workbook([values_row(1, header)], second_sheet=second)
+
+
+def styles_flood(header: list[str], *, cell_formats: int) -> bytes:
+    """The header, and a stylesheet of ``cell_formats`` cell formats (``<xf>`` in ``<cellXfs>``) that
+    no cell uses: Excel itself stops at 64,000."""
+    chunks = ["<cellXfs>", *_repeated('<xf numFmtId="0"/>', cell_formats), "</cellXfs>"]
+    return sheet_workbook([values_row(1, header)], styles=chunks)
+
+
+def defined_names_flood(header: list[str], *, names: int) -> bytes:
+    """The header, and a workbook part of ``names`` defined names, a part read whole."""
+    chunks = ["<definedNames>", *_repeated('<definedName name="n">s!$A$1</definedName>', names), "</definedNames>"]
+    return sheet_workbook([values_row(1, header)], workbook_extra=chunks)
 
 
 def _repeated(xml: str, times: int) -> Iterable[str]:
