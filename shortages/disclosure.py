@@ -103,6 +103,13 @@ def score_shown(*, user: Any, score: Any) -> Any:
     return shown
 
 
+def scores_listed(user: Any) -> bool:
+    """True when a list of medicines (page or export) may give ``user`` their national scores. A
+    list's rows do not carry the figures that :func:`score_shown` weighs medicine by medicine, so
+    outside analysts it gives each medicine's level only (a band of 25 points)."""
+    return roles.is_analyst(user)
+
+
 def alert_figure_withheld(*, user: Any, alert: Any) -> bool:
     """True when the figure of ``alert`` (its ``value``, the sentence and the message that quote it)
     is hidden from ``user``: an alert raised from declarations (safety stock, disruption) or on the

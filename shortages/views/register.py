@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
+from shortages import disclosure
 from shortages.choices import ActionStatus
 from shortages.forms import (
     ActionAddForm,
@@ -283,6 +284,7 @@ def medicine_list(request: HttpRequest) -> HttpResponse:
     """The medicines with their latest national risk, filtered, with exports."""
     filterset = MedicinePageFilterSet(request.GET, queryset=medicine_catalogue(user=request.user), request=request)
     medicines = filterset.qs
+    show_scores = disclosure.scores_listed(request.user)
     fmt = export_format(request)
     if fmt:
         return table_response(
@@ -299,7 +301,7 @@ def medicine_list(request: HttpRequest) -> HttpResponse:
                     m.get_ven_class_display(),
                     m.ven_class,
                     m.is_essential,
-                    m.risk_score if roles.is_analyst(request.user) else None,
+                    m.risk_score if show_scores else None,
                     level_label(m.risk_level) if m.risk_level else "",
                     m.risk_level,
                     m.national_mos,
@@ -316,8 +318,6 @@ def medicine_list(request: HttpRequest) -> HttpResponse:
             "filter": filterset,
             "page_obj": page_obj,
             "export_formats": EXPORT_LINKS,
-            # the national score sums confidential industry points (shortages.disclosure): outside
-            # analysts the list gives its level only
-            "show_scores": roles.is_analyst(request.user),
+            "show_scores": show_scores,
         },
     )
