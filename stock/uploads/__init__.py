@@ -74,11 +74,13 @@ from django.utils.translation import gettext as _
 from stock.uploads.budget import ImportTimeExceeded, budget_check
 from stock.uploads.cells import CellError, convert, is_blank
 from stock.uploads.limits import (
+    MAX_ROW_CELLS,
     XLSX_SIGNATURE,
     SheetRefused,
     file_refusal,
     quoted,
     too_many_rows,
+    too_wide_line,
     unreadable_workbook,
 )
 from stock.uploads.sheet import workbook_rows
@@ -341,8 +343,29 @@ def _csv_records(text: str) -> Iterator[tuple[int, list[Any]]]:
     # names no cell; let it read any field of an accepted file, and the cell check name the cell.
     if csv.field_size_limit() < settings.UPLOAD_MAX_BYTES:
         csv.field_size_limit(settings.UPLOAD_MAX_BYTES)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    yield from enumerate(reader, start=1)
+    reader = csv.reader(_bounded_lines(text, delimiter), delimiter=delimiter)
+    record = 0
+    try:
+        for record, values in enumerate(reader, start=1):
+            yield record, values
+    except _LineTooWide:
+        line = record + 1
+        raise UploadRejected([RowError(line, None, too_wide_line(line, MAX_ROW_CELLS))]) from None
+
+
+class _LineTooWide(Exception):
+    pass
+
+
+def _bounded_lines(text: str, delimiter: str) -> Iterator[str]:
+    """The lines of ``text``, each refused before the csv module splits it when it holds
+    ``MAX_ROW_CELLS`` separators or more: a 30 MB line of separators made a list of 30 million
+    fields (240 MB). A separator inside quotes counts too, which no real line comes near (a cell
+    holds at most ``MAX_CELL_CHARS`` characters)."""
+    for line in io.StringIO(text, newline=""):
+        if line.count(delimiter) >= MAX_ROW_CELLS:
+            raise _LineTooWide
+        yield line
 
 
 def _xlsx_records(data: bytes) -> Iterator[tuple[int, list[Any]]]:

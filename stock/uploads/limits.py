@@ -126,6 +126,14 @@ def too_wide_row(line: int, limit: int) -> str:
     ) % {"line": line, "limit": limit}
 
 
+def too_wide_line(line: int, limit: int) -> str:
+    """The error of a CSV line of more than ``MAX_ROW_CELLS`` cells."""
+    return _(
+        "Fichier refusé : la ligne %(line)d compte plus de %(limit)d cellules. "
+        "Vérifiez le séparateur (point-virgule ou virgule), ou envoyez seulement le tableau."
+    ) % {"line": line, "limit": limit}
+
+
 def too_many_elements(limit: int, rows: int) -> str:
     """The error of a workbook of more than ``ELEMENTS_PER_LINE`` XML elements per line allowed."""
     return _(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import runpy
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from django.test import override_settings
 from partners.models import SupplyDeclaration
 from partners.services.declaration_rows import COLUMN_NAMES
 from stock.models import ImportJob, MonthlyReport, StockMovement
+from stock.uploads import ColumnSpec, UploadRejected, read_table
 from tests import factories
 from tests.security.hostile_files import dimension_bomb, macro_workbook
 
@@ -134,6 +136,46 @@ def test_a_declaration_file_with_a_huge_cell_is_refused_naming_its_line_and_colu
     error = declarations_refused(company, "long.csv", content)
     assert [(row["line"], row["column"]) for row in error["rows"]] == [(3, "entreprise")]
     assert nothing_written()
+
+
+def test_a_csv_line_of_millions_of_separators_is_refused_naming_its_line(personas, company):
+    # given a declaration file whose third line is 20 million separators (20 MB; it was read as a
+    # blank line, after 4.6 s and 280 MB)
+    content = declaration_csv([declaration_line(personas), ";" * 20_000_000])
+
+    # when it is uploaded, then it is refused naming the line and the limit, and nothing is written
+    error = declarations_refused(company, "wide.csv", content)
+    assert [row["line"] for row in error["rows"]] == [3]
+    assert "la ligne 3 compte plus de 16384 cellules" in error["rows"][0]["message"]
+    assert nothing_written()
+
+
+def test_a_csv_line_of_millions_of_separators_is_never_split_into_fields():
+    # given a file whose second line is 20 million separators
+    content = ("a;b\n" + ";" * 20_000_000 + "\n").encode()
+
+    # when it is read while memory is traced
+    tracemalloc.start()
+    try:
+        with pytest.raises(UploadRejected):
+            read_table(content, columns=[ColumnSpec("a", "str"), ColumnSpec("b", "str")])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    # then the reader held the text (and the csv module's copy of it), not a list of 20 million fields
+    assert peak < 180 * 1024 * 1024, f"peak {peak / 1e6:.0f} MB"
+
+
+def test_a_csv_line_of_quoted_separators_within_a_cell_is_read():
+    # given a line whose one quoted cell holds separators (below the line's bound)
+    content = ("a;b\n" + '"' + ";" * 9_000 + '";x\n').encode()
+
+    # when it is read
+    table = read_table(content, columns=[ColumnSpec("a", "str", max_length=10_000), ColumnSpec("b", "str")])
+
+    # then the cell keeps them
+    assert [(row["a"], row["b"]) for row in table.rows] == [(";" * 9_000, "x")]
 
 
 # --- 13: a macro-enabled workbook under an .xlsx name ---------------------------------------------
