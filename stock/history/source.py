@@ -129,7 +129,7 @@ def _text(path: Path) -> str:
         data = path.read_bytes()
     except OSError as error:
         raise HistoryFileError(f"{path}: cannot be read ({error.strerror}).") from error
-    if path.suffix.lower() not in {".csv", ".txt", ""}:
+    if path.suffix.lower() not in {".csv", ".tsv", ".txt", ""}:
         raise HistoryFileError(f"{path.name}: a CSV file is expected (export the sheet as CSV UTF-8).")
     for encoding in ("utf-8-sig", "cp1252", "latin-1"):
         try:

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from stock import roles
 from stock.history.mapping import HistoryMapping, mapping_resolve
-from stock.history.source import Site, SourceRow, history_rows_read, products_read, sites_read
+from stock.history.source import HistoryFileError, Site, SourceRow, history_rows_read, products_read, sites_read
 from stock.models import Establishment, Medicine, Province, Region
 from stock.services.positions import WRITE_BATCH
 from stock.services.reports import monthly_report_file_import
@@ -105,6 +105,8 @@ def history_file_load(
     mapping = mapping if isinstance(mapping, HistoryMapping) else mapping_resolve(mapping)
     path = Path(path)
     rows = history_rows_read(path, mapping)
+    if not rows:
+        raise HistoryFileError(f"{path.name}: no data line under the header: nothing to load.")
     sites = sites_read(Path(sites_path), mapping) if sites_path else {}
     names = products_read(Path(products_path), mapping) if products_path else {}
     result = HistoryLoadResult(mapping=mapping.name, rows_read=len(rows))
@@ -121,6 +123,11 @@ def history_file_load(
     for batch in _position_batches(importable, size=min(HISTORY_BATCH_ROWS, settings.UPLOAD_MAX_ROWS)):
         _batch_import(batch=batch, mapping=mapping, user=user, result=result)
     result.refused.sort(key=lambda row: row.line)
+    if not result.rows_written:
+        # Nothing imported: the establishments, medicines and territory created for the rows go too.
+        transaction.set_rollback(True)
+        result.establishments_created = result.medicines_created = 0
+        result.regions_created = result.provinces_created = 0
     result.seconds = time.monotonic() - started
     return result
 
@@ -180,10 +187,23 @@ def _batch_import(*, batch: list[SourceRow], mapping: HistoryMapping, user: Any,
         for error in outcome.errors:
             if error.line is None or not _FIRST_LINE <= error.line < _FIRST_LINE + len(pending):
                 raise HistoryLoadFailed(error.message)
-            by_line[error.line].append((mapping.source_column(error.column), error.message))
+            by_line[error.line].append((mapping.source_column(error.column), _source_lines(error.message, pending)))
         for line, errors in by_line.items():
             result.refused.append(RefusedRow(pending[line - _FIRST_LINE].line, tuple(errors)))
         pending = [row for index, row in enumerate(pending, start=_FIRST_LINE) if index not in by_line]
+
+
+def _source_lines(message: str, rows: list[SourceRow]) -> str:
+    """The import's message with the generated file's line it names (a row given twice) given as the
+    source line: the generated file holds the rows by position, not in the source's order."""
+    template = _("Même établissement, médicament et mois qu'à la ligne %d.")
+    head, _marker, tail = template.partition("%d")
+    number = message.removeprefix(head).removesuffix(tail)
+    if message.startswith(head) and message.endswith(tail) and number.isdigit():
+        index = int(number) - _FIRST_LINE
+        if 0 <= index < len(rows):
+            return template % rows[index].line
+    return message
 
 
 def _report_file(rows: list[SourceRow]) -> bytes:

@@ -69,6 +69,14 @@ def load(*args, **options) -> str:
     return out.getvalue()
 
 
+def load_failing(*args, **options) -> str:
+    """The report of a load that writes no row: printed, then the command fails."""
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="no row written"):
+        call_command("load_history", *map(str, args), stdout=out, **options)
+    return out.getvalue()
+
+
 def lmis_load(lmis_files, **options) -> str:
     monthly, sites, products = lmis_files
     return load(monthly, "--mapping", "lmis-civ", "--sites", sites, "--products", products, **options)
@@ -149,14 +157,15 @@ def test_establishments_and_medicines_are_created_with_their_territory(lmis_file
     assert "2 created, 0 already there (2 regions and 2 provinces created)" in output
 
 
-def test_loading_the_same_file_again_writes_nothing_and_says_why(lmis_files):
+def test_loading_the_same_file_again_writes_nothing_says_why_and_fails(lmis_files):
     # given
     lmis_load(lmis_files)
     reports = MonthlyReport.objects.count()
     issued = sorted(ConsumptionMonth.objects.values_list("issued", flat=True))
 
     # when
-    output = lmis_load(lmis_files)
+    monthly, sites, products = lmis_files
+    output = load_failing(monthly, "--mapping", "lmis-civ", "--sites", sites, "--products", products)
 
     # then
     assert "12 rows read, 0 written, 12 refused" in output
@@ -172,7 +181,7 @@ def test_only_the_first_twenty_refused_rows_are_printed_unless_asked(tmp_path):
     monthly = tmp_path / "monthly.csv"
     monthly.write_text("\n".join([LMIS_HEADER, *rows]) + "\n", encoding="utf-8")
 
-    short, full = load(monthly), load(monthly, verbosity=2)
+    short, full = load_failing(monthly), load_failing(monthly, verbosity=2)
 
     assert "24 refused" in short and "... 4 more" in short and "\n  25: " not in short
     assert "\n  25: stock_stockout_days" in full and "more" not in full

@@ -22,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from shortages.services import walkforward
 from shortages.services.backtest_text import outcome_write
+from stock.history.mapping import MappingError, mapping_resolve
 
 
 def _month(text: str) -> dt.date:
@@ -47,7 +48,10 @@ class Command(BaseCommand):
             "--from",
             dest="first",
             default=None,
-            help="first month-end tested, YYYY-MM (default: 24 months after the first month of the file)",
+            help=(
+                "first month-end tested, YYYY-MM (default: 24 months after the first month of the file, 12 for a "
+                "history too short to leave 6 months tested)"
+            ),
         )
         parser.add_argument(
             "--database-url", help="an empty PostgreSQL database to load into instead of a scratch SQLite file"
@@ -61,6 +65,18 @@ class Command(BaseCommand):
         for name in ("file", "sites", "products"):
             if options[name] and not Path(options[name]).is_file():
                 raise CommandError(f"{name}: no such file: {options[name]}")
+        if options["first"]:
+            try:
+                _month(options["first"])
+            except ValueError as error:
+                raise CommandError(f"--from: a month YYYY-MM, not {options['first']!r}") from error
+        if options["predictions"] and not Path(options["predictions"]).resolve().parent.is_dir():
+            raise CommandError(f"predictions: no such folder: {Path(options['predictions']).resolve().parent}")
+        try:
+            # Before the scratch database is made: a wrong name or file is told at once.
+            mapping_resolve(options["mapping"])
+        except MappingError as error:
+            raise CommandError(str(error)) from error
         if options["into_current"]:
             self._evaluate(options)
             return

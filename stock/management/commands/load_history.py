@@ -21,11 +21,12 @@ class Command(BaseCommand):
         "database through the monthly-report import, creating the establishments and medicines it names. "
         "Run it against a scratch database unless the history belongs in this one. Prints what was read, "
         "written and created, and the first refused rows with their line and reason (all with -v 2 or "
-        "--refused OUT.csv). Loading the same file again writes nothing: every month is already declared."
+        "--refused OUT.csv). Fails (after its report) when it writes no row: a file with no data line, every "
+        "row refused, or the same file loaded again (every month is already declared); then nothing stays."
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("file", help="The monthly history (CSV).")
+        parser.add_argument("file", help="The monthly history (CSV: comma, semicolon or tab separated).")
         parser.add_argument(
             "--mapping",
             default="lmis-civ",
@@ -33,7 +34,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--sites", help="A sites file (CSV): level, region and province of each establishment.")
         parser.add_argument("--products", help="A products file (CSV): the name of each medicine.")
-        parser.add_argument("--refused", help="Write every refused row (line, reason) to this CSV file.")
+        parser.add_argument("--refused", help="Write every refused row (line, column, reason) to this CSV file.")
 
     def handle(self, *args, **options) -> None:
         try:
@@ -48,6 +49,8 @@ class Command(BaseCommand):
         if options["refused"]:
             refused_write(result, Path(options["refused"]))
         self.stdout.write(summary_text(result, database=connection.vendor, all_refused=options["verbosity"] > 1))
+        if not result.rows_written:
+            raise CommandError(f"{Path(options['file']).name}: no row written (every row refused): nothing kept.")
 
 
 def summary_text(result: HistoryLoadResult, *, database: str, all_refused: bool = False) -> str:
