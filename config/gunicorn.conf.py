@@ -4,6 +4,16 @@ environment. Threads suit this application: requests wait on PostgreSQL far more
 import multiprocessing
 import os
 
+# Production settings whatever the environment says, as bin/prod sets them: gunicorn started alone
+# with this file (a further web machine, docs/deployment.md) would otherwise run with DEBUG on (the
+# embedded default: tracebacks shown, no HTTPS redirect, cookies not secure) and text logs. Set here,
+# as gunicorn reads this file (its module is named ``__config__``): the JSON formatter of
+# ``logconfig_dict`` below imports the ``config`` package, hence Django's settings, in the master
+# before gunicorn applies ``raw_env``. Another reader of the file (a test) leaves its environment alone.
+if __name__ == "__config__":
+    os.environ["DJANGO_DEBUG"] = "0"
+    os.environ["LOG_FORMAT"] = os.environ.get("LOG_FORMAT") or "json"
+
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8)))
 worker_class = "gthread"

@@ -2,7 +2,13 @@
 
 Answers 200 when the database (and Redis, when configured) respond, else 503. The age of the
 last successful scoring run is reported, with ``stale`` set past ``HEALTH_SCORING_MAX_AGE_HOURS``;
-a stale score does not make the web process unhealthy (restarting it would not help).
+a stale score does not make the web process unhealthy (restarting it would not help). With
+``?worker=1`` (a monitor's probe, not a load balancer's) ``worker`` says whether a Celery worker
+answered a ping on the broker within ``WORKER_PING_SECONDS``, so that a monitor sees at once what
+``stale`` would show only a day and a half later; a missing worker does not make the web process
+unhealthy either (a load balancer would take every web machine out). The plain probe stays one
+database query and one Redis ping: it is what load balancers call every few seconds, and the
+baseline of the API benchmark (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -18,6 +24,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 logger = logging.getLogger("medwatch.health")
+# How long /health/ waits for a worker's answer; a probe takes that long while no worker runs.
+WORKER_PING_SECONDS = 1.0
+
+
+class NoWorkerAnswered(Exception):
+    """No Celery worker answered the ping: tasks wait in the queues."""
 
 
 def _timed(check) -> dict:
@@ -51,6 +63,18 @@ def _redis() -> dict:
     return {"configured": True}
 
 
+def _worker() -> dict:
+    if settings.CELERY_TASK_ALWAYS_EAGER or not settings.REDIS_URL:
+        return {"configured": False}
+    from config.celery import app
+
+    # Celery's remote control: the first worker to answer ends the wait (any queue: on further
+    # machines workers may consume some queues only).
+    if not app.control.ping(timeout=WORKER_PING_SECONDS, limit=1):
+        raise NoWorkerAnswered(f"no worker answered within {WORKER_PING_SECONDS} s")
+    return {"configured": True}
+
+
 def _scoring() -> dict:
     from shortages.choices import RunStatus
     from shortages.models import ScoringRun
@@ -74,13 +98,18 @@ def _scoring() -> dict:
 @never_cache
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
-    """Database, Redis and scoring freshness as JSON; 503 when the database or Redis fail."""
+    """Database, Redis, scoring freshness and, with ``?worker=1``, a worker, as JSON; 503 when the
+    database or Redis fail (a missing worker or stale scores do not make this process unhealthy)."""
     database = _timed(_database)
+    redis = _timed(_redis)
     checks = {
         "database": database,
-        "redis": _timed(_redis),
+        "redis": redis,
         "scoring": _timed(_scoring) if database["ok"] else {"ok": False, "error": "database unavailable"},
     }
+    if request.GET.get("worker") == "1":
+        # Without Redis the ping would retry for seconds and could only fail.
+        checks["worker"] = _timed(_worker) if redis["ok"] else {"ok": False, "error": "redis unavailable"}
     healthy = checks["database"]["ok"] and checks["redis"]["ok"]
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", "checks": checks}, status=200 if healthy else 503

@@ -135,7 +135,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
+# Redis, subscribing to a task's result only when someone waits for it: a task is sent within a
+# second, or fails with the broker's error, while Redis is unreachable (config/celery_results.py).
+CELERY_RESULT_BACKEND = f"config.celery_results:RedisResultBackend+{REDIS_URL}" if REDIS_URL else "cache+memory://"
 # Without a broker, tasks run in the calling process (the embedded default).
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True

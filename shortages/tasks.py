@@ -11,6 +11,7 @@ task that finally fails marks its run failed.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from celery import shared_task
 from django.conf import settings
@@ -34,6 +35,7 @@ from shortages.services.schedule import (
 TRANSIENT = (OperationalError, InterfaceError, BrokerError, RedisConnectionError, ConnectionError, TimeoutError)
 RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": 5, "retry_backoff_max": 300, "max_retries": 5, "acks_late": True}
 DEBOUNCE_KEY = "shortages:scoring:debounce"
+logger = logging.getLogger(__name__)
 
 
 def scoring_run_request(*, as_of: dt.date, trigger: str) -> ScoringRun:
@@ -41,8 +43,22 @@ def scoring_run_request(*, as_of: dt.date, trigger: str) -> ScoringRun:
     in the embedded default). A plain function: the API calls it; services never enqueue tasks."""
     with transaction.atomic():
         run = scoring_run_pending_create(as_of=as_of, trigger=trigger)
-        transaction.on_commit(lambda: scoring_dispatch.delay(run_id=run.pk, trigger=trigger))
+        transaction.on_commit(lambda: _dispatch_send(run_id=run.pk, trigger=trigger))
     return run
+
+
+#: The error of a run whose dispatcher could not be sent: it never started, and is asked for again.
+NOT_SENT = "Not started: the task could not be sent (the broker did not answer); ask for the run again."
+
+
+def _dispatch_send(*, run_id: int, trigger: str) -> None:
+    """Send the run's dispatcher; with the broker unreachable the run is failed at once, saying so,
+    rather than left pending until a dispatch finds it an hour later (the caller reads its status)."""
+    try:
+        scoring_dispatch.delay(run_id=run_id, trigger=trigger)
+    except Exception:  # noqa: BLE001 - kombu, redis and socket errors alike: the run is in the database
+        logger.warning("scoring run %s not started: its task could not be sent", run_id, exc_info=True)
+        scores.scoring_run_fail(run_id=run_id, error=NOT_SENT)
 
 
 def _fail_run(run_id: int, exc: BaseException) -> None:

@@ -14,11 +14,12 @@ from rest_framework.response import Response
 from partners.models import SupplyDeclaration
 from shortages import filtersets, selectors
 from shortages.api import serializers
+from shortages.choices import RunStatus
 from shortages.models import Alert, MitigationAction, Notification, RiskScore, ScoringRun, Shortage, Subscription
 from shortages.services import alerts as alert_services
 from shortages.services import register
 from shortages.services.notifications import notification_mark_read, subscription_create
-from shortages.tasks import scoring_run_request
+from shortages.tasks import NOT_SENT, scoring_run_request
 from stock import roles, scopes
 from stock.api.pagination import LargeListCursorPagination
 
@@ -63,7 +64,18 @@ class ScoringRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         as_of = data.validated_data.get("as_of") or timezone.localdate()
         run = scoring_run_request(as_of=as_of, trigger=f"api:{request.user.username}")
         run.refresh_from_db()
+        if run.status == RunStatus.FAILED and run.error == NOT_SENT:
+            raise TasksUnavailable
         return Response(self.get_serializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class TasksUnavailable(exceptions.APIException):
+    """The run could not be sent to the workers (the broker does not answer): it is failed, not left
+    pending, and the client asks again later."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "service_unavailable"
+    default_detail = _l("Le calcul n'a pas pu être lancé : le service des tâches ne répond pas. Réessayez plus tard.")
 
 
 class RiskScoreViewSet(viewsets.ReadOnlyModelViewSet):
