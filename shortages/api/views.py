@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _l
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -57,7 +57,15 @@ class ScoringRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return ScoringRun.objects.visible_to(self.request.user)
 
-    @extend_schema(request=serializers.ScoringRunRequestSerializer, responses={202: serializers.ScoringRunSerializer})
+    @extend_schema(
+        request=serializers.ScoringRunRequestSerializer,
+        responses={
+            202: serializers.ScoringRunSerializer,
+            503: OpenApiResponse(
+                description="`service_unavailable`: the run could not be sent to the workers; it is failed, ask again."
+            ),
+        },
+    )
     def create(self, request, *args, **kwargs):
         data = serializers.ScoringRunRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
