@@ -36,6 +36,18 @@ def _refuse_reversed_dates(attrs: dict, instance, *, start: str, end: str) -> No
         raise serializers.ValidationError({end: [_("La date de fin précède la date de début.")]})
 
 
+# The bounds of the declarations' quantity columns (BigIntegerField).
+BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
+
+
+def whole_units(**kwargs) -> serializers.IntegerField:
+    """A quantity in whole units, within the column's bounds. REST framework maps a BigIntegerField
+    to its own BigIntegerField, whose refusal ("A valid biginteger is required.") has no French or
+    Arabic translation: the IntegerField's is translated ("Un nombre entier valide est requis.").
+    Negative values pass here and are refused by the service's rule, in its words."""
+    return serializers.IntegerField(min_value=BIGINT_MIN, max_value=BIGINT_MAX, **kwargs)
+
+
 class RepresentationSerializer(serializers.ModelSerializer):
     person = serializers.CharField(source="person.full_name", read_only=True)
 
@@ -197,6 +209,7 @@ class MonthField(serializers.DateField):
 
 
 class SupplyLineSerializer(serializers.ModelSerializer):
+    quantity = whole_units()
     kind = serializers.ChoiceField(choices=SupplyKind.choices)
 
     class Meta:
@@ -246,6 +259,8 @@ class DeclarationSerializer(serializers.ModelSerializer):
     medicine = MedicineField()
     medicine_code = serializers.CharField(source="medicine.code", read_only=True)
     month = MonthField()
+    stock_on_hand = whole_units()
+    monthly_sales = whole_units()
     supply_lines = SupplyLineSerializer(many=True, required=False)
     # Read: any status; written: draft or submitted only (``validate_status``).
     status = serializers.ChoiceField(choices=DeclarationStatus.choices, default=DeclarationStatus.SUBMITTED)

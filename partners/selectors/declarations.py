@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Exists, Min, OuterRef, Q, QuerySet
+from django.db.models import Exists, Min, OuterRef, Q, QuerySet, Subquery
 
 from partners.choices import DeclarationStatus
 from partners.models import Company, ProductSupplier, SupplyDeclaration
@@ -66,11 +66,28 @@ class ComplianceRow:
     compliant: bool
 
 
+@dataclass(frozen=True)
+class SafetyStockDuty:
+    """The duty of arrêté 263-02 for one declaration: ``SAFETY_STOCK_MONTHS`` (3) x monthly sales."""
+
+    required_stock: int
+    gap: int  # units missing (0 when compliant)
+    compliant: bool
+
+
+def safety_stock_duty(*, stock_on_hand: int, monthly_sales: int) -> SafetyStockDuty:
+    """The required stock, the units missing and whether the declared stock meets it (no sales: no
+    required stock, compliant)."""
+    required = int(settings.SAFETY_STOCK_MONTHS) * monthly_sales
+    return SafetyStockDuty(
+        required_stock=required, gap=max(0, required - stock_on_hand), compliant=stock_on_hand >= required
+    )
+
+
 def safety_stock_compliance(*, user, month: dt.date, company_id: int | None = None) -> list[ComplianceRow]:
     """The duty of arrêté 263-02 for the current, submitted or accepted declarations of ``month``:
     compliant when declared stock >= ``SAFETY_STOCK_MONTHS`` (3) x declared monthly sales. No sales
     means no required stock (compliant). One query."""
-    months_required = int(settings.SAFETY_STOCK_MONTHS)
     declarations = (
         SupplyDeclaration.objects.visible_to(user)
         .current()
@@ -93,7 +110,7 @@ def safety_stock_compliance(*, user, month: dt.date, company_id: int | None = No
         "stock_on_hand",
         "monthly_sales",
     ):
-        required = months_required * row["monthly_sales"]
+        duty = safety_stock_duty(stock_on_hand=row["stock_on_hand"], monthly_sales=row["monthly_sales"])
         cover = (
             (Decimal(row["stock_on_hand"]) / row["monthly_sales"]).quantize(Decimal("0.1"), ROUND_HALF_UP)
             if row["monthly_sales"]
@@ -113,10 +130,10 @@ def safety_stock_compliance(*, user, month: dt.date, company_id: int | None = No
                 status=row["status"],
                 stock_on_hand=row["stock_on_hand"],
                 monthly_sales=row["monthly_sales"],
-                required_stock=required,
+                required_stock=duty.required_stock,
                 months_of_stock=cover,
-                gap=max(0, required - row["stock_on_hand"]),
-                compliant=row["stock_on_hand"] >= required,
+                gap=duty.gap,
+                compliant=duty.compliant,
             )
         )
     return rows
@@ -150,27 +167,51 @@ class DeclarantStatus:
         return self.first_submitted_at is None
 
 
-def declarant_statuses(*, month: dt.date, today: dt.date) -> list[DeclarantStatus]:
-    """Every expected declarant of ``month`` with when it first declared (two queries). On time means
-    before the 5th of the next month begins (00:00 local time, Africa/Casablanca), as the arrêté says."""
-    month = month_start(month)
-    deadline = declaration_deadline(month)
-    deadline_start = dt.datetime.combine(deadline, dt.time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
-    first = dict(
+def _first_submissions(*, month: dt.date) -> QuerySet:
+    """When each company first declared ``month`` (its first non-draft version): company_id -> first."""
+    return (
         SupplyDeclaration.objects.filter(month=month)
         .exclude(status=DeclarationStatus.DRAFT)
         .values("company_id")
         .annotate(first=Min("created_at"))
         .values_list("company_id", "first")
     )
-    statuses = []
-    for company in expected_declarants(month=month):
-        submitted = first.get(company.pk)
-        late = submitted >= deadline_start if submitted else today >= deadline
-        statuses.append(
-            DeclarantStatus(company=company, month=month, deadline=deadline, first_submitted_at=submitted, late=late)
-        )
-    return statuses
+
+
+def first_submission_subquery() -> Subquery:
+    """For a query over declarations: when the declaration's company first declared its month (the
+    first non-draft version of any of its medicines), read in the same query."""
+    first = (
+        SupplyDeclaration.objects.filter(company=OuterRef("company"), month=OuterRef("month"))
+        .exclude(status=DeclarationStatus.DRAFT)
+        .order_by("created_at")
+        .values("created_at")[:1]
+    )
+    return Subquery(first)
+
+
+def declarant_status(
+    company: Company, *, month: dt.date, submitted: dt.datetime | None, today: dt.date
+) -> DeclarantStatus:
+    """Whether ``company``, which first declared ``month`` at ``submitted`` (None: not yet), is late
+    on ``today``: on or after the 5th of the next month began (00:00 local time), or not declared once
+    that day has come. The rule of the late-declarants page, and of a declaration's page."""
+    month = month_start(month)
+    deadline = declaration_deadline(month)
+    deadline_start = dt.datetime.combine(deadline, dt.time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+    late = submitted >= deadline_start if submitted else today >= deadline
+    return DeclarantStatus(company=company, month=month, deadline=deadline, first_submitted_at=submitted, late=late)
+
+
+def declarant_statuses(*, month: dt.date, today: dt.date) -> list[DeclarantStatus]:
+    """Every expected declarant of ``month`` with when it first declared (two queries). On time means
+    before the 5th of the next month begins (00:00 local time, Africa/Casablanca), as the arrêté says."""
+    month = month_start(month)
+    first = dict(_first_submissions(month=month))
+    return [
+        declarant_status(company, month=month, submitted=first.get(company.pk), today=today)
+        for company in expected_declarants(month=month)
+    ]
 
 
 def late_declarants(*, month: dt.date, today: dt.date) -> list[DeclarantStatus]:

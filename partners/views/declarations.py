@@ -22,11 +22,14 @@ from partners.forms import (
 )
 from partners.models import SupplyDeclaration
 from partners.selectors.declarations import (
+    declarant_status,
     declarant_statuses,
     declaration_deadline,
     declaration_history,
+    first_submission_subquery,
     previous_month,
     safety_stock_compliance,
+    safety_stock_duty,
 )
 from partners.services.declaration_upload import TEMPLATE_FORMATS, declaration_template, declarations_import
 from partners.services.declarations import declaration_review, declaration_submit
@@ -164,9 +167,9 @@ def declaration_upload(request):
         return response
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        # The page shows the outcome itself (count, warnings or the error report): no flash message
+        # beside it, which said the same count twice.
         job = declarations_import(user=request.user, file=upload, file_name=upload.name)
-        if job.status == "succeeded":
-            messages.success(request, _("%(n)s déclarations enregistrées.") % {"n": job.rows_written})
     return render(request, "partners/declaration_upload.html", {"form": form, "job": job})
 
 
@@ -184,7 +187,10 @@ def declaration_template_download(request):
 @declarant_required
 def declaration_detail(request, pk: int):
     declaration = get_object_or_404(
-        SupplyDeclaration.objects.visible_to(request.user).select_related("company__organization", "medicine"), pk=pk
+        SupplyDeclaration.objects.visible_to(request.user)
+        .select_related("company__organization", "medicine")
+        .annotate(company_first_submitted=first_submission_subquery()),
+        pk=pk,
     )
     versions = declaration_history(
         user=request.user,
@@ -195,6 +201,8 @@ def declaration_detail(request, pk: int):
     can_review = (
         scopes.is_national_analyst(request.user) and declaration.is_current and declaration.status == "submitted"
     )
+    # The safety-stock duty of this version, as the compliance page computes it (arrêté 263-02).
+    duty = safety_stock_duty(stock_on_hand=declaration.stock_on_hand, monthly_sales=declaration.monthly_sales)
     return render(
         request,
         "partners/declaration_detail.html",
@@ -202,6 +210,16 @@ def declaration_detail(request, pk: int):
             "declaration": declaration,
             "versions": versions,
             "review_form": ReviewForm() if can_review else None,
+            "required_stock": duty.required_stock,
+            "gap": duty.gap,
+            "compliant": duty.compliant,
+            # Whether the company declared its month before the 5th (the late-declarants page's rule).
+            "declarant": declarant_status(
+                declaration.company,
+                month=declaration.month,
+                submitted=declaration.company_first_submitted,
+                today=timezone.localdate(),
+            ),
         },
     )
 
