@@ -15,6 +15,7 @@ from django.db.models import Count, Q, Sum
 from django.test import Client
 
 from partners.models import Company, Organization, ProductSupplier, SupplyDeclaration, SupplyLine
+from partners.selectors.declarations import declarant_statuses
 from shortages.models import Shortage
 from stock.choices import EstablishmentCategory, EstablishmentLevel, ProductOrigin
 from stock.models import ConsumptionMonth, StockLevel, StockLot, StockMovement, Transfer
@@ -242,6 +243,25 @@ def test_declarations_cover_the_months_with_one_current_version_each(reference):
     assert ProductSupplier.objects.filter(company__organization__source=DEMO_SOURCE).exists()
     assert not ProductSupplier.objects.filter(product__origin=ProductOrigin.UNKNOWN).exists()
     assert Shortage.objects.filter(status="ongoing").exists()
+
+
+def test_declarations_are_dated_so_that_most_companies_declared_on_time(reference):
+    # given the demo of 2026-03-10
+    generate()
+
+    # when the declarants of its last complete month are judged on the day
+    statuses = declarant_statuses(month=dt.date(2026, 2, 1), today=AS_OF)
+
+    # then companies declared before the 5th, first versions between the 1st and the 4th of March
+    assert statuses and sum(not status.late for status in statuses) > len(statuses) / 2
+    first = SupplyDeclaration.objects.filter(month=dt.date(2026, 2, 1), version=1).values_list("created_at", flat=True)
+    assert {moment.date() for moment in first} <= {dt.date(2026, 3, day) for day in range(1, 12)}
+    # and a second version comes after the first was reviewed (the 9th)
+    reviewed = SupplyDeclaration.objects.filter(version=1, is_current=False, status="rejected").first()
+    following = SupplyDeclaration.objects.get(
+        company=reviewed.company, medicine=reviewed.medicine, month=reviewed.month, version=2
+    )
+    assert following.created_at > reviewed.reviewed_at
 
 
 def test_demo_users_log_in_and_see_what_their_role_allows(reference, api_client_for):

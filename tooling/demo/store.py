@@ -205,6 +205,11 @@ def write_declarations(
             )
         )
     created = bulk_insert(SupplyDeclaration, rows)
+    # ``created_at`` is set on insert to the generation's time, which made every company of every
+    # month late on the late-declarants page: each version gets the day it was declared instead.
+    for row, record in zip(created, declarations.itertuples(index=False), strict=True):
+        row.created_at = min(_declared_at(record.company, record.month_start, record.version), now)
+    SupplyDeclaration.objects.bulk_update(created, ["created_at"], batch_size=1000)
     ids = np.array([row.pk for row in created])
     supply = (
         SupplyLine(declaration_id=declaration, expected_on=expected, quantity=quantity, kind=kind)
@@ -217,6 +222,21 @@ def write_declarations(
         )
     )
     return len(created), len(bulk_insert(SupplyLine, supply))
+
+
+def _declared_at(company: int, month: dt.date, version: int) -> dt.datetime:
+    """When the demo's ``company`` declared ``version`` of ``month``: a first version between the 1st
+    and the 4th of the next month (the arrêté's deadline is the 5th), one company-month in ten late (the
+    6th to the 11th); a later version the 10th or after, once the one before was reviewed (the 9th).
+    From the keys, so that a seed gives the same days."""
+    next_month = month_add(month, 1)
+    if version > 1:
+        day = 10 + 2 * (version - 2)
+    elif (company + month.month) % 10 == 0:
+        day = 6 + company % 6
+    else:
+        day = 1 + (7 * company + month.month) % 4
+    return dt.datetime.combine(next_month + dt.timedelta(days=day - 1), dt.time(9 + company % 8), tzinfo=dt.UTC)
 
 
 def write_register(windows: list[ShortageWindow], month_starts: list[dt.date], as_of: dt.date, analyst) -> int:
