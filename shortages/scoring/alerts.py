@@ -22,6 +22,12 @@ ROLLUP_STATUSES = (STOCKED_OUT, BELOW_EMERGENCY)
 # the horizon, counted only where a learned model gave it (calibrated, ``model_version`` set).
 ROLLUP_PROBABILITY_COLUMN = "stockout_probability"
 
+#: The units projected to expire unused from which the expiry alert opens: what its figure shows
+#: rounded half up to a whole unit is at least 1. The projection (lots used first-expiry-first-out at
+#: AMC / 30.4375 a day) leaves fractions of a unit; from above 0, 14 positions of the demo opened an
+#: expiry alert for less than one unit, 9 of them reading "unités à risque de péremption : 0".
+EXPIRY_ALERT_MIN_UNITS = 0.5
+
 #: Alert levels from the least to the most severe.
 LEVELS = ("low", "medium", "high", "critical")
 #: The position alerts that announce a stockout: their level reads from the table below.
@@ -109,8 +115,8 @@ def stockout_kind_conditions(scored: pd.DataFrame, params: ScoringParams) -> dic
 def position_conditions(scored: pd.DataFrame, params: ScoringParams) -> pd.DataFrame:
     """Position alerts. The stockout kinds (:func:`stockout_kind_conditions`) take their level from
     the table of :func:`alert_level` (state and calibrated P by VEN class). Expiry when units will
-    expire unused within ``expiry_alert_months`` (high when that is half the stock or more, else
-    medium); expired stock to withdraw when lots past their date still hold units
+    expire unused within ``expiry_alert_months``, at least ``EXPIRY_ALERT_MIN_UNITS`` of them (high
+    when that is half the stock or more, else medium); expired stock to withdraw when lots past their date still hold units
     (``expired_stock`` > 0): with nothing usable left the position is stocked out in effect and the
     alert takes the stockout's level, else medium."""
     expired = (
@@ -143,7 +149,7 @@ def position_conditions(scored: pd.DataFrame, params: ScoringParams) -> pd.DataF
     parts += [
         _rows(
             scored,
-            scored["expiry_at_risk"].gt(0),
+            scored["expiry_at_risk"].ge(EXPIRY_ALERT_MIN_UNITS),
             kind="expiry",
             level=np.where(scored["expiry_at_risk"] * 2 >= scored["stock"], "high", "medium"),
             metric="expiry_at_risk",

@@ -7,7 +7,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, FloatField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from shortages.choices import RunStatus
@@ -25,7 +26,12 @@ LIST_LIMIT = 50
 def stock_rows(*, establishment: Establishment) -> QuerySet[StockLevel]:
     """The stock positions of one establishment with their usable and expired quantities
     (``StockLevelQuerySet.with_usable``) and the figures of their latest score annotated (``mos``,
-    ``amc``, ``stock_status``, ``probability``, ``model_version``, ``as_of``): one query however many positions."""
+    ``amc``, ``stock_status``, ``probability``, ``model_version``, ``as_of``): one query however many positions.
+
+    ``usable_stock`` is the usable stock of docs/scoring.md, the one the row's months of stock divide:
+    the stock on hand less the expired units (live) and less the units the latest score projects to
+    expire unused (``expiring_unused``), never below 0. ``usable_quantity`` (on hand less expired, the
+    API's figure) left those out, so a row could read 336 units for 211 a month and 0.8 month of stock."""
     latest = RiskScore.objects.filter(
         establishment_id=OuterRef("establishment_id"),
         medicine_id=OuterRef("medicine_id"),
@@ -43,6 +49,14 @@ def stock_rows(*, establishment: Establishment) -> QuerySet[StockLevel]:
             probability=Subquery(latest.values("stockout_probability")[:1]),
             model_version=Subquery(latest.values("model_version")[:1]),
             as_of=Subquery(latest.values("as_of")[:1]),
+            expiring_unused=Subquery(latest.values("expiring_unused")[:1]),
+        )
+        .annotate(
+            usable_stock=Greatest(
+                F("usable_quantity") - Coalesce(F("expiring_unused"), Value(0.0)),
+                Value(0.0),
+                output_field=FloatField(),
+            )
         )
         .order_by(F("mos").asc(nulls_last=True), "medicine__inn", "medicine__strength")
     )

@@ -28,6 +28,7 @@ from bulk import writers as bulk_writers
 from shortages import scoring
 from shortages.choices import RunScope, RunStatus
 from shortages.models import RiskScore, ScoringChunk, ScoringRun
+from shortages.scoring import alerts as scoring_alerts
 from shortages.scoring.sums import SUM_KEYS, position_sums, regional_rollups, sums_adjusted
 from shortages.services import chunk_scoring, day_sums, inputs, learning, position_rows, score_rows
 from shortages.services.alerts import SyncScope, alerts_sync, keys_to_evaluate
@@ -335,6 +336,7 @@ def conditions_key(params: scoring.ScoringParams, medicines: pd.DataFrame) -> st
         settings.ALERT_ROLLUP_MIN_POSITIONS,
         settings.ALERT_ROLLUP_PROBABILITY_CUT,
         settings.ALERT_CLEAR_RUNS,
+        scoring_alerts.EXPIRY_ALERT_MIN_UNITS,
     )
     classes = medicines[["medicine_id", "ven_class"]].sort_values("medicine_id").astype({"ven_class": str})
     digest = hashlib.sha256(repr((parameters, rollups)).encode())

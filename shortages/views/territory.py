@@ -56,7 +56,7 @@ def establishment_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     r.medicine.strength,
                     r.medicine.dosage_form,
                     unit_label(r.medicine.dispensing_unit),
-                    r.usable_quantity,
+                    r.usable_stock,
                     r.expired_quantity,
                     r.in_transit,
                     r.amc,
