@@ -12,6 +12,7 @@ figures (one query of fixed text, ``selectors.stock_level_rows_with_scores``).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 
 from django.utils.translation import gettext as _
@@ -97,7 +98,7 @@ class StockLevelExpandedSerializer(stock_serializers.StockLevelSerializer):
         status_labels, level_labels = self._labels
         return {
             "as_of": score["as_of"].isoformat(),
-            "months_of_stock": None if score["months_of_stock"] is None else round(score["months_of_stock"], 2),
+            "months_of_stock": _hundredths(score["months_of_stock"]),
             "stock_status": status,
             "stock_status_label": status_labels.get(status, status),
             "stockout_probability": score["stockout_probability"],
@@ -105,6 +106,17 @@ class StockLevelExpandedSerializer(stock_serializers.StockLevelSerializer):
             "level": level,
             "level_label": level_labels.get(level, level),
         }
+
+
+HUNDREDTH = Decimal("0.01")
+
+
+def _hundredths(value: float | None) -> float | None:
+    """``value`` rounded half up to two decimals, as the pages round (Python's ``round`` goes to the
+    even digit and works on the binary value: 4.125 gave 4.12)."""
+    if value is None:
+        return None
+    return float(Decimal(str(value)).quantize(HUNDREDTH, rounding=ROUND_HALF_UP))
 
 
 @extend_schema_view(

@@ -17,32 +17,26 @@ register = template.Library()
 
 def _figure(metric: str, value: float, values: dict | None = None) -> str | None:
     """One metric of ``Alert.value`` (all of them in ``values``) as a French sentence; None for a
-    metric this module does not know. Values are rounded here: the number filters cut the digits
-    they do not show."""
+    metric this module does not know. The number filters round half up, as the stored message does
+    (a rounding here first, Python's to the even digit, made "0,2 mois" of 0.25 where the message
+    said "0,3 mois")."""
     values = values or {}
     sentences = {
-        "usable_stock": lambda: _("Stock utilisable : %(n)s unités.") % {"n": qty(round(value))},
-        "months_of_stock": lambda: (
-            _("Le stock couvre %(mos)s mois de consommation.") % {"mos": months(round(value, 1))}
-        ),
+        "usable_stock": lambda: _("Stock utilisable : %(n)s unités.") % {"n": qty(value)},
+        "months_of_stock": lambda: _("Le stock couvre %(mos)s mois de consommation.") % {"mos": months(value)},
         "stockout_probability": lambda: (
-            _("Probabilité de rupture avant le prochain réapprovisionnement : %(p)s.") % {"p": pct(round(value, 2))}
+            _("Probabilité de rupture avant le prochain réapprovisionnement : %(p)s.") % {"p": pct(value)}
         ),
-        "expiry_at_risk": lambda: (
-            _("%(n)s unités risquent de périmer avant d'être consommées.") % {"n": qty(round(value))}
-        ),
-        "score": lambda: _("Score de risque national : %(score)s sur 100.") % {"score": qty(round(value))},
+        "expiry_at_risk": lambda: _("%(n)s unités risquent de périmer avant d'être consommées.") % {"n": qty(value)},
+        "score": lambda: _("Score de risque national : %(score)s sur 100.") % {"score": qty(value)},
         "industry_mos": lambda: (
-            _("L'industrie déclare %(mos)s mois de ventes en stock (obligation : 3 mois).")
-            % {"mos": months(round(value, 1))}
+            _("L'industrie déclare %(mos)s mois de ventes en stock (obligation : 3 mois).") % {"mos": months(value)}
         ),
-        "disrupted_sales_share": lambda: (
-            _("Perturbations déclarées sur %(p)s des ventes.") % {"p": pct(round(value, 2))}
-        ),
-        "expired_stock": lambda: _("%(n)s unités périmées à retirer du stock.") % {"n": qty(round(value))},
+        "disrupted_sales_share": lambda: _("Perturbations déclarées sur %(p)s des ventes.") % {"p": pct(value)},
+        "expired_stock": lambda: _("%(n)s unités périmées à retirer du stock.") % {"n": qty(value)},
         "share_at_risk": lambda: (
             _("%(p)s des positions de la région en rupture ou sous le seuil d'urgence (%(k)s sur %(n)s).")
-            % {"p": pct(round(value, 2)), "k": qty(values.get("at_risk", 0)), "n": qty(values.get("positions", 0))}
+            % {"p": pct(value), "k": qty(values.get("at_risk", 0)), "n": qty(values.get("positions", 0))}
         ),
     }
     sentence = sentences.get(metric)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from shortages.models import RiskScore
 from tests.web.world import build_world
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +35,22 @@ def test_the_rows_carry_names_unit_and_the_latest_risk(personas, api_client_for)
     assert (risk["stock_status"], risk["stock_status_label"]) == ("stocked_out", "En rupture")
     assert (risk["score"], risk["level"], risk["level_label"]) == (50.0, "medium", "Moyen")
     assert risk["stockout_probability"] == 0.3
+
+
+def test_the_months_of_stock_are_rounded_half_up_to_hundredths(personas, api_client_for):
+    # given a position of hospital A whose published months of stock end on a half hundredth
+    # (4.125: Python's round() gave 4.12, the pages 4,1 and a half-up reader 4.13)
+    world = build_world(personas, size=1)
+    medicine = world.medicines[0]
+    RiskScore.objects.filter(establishment=personas.hospital_a, medicine=medicine).update(months_of_stock=4.125)
+    client = api_client_for(personas.hospital_a_user)
+
+    # when
+    rows = client.get(URL, EXPAND).json()["results"]
+
+    # then
+    row = next(row for row in rows if row["medicine"] == medicine.code)
+    assert row["risk"]["months_of_stock"] == 4.13
 
 
 def test_without_expand_the_rows_stay_codes_and_quantities(personas, api_client_for):

@@ -60,6 +60,22 @@ def test_each_alert_figure_has_a_sentence(personas):
         assert alert_figure(Alert(value={"usable_stock": None})) == ""
 
 
+def test_alert_figures_round_half_up_as_the_stored_message_does(personas):
+    from shortages.templatetags.alert_text import alert_figure
+
+    # given figures on a half (0.25 month, 72.5 %, 12.5 %: Python's round() took them down to the even digit)
+    figures = {
+        "months_of_stock": (0.25, "Le stock couvre 0,3 mois de consommation."),
+        "stockout_probability": (0.725, "Probabilité de rupture avant le prochain réapprovisionnement : 73 %."),
+        "disrupted_sales_share": (0.125, "Perturbations déclarées sur 13 % des ventes."),
+        "usable_stock": (2.5, "Stock utilisable : 3 unités."),
+    }
+    with translation.override("fr"):
+        for metric, (value, sentence) in figures.items():
+            # when it is written, then it is rounded half up
+            assert alert_figure(Alert(value={metric: value})) == sentence, metric
+
+
 def test_alert_e_mail_names_the_previous_level_and_the_figure(personas):
     # given an establishment user subscribed to an escalated stockout alert
     alert = _alert(
