@@ -2,9 +2,36 @@
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
+  // A select marked data-autosubmit (the language) sends its form when a choice is made with the mouse.
+  // From the keyboard, the arrow keys change the value while one is still looking through the options:
+  // sending the form then would change the page under the user (WCAG 3.2.2), so the form's button
+  // comes back instead, and Enter on the select or the button sends it.
+  var isAutosubmit = function (el) {
+    return el && el.matches && el.matches("[data-autosubmit]") && el.form;
+  };
+  document.addEventListener("pointerdown", function (event) {
+    if (isAutosubmit(event.target)) {
+      event.target.removeAttribute("data-keyboard");
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    var el = event.target;
+    if (!isAutosubmit(el) || event.key === "Tab" || event.key === "Shift") {
+      return;
+    }
+    if (event.key === "Enter") {
+      event.preventDefault();
+      el.form.submit();
+      return;
+    }
+    el.setAttribute("data-keyboard", "");
+    el.form.querySelectorAll(".js-hide").forEach(function (button) {
+      button.classList.remove("js-hide");
+    });
+  });
   document.addEventListener("change", function (event) {
     var el = event.target;
-    if (el.matches && el.matches("[data-autosubmit]") && el.form) {
+    if (isAutosubmit(el) && !el.hasAttribute("data-keyboard")) {
       el.form.submit();
     }
   });
