@@ -131,6 +131,11 @@ def shortage_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_detail(request, shortage)
 
 
+# The shortage page holds two forms with fields of the same names (description, status): each its own
+# ids, so that every label names its own field (both were ``id_description``).
+UPDATE_IDS, ACTION_IDS = "update_%s", "action_%s"
+
+
 def _render_detail(
     request: HttpRequest, shortage: Shortage, status: int | None = None, **forms_in_error
 ) -> HttpResponse:
@@ -143,9 +148,11 @@ def _render_detail(
     }
     if can_manage:
         context["update_form"] = forms_in_error.get("update_form") or ShortageUpdateForm(
-            initial={f: getattr(shortage, f) for f in ShortageUpdateForm.base_fields}
+            initial={f: getattr(shortage, f) for f in ShortageUpdateForm.base_fields}, auto_id=UPDATE_IDS
         )
-        context["action_form"] = forms_in_error.get("action_form") or ActionAddForm(medicine=shortage.medicine)
+        context["action_form"] = forms_in_error.get("action_form") or ActionAddForm(
+            medicine=shortage.medicine, auto_id=ACTION_IDS
+        )
         context["action_statuses"] = ActionStatus.choices
     status = status or (400 if forms_in_error else 200)
     return render(request, "shortages/shortage_detail.html", context, status=status)
@@ -184,7 +191,7 @@ def shortage_create(request: HttpRequest) -> HttpResponse:
 def shortage_update(request: HttpRequest, pk: int) -> HttpResponse:
     """Change a shortage's status, cause, dates or description."""
     shortage = _managed_shortage(request, pk)
-    form = ShortageUpdateForm(request.POST)
+    form = ShortageUpdateForm(request.POST, auto_id=UPDATE_IDS)
     if form.is_valid():
         try:
             register_services.shortage_update(shortage_id=pk, user=request.user, **form.cleaned_data)
@@ -201,7 +208,7 @@ def shortage_update(request: HttpRequest, pk: int) -> HttpResponse:
 def action_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a mitigation action to a shortage."""
     shortage = _managed_shortage(request, pk)
-    form = ActionAddForm(request.POST, medicine=shortage.medicine)
+    form = ActionAddForm(request.POST, medicine=shortage.medicine, auto_id=ACTION_IDS)
     if form.is_valid():
         fields = form.service_fields()
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.urls import reverse
 
@@ -92,3 +93,24 @@ def test_reallocation_without_destination_is_refused_with_the_field_named(client
     assert response.status_code == 400
     assert response.context["action_form"].errors["from_establishment"]
     assert not MitigationAction.objects.filter(shortage=shortage, kind="reallocation").exists()
+
+
+def test_the_shortage_page_gives_each_field_of_its_two_forms_an_id_of_its_own(client, personas):
+    # given a shortage the analyst manages: its page holds the action form and the update form,
+    # both with a description and a status
+    world = build_world(personas, size=1)
+    client.force_login(personas.analyst)
+
+    # when the page is read, and again after a refused update (the form in error is drawn again)
+    pages = [
+        client.get(reverse("shortages:shortage_detail", args=[world.shortages[0].pk])),
+        client.post(reverse("shortages:shortage_update", args=[world.shortages[0].pk]), {"status": "nonsense"}),
+    ]
+
+    # then no id is given twice, and every label names a field of the page
+    for page in pages:
+        html = page.content.decode()
+        ids = re.findall(r'\sid="([^"]+)"', html)
+        assert [name for name in set(ids) if ids.count(name) > 1] == []
+        assert set(re.findall(r'<label for="([^"]+)"', html)) <= set(ids)
+        assert 'id="update_description"' in html and 'id="action_description"' in html
