@@ -28,6 +28,9 @@ ROLLUP_PROBABILITY_COLUMN = "stockout_probability"
 #: expiry alert for less than one unit, 9 of them reading "unités à risque de péremption : 0".
 EXPIRY_ALERT_MIN_UNITS = 0.5
 
+#: Counts a safety-stock alert keeps beside the industry's months of stock (NaN on the other rows).
+SAFETY_STOCK_COUNTS = ("companies_in_breach", "declared_companies")
+
 #: Alert levels from the least to the most severe.
 LEVELS = ("low", "medium", "high", "critical")
 #: The position alerts that announce a stockout: their level reads from the table below.
@@ -223,9 +226,11 @@ def national_conditions(national: pd.DataFrame, params: ScoringParams) -> pd.Dat
     """National alerts. Rules: national risk when the national level is critical or high (same
     level); safety-stock breach when a declaring company holds less than 3 months of its sales (high
     when industry cover is under half the duty, else medium); declared disruption (critical when half
-    of declared sales or more are disrupted, high from a fifth, else medium)."""
+    of declared sales or more are disrupted, high from a fifth, else medium). A safety-stock row also
+    carries ``companies_in_breach`` and ``declared_companies``."""
     frame = national.assign(establishment_id=np.nan, region_id=np.nan)
     share = frame["disrupted_sales_share"].fillna(0.0)
+    in_breach = frame["companies_in_breach"].fillna(0).gt(0)
     parts = [
         _rows(
             frame,
@@ -237,11 +242,16 @@ def national_conditions(national: pd.DataFrame, params: ScoringParams) -> pd.Dat
         ),
         _rows(
             frame,
-            frame["companies_in_breach"].fillna(0).gt(0),
+            in_breach,
             kind="safety_stock",
             level=np.where(frame["industry_mos"].fillna(0) < params.safety_stock_months / 2, "high", "medium"),
             metric="industry_mos",
             value=frame["industry_mos"],
+        ).assign(
+            # what raised it: the industry's months alone read as met when one company of several
+            # is short ("3,9 mois (obligation : 3 mois)")
+            companies_in_breach=frame.loc[in_breach, "companies_in_breach"].to_numpy(),
+            declared_companies=frame.loc[in_breach, "declared_companies"].to_numpy(),
         ),
         _rows(
             frame,
@@ -252,4 +262,4 @@ def national_conditions(national: pd.DataFrame, params: ScoringParams) -> pd.Dat
             value=share,
         ),
     ]
-    return pd.concat(parts, ignore_index=True)[COLUMNS]
+    return pd.concat(parts, ignore_index=True)[[*COLUMNS, *SAFETY_STOCK_COUNTS]]

@@ -36,7 +36,9 @@ from stock.audit import audit_write
 # (regional roll-ups); 0 stands for "none" (national alerts have neither).
 KEY = ["kind", "medicine_id", "establishment_key", "region_key"]
 # Counts a regional roll-up keeps beside its share (see shortages.scoring.alerts.rollup_conditions).
-VALUE_EXTRAS = ("positions", "at_risk")
+VALUE_EXTRAS = ("positions", "at_risk", "companies_in_breach", "declared_companies")
+# Alerts whose counts move without their level: kept current at every run (a few rows).
+COUNTED_KINDS = (AlertKind.REGIONAL_STOCKOUT, AlertKind.SAFETY_STOCK)
 
 
 @dataclass
@@ -61,8 +63,22 @@ METRIC_WORDS = {
     "share_at_risk": (gettext_lazy("part des positions à risque : %(value)s"), "share"),
     "score": (gettext_lazy("score de risque : %(value)s sur 100"), "units"),
     "industry_mos": (gettext_lazy("mois de ventes en stock déclarés : %(value)s"), "months"),
+    "companies_in_breach": (gettext_lazy("entreprises sous l'obligation : %(value)s"), "units"),
     "disrupted_sales_share": (gettext_lazy("part des ventes perturbées : %(value)s"), "share"),
 }
+
+
+def _message_of(row: dict) -> str:
+    """The stored message of a condition's ``row``: a safety-stock alert names the companies in
+    breach before the industry's months (these alone read as met when one company of several is short)."""
+    message = _message(row["kind"], row["metric"], row["value"])
+    breach = row.get("companies_in_breach")
+    if row["kind"] == AlertKind.SAFETY_STOCK and breach is not None and not pd.isna(breach):
+        words, _style = METRIC_WORDS["companies_in_breach"]
+        label = str(AlertKind(row["kind"]).label)
+        figure = str(words) % {"value": f"{int(breach)}"}
+        message = f"{label} — {figure} ; " + message.removeprefix(f"{label} — ")
+    return message
 
 
 def _message(kind: str, metric: str, value) -> str:
@@ -224,7 +240,7 @@ def alerts_sync(
                 establishment_id=int(row["establishment_id"]) if not pd.isna(row["establishment_id"]) else None,
                 region_id=int(row["region_id"]) if not pd.isna(row["region_id"]) else None,
                 level=row["level"],
-                message=_message(row["kind"], row["metric"], row["value"]),
+                message=_message_of(row),
                 value=_value(row),
             )
             for row in new.to_dict("records")
@@ -242,7 +258,7 @@ def alerts_sync(
         for row in changed.to_dict("records"):
             rising = LEVEL_RANK[row["level"]] > LEVEL_RANK[row["current_level"]]
             alert = Alert(pk=int(row["alert_id"]), level=row["level"], value=_value(row), clear_runs=0, updated_at=now)
-            alert.message = _message(row["kind"], row["metric"], row["value"])
+            alert.message = _message_of(row)
             updates.append(alert)
             if rising:
                 woken.append(alert.pk)
@@ -261,15 +277,13 @@ def alerts_sync(
         Alert.objects.filter(pk__in=woken, snoozed_until__isnull=False).update(snoozed_until=None, snooze_reason="")
     recovered = held.loc[(held["level"] == held["current_level"]) & (held["clear_runs"] > 0), "alert_id"]
     Alert.objects.filter(pk__in=recovered.astype("int64").tolist()).update(clear_runs=0)
-    # A roll-up's counts move without its level: keep them current (a few rows; position alerts,
-    # by the thousand, keep the figure of their last change of level).
-    counts = held.loc[(held["level"] == held["current_level"]) & (held["kind"] == AlertKind.REGIONAL_STOCKOUT)]
+    # A roll-up's or a safety stock's counts move without its level: keep them current (a few rows;
+    # position alerts, by the thousand, keep the figure of their last change of level).
+    counts = held.loc[(held["level"] == held["current_level"]) & held["kind"].isin(COUNTED_KINDS)]
     rows_update(
         Alert,
         [
-            Alert(
-                pk=int(row["alert_id"]), value=_value(row), message=_message(row["kind"], row["metric"], row["value"])
-            )
+            Alert(pk=int(row["alert_id"]), value=_value(row), message=_message_of(row))
             for row in counts.to_dict("records")
         ],
         ["value", "message"],

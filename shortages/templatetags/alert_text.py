@@ -30,7 +30,14 @@ def _figure(metric: str, value: float, values: dict | None = None) -> str | None
         "expiry_at_risk": lambda: _("%(n)s unités risquent de périmer avant d'être consommées.") % {"n": qty(value)},
         "score": lambda: _("Score de risque national : %(score)s sur 100.") % {"score": qty(value)},
         "industry_mos": lambda: (
-            _("L'industrie déclare %(mos)s mois de ventes en stock (obligation : 3 mois).") % {"mos": months(value)}
+            _(
+                "%(k)s entreprise(s) sur %(n)s déclarent moins de 3 mois de ventes en stock ; l'industrie en "
+                "déclare %(mos)s mois au total."
+            )
+            % {"k": qty(values["companies_in_breach"]), "n": qty(values["declared_companies"]), "mos": months(value)}
+            if "companies_in_breach" in values and "declared_companies" in values
+            else _("L'industrie déclare %(mos)s mois de ventes en stock (obligation : 3 mois).")
+            % {"mos": months(value)}
         ),
         "disrupted_sales_share": lambda: _("Perturbations déclarées sur %(p)s des ventes.") % {"p": pct(value)},
         "expired_stock": lambda: _("%(n)s unités périmées à retirer du stock.") % {"n": qty(value)},
