@@ -76,6 +76,11 @@ class Overview:
         return list(zip(self.month_labels, self.trend_stockout_share, self.trend_issued, strict=True))
 
     @property
+    def shortage_rows(self) -> list[tuple[str, int]]:
+        """The bars of the chart of shortages opened by month, as a table's rows."""
+        return list(zip(self.month_labels, self.trend_new_shortages, strict=True))
+
+    @property
     def medicines_at_risk(self) -> int:
         return self.medicines_by_level.get(RiskLevel.CRITICAL, 0) + self.medicines_by_level.get(RiskLevel.HIGH, 0)
 

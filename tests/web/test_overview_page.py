@@ -63,3 +63,22 @@ def test_top_risks_say_their_main_reason_in_words(client, personas):
     assert top.count('data-testid="main-reason"') == 3
     assert "Le stock public couvre 0,8 mois de consommation au niveau national." in top
     assert "stock_cover" not in top
+
+
+def test_every_trend_chart_has_its_figures_in_a_table_beside_it(client, personas):
+    # given
+    world = build_world(personas, size=1)
+    client.force_login(personas.analyst)
+
+    # when the overview and a medicine page are read
+    pages = [
+        client.get(reverse("shortages:overview")).content.decode(),
+        client.get(reverse("shortages:medicine_detail", args=[world.medicines[0].pk])).content.decode(),
+    ]
+
+    # then each chart is followed by a data table (WCAG 1.1.1: the bars and lines in words too)
+    for html in pages:
+        charts = html.split('<svg class="chart"')[1:]
+        assert charts
+        for after in charts:
+            assert "<details><summary>Données</summary>" in after.split("</section>")[0]
