@@ -14,8 +14,9 @@ import re
 import signal
 import tracemalloc
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -75,6 +76,16 @@ def finishes_within(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+def traced(read: Callable[[], Any]) -> tuple[Any, int]:
+    """What ``read()`` returns, and the peak of the memory it allocated, in bytes."""
+    tracemalloc.start()
+    try:
+        result = read()
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def refusal(content: bytes, columns=DECLARATION_COLUMNS) -> UploadRejected:
     """The refusal of ``content`` read as an .xlsx. The alarm only keeps a reader without its bounds
     from hanging the suite (it ran for hours): no timing is asserted."""
@@ -104,12 +115,7 @@ def test_a_row_of_three_million_cells_is_refused_with_bounded_memory():
     content = wide_row_bomb(list(COLUMN_NAMES), cells=3_000_000)
 
     # when it is read while memory is traced
-    tracemalloc.start()
-    try:
-        rejected = refusal(content)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    rejected, peak = traced(lambda: refusal(content))
 
     # then the row is refused, naming its line and Excel's limit, after a few megabytes at most
     (error,) = rejected.errors
@@ -245,12 +251,7 @@ def test_a_stylesheet_of_300000_cell_formats_is_refused_without_building_it():
     content = styles_flood(list(COLUMN_NAMES), cell_formats=300_000)
 
     # when it is read while memory is traced
-    tracemalloc.start()
-    try:
-        rejected = refusal(content)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    rejected, peak = traced(lambda: refusal(content))
 
     # then it is refused as a damaged workbook (Excel stops at 65,490 cell formats), in a few megabytes
     (error,) = rejected.errors
@@ -263,13 +264,8 @@ def test_a_stylesheet_within_excels_limit_is_read_as_it_streams():
     content = styles_flood(list(COLUMN_NAMES), cell_formats=60_000)
 
     # when it is read while memory is traced
-    tracemalloc.start()
-    try:
-        with finishes_within(10):
-            rows = list(_xlsx_records(content))
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    with finishes_within(10):
+        rows, peak = traced(lambda: list(_xlsx_records(content)))
 
     # then the header is read, and the stylesheet never held whole
     assert rows == [(1, list(COLUMN_NAMES) + [None] * (MAX_COLUMNS - len(COLUMN_NAMES)))]
@@ -282,12 +278,7 @@ def test_a_workbook_part_of_300000_defined_names_is_refused_before_it_is_parsed(
     content = defined_names_flood(list(COLUMN_NAMES), names=300_000)
 
     # when it is read while memory is traced
-    tracemalloc.start()
-    try:
-        rejected = refusal(content)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    rejected, peak = traced(lambda: refusal(content))
 
     # then it is refused as a damaged workbook, the part never unpacked
     (error,) = rejected.errors
