@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from shortages.choices import LEVEL_RANK, AlertKind
@@ -59,10 +59,13 @@ def notifications_create(*, events: list[AlertEvent]) -> list[int]:
         alert, event = alerts_by_id[alert_id], event_by_alert[alert_id]
         if alert_id not in texts:
             context = _context(alert, event)
-            texts[alert_id] = (
-                render_to_string(f"{TEMPLATE_PREFIX}_subject.txt", context).strip()[:200],
-                render_to_string(f"{TEMPLATE_PREFIX}.txt", context),
-            )
+            # Stored and read by everyone: in the site's language, not that of whoever started the
+            # run (a run started from the API in Arabic wrote every user's notifications in Arabic).
+            with translation.override(settings.LANGUAGE_CODE):
+                texts[alert_id] = (
+                    render_to_string(f"{TEMPLATE_PREFIX}_subject.txt", context).strip()[:200],
+                    render_to_string(f"{TEMPLATE_PREFIX}.txt", context),
+                )
         subject, body = texts[alert_id]
         notifications.append(Notification(user_id=user_id, alert=alert, event=event, subject=subject, body=body))
     created = Notification.objects.bulk_create(notifications, batch_size=1000, ignore_conflicts=True)
