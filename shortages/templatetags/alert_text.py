@@ -3,9 +3,12 @@ before and after of each event of its history, instead of field names and codes.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any
 
 from django import template
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from shortages.choices import AlertStatus
@@ -13,6 +16,7 @@ from shortages.disclosure import alert_figure_withheld
 from stock.templatetags.ui import LEVEL_LABELS, months, pct, qty
 
 register = template.Library()
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _figure(metric: str, value: float, values: dict | None = None) -> str | None:
@@ -73,12 +77,18 @@ def alert_figure_text(alert: Any) -> str:
 
 @register.filter
 def event_value(code: str | None) -> str:
-    """A value before or after an alert event: level and status codes by their label, anything else
-    (a username) as it is, an em dash when empty."""
+    """A value before or after an alert event: level and status codes by their label, a day (a
+    snooze's end, stored as ``AAAA-MM-JJ``) as the language writes dates, anything else (a username)
+    as it is, an em dash when empty."""
     if not code:
         return "—"
     if code in LEVEL_LABELS:
         return str(LEVEL_LABELS[code])
     if code in AlertStatus.values:
         return str(AlertStatus(code).label)
+    if ISO_DAY.fullmatch(code):
+        try:
+            return date_format(dt.date.fromisoformat(code), "SHORT_DATE_FORMAT")
+        except ValueError:
+            return code
     return code

@@ -218,3 +218,18 @@ def test_the_alert_page_names_the_shortage_already_open_for_its_medicine(client,
     assert "Rupture déjà ouverte au registre pour ce médicament" in detail
     assert f'href="/shortages/{open_one.pk}/"' in detail and "(En cours, Nationale)" in detail
     assert f'href="/alerts/{alert.pk}/shortage/"' not in detail
+
+
+def test_a_snooze_day_in_the_history_reads_as_the_language_writes_dates():
+    from shortages.templatetags.alert_text import event_value
+
+    # when the end of a snooze, stored as 2026-12-20, is shown
+    with translation.override("fr"):
+        french = event_value("2026-12-20")
+    with translation.override("ar"):
+        arabic = event_value("2026-12-20")
+
+    # then it is a French date on French pages, and no longer the stored form on Arabic ones
+    assert french == "20/12/2026"
+    assert arabic != "2026-12-20" and "2026" in arabic
+    assert event_value("demo.analyste") == "demo.analyste"
