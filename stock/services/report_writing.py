@@ -39,6 +39,12 @@ class ReportRowsRejected(Exception):
 
 
 @transaction.atomic
+def expected_closing(row: dict) -> int:
+    """The closing a report's flows give: opening + received - issued - losses + adjustments (a report
+    whose count differs is accepted, the difference kept as its ``discrepancy``)."""
+    return row["opening_balance"] + row["received"] - row["issued"] - row["losses"] + row["adjustments"]
+
+
 def monthly_reports_write(
     *,
     user: Any,
@@ -118,9 +124,7 @@ def _write_chunk(
         for entry in row_entries:
             running[position] += entry.delta
             in_file[position].append((entry.business_date, entry.delta))
-        discrepancy = (
-            row["opening_balance"] + row["received"] - row["issued"] - row["losses"] + row["adjustments"]
-        ) - row["closing_count"]
+        discrepancy = expected_closing(row) - row["closing_count"]
         if previous is not None:
             replaced_ids.append(previous.pk)
         reports.append(

@@ -40,32 +40,40 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from stock.choices import LossReason
 from stock.dates import month_refusal, shown_date
 from stock.models import Establishment, ImportJob, Medicine, MonthlyReport
 from stock.selectors import writable_establishment_ids
 from stock.services.ledger import month_end, position_batches, positions_q
-from stock.services.report_writing import ReportRowsRejected, monthly_reports_write
+from stock.services.report_writing import ReportRowsRejected, expected_closing, monthly_reports_write
 from stock.uploads import ColumnSpec, RowError, UploadRejected, read_table
 from stock.uploads.budget import budget_check
 
 __all__ = ["REPORT_COLUMNS", "TEMPLATE_EXAMPLE", "ReportRowsRejected", "monthly_report_file_import"]
 
 REPORT_COLUMNS = [
-    ColumnSpec("establishment", max_length=20, help=_("Code de l'établissement")),
-    ColumnSpec("medicine", max_length=32, help=_("Code du médicament")),
-    ColumnSpec("month", kind="month", help=_("Mois du rapport")),
-    ColumnSpec("opening_balance", kind="int", min_value=0, help=_("Stock au début du mois")),
-    ColumnSpec("received", kind="int", min_value=0, required=False, default=0, help=_("Quantité reçue")),
-    ColumnSpec("issued", kind="int", min_value=0, required=False, default=0, help=_("Quantité consommée")),
-    ColumnSpec("losses", kind="int", min_value=0, required=False, default=0, help=_("Pertes")),
-    ColumnSpec("adjustments", kind="int", required=False, default=0, help=_("Ajustements (signés)")),
-    ColumnSpec("closing_count", kind="int", min_value=0, help=_("Stock compté en fin de mois")),
+    ColumnSpec("establishment", max_length=20, help=gettext_lazy("Code de l'établissement")),
+    ColumnSpec("medicine", max_length=32, help=gettext_lazy("Code du médicament")),
+    ColumnSpec("month", kind="month", help=gettext_lazy("Mois du rapport")),
+    ColumnSpec("opening_balance", kind="int", min_value=0, help=gettext_lazy("Stock au début du mois")),
+    ColumnSpec("received", kind="int", min_value=0, required=False, default=0, help=gettext_lazy("Quantité reçue")),
+    ColumnSpec("issued", kind="int", min_value=0, required=False, default=0, help=gettext_lazy("Quantité consommée")),
+    ColumnSpec("losses", kind="int", min_value=0, required=False, default=0, help=gettext_lazy("Pertes")),
+    ColumnSpec("adjustments", kind="int", required=False, default=0, help=gettext_lazy("Ajustements (signés)")),
+    ColumnSpec("closing_count", kind="int", min_value=0, help=gettext_lazy("Stock compté en fin de mois")),
     ColumnSpec(
-        "stockout_days", kind="int", min_value=0, max_value=31, required=False, default=0, help=_("Jours de rupture")
+        "stockout_days",
+        kind="int",
+        min_value=0,
+        max_value=31,
+        required=False,
+        default=0,
+        help=gettext_lazy("Jours de rupture"),
     ),
     ColumnSpec(
         "loss_reason",
@@ -73,7 +81,7 @@ REPORT_COLUMNS = [
         required=False,
         optional_column=True,
         default=LossReason.EXPIRED,
-        help=_("Motif des pertes (expired par défaut)"),
+        help=gettext_lazy("Motif des pertes (expired par défaut)"),
     ),
     ColumnSpec(
         "ordered",
@@ -82,7 +90,7 @@ REPORT_COLUMNS = [
         required=False,
         optional_column=True,
         default=0,
-        help=_("Quantité commandée dans le mois (facultatif)"),
+        help=gettext_lazy("Quantité commandée dans le mois (facultatif)"),
     ),
 ]
 TEMPLATE_EXAMPLE = {
@@ -143,7 +151,29 @@ def monthly_report_file_import(
         progress=(lambda done: progress(done, total)) if progress is not None else None,
     )
     summary["warnings"] = table.warnings
+    summary["discrepancy_rows"] = _discrepancy_rows(rows)
     return ReportImportResult(rows_written=len(rows), total_rows=total, summary=summary)
+
+
+def _discrepancy_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows accepted that do not balance (the first ``UPLOAD_MAX_ERRORS``), by line, so that the
+    uploader can find and check each one: the balance the flows give beside the count."""
+    found: list[dict[str, Any]] = []
+    for row in rows:
+        expected = expected_closing(row)
+        if expected != row["closing_count"]:
+            found.append(
+                {
+                    "line": row["_line"],
+                    "medicine": row["medicine"].code,
+                    "month": row["month"].strftime("%Y-%m"),
+                    "expected": expected,
+                    "counted": row["closing_count"],
+                }
+            )
+            if len(found) >= settings.UPLOAD_MAX_ERRORS:
+                break
+    return found
 
 
 def _resolve(
@@ -206,8 +236,9 @@ def _resolve(
                         row["_line"],
                         "month",
                         _(
-                            "Ce mois est déjà déclaré pour ce médicament (rapport du %(date)s). "
-                            "Renvoyez le fichier avec replace=true pour le remplacer."
+                            "Ce mois est déjà déclaré pour ce médicament (rapport du %(date)s). Pour le "
+                            "remplacer, renvoyez le fichier en cochant « Remplacer les mois déjà déclarés » "
+                            "(replace=true par l'API)."
                         )
                         % {"date": shown_date(timezone.localtime(previous.created_at).date())},
                     )
