@@ -436,6 +436,21 @@ def _lot_effect(
     return plan[0][0] if len(plan) == 1 and not from_unlotted else None
 
 
+def shipment_lots(position_lots: list[StockLot], asked: int, balance: int, day: dt.date) -> list[tuple[str, int]]:
+    """How a shipment of ``asked`` without a lot number is taken from ``position_lots`` (first expiry
+    first out, as :func:`entries_apply` takes it): ``(lot_number, quantity)`` pairs, ``""`` for the part
+    held without a lot number. A transfer ships each part under its lot, so that the destination
+    receives the lots and their expiry (:mod:`stock.services.transfers`). A shipment beyond the usable
+    stock is one part without a lot, which :func:`entries_apply` refuses naming the usable and expired
+    quantities."""
+    unlotted = max(balance - sum(lot.quantity for lot in position_lots), 0)
+    plan, left = _take([lot for lot in position_lots if not _is_expired(lot, day)], asked)
+    if left > unlotted:  # more than the usable stock: one part, which the ledger refuses saying so
+        return [("", asked)]
+    parts = [(lot.lot_number, taken) for lot, taken in plan]
+    return [*parts, ("", left)] if left else parts
+
+
 def _withdrawal_plan(
     position_lots: list[StockLot], asked: int, balance: int, day: dt.date, *, usable_first: bool
 ) -> tuple[list[tuple[StockLot, int]], int]:

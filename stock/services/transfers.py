@@ -7,15 +7,15 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stock.choices import MovementKind, MovementSource, TransferStatus
 from stock.dates import date_refusal
-from stock.models import Establishment, Medicine, StockLevel, Transfer
+from stock.models import Establishment, Medicine, StockLevel, StockLot, StockMovement, Transfer
 from stock.selectors import writable_establishment_ids
-from stock.services.ledger import Entry, LedgerRejected, entries_apply, levels_lock
+from stock.services.ledger import Entry, LedgerRejected, entries_apply, levels_lock, shipment_lots
 
 
 def _refuse(field_name: str, message: str, code: str = "invalid") -> LedgerRejected:
@@ -57,6 +57,13 @@ def transfer_ship(
         created_by=user,
     )
     levels = levels_lock([(source.pk, medicine.pk), (destination.pk, medicine.pk)])
+    if lot_number:
+        parts = [(lot_number, quantity)]
+    else:
+        lots = list(
+            StockLot.objects.filter(establishment=source, medicine=medicine).order_by("expiry_date", "lot_number")
+        )
+        parts = shipment_lots(lots, quantity, levels[(source.pk, medicine.pk)].quantity, shipped_on)
     entries_apply(
         [
             Entry(
@@ -64,12 +71,14 @@ def transfer_ship(
                 medicine=medicine,
                 kind=MovementKind.TRANSFER_OUT,
                 business_date=shipped_on,
-                quantity=quantity,
-                lot_number=lot_number,
+                quantity=part,
+                lot_number=number,
                 reason=_("Transfert vers %s") % destination.code,
-                idempotency_key=idempotency_key,
+                # the key is the shipment's: on its first movement only (a movement's key is unique)
+                idempotency_key=idempotency_key if index == 0 else None,
                 transfer_id=transfer.pk,
             )
+            for index, (number, part) in enumerate(parts)
         ],
         levels=levels,
         user=user,
@@ -94,17 +103,12 @@ def transfer_receive(*, user: Any, transfer: Transfer, received_on: dt.date) -> 
     position = (transfer.destination_id, transfer.medicine_id)
     levels = levels_lock([position])
     entries_apply(
-        [
-            Entry(
-                establishment=transfer.destination,
-                medicine=transfer.medicine,
-                kind=MovementKind.TRANSFER_IN,
-                business_date=received_on,
-                quantity=transfer.quantity,
-                reason=_("Transfert n° %d") % transfer.pk,
-                transfer_id=transfer.pk,
-            )
-        ],
+        _arrival_entries(
+            transfer,
+            establishment=transfer.destination,
+            day=received_on,
+            reason=_("Transfert n° %d") % transfer.pk,
+        ),
         levels=levels,
         user=user,
         source=MovementSource.API,
@@ -114,6 +118,46 @@ def transfer_receive(*, user: Any, transfer: Transfer, received_on: dt.date) -> 
     transfer.received_on = received_on
     transfer.save(update_fields=["status", "received_on"])
     return transfer
+
+
+def _arrival_entries(transfer: Transfer, *, establishment: Establishment, day: dt.date, reason: str) -> list[Entry]:
+    """The transfer_in movements that bring ``transfer``'s units into ``establishment`` (the
+    destination receiving it, or the source when it is cancelled): under the lots they were shipped
+    from, with their expiry, so that the units stay dated there; the part shipped without a lot
+    number, or from a lot whose number the establishment holds with another expiry, without one."""
+    shipped = (
+        StockMovement.objects.filter(
+            transfer_id=transfer.pk, kind=MovementKind.TRANSFER_OUT, establishment_id=transfer.source_id
+        )
+        .exclude(lot_number="")
+        .exclude(expiry_date__isnull=True)
+        .values_list("lot_number", "expiry_date")
+        .annotate(units=-Sum("quantity"))
+        .order_by("expiry_date", "lot_number")
+    )
+    held = dict(
+        StockLot.objects.filter(
+            establishment=establishment, medicine_id=transfer.medicine_id, lot_number__in=[row[0] for row in shipped]
+        ).values_list("lot_number", "expiry_date")
+    )
+    parts = [(number, expiry, units) for number, expiry, units in shipped if held.get(number, expiry) == expiry]
+    unlotted = transfer.quantity - sum(units for _number, _expiry, units in parts)
+
+    def entry(quantity: int, number: str = "", expiry: dt.date | None = None) -> Entry:
+        return Entry(
+            establishment=establishment,
+            medicine=transfer.medicine,
+            kind=MovementKind.TRANSFER_IN,
+            business_date=day,
+            quantity=quantity,
+            lot_number=number,
+            expiry_date=expiry,
+            reason=reason,
+            transfer_id=transfer.pk,
+        )
+
+    entries = [entry(units, number, expiry) for number, expiry, units in parts]
+    return [*entries, entry(unlotted)] if unlotted > 0 else entries
 
 
 @transaction.atomic
@@ -130,17 +174,12 @@ def transfer_cancel(*, user: Any, transfer: Transfer, cancelled_on: dt.date) -> 
     source = (transfer.source_id, transfer.medicine_id)
     levels = levels_lock([source, (transfer.destination_id, transfer.medicine_id)])
     entries_apply(
-        [
-            Entry(
-                establishment=transfer.source,
-                medicine=transfer.medicine,
-                kind=MovementKind.TRANSFER_IN,
-                business_date=cancelled_on,
-                quantity=transfer.quantity,
-                reason=_("Annulation du transfert n° %d") % transfer.pk,
-                transfer_id=transfer.pk,
-            )
-        ],
+        _arrival_entries(
+            transfer,
+            establishment=transfer.source,
+            day=cancelled_on,
+            reason=_("Annulation du transfert n° %d") % transfer.pk,
+        ),
         levels=levels,
         user=user,
         source=MovementSource.API,

@@ -282,3 +282,30 @@ def test_a_receive_key_reused_for_another_transfer_is_a_conflict(personas, api_c
 
     assert reused.status_code == 409 and reused.json()["error"]["code"] == "idempotency_conflict"
     assert Transfer.objects.get(pk=second["id"]).status == "in_transit"
+
+
+def test_a_transfer_carries_its_lots_and_their_expiry_to_the_destination(personas, api_client_for, medicine):
+    # given, at A, 5 expired units (OLD), 30 in GOOD, 50 in LATE and 10 without a lot number
+    hospital_a, hospital_b = api_client_for(personas.hospital_a_user), api_client_for(personas.hospital_b_user)
+    receive_lots(hospital_a, OLD=(5, OLD), GOOD=(30, GOOD), LATE=(50, LATE))
+    hospital_a.post(URL, movement("receipt", 10, day=STOCKED))
+
+    # when 45 go to B (first expiry first out among the usable lots: 30 of GOOD, then 15 of LATE),
+    # B receives them, and a second shipment of 90 (all the usable stock) is cancelled
+    first = ship(hospital_a, 45).json()
+    received = hospital_b.post(f"{TRANSFERS}{first['id']}/receive/", {"received_on": "2026-03-12"})
+    second = ship(hospital_a, 45).json()
+    cancelled = hospital_a.post(f"{TRANSFERS}{second['id']}/cancel/", {"cancelled_on": "2026-03-12"})
+
+    # then B holds the lots with their expiry dates, not undated units
+    assert received.status_code == cancelled.status_code == 200, (received.json(), cancelled.json())
+    at_b = StockLot.objects.filter(establishment=personas.hospital_b).order_by("lot_number")
+    assert [(lot.lot_number, lot.expiry_date.isoformat(), lot.quantity) for lot in at_b] == [
+        ("GOOD", GOOD, 30),
+        ("LATE", LATE, 15),
+    ]
+    assert level(personas, medicine, personas.hospital_b).quantity == 45
+    # and the cancelled shipment's units (35 of LATE and the 10 without a lot) went back where they were
+    at_a = dict(StockLot.objects.filter(establishment=personas.hospital_a).values_list("lot_number", "quantity"))
+    assert at_a == {"OLD": 5, "GOOD": 0, "LATE": 35}
+    assert level(personas, medicine).quantity == 50
