@@ -38,13 +38,13 @@ class ReportRowsRejected(Exception):
         super().__init__(f"{len(errors)} errors")
 
 
-@transaction.atomic
 def expected_closing(row: dict) -> int:
     """The closing a report's flows give: opening + received - issued - losses + adjustments (a report
     whose count differs is accepted, the difference kept as its ``discrepancy``)."""
     return row["opening_balance"] + row["received"] - row["issued"] - row["losses"] + row["adjustments"]
 
 
+@transaction.atomic
 def monthly_reports_write(
     *,
     user: Any,
