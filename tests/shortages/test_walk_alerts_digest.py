@@ -9,12 +9,10 @@ from django.utils import translation
 
 from shortages.choices import AlertEventKind, AlertKind
 from shortages.models import Alert, AlertEvent, Notification
-from shortages.services import scores
 from shortages.services.notifications import notifications_create
 from shortages.tasks import digests_dispatch
-from stock.models import Medicine
-from tests.shortages.conftest import AS_OF
 from tests.shortages.routing_world import build_routing_world
+from tests.shortages.test_digests import escalate
 
 pytestmark = pytest.mark.django_db
 
@@ -22,12 +20,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def world(personas):
     return build_routing_world(personas)
-
-
-def escalate(world) -> None:
-    """The medicine becomes vital: the stockout alerts and the roll-up escalate on the next run."""
-    Medicine.objects.filter(pk=world.medicine.pk).update(ven_class="V")
-    scores.scoring_run_execute(as_of=AS_OF)
 
 
 def digest_of(email: str):

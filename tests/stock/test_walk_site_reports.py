@@ -11,22 +11,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import translation
 
-from config.celery import app as celery_app
 from stock.models import MonthlyReport
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+# import jobs run in the test's process (tests/conftest.py)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_in_process")]
 
 HEADER = "establishment;medicine;month;opening_balance;received;issued;losses;adjustments;closing_count;stockout_days"
-
-
-@pytest.fixture(autouse=True)
-def imports_run_in_process():
-    """No worker runs during tests: with a real broker configured, run the import task in-process."""
-    eager = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = eager
 
 
 def upload(user, content: bytes, django_capture_on_commit_callbacks, *, name="novembre.csv", replace=False):
