@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, Count, DateField, Exists, F, IntegerField, OuterRef, Prefetch, Q, Sum, Value, When
+from django.db.models import Count, F, IntegerField, Prefetch, Q, Sum, Value
 from django.utils import timezone
 
 from partners.choices import DeclarationStatus
@@ -22,8 +22,13 @@ from shortages.disclosure_areas import (
     withheld_areas,
 )
 from shortages.models import Alert, RiskScore, Shortage
-from shortages.scoring.stockouts import DEMAND_LOOKBACK_MONTHS
-from shortages.selectors_pages.common import AT_RISK_STATUSES, add_months, last_months, month_label
+from shortages.selectors_pages.common import (
+    AT_RISK_STATUSES,
+    STOCKED_OUT_MONTH,
+    demand_from,
+    last_months,
+    month_label,
+)
 from shortages.selectors_pages.explain import Factor, factors_explain
 from stock import roles
 from stock.models import ConsumptionMonth, Medicine
@@ -32,34 +37,6 @@ from stock.templatetags.ui import localized_place_name
 HISTORY_DAYS = 366
 DECLARATION_MONTHS = 3
 POSITION_LIMIT = 10
-
-
-def _demand_from(months: list[dt.date]) -> Case:
-    """For a row of one of ``months``, the first month whose issues still count as demand for it:
-    ``DEMAND_LOOKBACK_MONTHS`` calendar months before (docs/scoring.md, "What a stockout is")."""
-    return Case(
-        *(When(month=month, then=Value(add_months(month, -DEMAND_LOOKBACK_MONTHS))) for month in months),
-        output_field=DateField(),
-    )
-
-
-#: A position-month stocked out by the one rule of :mod:`shortages.scoring.stockouts`, in SQL, on a
-#: ``ConsumptionMonth`` annotated with ``demand_from`` (:func:`_demand_from`): reported, and stockout
-#: days recorded or a closing count of 0 while units were issued in a reported month from
-#: ``demand_from`` to the month itself. Counting only the months with stockout days recorded, the
-#: medicine page's "Positions avec rupture" left out most stockouts of monthly LMIS data (a closing
-#: of 0 with no stockout day typed in): 11 of 14 in a month of the demo.
-_DEMAND = Exists(
-    ConsumptionMonth.objects.filter(
-        establishment_id=OuterRef("establishment_id"),
-        medicine_id=OuterRef("medicine_id"),
-        reported=True,
-        issued__gt=0,
-        month__gte=OuterRef("demand_from"),
-        month__lte=OuterRef("month"),
-    )
-)
-STOCKED_OUT_MONTH = Q(reported=True) & (Q(stockout_days__gt=0) | (Q(closing_balance__lte=0) & _DEMAND))
 
 
 @dataclass
@@ -232,7 +209,7 @@ def medicine_page_get(*, user: Any, medicine_id: int, today: dt.date | None = No
     monthly = {
         row["month"]: row
         for row in ConsumptionMonth.objects.filter(medicine=medicine, month__gte=months[0], month__lte=months[-1])
-        .annotate(demand_from=_demand_from(months))
+        .annotate(demand_from=demand_from(months))
         .values("month")
         .annotate(issued=Sum("issued"), out=Count("id", filter=STOCKED_OUT_MONTH))
         .order_by()

@@ -20,8 +20,10 @@ from shortages.disclosure import score_shown
 from shortages.models import RiskScore, Shortage
 from shortages.selectors_pages.alerts import InboxCounts, alert_inbox_counts
 from shortages.selectors_pages.common import (
+    STOCKED_OUT_MONTH,
     add_months,
     day_counts,
+    demand_from,
     last_months,
     latest_as_of,
     month_label,
@@ -92,8 +94,11 @@ class Overview:
 def _consumption_aggregates(*, reported_month: dt.date, months: list[dt.date]) -> tuple[int, dict]:
     """Establishments that reported ``reported_month`` and per-month totals over ``months`` (two
     queries). These scan the consumption summaries of a whole year, so they are cached for
-    ``TRENDS_CACHE_SECONDS``: they change with monthly reports, not from one minute to the next."""
-    key = f"overview:consumption:{reported_month:%Y-%m}:{months[0]:%Y-%m}:{months[-1]:%Y-%m}"
+    ``TRENDS_CACHE_SECONDS``: they change with monthly reports, not from one minute to the next.
+    A month's share stocked out counts its reported position-months stocked out by the one rule
+    (:data:`~shortages.selectors_pages.common.STOCKED_OUT_MONTH`) over its reported position-months;
+    until 2026-12 it counted only the months with stockout days typed in, over every row."""
+    key = f"overview:consumption:v2:{reported_month:%Y-%m}:{months[0]:%Y-%m}:{months[-1]:%Y-%m}"
     cached = cache.get(key)
     if cached is not None:
         return cached
@@ -106,8 +111,11 @@ def _consumption_aggregates(*, reported_month: dt.date, months: list[dt.date]) -
     monthly = {
         row["month"]: row
         for row in ConsumptionMonth.objects.filter(month__gte=months[0], month__lte=months[-1])
+        .annotate(demand_from=demand_from(months))
         .values("month")
-        .annotate(n=Count("id"), out=Count("id", filter=Q(stockout_days__gt=0)), issued=Sum("issued"))
+        .annotate(
+            n=Count("id", filter=Q(reported=True)), out=Count("id", filter=STOCKED_OUT_MONTH), issued=Sum("issued")
+        )
         .order_by()
     }
     cache.set(key, (reporting, monthly), TRENDS_CACHE_SECONDS)

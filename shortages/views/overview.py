@@ -41,11 +41,11 @@ def overview(request: HttpRequest) -> HttpResponse:
         data.month_labels,
         [
             charts.Series(
-                _("Positions avec jours de rupture (%)"),
+                _("Positions en rupture (%)"),
                 [None if v is None else 100 * v for v in data.trend_stockout_share],
             )
         ],
-        title=_("Part des positions ayant connu au moins un jour de rupture, par mois"),
+        title=_("Part des positions en rupture, par mois, parmi celles qui ont déclaré le mois"),
         y_unit="%",
     )
     shortages_chart = charts.bar_chart(
