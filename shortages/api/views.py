@@ -178,7 +178,10 @@ class SubscriptionViewSet(
 
 
 class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
-    """The user's in-app inbox; ``read`` marks one read."""
+    """The user's in-app inbox; ``read`` marks one read. Only the notifications of alerts the user
+    still sees: a notification is written when its alert opens or escalates, and a user whose scope
+    shrank since (an establishment user moved, a regional analyst's area narrowed) no longer reads
+    what it says about positions outside it (404, as for someone else's notification)."""
 
     serializer_class = serializers.NotificationSerializer
     filterset_fields = ["alert"]
@@ -188,7 +191,8 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        return Notification.objects.filter(user=self.request.user)
+        user = self.request.user
+        return Notification.objects.filter(user=user, alert__in=Alert.objects.visible_to(user).values("pk"))
 
     @extend_schema(request=None, responses=serializers.NotificationSerializer)
     @action(detail=True, methods=["post"])

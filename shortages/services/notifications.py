@@ -77,8 +77,12 @@ def notifications_create(*, events: list[AlertEvent]) -> list[int]:
 
 @transaction.atomic
 def notification_mark_read(*, notification_id: int, user) -> Notification:
-    """The user has read one of their notifications."""
-    notification = Notification.objects.select_for_update().get(pk=notification_id, user=user)
+    """The user has read one of their notifications (one of an alert they still see)."""
+    notification = (
+        Notification.objects.select_for_update()
+        .filter(alert__in=Alert.objects.visible_to(user).values("pk"))
+        .get(pk=notification_id, user=user)
+    )
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])

@@ -229,6 +229,33 @@ def test_the_inbox_lists_own_notifications_and_marks_them_read(personas, positio
     assert api_client_for(personas.hospital_b_user).get("/api/v1/notifications/").json()["results"] == []
 
 
+def test_a_user_whose_scope_shrank_no_longer_reads_the_notifications_of_alerts_outside_it(
+    personas, position, api_client_for
+):
+    # given hospital A's user notified of its stockout alert
+    an_earlier_run()
+    scores.scoring_run_execute(as_of=AS_OF)
+    alert = stockout_alert(position)
+    notification = Notification.objects.get(user=personas.hospital_a_user, alert=alert)
+    client = api_client_for(personas.hospital_a_user)
+    assert [row["id"] for row in client.get("/api/v1/notifications/").json()["results"]] == [notification.pk]
+    # when the user is no longer linked to hospital A
+    personas.hospital_a.users.remove(personas.hospital_a_user)
+    client = api_client_for(personas.hospital_a_user)
+    # then the inbox no longer lists it, and neither reading nor marking it read answers
+    assert client.get("/api/v1/notifications/").json()["results"] == []
+    assert client.get(f"/api/v1/notifications/{notification.pk}/").status_code == 404
+    assert client.post(f"/api/v1/notifications/{notification.pk}/read/").status_code == 404
+    with pytest.raises(Notification.DoesNotExist):
+        notifications.notification_mark_read(notification_id=notification.pk, user=personas.hospital_a_user)
+    notification.refresh_from_db()
+    assert notification.read_at is None
+    # and linked again, the user reads it again: nothing was deleted
+    personas.hospital_a.users.add(personas.hospital_a_user)
+    client = api_client_for(personas.hospital_a_user)
+    assert client.post(f"/api/v1/notifications/{notification.pk}/read/").status_code == 200
+
+
 def test_an_analyst_acknowledges_assigns_comments_and_resolves(personas, position, api_client_for):
     # given
     scores.scoring_run_execute(as_of=AS_OF)
