@@ -36,7 +36,7 @@ from stock.history.source import HistoryFileError, Site, SourceRow, history_rows
 from stock.models import Establishment, Medicine, Province, Region
 from stock.services.positions import WRITE_BATCH
 from stock.services.reports import monthly_report_file_import
-from stock.uploads import is_example
+from stock.uploads import RowError, is_example
 
 # The system user the rows are written as: a national analyst that cannot log in.
 HISTORY_USERNAME = "chargement-historique"
@@ -187,23 +187,20 @@ def _batch_import(*, batch: list[SourceRow], mapping: HistoryMapping, user: Any,
         for error in outcome.errors:
             if error.line is None or not _FIRST_LINE <= error.line < _FIRST_LINE + len(pending):
                 raise HistoryLoadFailed(error.message)
-            by_line[error.line].append((mapping.source_column(error.column), _source_lines(error.message, pending)))
+            by_line[error.line].append((mapping.source_column(error.column), _source_lines(error, pending)))
         for line, errors in by_line.items():
             result.refused.append(RefusedRow(pending[line - _FIRST_LINE].line, tuple(errors)))
         pending = [row for index, row in enumerate(pending, start=_FIRST_LINE) if index not in by_line]
 
 
-def _source_lines(message: str, rows: list[SourceRow]) -> str:
-    """The import's message with the generated file's line it names (a row given twice) given as the
-    source line: the generated file holds the rows by position, not in the source's order."""
-    template = _("Même établissement, médicament et mois qu'à la ligne %d.")
-    head, _marker, tail = template.partition("%d")
-    number = message.removeprefix(head).removesuffix(tail)
-    if message.startswith(head) and message.endswith(tail) and number.isdigit():
-        index = int(number) - _FIRST_LINE
-        if 0 <= index < len(rows):
-            return template % rows[index].line
-    return message
+def _source_lines(error: RowError, rows: list[SourceRow]) -> str:
+    """The import's message, or for a row given twice the message naming the source line of its
+    first occurrence: the generated file holds the rows by position, not in the source's order, so
+    the line the import names (``error.same_as_line``) is one of that file's."""
+    index = None if error.same_as_line is None else error.same_as_line - _FIRST_LINE
+    if index is None or not 0 <= index < len(rows):
+        return error.message
+    return _("Même établissement, médicament et mois qu'à la ligne %d.") % rows[index].line
 
 
 def _report_file(rows: list[SourceRow]) -> bytes:

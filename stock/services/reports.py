@@ -220,9 +220,8 @@ def _resolve(
             continue
         key = (establishment.pk, medicine.pk, row["month"])
         if key in first_line:
-            errors.append(
-                RowError(line, "month", _("Même établissement, médicament et mois qu'à la ligne %d.") % first_line[key])
-            )
+            message = _("Même établissement, médicament et mois qu'à la ligne %d.") % first_line[key]
+            errors.append(RowError(line, "month", message, same_as_line=first_line[key]))
             continue
         first_line[key] = line
         good.append({**row, "establishment": establishment, "medicine": medicine, "key": key})

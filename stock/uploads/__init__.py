@@ -126,11 +126,14 @@ class ColumnSpec:
 
 @dataclass(frozen=True)
 class RowError:
-    """A problem in the file: ``line`` as a spreadsheet shows it (None for the whole file)."""
+    """A problem in the file: ``line`` as a spreadsheet shows it (None for the whole file).
+    ``same_as_line``: for a row given twice, the line of its first occurrence, which the message
+    names (a caller that numbers lines otherwise writes its own message from it)."""
 
     line: int | None
     column: str | None
     message: str
+    same_as_line: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {"line": self.line, "column": self.column, "message": self.message}
