@@ -47,7 +47,8 @@ def _database() -> dict:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
         cursor.fetchone()
-    return {"vendor": connection.vendor}
+    # Nothing about the database itself: an anonymous caller has no use for its make.
+    return {}
 
 
 def _redis() -> dict:

@@ -34,6 +34,8 @@ def test_it_reports_healthy_services_and_the_last_successful_scoring_age(client)
     body = response.json()
     assert body["status"] == "ok"
     assert body["checks"]["database"]["ok"] is True
+    # and it names no software behind it to an anonymous caller
+    assert set(body["checks"]["database"]) == {"ok", "ms"}
     assert 2 * 3600 - 60 <= body["checks"]["scoring"]["age_seconds"] <= 2 * 3600 + 60
     assert body["checks"]["scoring"]["stale"] is False
     assert response["Cache-Control"].startswith("max-age=0")
