@@ -246,3 +246,27 @@ def test_a_company_page_lists_the_products_it_supplies(client, personas):
     response = client.get(reverse("partners:organization_detail", args=[personas.outside_company.organization_id]))
     assert response.context["supplied_count"] == 1
     assert supply.product.brand in response.content.decode()
+
+
+def test_the_page_says_whether_the_registry_records_the_company_for_the_medicine(client, personas):
+    from tests.partners.factories import ProductSupplierFactory
+
+    # given a declaration of a medicine the company imports, and one of a medicine it is not recorded for
+    recorded = DeclarationFactory(company=personas.outside_company, status="submitted")
+    ProductSupplierFactory(
+        company=personas.outside_company, product=factories.ProductFactory(medicine=recorded.medicine), role="importer"
+    )
+    ProductSupplierFactory(
+        company=personas.outside_company, product=factories.ProductFactory(medicine=recorded.medicine), role="holder"
+    )
+    unrecorded = DeclarationFactory(company=personas.outside_company, status="submitted")
+    client.force_login(personas.analyst)
+    # when the reviewer opens each
+    first = client.get(reverse("partners:declaration_detail", args=[recorded.pk]))
+    second = client.get(reverse("partners:declaration_detail", args=[unrecorded.pk]))
+    # then the first names the roles, in the registry's order; the second warns before the decision
+    assert [str(role) for role in first.context["registry_roles"]] == ["Titulaire de l'AMM", "Importateur"]
+    assert 'data-absent="true"' not in first.content.decode()
+    assert second.context["registry_roles"] == []
+    assert 'data-absent="true"' in second.content.decode()
+    assert second.context["review_form"] is not None
