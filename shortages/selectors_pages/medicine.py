@@ -211,7 +211,7 @@ def medicine_page_get(*, user: Any, medicine_id: int, today: dt.date | None = No
         for row in ConsumptionMonth.objects.filter(medicine=medicine, month__gte=months[0], month__lte=months[-1])
         .annotate(demand_from=demand_from(months))
         .values("month")
-        .annotate(issued=Sum("issued"), out=Count("id", filter=STOCKED_OUT_MONTH))
+        .annotate(out=Count("id", filter=STOCKED_OUT_MONTH), units=Sum("issued"))
         .order_by()
     }
 
@@ -282,7 +282,7 @@ def medicine_page_get(*, user: Any, medicine_id: int, today: dt.date | None = No
         history=history,
         regions=regions,
         months=months,
-        consumption=[int(monthly[m]["issued"] or 0) if m in monthly else 0 for m in months],
+        consumption=[int(monthly[m]["units"] or 0) if m in monthly else 0 for m in months],
         stockout_positions=[monthly[m]["out"] if m in monthly else 0 for m in months],
         suppliers=suppliers,
         declarations=declarations,

@@ -20,7 +20,9 @@ from shortages.disclosure import score_shown
 from shortages.models import RiskScore, Shortage
 from shortages.selectors_pages.alerts import InboxCounts, alert_inbox_counts
 from shortages.selectors_pages.common import (
-    STOCKED_OUT_MONTH,
+    EMPTY_WITHOUT_ISSUE,
+    RECENT_DEMAND,
+    STOCKED_OUT_BY_ITS_ROW,
     add_months,
     day_counts,
     demand_from,
@@ -92,13 +94,14 @@ class Overview:
 
 
 def _consumption_aggregates(*, reported_month: dt.date, months: list[dt.date]) -> tuple[int, dict]:
-    """Establishments that reported ``reported_month`` and per-month totals over ``months`` (two
+    """Establishments that reported ``reported_month`` and per-month totals over ``months`` (three
     queries). These scan the consumption summaries of a whole year, so they are cached for
     ``TRENDS_CACHE_SECONDS``: they change with monthly reports, not from one minute to the next.
     A month's share stocked out counts its reported position-months stocked out by the one rule
-    (:data:`~shortages.selectors_pages.common.STOCKED_OUT_MONTH`) over its reported position-months;
-    until 2026-12 it counted only the months with stockout days typed in, over every row."""
-    key = f"overview:consumption:v2:{reported_month:%Y-%m}:{months[0]:%Y-%m}:{months[-1]:%Y-%m}"
+    (:data:`~shortages.selectors_pages.common.STOCKED_OUT_MONTH`, in two queries) over its reported
+    position-months; until 2026-12 it counted only the months with stockout days typed in, over
+    every row."""
+    key = f"overview:consumption:v3:{reported_month:%Y-%m}:{months[0]:%Y-%m}:{months[-1]:%Y-%m}"
     cached = cache.get(key)
     if cached is not None:
         return cached
@@ -108,22 +111,33 @@ def _consumption_aggregates(*, reported_month: dt.date, months: list[dt.date]) -
         .distinct()
         .count()
     )
+    year = ConsumptionMonth.objects.filter(month__gte=months[0], month__lte=months[-1])
     monthly = {
         row["month"]: row
-        for row in ConsumptionMonth.objects.filter(month__gte=months[0], month__lte=months[-1])
-        .annotate(demand_from=demand_from(months))
-        .values("month")
+        for row in year.values("month")
         .annotate(
-            n=Count("id", filter=Q(reported=True)), out=Count("id", filter=STOCKED_OUT_MONTH), issued=Sum("issued")
+            n=Count("id", filter=Q(reported=True)), out=Count("id", filter=STOCKED_OUT_BY_ITS_ROW), units=Sum("issued")
         )
         .order_by()
     }
+    # The months empty without an issue of their own, stocked out when the 3 months before issued
+    # something: looked up apart (a partial index holds them), see STOCKED_OUT_MONTH.
+    after_demand = (
+        year.filter(EMPTY_WITHOUT_ISSUE)
+        .annotate(demand_from=demand_from(months))
+        .filter(RECENT_DEMAND)
+        .values("month")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in after_demand:
+        monthly[row["month"]]["out"] += row["n"]
     cache.set(key, (reporting, monthly), TRENDS_CACHE_SECONDS)
     return reporting, monthly
 
 
 def overview_get(*, user: Any, top: int = 10, today: dt.date | None = None) -> Overview:
-    """Everything the national overview shows, in a fixed number of queries (ten)."""
+    """Everything the national overview shows, in a fixed number of queries (eleven)."""
     today = today or timezone.localdate()
     as_of = latest_as_of()
     national = RiskScore.objects.national().filter(as_of=as_of)
@@ -203,7 +217,7 @@ def overview_get(*, user: Any, top: int = 10, today: dt.date | None = None) -> O
         trend_stockout_share=[
             (monthly[m]["out"] / monthly[m]["n"]) if m in monthly and monthly[m]["n"] else None for m in months
         ],
-        trend_issued=[int(monthly[m]["issued"] or 0) if m in monthly else 0 for m in months],
+        trend_issued=[int(monthly[m]["units"] or 0) if m in monthly else 0 for m in months],
         trend_new_shortages=[opened.get(m, 0) for m in months],
     )
 

@@ -253,7 +253,19 @@ class ConsumptionMonth(models.Model):
             models.CheckConstraint(condition=Q(stockout_days__lte=31), name="consumption_stockout_days_max"),
             models.CheckConstraint(condition=Q(month__day=1), name="consumption_month_first_day"),
         ]
-        indexes = [models.Index(fields=["month", "medicine"]), *page_indexes("consumption")]
+        indexes = [
+            models.Index(fields=["month", "medicine"]),
+            *page_indexes("consumption"),
+            # The months that only their last 3 months' issues can say are stockouts (reported, empty at
+            # the close, nothing issued, no stockout day typed in): the overview's trend looks them up
+            # for the one rule of shortages.scoring.stockouts without scanning a year of summaries
+            # again (docs/pages.md). A few thousand rows of 16 million nationally.
+            models.Index(
+                fields=["month"],
+                condition=Q(reported=True, stockout_days=0, closing_balance__lte=0, issued=0),
+                name="consumption_empty_no_issue",
+            ),
+        ]
 
 
 class MonthlyReport(models.Model):

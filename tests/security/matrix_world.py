@@ -142,7 +142,20 @@ def build_matrix_world(personas) -> MatrixWorld:
         "risk-score": tuple(position_scores.get(establishment=e) for e in (hospital_a, hospital_b)),
         "alert": (alert_of(hospital_a), alert_of(hospital_b)),
     }
-    event = AlertEvent.objects.create(alert=alert_of(hospital_a), kind=AlertEventKind.ESCALATED, to_value="high")
+    national_alert = next(alert for alert in world.alerts if alert.establishment_id is None)
+    events = {
+        alert.pk: AlertEvent.objects.create(alert=alert, kind=AlertEventKind.ESCALATED, to_value="high")
+        for alert in (alert_of(hospital_a), alert_of(hospital_b), national_alert)
+    }
+
+    def notified_event(user):
+        """The event of an alert that ``user``'s notification speaks of: one of their establishment's
+        for its users, a national one otherwise (the inbox lists only alerts the user still sees)."""
+        for establishment in (hospital_a, hospital_b):
+            if establishment.users.filter(pk=user.pk).exists():
+                return events[alert_of(establishment).pk]
+        return events[national_alert.pk]
+
     result.by_user = {
         "import-job": _per_user(
             personas,
@@ -156,7 +169,11 @@ def build_matrix_world(personas) -> MatrixWorld:
         "notification": _per_user(
             personas,
             lambda user: Notification.objects.create(
-                user=user, alert=event.alert, event=event, subject="Alerte", body="Rupture"
+                user=user,
+                alert=notified_event(user).alert,
+                event=notified_event(user),
+                subject="Alerte",
+                body="Rupture",
             ),
             regional_analyst,
         ),
@@ -181,7 +198,7 @@ def build_matrix_world(personas) -> MatrixWorld:
         "commitment": commitment,
         "commitmentprogress": CommitmentProgressFactory(commitment=commitment),
         "scoring-run": ScoringRun.objects.create(as_of=today, status="succeeded"),
-        "national-alert": next(alert for alert in world.alerts if alert.establishment_id is None),
+        "national-alert": national_alert,
         "shortage": world.shortages[0],
         "shortage-action": world.shortages[0].actions.first(),
         "audit": audit_record(actor=analyst, action="create", obj=medicine, changes={}),

@@ -237,9 +237,10 @@ ROWS = [
     Row("GET", "alert-subscription-list", "401 200:own 200:own 200:own 200:own", "alert-subscription"),
     Row("POST", "alert-subscription-list", "401 201 201 201 201", None, subscription_body),
     Row("DELETE", "alert-subscription-detail", "401 204/404 204/404 204/404 204/404", "alert-subscription"),
-    Row("GET", "notification-list", "401 200:own 200:own 200:own 200:own", "notification"),
-    Row("GET", "notification-detail", "401 200/404 200/404 200/404 200/404", "notification"),
-    Row("POST", "notification-read", "401 200/404 200/404 200/404 200/404", "notification"),
+    # A user without a role sees no alert, so not its notifications either (they speak of the alert).
+    Row("GET", "notification-list", "401 200:own 200:own 200:own 200:none", "notification"),
+    Row("GET", "notification-detail", "401 200/404 200/404 200/404 404", "notification"),
+    Row("POST", "notification-read", "401 200/404 200/404 200/404 404", "notification"),
     Row("GET", "shortage-list", "401 200 200 200 200"),
     Row("POST", "shortage-list", "401 400 403 403 403"),
     Row("POST", "shortage-from-alert", "401 400 403 403 403"),

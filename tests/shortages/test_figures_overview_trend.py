@@ -30,7 +30,8 @@ def _no_cached_trend():
 
 def _random_history(*, seed: int, positions: int, months: list) -> list[ConsumptionMonth]:
     """Histories of every kind the rule separates: dormant lines at 0, closings at 0 after recent or
-    older issues, stockout days typed in with stock left, months not reported, gaps."""
+    older issues, stockout days typed in with stock left, closings not counted, months not reported,
+    gaps."""
     rng = np.random.default_rng(seed)
     region = factories.RegionFactory()
     rows = []
@@ -48,7 +49,7 @@ def _random_history(*, seed: int, positions: int, months: list) -> list[Consumpt
                     medicine=medicine,
                     month=month,
                     issued=issued,
-                    closing_balance=int(rng.choice([0, 0, 3, 40])),
+                    closing_balance=[0, 0, 3, 40, None][int(rng.integers(0, 5))],
                     stockout_days=int(rng.choice([0, 0, 0, 0, 4])),
                     reported=bool(rng.random() < 0.9),
                 )
