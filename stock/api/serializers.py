@@ -31,10 +31,69 @@ from stock.services.imports import import_job_progress_of
 from stock.services.movements import DIRECT_KINDS, MAX_BULK_ITEMS
 from stock.uploads.limits import uploaded_file_refusal
 
+# Fields a browser's form post carries besides the data (the browsable API): never "unknown".
+FORM_FIELDS = frozenset({"csrfmiddlewaretoken"})
+UNKNOWN_FIELD = _("Champ inconnu : vérifiez son nom. Champs acceptés : %(fields)s.")
+UNKNOWN_KIND = _(
+    "Type de mouvement non accepté : %(kind)s. Types acceptés : %(kinds)s (les transferts passent par /transfers/)."
+)
+UNKNOWN_ESTABLISHMENT = _("Établissement inconnu : %s.")
+UNKNOWN_MEDICINE = _("Médicament inconnu : %s.")
+RECORDED_BY = "Username of the user who recorded it; null for generated rows."
+
 
 def code_of() -> serializers.SlugRelatedField:
     """A related row named by its code."""
     return serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+
+class InputSerializer(serializers.Serializer):
+    """A write's body: a field it does not know is refused, naming it. Ignored, a misspelt
+    ``idempotency_key`` let a retry write the movement twice, and a misspelt ``lot_number`` put
+    stock outside its lot."""
+
+    def to_internal_value(self, data):
+        unknown = {}
+        if isinstance(data, Mapping):
+            accepted = ", ".join(self.fields)
+            unknown = {
+                str(name): [UNKNOWN_FIELD % {"fields": accepted}]
+                for name in data
+                if name not in self.fields and name not in FORM_FIELDS
+            }
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if unknown and isinstance(error.detail, dict):
+                raise serializers.ValidationError({**error.detail, **unknown}) from None
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
+
+
+class CodeField(serializers.SlugRelatedField):
+    """A related row named by its code in a write; an unknown code is refused with the project's
+    message (``Établissement inconnu : X.``), as in a movement, not REST framework's."""
+
+    def __init__(self, *, unknown: str, **kwargs):
+        self.unknown = unknown
+        super().__init__(slug_field="code", **kwargs)
+
+    def fail(self, key, **kwargs):
+        if key == "does_not_exist":
+            raise serializers.ValidationError(str(self.unknown) % kwargs.get("value", ""), code=key)
+        super().fail(key, **kwargs)
+
+
+class MovementKindField(serializers.ChoiceField):
+    """A movement's kind; a refusal lists the kinds accepted (transfers have their own endpoint)."""
+
+    def fail(self, key, **kwargs):
+        if key == "invalid_choice":
+            message = UNKNOWN_KIND % {"kind": kwargs.get("input", ""), "kinds": ", ".join(self.choices)}
+            raise serializers.ValidationError(message, code=key)
+        super().fail(key, **kwargs)
 
 
 class RegionSerializer(serializers.ModelSerializer):
@@ -116,6 +175,7 @@ class StockLevelSerializer(serializers.ModelSerializer):
             "id", "establishment", "medicine", "region", "quantity", "usable_quantity", "expired_quantity",
             "in_transit", "updated_at",
         ]  # fmt: skip
+        read_only_fields = fields
 
     def to_representation(self, row: Mapping) -> dict:
         """From a row of ``selectors.stock_level_rows``."""
@@ -151,7 +211,9 @@ class StockLotSerializer(serializers.ModelSerializer):
 class MovementSerializer(serializers.ModelSerializer):
     establishment = code_of()
     medicine = code_of()
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text=RECORDED_BY
+    )
     # Blank for every kind but losses: say so in the schema.
     loss_reason = serializers.ChoiceField(choices=LossReason.choices, allow_blank=True, read_only=True)
 
@@ -178,13 +240,13 @@ class MovementSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MovementInputSerializer(serializers.Serializer):
+class MovementInputSerializer(InputSerializer):
     """One movement to record. ``quantity`` is the amount moved (positive); for a ``count`` it is the
     quantity counted, and the movement records the difference from the stock on record."""
 
     establishment = serializers.CharField(max_length=20, help_text=_("Code de l'établissement."))
     medicine = serializers.CharField(max_length=32, help_text=_("Code du médicament."))
-    kind = serializers.ChoiceField(choices=DIRECT_KINDS)
+    kind = MovementKindField(choices=DIRECT_KINDS)
     business_date = serializers.DateField()
     quantity = serializers.IntegerField()
     lot_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
@@ -194,7 +256,7 @@ class MovementInputSerializer(serializers.Serializer):
     idempotency_key = serializers.CharField(max_length=100, required=False, allow_null=True, default=None)
 
 
-class BulkMovementInputSerializer(serializers.Serializer):
+class BulkMovementInputSerializer(InputSerializer):
     movements = MovementInputSerializer(many=True, allow_empty=False, max_length=MAX_BULK_ITEMS)
 
 
@@ -207,7 +269,9 @@ class TransferSerializer(serializers.ModelSerializer):
     source = code_of()
     destination = code_of()
     medicine = code_of()
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text=RECORDED_BY
+    )
 
     class Meta:
         model = Transfer
@@ -226,20 +290,20 @@ class TransferSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TransferShipSerializer(serializers.Serializer):
-    source = serializers.SlugRelatedField(slug_field="code", queryset=Establishment.objects.all())
-    destination = serializers.SlugRelatedField(slug_field="code", queryset=Establishment.objects.all())
-    medicine = serializers.SlugRelatedField(slug_field="code", queryset=Medicine.objects.all())
+class TransferShipSerializer(InputSerializer):
+    source = CodeField(unknown=UNKNOWN_ESTABLISHMENT, queryset=Establishment.objects.all())
+    destination = CodeField(unknown=UNKNOWN_ESTABLISHMENT, queryset=Establishment.objects.all())
+    medicine = CodeField(unknown=UNKNOWN_MEDICINE, queryset=Medicine.objects.all())
     quantity = serializers.IntegerField(min_value=1)
     shipped_on = serializers.DateField()
     lot_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
 
 
-class TransferReceiveSerializer(serializers.Serializer):
+class TransferReceiveSerializer(InputSerializer):
     received_on = serializers.DateField()
 
 
-class TransferCancelSerializer(serializers.Serializer):
+class TransferCancelSerializer(InputSerializer):
     cancelled_on = serializers.DateField()
 
 

@@ -37,7 +37,11 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
 ERROR_RESPONSES = {
     400: OpenApiResponse(description="Invalid input; `error.fields` names each field."),
     403: OpenApiResponse(description="Not allowed for this establishment."),
-    409: OpenApiResponse(description="Insufficient stock, or Idempotency-Key reused with another body."),
+    409: OpenApiResponse(
+        description="`insufficient_stock` (not enough stock), `duplicate` (a movement's idempotency key already used "
+        "at that establishment), `idempotency_conflict` (Idempotency-Key sent again with another body) or `conflict` "
+        "(the same row written at once by another request)."
+    ),
 }
 
 
