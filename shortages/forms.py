@@ -27,6 +27,13 @@ def _analysts():
     return get_user_model().objects.filter(groups__name=roles.ANALYST, is_active=True).order_by("username")
 
 
+class AnalystChoiceField(forms.ModelChoiceField):
+    """An analyst, offered by the name the pages show (``person``: full name, else username)."""
+
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
 class ShortageOpenForm(forms.Form):
     medicine = MedicineField(label=_("Médicament"))
     status = forms.ChoiceField(
@@ -74,8 +81,14 @@ class ShortageFromAlertForm(forms.Form):
 
 
 class ShortageUpdateForm(forms.Form):
+    """A shortage's life: its status, cause, dates and description. The start is there for the day a
+    shortage anticipated for a later day begins (or began earlier than foreseen): an ongoing
+    shortage may not start in the future, and the form used to offer no way to say when it began.
+    Left out or empty, the start stays as it is (``service_fields``): a shortage always has one."""
+
     status = forms.ChoiceField(choices=ShortageStatus.choices, label=_("Statut"))
     cause = forms.ChoiceField(choices=ShortageCause.choices, label=_("Cause"))
+    started_on = forms.DateField(widget=DateInput(), required=False, label=_("Début"))
     expected_end = forms.DateField(widget=DateInput(), required=False, label=_("Fin prévue"))
     actual_end = forms.DateField(widget=DateInput(), required=False, label=_("Fin réelle"))
     description = forms.CharField(
@@ -84,6 +97,10 @@ class ShortageUpdateForm(forms.Form):
         max_length=DESCRIPTION_MAX_LENGTH,
         label=_("Description"),
     )
+
+    def service_fields(self) -> dict:
+        """The changes the service takes: every field, but an empty start (the start is kept)."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "started_on" or value}
 
 
 class ActionAddForm(forms.Form):
@@ -94,7 +111,7 @@ class ActionAddForm(forms.Form):
         max_length=DESCRIPTION_MAX_LENGTH,
         label=_("Description"),
     )
-    owner = forms.ModelChoiceField(queryset=_analysts(), required=False, label=_("Responsable"), empty_label=_("Aucun"))
+    owner = AnalystChoiceField(queryset=_analysts(), required=False, label=_("Responsable"), empty_label=_("Aucun"))
     due_date = forms.DateField(widget=DateInput(), required=False, label=_("Échéance"))
     alternative = forms.ModelChoiceField(
         queryset=Medicine.objects.none(), required=False, label=_("Alternative"), empty_label=_("Aucune")

@@ -72,10 +72,14 @@ def alert_is_managed_by(*, user: Any, alert: Alert) -> bool:
 
 
 def assignable_users(*, alert: Alert | None = None) -> QuerySet:
-    """Users an alert may be assigned to: analysts (who see ``alert``, when given)."""
+    """Users an alert may be assigned to: analysts (who may act on ``alert``, when given: those who
+    see it, and national analysts only for a national alert, which a regional analyst reads but does
+    not manage, ``Alert.objects.managed_by``)."""
     analysts = get_user_model().objects.filter(groups__name=roles.ANALYST, is_active=True).order_by("username")
-    if alert is None or alert.is_national:
+    if alert is None:
         return analysts
+    if alert.is_national:
+        return analysts.filter(analyst_regions__isnull=True, analyst_provinces__isnull=True).distinct()
     region_id = alert.region_id or (alert.establishment.region_id if alert.establishment else None)
     province_id = alert.establishment.province_id if alert.establishment else None
     # The rule of ``Alert.objects.visible_to`` seen from the analysts' side.

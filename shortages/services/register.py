@@ -152,10 +152,17 @@ def _check(shortage: Shortage) -> Shortage:
     if errors:
         raise ValidationError(errors)
     _ensure_no_other_open(shortage)
+    today = timezone.localdate()
+    # A shortage avoided before the day it was anticipated to start never began, so it has no end
+    # either: today would precede its start (the database refused it, naming its constraint).
+    never_began = shortage.status == ShortageStatus.AVOIDED and shortage.started_on > today
     if shortage.status in (ShortageStatus.RESOLVED, ShortageStatus.AVOIDED) and shortage.actual_end is None:
-        shortage.actual_end = timezone.localdate()
+        shortage.actual_end = None if never_began else today
     if shortage.status == ShortageStatus.ONGOING and shortage.actual_end is not None:
         raise ValidationError({"actual_end": [_("Une rupture en cours n'a pas encore de fin réelle.")]})
+    if shortage.status == ShortageStatus.ANTICIPATED and shortage.actual_end is not None:
+        # Back to anticipated (a status set by mistake): the end of the resolution goes with it.
+        raise ValidationError({"actual_end": [_("Une rupture anticipée n'a pas encore de fin réelle.")]})
     shortage.full_clean(exclude=["created_by", "source_alert", "source_declaration"])
     return shortage
 

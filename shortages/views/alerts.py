@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,7 +15,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
-from shortages.alert_forms import AlertPreferencesForm, AlertSnoozeForm
+from shortages.alert_forms import (
+    FORM_IDS,
+    AlertAcknowledgeForm,
+    AlertAssignForm,
+    AlertCommentForm,
+    AlertPreferencesForm,
+    AlertResolveForm,
+    AlertSnoozeForm,
+)
 from shortages.choices import AlertKind
 from shortages.disclosure import alert_message_shown
 from shortages.models import Alert
@@ -33,6 +42,7 @@ from shortages.services import alerts as alert_services
 from shortages.services import notifications as notification_services
 from shortages.templatetags.alert_text import alert_figure
 from stock import roles
+from stock.dates import shown_date
 from stock.exports import EXPORT_LINKS, Column, export_format, table_response
 from stock.page_access import role_required
 
@@ -57,6 +67,13 @@ ALERT_COLUMNS = (
 )
 EXPORT_LIMIT = 100_000
 DEFAULT_STATUSES = ["open", "acknowledged"]
+ACTION_FORMS = {
+    "acknowledge": AlertAcknowledgeForm,
+    "assign": AlertAssignForm,
+    "comment": AlertCommentForm,
+    "snooze": AlertSnoozeForm,
+    "resolve": AlertResolveForm,
+}
 
 
 @role_required(roles.ANALYST, roles.INDUSTRY, roles.ESTABLISHMENT)
@@ -115,10 +132,33 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One alert, its history, the positions behind a regional roll-up and, for the analysts who
     manage it, the forms to act on it."""
+    return _render_alert(request, _visible_alert(request, pk))
+
+
+def _visible_alert(request: HttpRequest, pk: int) -> Alert:
     try:
-        alert = alert_detail_get(user=request.user, alert_id=pk)
+        return alert_detail_get(user=request.user, alert_id=pk)
     except Alert.DoesNotExist as error:
         raise Http404 from error
+
+
+def _action_forms(alert: Alert, bound: forms.Form | None = None) -> dict[str, forms.Form]:
+    """The page's action forms, unbound, but for ``bound`` (the one posted, with its errors and what
+    the analyst typed)."""
+    made = {}
+    for name, form_class in ACTION_FORMS.items():
+        kwargs: dict = {"auto_id": FORM_IDS[name]}
+        if form_class is AlertAssignForm:
+            kwargs |= {"analysts": assignable_users(alert=alert), "initial": {"assignee": alert.assignee_id}}
+        made[name] = form_class(**kwargs)
+    if bound is not None:
+        made[next(name for name, form_class in ACTION_FORMS.items() if isinstance(bound, form_class))] = bound
+    return made
+
+
+def _render_alert(
+    request: HttpRequest, alert: Alert, *, bound: forms.Form | None = None, status: int = 200
+) -> HttpResponse:
     can_manage = alert_is_managed_by(user=request.user, alert=alert)
     return render(
         request,
@@ -126,90 +166,101 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "alert": alert,
             "can_manage": can_manage,
-            "analysts": list(assignable_users(alert=alert)) if can_manage else [],
+            "forms": _action_forms(alert, bound) if can_manage else {},
             "rollup_positions": rollup_positions(user=request.user, alert=alert) if alert.is_regional else [],
             "rollup_probability_cut": settings.ALERT_ROLLUP_PROBABILITY_CUT,
-            "snooze_form": AlertSnoozeForm() if can_manage else None,
             "open_shortages": open_shortages_of(user=request.user, medicine_id=alert.medicine_id),
             "probability": alert_probability_get(alert=alert),
             "usefulness": alert_usefulness().get(alert.kind),
         },
+        status=status,
     )
 
 
-def _act(
-    request: HttpRequest, pk: int, action: Callable[..., object], done: str, *, with_assignee: bool = False
-) -> HttpResponse:
-    """Run one alert service for the posted form and come back to the alert with a message."""
+def _act(request: HttpRequest, pk: int, name: str, action: Callable[..., object], done: str) -> HttpResponse:
+    """Run one alert service for the posted form of ``name``, then come back to the alert: with a
+    message when it is done, else on the page itself with the form as the analyst filled it and the
+    field in error named (400), or the reason an action is not theirs (403)."""
+    alert = _visible_alert(request, pk)
+    form_class = ACTION_FORMS[name]
+    kwargs: dict = {"auto_id": FORM_IDS[name]}
+    if form_class is AlertAssignForm:
+        kwargs["analysts"] = assignable_users(alert=alert)
+    form = form_class(request.POST, **kwargs)
+    if not form.is_valid():
+        return _render_alert(request, alert, bound=form, status=400)
+    if stale := _stale(request, alert):
+        form.add_error(None, stale)
+        return _render_alert(request, alert, bound=form, status=409)
     try:
-        values = _posted(request, with_assignee=with_assignee)
+        action(alert_id=pk, user=request.user, **form.cleaned_data)
+    except Alert.DoesNotExist as error:
+        raise Http404 from error
+    except PermissionDenied as refusal:
+        messages.error(request, str(refusal))
+        return _render_alert(request, alert, status=403)
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-        return redirect("shortages:alert_detail", pk=pk)
-    return _act_with(request, pk, action, done, **values)
+        by_field = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+        for field, errors in by_field.items():
+            for message in errors:
+                if field in form.fields:
+                    form.add_error(field, message)
+                else:  # the alert's state (resolved meanwhile, already acknowledged): its forms may be gone
+                    messages.error(request, message)
+        return _render_alert(request, _visible_alert(request, pk), bound=form, status=400)
+    messages.success(request, done)
+    return redirect("shortages:alert_detail", pk=pk)
 
 
-def _posted(request: HttpRequest, *, with_assignee: bool = False) -> dict:
-    values = {"comment": request.POST.get("comment", "").strip()}
-    if with_assignee or "assignee" in request.POST:
-        raw = request.POST.get("assignee", "").strip()
-        assignee = assignable_users().filter(pk=int(raw)).first() if raw.isdigit() else None
-        if assignee is None:
-            raise ValidationError({"assignee": [_("Choisissez un analyste.")]})
-        values["assignee"] = assignee
-    return values
+def _stale(request: HttpRequest, alert: Alert) -> str | None:
+    """Why the posted page no longer shows the alert as it is, when another analyst assigned it or
+    put it to sleep since it was drawn (its hidden ``assignee_seen``, ``snoozed_seen``); a post
+    without them (another client) is not checked."""
+    if "assignee_seen" in request.POST and request.POST["assignee_seen"] != str(alert.assignee_id or ""):
+        if alert.assignee is None:
+            return _("L'assignation de cette alerte a changé entre-temps : vérifiez avant de la réassigner.")
+        return _("Cette alerte a été assignée à %(person)s entre-temps : vérifiez avant de la réassigner.") % {
+            "person": alert.assignee.get_full_name() or alert.assignee.get_username()
+        }
+    seen = alert.snoozed_until.isoformat() if alert.snoozed_until else ""
+    if "snoozed_seen" in request.POST and request.POST["snoozed_seen"] != seen:
+        if alert.snoozed_until is None:
+            return _("La mise en sommeil de cette alerte a changé entre-temps : vérifiez avant de la modifier.")
+        return _(
+            "Cette alerte a été mise en sommeil jusqu'au %(date)s entre-temps : vérifiez avant de changer la date."
+        ) % {"date": shown_date(alert.snoozed_until)}
+    return None
 
 
 @require_POST
 @role_required(roles.ANALYST)
 def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, alert_services.alert_acknowledge, _("Alerte prise en charge."))
+    return _act(request, pk, "acknowledge", alert_services.alert_acknowledge, _("Alerte prise en charge."))
 
 
 @require_POST
 @role_required(roles.ANALYST)
 def alert_assign(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, alert_services.alert_assign, _("Alerte assignée."), with_assignee=True)
+    return _act(request, pk, "assign", alert_services.alert_assign, _("Alerte assignée."))
 
 
 @require_POST
 @role_required(roles.ANALYST)
 def alert_comment(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, alert_services.alert_comment, _("Commentaire ajouté."))
+    return _act(request, pk, "comment", alert_services.alert_comment, _("Commentaire ajouté."))
 
 
 @require_POST
 @role_required(roles.ANALYST)
 def alert_resolve(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, alert_services.alert_resolve, _("Alerte résolue."))
+    return _act(request, pk, "resolve", alert_services.alert_resolve, _("Alerte résolue."))
 
 
 @require_POST
 @role_required(roles.ANALYST)
 def alert_snooze(request: HttpRequest, pk: int) -> HttpResponse:
-    """Put the alert to sleep until a date, with a reason (the form names the field in error)."""
-    form = AlertSnoozeForm(request.POST)
-    if not form.is_valid():
-        for field, errors in form.errors.items():
-            for error in errors:
-                messages.error(request, f"{form.fields[field].label} : {error}")
-        return redirect("shortages:alert_detail", pk=pk)
-    return _act_with(request, pk, alert_services.alert_snooze, _("Alerte mise en sommeil."), **form.cleaned_data)
-
-
-def _act_with(request: HttpRequest, pk: int, action: Callable[..., object], done: str, **values) -> HttpResponse:
-    """Run one alert service with parsed ``values`` and come back to the alert with a message."""
-    try:
-        action(alert_id=pk, user=request.user, **values)
-    except Alert.DoesNotExist as error:
-        raise Http404 from error
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, done)
-    return redirect("shortages:alert_detail", pk=pk)
+    """Put the alert to sleep until a date, with a reason."""
+    return _act(request, pk, "snooze", alert_services.alert_snooze, _("Alerte mise en sommeil."))
 
 
 @role_required(roles.ANALYST, roles.INDUSTRY, roles.ESTABLISHMENT)

@@ -190,11 +190,13 @@ def shortage_create(request: HttpRequest) -> HttpResponse:
 @role_required(roles.ANALYST)
 def shortage_update(request: HttpRequest, pk: int) -> HttpResponse:
     """Change a shortage's status, cause, dates or description."""
-    shortage = _managed_shortage(request, pk)
+    shortage = _visible_shortage(request, pk)
+    if refused := _refusal(request, shortage):
+        return refused
     form = ShortageUpdateForm(request.POST, auto_id=UPDATE_IDS)
     if form.is_valid():
         try:
-            register_services.shortage_update(shortage_id=pk, user=request.user, **form.cleaned_data)
+            register_services.shortage_update(shortage_id=pk, user=request.user, **form.service_fields())
         except ValidationError as error:
             _add_errors(form, error)
         else:
@@ -207,7 +209,9 @@ def shortage_update(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(roles.ANALYST)
 def action_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a mitigation action to a shortage."""
-    shortage = _managed_shortage(request, pk)
+    shortage = _visible_shortage(request, pk)
+    if refused := _refusal(request, shortage):
+        return refused
     form = ActionAddForm(request.POST, medicine=shortage.medicine, auto_id=ACTION_IDS)
     if form.is_valid():
         fields = form.service_fields()
@@ -228,7 +232,9 @@ def action_add(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(roles.ANALYST)
 def action_status(request: HttpRequest, pk: int, action_id: int) -> HttpResponse:
     """Move a mitigation action to another status."""
-    _managed_shortage(request, pk)
+    shortage = _visible_shortage(request, pk)
+    if refused := _refusal(request, shortage):
+        return refused
     form = ActionStatusForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Statut inconnu."))
@@ -250,8 +256,18 @@ def shortage_from_alert(request: HttpRequest, alert_id: int) -> HttpResponse:
     except Alert.DoesNotExist as error:
         raise Http404 from error
     proposal = shortage_proposed_by_alert(alert=alert)
-    # A national alert proposes a national shortage, kept by national analysts (403 before the form).
-    register_services.shortage_place_require(user=request.user, scope=proposal["scope"], region=proposal["region"])
+    context = {
+        "alert": alert,
+        "proposal": proposal,
+        "open_shortages": open_shortages_of(user=request.user, medicine_id=alert.medicine_id),
+    }
+    # A national alert proposes a national shortage, kept by national analysts: 403 before the form,
+    # with the reason (the site's 403 page only says the page is not for the role).
+    try:
+        register_services.shortage_place_require(user=request.user, scope=proposal["scope"], region=proposal["region"])
+    except PermissionDenied as refusal:
+        messages.error(request, str(refusal))
+        return render(request, "shortages/shortage_form.html", context, status=403)
     form = ShortageFromAlertForm(request.POST if request.method == "POST" else None, initial=proposal)
     if request.method == "POST" and form.is_valid():
         try:
@@ -263,12 +279,7 @@ def shortage_from_alert(request: HttpRequest, alert_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Rupture inscrite au registre."))
             return redirect("shortages:shortage_detail", pk=shortage.pk)
-    context = {
-        "form": form,
-        "alert": alert,
-        "proposal": proposal,
-        "open_shortages": open_shortages_of(user=request.user, medicine_id=alert.medicine_id),
-    }
+    context["form"] = form
     return render(request, "shortages/shortage_form.html", context, status=400 if form.errors else 200)
 
 
@@ -279,11 +290,17 @@ def _visible_shortage(request: HttpRequest, pk: int) -> Shortage:
         raise Http404 from error
 
 
-def _managed_shortage(request: HttpRequest, pk: int) -> Shortage:
-    """A shortage the user sees (else 404) and manages (else 403: ``Shortage.is_managed_by``)."""
-    shortage = _visible_shortage(request, pk)
-    register_services.shortage_manage_require(user=request.user, shortage=shortage)
-    return shortage
+def _refusal(request: HttpRequest, shortage: Shortage) -> HttpResponse | None:
+    """The shortage's page with the reason (403) when the user sees ``shortage`` without managing it
+    (``Shortage.is_managed_by``: a national shortage for a regional analyst, or a page drawn before
+    the analyst's regions changed); None when the user manages it. The site's 403 page said "not
+    open to your role" to an analyst, whose role it is."""
+    try:
+        register_services.shortage_manage_require(user=request.user, shortage=shortage)
+    except PermissionDenied as refusal:
+        messages.error(request, str(refusal))
+        return _render_detail(request, shortage, status=403)
+    return None
 
 
 @role_required(roles.ANALYST, roles.INDUSTRY, roles.ESTABLISHMENT)

@@ -276,8 +276,10 @@ def test_a_hostile_assignment_form_is_refused_with_a_message(client, personas, f
     # when the assignment form is posted with a missing, empty, non-numeric or unknown analyst
     response = client.post(f"/alerts/{alert.pk}/assign/", form, follow=True)
 
-    # then the page comes back with an error naming the field, and nobody is assigned
-    assert response.status_code == 200
+    # then the page comes back (400, the form as posted) with an error naming the field, and nobody
+    # is assigned
+    assert response.status_code == 400
+    assert 'id="assign_assignee_error"' in response.content.decode()
     assert "Choisissez un analyste" in response.content.decode()
     alert.refresh_from_db()
     assert alert.assignee_id is None
