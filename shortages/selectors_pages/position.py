@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pandas as pd
@@ -26,10 +27,10 @@ from shortages.disclosure_areas import MIN_ESTABLISHMENTS, establishments_read, 
 from shortages.explain_features import FEATURE_UNITS, LOG_UNITS, MONTHS, SHARE, YES_NO, feature_label
 from shortages.models import RiskScore
 from shortages.models.learning import PredictionModel
-from shortages.scoring import learned
+from shortages.scoring import learned, positions
 from shortages.scoring.features import HISTORY_MONTHS_READ
 from shortages.selectors_pages.common import latest_as_of
-from shortages.selectors_pages.prediction import Reliability, reliability_latest
+from shortages.selectors_pages.prediction import Reliability, ReliabilityBin, reliability_latest
 from shortages.selectors_pages.territory import establishment_get
 from shortages.services import learning
 from stock.models import Establishment, Medicine
@@ -70,6 +71,104 @@ class Explanation:
     probability: float
     contributions: list[Contribution]
     other_points: float
+    # The P the page shows (the stored one), which ``probability``, recomputed from the history as
+    # it stands now, gives back unless the history or the reference data changed since.
+    stored_probability: float | None = None
+
+    @property
+    def differs(self) -> bool:
+        """Whether the recomputed P, which the points add up to, reads otherwise than the stored P the
+        page shows (to the tenth of a percent): the page then says which one the points explain."""
+        if self.stored_probability is None:
+            return False
+        return _tenths(100 * self.probability) != _tenths(100 * self.stored_probability)
+
+    @property
+    def other_points_shown(self) -> float:
+        """The rest as the page shows it: what the figures shown leave to P shown, each rounded half
+        up to the tenth of a point as the page writes it (the base rate and P with ``pct:1``, the
+        points with ``points``), so that the figures on the page add up to P to the tenth; it
+        differs from ``other_points`` by the rounding of the figures listed (a few tenths at most)."""
+        shown = _tenths(100 * self.probability) - _tenths(100 * self.base_rate)
+        for item in self.contributions:
+            shown -= _tenths(item.points)
+        return float(shown)
+
+
+def _tenths(value: float) -> Decimal:
+    """``value`` rounded to one decimal as the pages round it (half away from zero: the ``points``
+    filter rounds the size half up and puts the sign back)."""
+    size = Decimal(str(abs(value))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return size if value >= 0 else -size
+
+
+@dataclass
+class FormulaExplanation:
+    """Why the analytical formula gave P (docs/scoring.md): usable stock S and stock in transit Q
+    against the consumption expected over the horizon H (AMC x H), whose spread is sigma x sqrt(H);
+    P = 1 - Phi((S + Q - AMC x H) / (sigma x sqrt(H)))."""
+
+    usable_stock: float
+    in_transit: float
+    amc: float
+    horizon_months: float
+    sigma: float | None
+    probability: float
+
+    @property
+    def expected(self) -> float:
+        return self.amc * self.horizon_months
+
+    @property
+    def spread(self) -> float:
+        return (self.sigma or 0.0) * math.sqrt(self.horizon_months)
+
+    @property
+    def margin(self) -> float:
+        """Units available beyond the expected consumption (negative: missing)."""
+        return self.usable_stock + self.in_transit - self.expected
+
+    @property
+    def shortfall(self) -> float:
+        return max(0.0, -self.margin)
+
+    @property
+    def surplus(self) -> float:
+        return max(0.0, self.margin)
+
+    @property
+    def spreads(self) -> float | None:
+        """The margin in spreads (standard deviations of the horizon's consumption), unsigned; None
+        when the consumption did not vary."""
+        return abs(self.margin) / self.spread if self.spread > 0 else None
+
+
+def formula_explanation_of(score: Any) -> FormulaExplanation | None:
+    """The formula's own terms behind the P of a score the formula gave (``model_version`` null);
+    None where a learned model spoke, without a P or an AMC, or where the stored figures no longer
+    give the stored P (a score stored by another rule)."""
+    if score is None or model_version_of(score) is not None:
+        return None
+    if score.stockout_probability is None or score.amc is None or score.horizon_months is None:
+        return None
+    terms = FormulaExplanation(
+        usable_stock=float(score.usable_stock or 0.0),
+        in_transit=float(score.pipeline or 0.0),
+        amc=float(score.amc),
+        horizon_months=float(score.horizon_months),
+        sigma=None if score.sigma is None else float(score.sigma),
+        probability=float(score.stockout_probability),
+    )
+    again = positions.stockout_probability(
+        pd.Series([terms.usable_stock]),
+        pd.Series([terms.in_transit]),
+        pd.Series([terms.amc]),
+        pd.Series([terms.sigma if terms.sigma is not None else 0.0]),
+        pd.Series([terms.horizon_months]),
+    ).iloc[0]
+    if not math.isclose(float(again), terms.probability, abs_tol=1e-6):
+        return None
+    return terms
 
 
 @dataclass
@@ -121,6 +220,19 @@ class PositionPage:
     @property
     def formula_probability(self) -> float | None:
         return ((self.score.figures or {}) if self.score else {}).get("formula_probability")
+
+    @property
+    def formula_explanation(self) -> FormulaExplanation | None:
+        """The formula's own terms, where the formula gave P."""
+        return formula_explanation_of(self.score)
+
+    @property
+    def probability_band(self) -> ReliabilityBin | None:
+        """The band of the latest backtest that says what a learned P has meant (None where the
+        formula answered, or without a backtest of the position's horizon)."""
+        if self.score is None or self.model_version is None:
+            return None
+        return self.reliability.bin_of(self.score.stockout_probability, self.establishment.level)
 
 
 def model_version_of(score: Any) -> int | None:
@@ -269,6 +381,7 @@ def position_explanation_get(*, score: RiskScore, level: str, user: Any = None) 
             for name, value in top.items()
         ],
         other_points=float(ranked.iloc[TOP_CONTRIBUTIONS:].sum()),
+        stored_probability=None if score.stockout_probability is None else float(score.stockout_probability),
     )
 
 

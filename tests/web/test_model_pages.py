@@ -385,7 +385,9 @@ def _reliability(shift: float = 0.04, empty_bin: int | None = None) -> Reliabili
     [
         (0.35, "Parmi les positions auxquelles le modèle donnait 30 à 40 %, 34 % ont connu une rupture."),
         (0.3, "Parmi les positions auxquelles le modèle donnait 30 à 40 %, 34 % ont connu une rupture."),
-        (0.2999, "Parmi les positions auxquelles le modèle donnait 20 à 30 %, 24 % ont connu une rupture."),
+        (0.2949, "Parmi les positions auxquelles le modèle donnait 20 à 30 %, 24 % ont connu une rupture."),
+        # shown "30 %": the band the reader sees it in (shortages.selectors_pages.prediction.shown_percent)
+        (0.2999, "Parmi les positions auxquelles le modèle donnait 30 à 40 %, 34 % ont connu une rupture."),
         (0.0, "Parmi les positions auxquelles le modèle donnait 0 à 10 %, 4 % ont connu une rupture."),
         (1.0, "Parmi les positions auxquelles le modèle donnait 90 à 100 %, 94 % ont connu une rupture."),
     ],
@@ -397,8 +399,16 @@ def test_a_probability_reads_the_bin_it_falls_in(probability, expected):
 
 def test_an_empty_bin_and_a_level_without_a_backtest_are_said_or_left_out():
     with translation.override("fr"):
+        # an empty tenth is widened with its fuller neighbour (MIN_BAND_POSITIONS)
         assert probability_meaning_text(_reliability(empty_bin=5), 0.55, "hospital") == (
-            "Aucune position n'a reçu de 50 à 60 % du modèle lors du dernier bilan."
+            "Parmi les positions auxquelles le modèle donnait 50 à 70 %, 64 % ont connu une rupture."
+        )
+        # a table without a single position-month says so
+        empty = Reliability(
+            by_level={"hospital": [ReliabilityBin(t / 10, (t + 1) / 10, 0, None, None) for t in range(10)]}
+        )
+        assert probability_meaning_text(empty, 0.55, "hospital") == (
+            "Aucune position n'a reçu de 0 à 100 % du modèle lors du dernier bilan."
         )
         assert probability_meaning_text(_reliability(), 0.55, "warehouse") == ""
         assert probability_meaning_text(Reliability(), 0.55, "hospital") == ""
