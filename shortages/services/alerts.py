@@ -364,12 +364,16 @@ def alert_acknowledge(*, alert_id: int, user, comment: str = "") -> Alert:
 
 @transaction.atomic
 def alert_assign(*, alert_id: int, user, assignee, comment: str = "") -> Alert:
-    """An analyst gives the alert to ``assignee`` (an analyst who sees it)."""
+    """An analyst gives the alert to ``assignee``: an analyst who may act on it
+    (``Alert.objects.managed_by``), so never a national alert to a regional analyst, who reads it
+    but could not take it in hand (the pages offered and the API accepted one)."""
     alert = _locked_active(alert_id, user)
     if not roles.is_analyst(assignee):
         raise ValidationError({"assignee": [_("Une alerte est assignée à un analyste.")]})
     if not Alert.objects.visible_to(assignee).filter(pk=alert_id).exists():
         raise ValidationError({"assignee": [_("Cet analyste ne voit pas cette alerte (hors de ses régions).")]})
+    if not Alert.objects.managed_by(assignee).filter(pk=alert_id).exists():
+        raise ValidationError({"assignee": [_("Les alertes nationales sont gérées par les analystes nationaux.")]})
     AlertEvent.objects.create(
         alert=alert,
         kind=AlertEventKind.ASSIGNED,

@@ -160,6 +160,25 @@ def test_a_regional_analyst_manages_its_alerts_not_others_nor_national_ones(pers
     assert refused.status_code == 400 and "assignee" in refused.json()["error"]["fields"]
 
 
+def test_a_national_alert_is_assigned_to_national_analysts_only(personas, world, api_client_for):
+    # given a national alert, which a regional analyst reads but does not manage
+    national = Alert.objects.get(kind=AlertKind.DISRUPTION)
+    client = api_client_for(personas.analyst)
+    # when the national analyst assigns it to the regional analyst, then to itself
+    refused = client.post(
+        f"/api/v1/alerts/{national.pk}/assign/", {"assignee": world.regional_analyst.username}, format="json"
+    )
+    accepted = client.post(f"/api/v1/alerts/{national.pk}/assign/", {"assignee": "analyst"}, format="json")
+    # then the first is refused on the assignee, with the reason; the second lands
+    assert refused.status_code == 400
+    assert refused.json()["error"]["fields"]["assignee"] == [
+        "Les alertes nationales sont gérées par les analystes nationaux."
+    ]
+    assert accepted.status_code == 200 and accepted.json()["assignee"] == "analyst"
+    national.refresh_from_db()
+    assert national.assignee == personas.analyst
+
+
 def test_a_regional_analyst_writes_stock_for_its_region_only(personas, world, api_client_for):
     client = api_client_for(world.regional_analyst)
 

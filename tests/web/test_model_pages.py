@@ -370,6 +370,14 @@ def test_only_a_national_analyst_chooses_the_model(client, personas, trained, pe
     assert (activate.status_code, rollback.status_code) == (403, 403)
     assert learning.active_models()[2].pk == second.pk
     assert not AuditEntry.objects.filter(object_type="shortages.predictionmodel").exists()
+    # and the refusal page says why: the role's pages are closed to others, the choice is the
+    # national analysts' (the service's reason, not the generic text of a closed page)
+    page = activate.content.decode()
+    if persona == "regional":
+        assert "Seul un analyste national choisit le modèle de prévision." in page
+        assert "pas ouverte à votre rôle" not in page
+    else:
+        assert "pas ouverte à votre rôle" in page
 
 
 # What P has meant so far -------------------------------------------------------------------------
@@ -388,13 +396,22 @@ def _reliability(shift: float = 0.04, empty_bin: int | None = None) -> Reliabili
         (0.2949, "Parmi les positions auxquelles le modèle donnait 20 à 30 %, 24 % ont connu une rupture."),
         # shown "30 %": the band the reader sees it in (shortages.selectors_pages.prediction.shown_percent)
         (0.2999, "Parmi les positions auxquelles le modèle donnait 30 à 40 %, 34 % ont connu une rupture."),
-        (0.0, "Parmi les positions auxquelles le modèle donnait 0 à 10 %, 4 % ont connu une rupture."),
+        # a share under 10 % to the tenth
+        (0.0, "Parmi les positions auxquelles le modèle donnait 0 à 10 %, 4,0 % ont connu une rupture."),
         (1.0, "Parmi les positions auxquelles le modèle donnait 90 à 100 %, 94 % ont connu une rupture."),
     ],
 )
 def test_a_probability_reads_the_bin_it_falls_in(probability, expected):
     with translation.override("fr"):
         assert probability_meaning_text(_reliability(), probability, "hospital") == expected
+
+
+def test_a_small_observed_share_is_not_written_as_none():
+    # given the lowest tenth, whose positions stocked out 0.36 % of the time
+    with translation.override("fr"):
+        text = probability_meaning_text(_reliability(shift=0.0036), 0.02, "hospital")
+    # then it reads "0,4 %", not "0 %"
+    assert text == "Parmi les positions auxquelles le modèle donnait 0 à 10 %, 0,4 % ont connu une rupture."
 
 
 def test_an_empty_bin_and_a_level_without_a_backtest_are_said_or_left_out():
@@ -427,9 +444,10 @@ def scored(personas, trained):
 
 def _expected_sentence(probability: float) -> str:
     tenth = min(int(probability * 10), 9)
+    observed = "4,0" if tenth == 0 else str(tenth * 10 + 4)  # a share under 10 % to the tenth
     return (
         f"Parmi les positions auxquelles le modèle donnait {tenth * 10} à {tenth * 10 + 10} %, "
-        f"{tenth * 10 + 4} % ont connu une rupture."
+        f"{observed} % ont connu une rupture."
     )
 
 
