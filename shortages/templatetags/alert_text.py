@@ -10,6 +10,7 @@ from typing import Any
 from django import template
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from shortages.choices import AlertStatus
 from shortages.disclosure import alert_figure_withheld
@@ -34,9 +35,12 @@ def _figure(metric: str, value: float, values: dict | None = None) -> str | None
         "expiry_at_risk": lambda: _("%(n)s unités risquent de périmer avant d'être consommées.") % {"n": qty(value)},
         "score": lambda: _("Score de risque national : %(score)s sur 100.") % {"score": qty(value)},
         "industry_mos": lambda: (
-            _(
-                "%(k)s entreprise(s) sur %(n)s déclarent moins de 3 mois de ventes en stock ; l'industrie en "
-                "déclare %(mos)s mois au total."
+            ngettext(
+                "%(k)s entreprise sur %(n)s déclare moins de 3 mois de ventes en stock ; l'industrie en "
+                "déclare %(mos)s mois au total.",
+                "%(k)s entreprises sur %(n)s déclarent moins de 3 mois de ventes en stock ; l'industrie en "
+                "déclare %(mos)s mois au total.",
+                int(values["companies_in_breach"]),
             )
             % {"k": qty(values["companies_in_breach"]), "n": qty(values["declared_companies"]), "mos": months(value)}
             if "companies_in_breach" in values and "declared_companies" in values

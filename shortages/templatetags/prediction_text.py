@@ -21,7 +21,9 @@ def _whole_percent(share: float) -> str:
 
 def probability_meaning_text(reliability: Reliability | None, probability: Any, level: str | None) -> str:
     """ "Parmi les positions auxquelles le modèle donnait 30 à 40 %, 34 % ont connu une rupture." for
-    the bin of ``probability``; empty without a stored backtest or a probability."""
+    the bin of ``probability``; empty without a stored backtest or a probability. A share under 10 %
+    is written to the tenth ("0,4 %"): in whole percent, the lowest band read "0 % ont connu une
+    rupture" where 0.36 % had."""
     if reliability is None or probability is None or probability == "":
         return ""
     row = reliability.bin_of(float(probability), level)
@@ -32,7 +34,7 @@ def probability_meaning_text(reliability: Reliability | None, probability: Any, 
         return _("Aucune position n'a reçu de %(low)s à %(high)s %% du modèle lors du dernier bilan.") % band
     return _(
         "Parmi les positions auxquelles le modèle donnait %(low)s à %(high)s %%, %(observed)s ont connu une rupture."
-    ) % {**band, "observed": pct(row.observed)}
+    ) % {**band, "observed": pct(row.observed, 1 if 0 < row.observed < 0.1 else 0)}
 
 
 def _no_version(version: Any) -> bool:

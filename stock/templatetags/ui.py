@@ -14,6 +14,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.formats import number_format
 from django.utils.translation import get_language, get_language_bidi
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from stock import roles
 
@@ -157,6 +158,13 @@ def pct(value: Any, digits: int = 0) -> str:
     if value is None or value == "":
         return "—"
     return f"{number_format(_rounded(Decimal(str(value)) * 100, int(digits)), int(digits))} %"
+
+
+@register.filter
+def words(items: Any) -> str:
+    """Items of a list of words (levels, roles) joined as the page's language writes a list: a comma
+    in French, the Arabic comma in Arabic ("مستشفى، الرعاية" rather than a Latin comma)."""
+    return pgettext("séparateur de liste", ", ").join(str(item) for item in items or ())
 
 
 @register.filter

@@ -36,7 +36,7 @@ def test_the_alert_names_the_companies_in_breach_beside_the_industry_months(pers
     )
     with translation.override("fr"):
         assert alert_figure(alert, personas.analyst) == (
-            "1 entreprise(s) sur 2 déclarent moins de 3 mois de ventes en stock ; "
+            "1 entreprise sur 2 déclare moins de 3 mois de ventes en stock ; "
             "l'industrie en déclare 3,0 mois au total."
         )
         # and, as before, to nobody else
@@ -51,4 +51,15 @@ def test_an_alert_stored_before_the_counts_keeps_its_sentence(personas):
     with translation.override("fr"):
         assert alert_figure(alert, personas.analyst) == (
             "L'industrie déclare 0,7 mois de ventes en stock (obligation : 3 mois)."
+        )
+
+
+def test_several_companies_in_breach_are_counted_in_the_plural(personas):
+    alert = Alert(
+        kind=AlertKind.SAFETY_STOCK, value={"industry_mos": 1.25, "companies_in_breach": 2, "declared_companies": 3}
+    )
+    with translation.override("fr"):
+        assert alert_figure(alert, personas.analyst) == (
+            "2 entreprises sur 3 déclarent moins de 3 mois de ventes en stock ; "
+            "l'industrie en déclare 1,3 mois au total."
         )

@@ -37,3 +37,25 @@ def test_quantities_are_rounded_to_whole_units(value, expected):
 
 def test_large_quantities_are_grouped_by_thousands():
     assert qty(1234567).replace("\u202f", " ").replace("\xa0", " ") == "1 234 567"
+
+
+def test_a_list_of_words_is_joined_as_the_language_writes_a_list():
+    from stock.templatetags.ui import words
+
+    assert words(["Hôpital", "Centre de santé"]) == "Hôpital, Centre de santé"
+    with translation.override("ar"):
+        assert words(["مستشفى", "الرعاية"]) == "مستشفى، الرعاية"
+    assert words([]) == "" and words(None) == ""
+
+
+def test_the_model_horizon_is_counted_in_the_arabic_plural():
+    from django.template import Context, Template
+
+    template = Template(
+        "{% load i18n %}{% blocktranslate with version=3 count months=n %}Modèle v{{ version }} — horizon de "
+        "{{ months }} mois{% plural %}Modèle v{{ version }} — horizon de {{ months }} mois{% endblocktranslate %}"
+    )
+    with translation.override("ar"):
+        assert template.render(Context({"n": 2})) == "النموذج v3 — أفق شهرين (2)"
+        assert template.render(Context({"n": 3})) == "النموذج v3 — أفق 3 أشهر"
+    assert template.render(Context({"n": 2})) == "Modèle v3 — horizon de 2 mois"
