@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, FloatField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Case, Count, F, FloatField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -31,7 +31,11 @@ def stock_rows(*, establishment: Establishment) -> QuerySet[StockLevel]:
     ``usable_stock`` is the usable stock of docs/scoring.md, the one the row's months of stock divide:
     the stock on hand less the expired units (live) and less the units the latest score projects to
     expire unused (``expiring_unused``), never below 0. ``usable_quantity`` (on hand less expired, the
-    API's figure) left those out, so a row could read 336 units for 211 a month and 0.8 month of stock."""
+    API's figure) left those out, so a row could read 336 units for 211 a month and 0.8 month of stock.
+    ``mos`` divides that usable stock, as it stands now, by the latest score's AMC (docs/scoring.md:
+    S / AMC); it was the score's own months of stock, of the stock on the run's day, so a row that
+    had received or issued since read 240 units for 95 a month and 1.7 months of stock. The status
+    and P stay the latest score's (of its day, ``as_of``)."""
     latest = RiskScore.objects.filter(
         establishment_id=OuterRef("establishment_id"),
         medicine_id=OuterRef("medicine_id"),
@@ -43,7 +47,6 @@ def stock_rows(*, establishment: Establishment) -> QuerySet[StockLevel]:
         .select_related("medicine")
         .with_usable()
         .annotate(
-            mos=Subquery(latest.values("months_of_stock")[:1]),
             amc=Subquery(latest.values("amc")[:1]),
             stock_status=Subquery(latest.values("stock_status")[:1]),
             probability=Subquery(latest.values("stockout_probability")[:1]),
@@ -55,6 +58,13 @@ def stock_rows(*, establishment: Establishment) -> QuerySet[StockLevel]:
             usable_stock=Greatest(
                 F("usable_quantity") - Coalesce(F("expiring_unused"), Value(0.0)),
                 Value(0.0),
+                output_field=FloatField(),
+            )
+        )
+        .annotate(
+            mos=Case(
+                When(amc__gt=0, then=F("usable_stock") / F("amc")),
+                default=None,
                 output_field=FloatField(),
             )
         )

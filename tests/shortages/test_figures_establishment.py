@@ -73,3 +73,26 @@ def test_no_expired_unit_reads_0_not_the_dash_of_an_unknown_figure(client, perso
     # the lot expires in 61 days: nothing expired, a known 0, beside 0 in transit
     assert '<td class="num" data-testid="expired">0</td>' in table
     assert 'data-testid="expired">—<' not in table
+
+
+def test_the_months_of_stock_follow_the_stock_shown_after_a_receipt(client, personas, short_dated_position):
+    # given 100 units received (without a lot: stock not held in lots never expires) after the run
+    from stock.services.movements import movement_record
+
+    movement_record(
+        user=personas.hospital_a_user,
+        item={
+            "establishment": personas.hospital_a.code,
+            "medicine": short_dated_position.medicine.code,
+            "kind": "receipt",
+            "business_date": timezone.localdate(),
+            "quantity": 100,
+        },
+    )
+    # when the page is read before the next run
+    client.force_login(personas.hospital_a_user)
+    page = client.get(reverse("shortages:establishment_detail", args=[personas.hospital_a.pk])).content.decode()
+    table = _stock_table(page)
+    # then 300 usable units for 100 a month read 3.0 months, not the run's 2.0 beside them
+    assert '<td class="num" data-testid="usable">300</td>' in table
+    assert "3,0" in table and "2,0" not in table
