@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from django import template
+from django.conf import settings
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -50,8 +51,20 @@ def _figure(metric: str, value: float, values: dict | None = None) -> str | None
         "disrupted_sales_share": lambda: _("Perturbations déclarées sur %(p)s des ventes.") % {"p": pct(value)},
         "expired_stock": lambda: _("%(n)s unités périmées à retirer du stock.") % {"n": qty(value)},
         "share_at_risk": lambda: (
-            _("%(p)s des positions de la région en rupture ou sous le seuil d'urgence (%(k)s sur %(n)s).")
-            % {"p": pct(value), "k": qty(values.get("at_risk", 0)), "n": qty(values.get("positions", 0))}
+            (
+                _("%(p)s des positions de la région en rupture ou sous le seuil d'urgence (%(k)s sur %(n)s).")
+                if settings.ALERT_ROLLUP_PROBABILITY_CUT is None
+                else _(
+                    "%(p)s des positions de la région en rupture, sous le seuil d'urgence ou à une probabilité "
+                    "de rupture d'au moins %(cut)s (modèle appris) (%(k)s sur %(n)s)."
+                )
+            )
+            % {
+                "p": pct(value),
+                "k": qty(values.get("at_risk", 0)),
+                "n": qty(values.get("positions", 0)),
+                "cut": pct(settings.ALERT_ROLLUP_PROBABILITY_CUT),
+            }
         ),
     }
     sentence = sentences.get(metric)

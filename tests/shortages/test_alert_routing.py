@@ -230,7 +230,10 @@ def test_the_national_analyst_reaches_the_position_alerts_from_the_roll_up(clien
     # when the roll-up is opened
     page = client.get(reverse("shortages:alert_detail", args=[rollup.pk])).content.decode()
     # then its figure is in words
-    assert "75 % des positions de la région en rupture ou sous le seuil d&#x27;urgence (3 sur 4)." in page
+    assert (
+        "75 % des positions de la région en rupture, sous le seuil d&#x27;urgence ou à une probabilité de "
+        "rupture d&#x27;au moins 50 % (modèle appris) (3 sur 4)."
+    ) in page
     # and its establishments are listed, each one click from its alert and its stock
     section = page[page.index('data-testid="rollup-positions"') :]
     for establishment in (personas.hospital_a, world.hospital_c, world.hospital_d):

@@ -141,3 +141,21 @@ def test_the_roll_up_page_lists_a_position_counted_by_a_learned_probability_only
     # then the page lists it with its probability, as the rule counts it
     table = listed()
     assert "Centre E" in table and "70 %" in table
+
+
+def test_the_roll_up_figure_names_the_probability_rule_when_it_counts(personas, settings):
+    from django.utils import translation
+
+    from shortages.templatetags.alert_text import alert_figure_text
+
+    alert = Alert(kind=AlertKind.REGIONAL_STOCKOUT, value={"share_at_risk": 0.75, "positions": 4, "at_risk": 3})
+    with translation.override("fr"):
+        settings.ALERT_ROLLUP_PROBABILITY_CUT = None
+        assert alert_figure_text(alert) == (
+            "75 % des positions de la région en rupture ou sous le seuil d'urgence (3 sur 4)."
+        )
+        settings.ALERT_ROLLUP_PROBABILITY_CUT = 0.5
+        assert alert_figure_text(alert) == (
+            "75 % des positions de la région en rupture, sous le seuil d'urgence ou à une probabilité de "
+            "rupture d'au moins 50 % (modèle appris) (3 sur 4)."
+        )
