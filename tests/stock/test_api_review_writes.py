@@ -12,7 +12,6 @@ import pytest
 import yaml
 
 from stock.models import StockLevel, StockMovement
-from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -24,16 +23,6 @@ ACCEPTED = (
     "establishment, medicine, kind, business_date, quantity, lot_number, expiry_date, loss_reason, reason, "
     "idempotency_key"
 )
-
-
-@pytest.fixture
-def medicine():
-    return factories.MedicineFactory(code="AMOX-500")
-
-
-@pytest.fixture
-def hospital(personas, api_client_for):
-    return api_client_for(personas.hospital_a_user)
 
 
 def movement(kind="receipt", quantity=10, **extra):

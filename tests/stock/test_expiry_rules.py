@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from stock.dates import latest_planned_date
 from stock.models import StockLevel, StockLot, StockMovement, Transfer
-from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -18,16 +17,6 @@ TRANSFERS = "/api/v1/transfers/"
 STOCKED = dt.date(2025, 12, 1)  # the lots arrive
 DAY = dt.date(2026, 3, 10)  # the movements under test: OLD has expired, GOOD and LATE have not
 OLD, GOOD, LATE = "2026-01-31", "2027-06-30", "2028-01-31"
-
-
-@pytest.fixture
-def medicine():
-    return factories.MedicineFactory(code="AMOX-500")
-
-
-@pytest.fixture
-def hospital(personas, api_client_for):
-    return api_client_for(personas.hospital_a_user)
 
 
 def movement(kind="receipt", quantity=10, day=DAY, **extra):

@@ -23,11 +23,6 @@ def medicines():
     return [factories.MedicineFactory(code=f"M{n:03d}") for n in range(3)]
 
 
-@pytest.fixture
-def hospital(personas, api_client_for):
-    return api_client_for(personas.hospital_a_user)
-
-
 def csv_file(lines, name="rapport.csv"):
     return SimpleUploadedFile(name, ("\n".join([HEADER, *lines]) + "\n").encode(), content_type="text/csv")
 

@@ -16,16 +16,6 @@ BULK_URL = "/api/v1/movements/bulk/"
 DAY = dt.date(2026, 3, 10)
 
 
-@pytest.fixture
-def medicine():
-    return factories.MedicineFactory(code="AMOX-500")
-
-
-@pytest.fixture
-def hospital(personas, api_client_for):
-    return api_client_for(personas.hospital_a_user)
-
-
 def movement(kind="receipt", quantity=10, day=DAY, **extra):
     return {
         "establishment": "T-HOSP-A",
