@@ -31,7 +31,10 @@ def _figure(metric: str, value: float, values: dict | None = None) -> str | None
         "usable_stock": lambda: _("Stock utilisable : %(n)s unités.") % {"n": qty(value)},
         "months_of_stock": lambda: _("Le stock couvre %(mos)s mois de consommation.") % {"mos": months(value)},
         "stockout_probability": lambda: (
-            _("Probabilité de rupture avant le prochain réapprovisionnement : %(p)s.") % {"p": pct(value)}
+            _(
+                "Probabilité de rupture sur l'horizon de réapprovisionnement (délai de livraison et période de revue) : %(p)s."
+            )
+            % {"p": pct(value)}
         ),
         "expiry_at_risk": lambda: _("%(n)s unités risquent de périmer avant d'être consommées.") % {"n": qty(value)},
         "score": lambda: _("Score de risque national : %(score)s sur 100.") % {"score": qty(value)},

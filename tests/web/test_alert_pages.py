@@ -46,7 +46,10 @@ def test_each_alert_figure_has_a_sentence(personas):
     figures = {
         "usable_stock": (0.0, "Stock utilisable : 0 unités."),
         "months_of_stock": (0.42, "Le stock couvre 0,4 mois de consommation."),
-        "stockout_probability": (0.9771, "Probabilité de rupture avant le prochain réapprovisionnement : 98 %."),
+        "stockout_probability": (
+            0.9771,
+            "Probabilité de rupture sur l'horizon de réapprovisionnement (délai de livraison et période de revue) : 98 %.",
+        ),
         "expiry_at_risk": (1234.0, "1\u00a0234 unités risquent de périmer avant d'être consommées."),
         "score": (56.22, "Score de risque national : 56 sur 100."),
         "industry_mos": (0.7, "L'industrie déclare 0,7 mois de ventes en stock (obligation : 3 mois)."),
@@ -66,7 +69,10 @@ def test_alert_figures_round_half_up_as_the_stored_message_does(personas):
     # given figures on a half (0.25 month, 72.5 %, 12.5 %: Python's round() took them down to the even digit)
     figures = {
         "months_of_stock": (0.25, "Le stock couvre 0,3 mois de consommation."),
-        "stockout_probability": (0.725, "Probabilité de rupture avant le prochain réapprovisionnement : 73 %."),
+        "stockout_probability": (
+            0.725,
+            "Probabilité de rupture sur l'horizon de réapprovisionnement (délai de livraison et période de revue) : 73 %.",
+        ),
         "disrupted_sales_share": (0.125, "Perturbations déclarées sur 13 % des ventes."),
         "usable_stock": (2.5, "Stock utilisable : 3 unités."),
     }
