@@ -12,9 +12,8 @@ from typing import Any
 from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils.formats import number_format
-from django.utils.translation import get_language, get_language_bidi
+from django.utils.translation import get_language, get_language_bidi, pgettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext
 
 from stock import roles
 

@@ -36,8 +36,7 @@ def test_the_alert_names_the_companies_in_breach_beside_the_industry_months(pers
     )
     with translation.override("fr"):
         assert alert_figure(alert, personas.analyst) == (
-            "1 entreprise sur 2 déclare moins de 3 mois de ventes en stock ; "
-            "l'industrie en déclare 3,0 mois au total."
+            "1 entreprise sur 2 déclare moins de 3 mois de ventes en stock ; l'industrie en déclare 3,0 mois au total."
         )
         # and, as before, to nobody else
         assert alert_figure(alert, personas.association_user) == ""
