@@ -136,11 +136,12 @@ def monthly_report_file_import(
     if progress is not None:
         progress(0, total)
     rows, row_errors, existing = _resolve(user=user, rows=table.rows, replace=replace)
-    if table.errors or row_errors:
+    code_errors = _code_errors(user=user, rows=table.partial_rows)
+    if table.errors or row_errors or code_errors:
         return ReportImportResult(
             total_rows=total,
-            errors=[*table.errors, *row_errors],
-            errors_total=table.error_total + len(row_errors),
+            errors=[*table.errors, *code_errors, *row_errors],
+            errors_total=table.error_total + len(code_errors) + len(row_errors),
             summary={"warnings": table.warnings},
         )
     summary = monthly_reports_write(
@@ -174,6 +175,39 @@ def _discrepancy_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if len(found) >= settings.UPLOAD_MAX_ERRORS:
                 break
     return found
+
+
+def _code_errors(*, user: Any, rows: list[dict[str, Any]]) -> list[RowError]:
+    """The establishment and medicine codes of the lines refused for a cell, checked as
+    :func:`_resolve` checks them (unknown, or an establishment the user may not declare for), so that
+    such a line's report names every fault at once instead of one upload after the other."""
+    if not rows:
+        return []
+    establishments = {
+        row.code: row
+        for row in Establishment.objects.filter(
+            code__in={row["establishment"] for row in rows if row.get("establishment")}
+        )
+    }
+    medicines = {
+        row.code for row in Medicine.objects.filter(code__in={row["medicine"] for row in rows if row.get("medicine")})
+    }
+    writable = writable_establishment_ids(user, {row.pk for row in establishments.values()})
+    errors: list[RowError] = []
+    for row in rows:
+        line, code = row["_line"], row.get("establishment")
+        if code:
+            establishment = establishments.get(code)
+            if establishment is None:
+                errors.append(RowError(line, "establishment", _("Établissement inconnu : %s.") % code))
+            elif establishment.pk not in writable:
+                errors.append(
+                    RowError(line, "establishment", _("Vous ne pouvez pas déclarer le stock de cet établissement."))
+                )
+        code = row.get("medicine")
+        if code and code not in medicines:
+            errors.append(RowError(line, "medicine", _("Médicament inconnu : %s.") % code))
+    return errors
 
 
 def _resolve(

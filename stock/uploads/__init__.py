@@ -146,6 +146,10 @@ class Table:
     header's column names as found (trimmed, lower-cased, empty ones left out)."""
 
     rows: list[dict[str, Any]] = field(default_factory=list)
+    # The lines refused for a cell, with the cells that did read (and ``_line``): a caller may check
+    # those too, so that a line's report names all its faults at once (an unknown medicine code
+    # beside a quantity that is not a number), never writes them.
+    partial_rows: list[dict[str, Any]] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     encoding: str | None = None
@@ -234,6 +238,7 @@ def read_table(
             table.rows.append(row)
         else:
             table.error_lines += 1
+            table.partial_rows.append(row)
     if examples:
         table.warnings.append(
             _("Ligne d'exemple du modèle ignorée : %(lines)s.") % {"lines": ", ".join(str(line) for line in examples)}

@@ -102,6 +102,30 @@ def test_every_bad_row_is_listed_with_its_column(personas, hospital, medicines, 
     assert not MonthlyReport.objects.exists()
 
 
+def test_a_line_refused_for_a_cell_names_its_unknown_codes_too(
+    personas, hospital, medicines, django_capture_on_commit_callbacks
+):
+    # given lines whose quantities do not read, one with an unknown medicine, one of another hospital
+    lines = [
+        "T-HOSP-A;NOPE;2026-02;0;ten;5;0;0;5;0",
+        "T-HOSP-B;M000;2026-02;0;10;cinq;0;0;5;0",
+        "T-HOSP-A;M001;2026-02;0;10;5;0;0;5;0",
+    ]
+    # when
+    job = upload(hospital, django_capture_on_commit_callbacks, csv_file(lines))
+    # then each line's report names all its faults at once (in line order, then by column), and
+    # nothing is written
+    assert [(error["line"], error["column"]) for error in job["errors"]] == [
+        (2, "medicine"),
+        (2, "received"),
+        (3, "establishment"),
+        (3, "issued"),
+    ]
+    assert job["errors"][0]["message"] == "Médicament inconnu : NOPE."
+    assert job["errors"][2]["message"] == "Vous ne pouvez pas déclarer le stock de cet établissement."
+    assert not MonthlyReport.objects.exists()
+
+
 def test_a_period_sent_again_is_refused_unless_replace(
     personas, hospital, medicines, django_capture_on_commit_callbacks
 ):
