@@ -1,4 +1,4 @@
-.PHONY: setup demo test lint format serve worker prod loadtest
+.PHONY: setup demo test lint format serve worker beat prod loadtest
 
 setup:          ## create .venv and install pinned dependencies
 	bin/setup
@@ -20,6 +20,9 @@ serve:
 
 worker:         ## a Celery worker on every queue (needs REDIS_URL)
 	.venv/bin/celery -A config worker -Q default,scoring,imports,notifications -l info
+
+beat:           ## the Celery schedule, its state file in var/ (needs REDIS_URL; one per deployment)
+	mkdir -p var && .venv/bin/celery -A config beat -l info --schedule var/celerybeat-schedule
 
 prod:           ## the production profile: gunicorn + Celery worker + beat (needs DATABASE_URL, REDIS_URL, SECRET_KEY)
 	bin/prod
