@@ -231,7 +231,7 @@ def _alert_in_words(alert: Alert, figure: str) -> str:
     return _("Alerte « %(kind)s ».") % {"kind": kind}
 
 
-SCORE_COLUMNS = ("months_of_stock", "stock_status", "stockout_probability", "score", "level")
+SCORE_COLUMNS = ("months_of_stock", "stock_status", "stockout_probability", "model_version", "score", "level")
 
 
 def published_scores_extension(vendor: str) -> RowsExtension:
@@ -276,7 +276,8 @@ def published_scores_extension(vendor: str) -> RowsExtension:
 
 def stock_level_rows_with_scores(ids: list[int]) -> list[dict]:
     """``stock.selectors.stock_level_rows`` of ``ids``, each with ``latest_score``: its published
-    figures (``as_of``, months of stock, stock status, stockout probability, score, level), None when
+    figures (``as_of``, months of stock, stock status, stockout probability and the learned model that
+    gave it, score, level), None when
     the position has no row on the published day. One query."""
     rows = stock_level_rows(ids, extension=published_scores_extension(connection.vendor))
     for row in rows:

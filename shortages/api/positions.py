@@ -45,6 +45,10 @@ class PositionRiskSerializer(serializers.Serializer):
     stock_status = serializers.ChoiceField(choices=StockStatus.choices)
     stock_status_label = serializers.CharField()
     stockout_probability = serializers.FloatField(allow_null=True, help_text="0-1, over the resupply horizon.")
+    model_version = serializers.IntegerField(
+        allow_null=True,
+        help_text="Version of the learned model that gave the probability; null where the analytical formula did.",
+    )
     score = serializers.FloatField(allow_null=True, help_text="0-100.")
     level = serializers.ChoiceField(choices=RiskLevel.choices)
     level_label = serializers.CharField()
@@ -102,6 +106,7 @@ class StockLevelExpandedSerializer(stock_serializers.StockLevelSerializer):
             "stock_status": status,
             "stock_status_label": status_labels.get(status, status),
             "stockout_probability": score["stockout_probability"],
+            "model_version": score["model_version"],
             "score": score["score"],
             "level": level,
             "level_label": level_labels.get(level, level),

@@ -35,6 +35,11 @@ def test_the_rows_carry_names_unit_and_the_latest_risk(personas, api_client_for)
     assert (risk["stock_status"], risk["stock_status_label"]) == ("stocked_out", "En rupture")
     assert (risk["score"], risk["level"], risk["level_label"]) == (50.0, "medium", "Moyen")
     assert risk["stockout_probability"] == 0.3
+    # which model gave it: the formula in this world (no learned model), then a learned one
+    assert risk["model_version"] is None
+    RiskScore.objects.filter(establishment=personas.hospital_a, medicine=medicine).update(model_version=3)
+    rows = client.get(URL, EXPAND).json()["results"]
+    assert next(row for row in rows if row["medicine"] == medicine.code)["risk"]["model_version"] == 3
 
 
 def test_the_months_of_stock_are_rounded_half_up_to_hundredths(personas, api_client_for):
@@ -157,7 +162,15 @@ def test_the_latest_scores_are_those_the_orm_definitions_publish(personas):
     rows = selectors.stock_level_rows_with_scores(ids)
     # then each row's figures are what the ORM's published_on says of the latest run's day
     day = selectors.published_as_of()
-    fields = ["establishment_id", "medicine_id", "months_of_stock", "stock_status", "stockout_probability", "score"]
+    fields = [
+        "establishment_id",
+        "medicine_id",
+        "months_of_stock",
+        "stock_status",
+        "stockout_probability",
+        "model_version",
+        "score",
+    ]
     expected = {
         (row.pop("establishment_id"), row.pop("medicine_id")): row | {"as_of": day}
         for row in RiskScore.objects.published_on(day).positions().values(*fields, "level")
