@@ -7,7 +7,7 @@ from django import forms
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from stock import roles
+from stock import roles, scopes
 from stock.api.audit import AuditEntryFilter
 from stock.models import AuditEntry
 from stock.page_access import role_required
@@ -31,7 +31,11 @@ class AuditPageFilter(AuditEntryFilter):
 @role_required(roles.ANALYST)
 def audit_list(request):
     """Filtered like ``/api/v1/audit/``; pages go back in time with ``?before=<id>`` (constant cost
-    whatever the length of the trail)."""
+    whatever the length of the trail). The trail names every region's writes, so it is for national
+    analysts (``AuditEntry.objects.visible_to``); a regional analyst, whose menu lists the page, got an
+    empty table that read as "nothing was written": it now reads why, without the table."""
+    if not scopes.is_national_analyst(request.user):
+        return render(request, "stock/audit_list.html", {"national_only": True})
     entries = AuditEntry.objects.visible_to(request.user).select_related("actor")
     filterset = AuditPageFilter(request.GET or None, queryset=entries)
     entries = filterset.qs if filterset.is_bound and filterset.is_valid() else entries

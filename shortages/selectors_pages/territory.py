@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from shortages.choices import RunStatus
+from shortages.disclosure_areas import MIN_ESTABLISHMENTS, regions_read_whole
 from shortages.models import Alert, RiskScore
 from shortages.models.scores import published_on
 from shortages.selectors_pages.alerts import LEVEL_RANK
@@ -182,6 +183,7 @@ class RegionPage:
     alerts: list[Alert]
     summary: RegionSummary
     alerts_by_level: dict[str, int]
+    min_establishments: int = MIN_ESTABLISHMENTS
 
     @property
     def share_stocked_out(self) -> float | None:
@@ -240,12 +242,23 @@ def region_page_get(*, user: Any, region_id: int, today: dt.date | None = None) 
     alerts_by_level = dict.fromkeys(("critical", "high", "medium", "low"), 0)
     alerts_by_level.update(dict(region_alerts.order_by().values_list("level").annotate(n=Count("id"))))
     medicines = [
-        {**row, "positions": row.pop("n"), "stocked_out": row.pop("out")}
+        {**row, "positions": row.pop("n"), "stocked_out": row.pop("out"), "withheld": False}
         for row in in_region.values("medicine_id", "medicine__inn", "medicine__strength", "medicine__dosage_form")
         .annotate(**counts)
         .filter(at_risk__gt=0)
         .order_by("-at_risk", "-out", "medicine__inn")[:20]
     ]
+    # The rule of small areas (docs/partners.md, "Disclosure of regional figures"): a medicine's
+    # figures in the region rest on its positions there, one per establishment. An analyst linked to
+    # some of the region's provinces opens the page without reading the region whole, so a row
+    # resting on fewer than MIN_ESTABLISHMENTS establishments keeps its name and count of positions
+    # and its figures are withheld. (The day's sums do not say whose positions they are, so such a
+    # row is withheld even when the analyst reads them all: the safe side.)
+    read_whole = regions_read_whole(user)
+    if read_whole is not None and region.pk not in read_whole:
+        for row in medicines:
+            if row["positions"] < MIN_ESTABLISHMENTS:
+                row.update(stocked_out=None, at_risk=None, withheld=True)
     region_lots = StockLot.objects.visible_to(user).filter(establishment__region=region)
     lots = list(expiring_lots(lots=region_lots, today=today)[:LIST_LIMIT])
     expired = list(expired_lots(lots=region_lots, today=today)[:LIST_LIMIT])

@@ -15,7 +15,7 @@ from django.utils.formats import number_format
 from django.utils.translation import get_language, get_language_bidi, pgettext
 from django.utils.translation import gettext_lazy as _
 
-from stock import roles
+from stock import roles, scopes
 
 register = template.Library()
 
@@ -32,7 +32,10 @@ ANALYST_NAV = (
     (_("Imports"), "stock:import_list"),
     (_("Modèle de prévision"), "shortages:prediction_model"),
     (_("Journal"), "stock:audit_list"),
+    (_("Accès API"), "stock:token_list"),
 )
+# Entries only national analysts are shown: the audit trail covers every region's writes.
+NATIONAL_ONLY = {"stock:audit_list"}
 INDUSTRY_NAV = (
     (_("Accueil"), "home"),
     (_("Déclarations"), "partners:declaration_list"),
@@ -84,7 +87,10 @@ def nav_items(context: template.Context) -> list[dict[str, Any]]:
     request = context.get("request")
     user = getattr(request, "user", None)
     items = []
+    national = scopes.is_national_analyst(user) if user is not None else False
     for label, name in _nav_for(user):
+        if name in NATIONAL_ONLY and not national:
+            continue
         try:
             items.append({"label": label, "url": reverse(name), "active": False})
         except NoReverseMatch:

@@ -14,11 +14,11 @@ from tests.web.partners_world import build_partners_world
 
 # (persona, url name, object, query string, pinned maximum: the count measured, session and user included)
 PAGES = [
-    ("analyst", "partners:organization_list", None, "", 5),
-    ("analyst", "partners:organization_detail", "member", "", 13),
+    ("analyst", "partners:organization_list", None, "", 6),
+    ("analyst", "partners:organization_detail", "member", "", 14),
     ("association_user", "partners:organization_detail", "association", "", 12),
-    ("analyst", "partners:agreement_list", None, "", 5),
-    ("analyst", "partners:agreement_detail", "agreement", "", 7),
+    ("analyst", "partners:agreement_list", None, "", 6),
+    ("analyst", "partners:agreement_detail", "agreement", "", 8),
     ("association_user", "partners:commitment_list", None, "", 8),
     ("analyst", "partners:commitment_progress", "commitment", "", 7),
     ("association_user", "partners:declaration_list", None, "", 6),
@@ -27,9 +27,9 @@ PAGES = [
     ("association_user", "partners:declaration_upload", None, "", 3),
     ("association_user", "partners:declaration_detail", "declaration", "", 7),
     ("analyst", "partners:declaration_detail", "declaration", "", 8),
-    ("analyst", "partners:late_declarants", None, "month", 5),
+    ("analyst", "partners:late_declarants", None, "month", 6),
     ("association_user", "partners:compliance", None, "month", 4),
-    ("analyst", "partners:compliance", None, "month", 4),
+    ("analyst", "partners:compliance", None, "month", 5),
     ("association_user", "partners:declaration_list", None, "?format=csv", 4),
     ("analyst", "partners:declaration_list", None, "?format=xlsx", 4),
     ("analyst", "partners:compliance", None, "month-xlsx", 4),
