@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Exists, Min, OuterRef, Q, QuerySet, Subquery
 
-from partners.choices import DeclarationStatus
+from partners.choices import DeclarationStatus, SupplierRole
 from partners.models import Company, ProductSupplier, SupplyDeclaration
 from stock.choices import ProductStatus
 
@@ -73,6 +73,19 @@ class SafetyStockDuty:
     required_stock: int
     gap: int  # units missing (0 when compliant)
     compliant: bool
+
+
+def registry_roles(*, company_id: int, medicine_id: int) -> list[str]:
+    """What the public registry records ``company`` as for the medicine (holder, manufacturer,
+    importer, distributor of one of its products), in the registry's order; empty when it records
+    nothing. A declaration of such a medicine is taken as sent (the registry is not complete), and the
+    declaration page says so for the reviewer to check before it feeds the scoring."""
+    recorded = set(
+        ProductSupplier.objects.filter(company_id=company_id, product__medicine_id=medicine_id).values_list(
+            "role", flat=True
+        )
+    )
+    return [SupplierRole(role).label for role in SupplierRole.values if role in recorded]
 
 
 def safety_stock_duty(*, stock_on_hand: int, monthly_sales: int) -> SafetyStockDuty:

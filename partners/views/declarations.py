@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
-from partners.choices import DeclarationStatus, SupplierRole
+from partners.choices import DeclarationStatus
 from partners.forms import (
     ComplianceForm,
     DeclarationForm,
@@ -20,7 +20,7 @@ from partners.forms import (
     SupplyLineFormSet,
     supply_lines_from,
 )
-from partners.models import ProductSupplier, SupplyDeclaration
+from partners.models import SupplyDeclaration
 from partners.selectors.declarations import (
     declarant_status,
     declarant_statuses,
@@ -28,6 +28,7 @@ from partners.selectors.declarations import (
     declaration_history,
     first_submission_subquery,
     previous_month,
+    registry_roles,
     safety_stock_compliance,
     safety_stock_duty,
 )
@@ -201,15 +202,6 @@ def declaration_detail(request, pk: int):
     can_review = (
         scopes.is_national_analyst(request.user) and declaration.is_current and declaration.status == "submitted"
     )
-    # What the public registry says the company does for this medicine (holder, importer...): a
-    # declaration of a medicine the company is not recorded for is accepted as sent, and the page
-    # says so, for the reviewer to check before it feeds the scoring.
-    recorded = set(
-        ProductSupplier.objects.filter(
-            company_id=declaration.company_id, product__medicine_id=declaration.medicine_id
-        ).values_list("role", flat=True)
-    )
-    registry_roles = [SupplierRole(role).label for role in SupplierRole.values if role in recorded]
     # The safety-stock duty of this version, as the compliance page computes it (arrêté 263-02).
     duty = safety_stock_duty(stock_on_hand=declaration.stock_on_hand, monthly_sales=declaration.monthly_sales)
     return render(
@@ -219,7 +211,7 @@ def declaration_detail(request, pk: int):
             "declaration": declaration,
             "versions": versions,
             "review_form": ReviewForm() if can_review else None,
-            "registry_roles": registry_roles,
+            "registry_roles": registry_roles(company_id=declaration.company_id, medicine_id=declaration.medicine_id),
             "required_stock": duty.required_stock,
             "gap": duty.gap,
             "compliant": duty.compliant,

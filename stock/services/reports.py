@@ -177,37 +177,54 @@ def _discrepancy_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return found
 
 
-def _code_errors(*, user: Any, rows: list[dict[str, Any]]) -> list[RowError]:
-    """The establishment and medicine codes of the lines refused for a cell, checked as
-    :func:`_resolve` checks them (unknown, or an establishment the user may not declare for), so that
-    such a line's report names every fault at once instead of one upload after the other."""
-    if not rows:
-        return []
-    establishments = {
-        row.code: row
-        for row in Establishment.objects.filter(
-            code__in={row["establishment"] for row in rows if row.get("establishment")}
-        )
-    }
-    medicines = {
-        row.code for row in Medicine.objects.filter(code__in={row["medicine"] for row in rows if row.get("medicine")})
-    }
-    writable = writable_establishment_ids(user, {row.pk for row in establishments.values()})
-    errors: list[RowError] = []
-    for row in rows:
-        line, code = row["_line"], row.get("establishment")
-        if code:
-            establishment = establishments.get(code)
+@dataclass
+class _Codes:
+    """The establishments and medicines some rows name (one query each) and the establishments among
+    them the user may declare for."""
+
+    establishments: dict[str, Establishment]
+    medicines: dict[str, Medicine]
+    writable: set[int]
+
+    @classmethod
+    def of(cls, *, user: Any, rows: list[dict[str, Any]]) -> _Codes:
+        establishments = {
+            row.code: row
+            for row in Establishment.objects.filter(
+                code__in={row["establishment"] for row in rows if row.get("establishment")}
+            )
+        }
+        medicines = {
+            row.code: row
+            for row in Medicine.objects.filter(code__in={row["medicine"] for row in rows if row.get("medicine")})
+        }
+        writable = writable_establishment_ids(user, {row.pk for row in establishments.values()})
+        return cls(establishments, medicines, writable)
+
+    def errors(self, row: dict[str, Any]) -> list[RowError]:
+        """What is wrong with the codes ``row`` gives (a code the row could not read is left out)."""
+        line, errors = row["_line"], []
+        if code := row.get("establishment"):
+            establishment = self.establishments.get(code)
             if establishment is None:
                 errors.append(RowError(line, "establishment", _("Établissement inconnu : %s.") % code))
-            elif establishment.pk not in writable:
+            elif establishment.pk not in self.writable:
                 errors.append(
                     RowError(line, "establishment", _("Vous ne pouvez pas déclarer le stock de cet établissement."))
                 )
-        code = row.get("medicine")
-        if code and code not in medicines:
+        if (code := row.get("medicine")) and code not in self.medicines:
             errors.append(RowError(line, "medicine", _("Médicament inconnu : %s.") % code))
-    return errors
+        return errors
+
+
+def _code_errors(*, user: Any, rows: list[dict[str, Any]]) -> list[RowError]:
+    """The establishment and medicine codes of the lines refused for a cell, checked as
+    :func:`_resolve` checks them, so that such a line's report names every fault at once instead of
+    one upload after the other."""
+    if not rows:
+        return []
+    codes = _Codes.of(user=user, rows=rows)
+    return [error for row in rows for error in codes.errors(row)]
 
 
 def _resolve(
@@ -215,30 +232,18 @@ def _resolve(
 ) -> tuple[list[dict[str, Any]], list[RowError], dict[tuple[int, int, dt.date], MonthlyReport]]:
     """Attach establishments and medicines to rows and check the rules that need the database."""
     errors: list[RowError] = []
-    establishments = {
-        row.code: row for row in Establishment.objects.filter(code__in={row["establishment"] for row in rows})
-    }
-    medicines = {row.code: row for row in Medicine.objects.filter(code__in={row["medicine"] for row in rows})}
-    writable = writable_establishment_ids(user, {row.pk for row in establishments.values()})
+    codes = _Codes.of(user=user, rows=rows)
     today = timezone.localdate()
     first_line: dict[tuple[int, int, dt.date], int] = {}
     good: list[dict[str, Any]] = []
     for row in rows:
         budget_check()
-        line, ok = row["_line"], True
-        establishment = establishments.get(row["establishment"])
-        medicine = medicines.get(row["medicine"])
-        if establishment is None:
-            errors.append(RowError(line, "establishment", _("Établissement inconnu : %s.") % row["establishment"]))
-            ok = False
-        elif establishment.pk not in writable:
-            errors.append(
-                RowError(line, "establishment", _("Vous ne pouvez pas déclarer le stock de cet établissement."))
-            )
-            ok = False
-        if medicine is None:
-            errors.append(RowError(line, "medicine", _("Médicament inconnu : %s.") % row["medicine"]))
-            ok = False
+        line = row["_line"]
+        establishment = codes.establishments.get(row["establishment"])
+        medicine = codes.medicines.get(row["medicine"])
+        code_errors = codes.errors(row)
+        errors.extend(code_errors)
+        ok = not code_errors
         if refusal := month_refusal(row["month"], today=today):
             errors.append(RowError(line, "month", refusal))
             ok = False
