@@ -12,7 +12,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from stock.choices import MovementKind
-from stock.models import ConsumptionMonth, MonthlyReport, StockMovement
+from stock.models import ConsumptionMonth, MonthlyReport, StockLot, StockMovement
 from stock.services.positions import WRITE_BATCH, Position, month_end, month_start, position_batches, positions_q
 
 
@@ -109,7 +109,9 @@ def _later_months(
 
 def consumption_derive(keys: Iterable[tuple[int, int, dt.date]]) -> dict[tuple[int, int, dt.date], tuple[int, int]]:
     """(closing balance, stockout days) of each (establishment, medicine, month) from the ledger,
-    by the end-of-day rule of this module's docstring. Two queries per month and batch of positions."""
+    by the end-of-day rule of :mod:`stock.services.ledger`: both read the usable balance, the
+    balance less the units of lots expired on that day (:func:`_expired_by_day`). Three queries per
+    month and batch of positions."""
     by_month: dict[dt.date, set[Position]] = defaultdict(set)
     for establishment_id, medicine_id, month in keys:
         by_month[month].add((establishment_id, medicine_id))
@@ -118,6 +120,7 @@ def consumption_derive(keys: Iterable[tuple[int, int, dt.date]]) -> dict[tuple[i
         first_day, last_day = month, month_end(month)
         opening: dict[Position, int] = {}
         daily: dict[Position, dict[dt.date, int]] = defaultdict(dict)
+        expiring: dict[Position, list[tuple[dt.date, int]]] = defaultdict(list)
         for chunk in position_batches(positions):
             for row in (
                 StockMovement.objects.filter(positions_q(chunk), business_date__lt=first_day)
@@ -133,17 +136,41 @@ def consumption_derive(keys: Iterable[tuple[int, int, dt.date]]) -> dict[tuple[i
                 .order_by()
             ):
                 daily[(row["establishment_id"], row["medicine_id"])][row["business_date"]] = row["total"]
+            for establishment_id, medicine_id, expiry, quantity in StockLot.objects.filter(
+                positions_q(chunk), expiry_date__lte=last_day, quantity__gt=0
+            ).values_list("establishment_id", "medicine_id", "expiry_date", "quantity"):
+                expiring[(establishment_id, medicine_id)].append((expiry, quantity))
         for position in positions:
             known = position in opening
             balance = opening.get(position, 0)
             days = daily.get(position, {})
+            expired = _expired_by_day(expiring.get(position, []), first_day, last_day)
             stockout_days = 0
+            usable = balance
             for day_number in range(1, last_day.day + 1):
                 day = first_day.replace(day=day_number)
                 if day in days:
                     balance += days[day]
                     known = True
-                if known and balance <= 0:
+                usable = balance - min(expired[day_number - 1], max(balance, 0))
+                if known and usable <= 0:
                     stockout_days += 1
-            result[(*position, month)] = (balance, stockout_days)
+            result[(*position, month)] = (usable, stockout_days)
     return result
+
+
+def _expired_by_day(lots: list[tuple[dt.date, int]], first_day: dt.date, last_day: dt.date) -> list[int]:
+    """Units of ``lots`` (expiry date, quantity) expired at the end of each day of the month, a lot
+    being expired from its expiry date on (docs/alerts.md).
+
+    The quantities are the lots' current ones. A lot's quantity does not grow after its expiry date
+    (an expired lot is never received; issues take the usable stock), so for a day of the current
+    month after its last movement (the figure assumes the stock stays as it is) they are exact, and
+    for an earlier day they are at most the lot's quantity then: a lot written off since counts as
+    still usable before its write-off, the rule's only approximation (the ledger does not record
+    which lots a withdrawal without a lot number took)."""
+    expired = [0] * last_day.day
+    for expiry, quantity in lots:
+        for index in range(max((expiry - first_day).days, 0), last_day.day):
+            expired[index] += quantity
+    return expired

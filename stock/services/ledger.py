@@ -36,8 +36,13 @@ Monthly summaries (``ConsumptionMonth``) follow each movement: ``issued`` (issue
 from the ledger in business-date order:
 
 - the balance at the end of day *d* is the sum of the signed effects of all movements dated up to
-  *d* (so a back-dated movement counts on its own date);
-- a day is a stockout day when that end-of-day balance is zero (or less);
+  *d* (so a back-dated movement counts on its own date); the *usable* balance is that balance less
+  the units of lots expired on *d* (expired stock is not stock, as in the live figures and the
+  scoring), read from the lots' current quantities (:func:`stock.services.consumption._expired_by_day`
+  says when that is exact);
+- a day is a stockout day when that end-of-day usable balance is zero (or less), and
+  ``closing_balance`` is the usable balance at the month's end: a position holding only expired
+  units is stocked out, in its history as on its page;
 - days before the position's first movement are not counted (nothing was known), and the days
   after the last movement of the month up to the month's end keep the last balance: a figure for
   the current month assumes the stock stays as it is until the month ends, and any later movement

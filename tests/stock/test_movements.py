@@ -113,6 +113,41 @@ def test_stockout_days_count_the_days_ending_at_zero(personas, hospital, medicin
     assert month.stockout_days == 5 and month.closing_balance == 5
 
 
+def test_a_lot_that_expires_leaves_the_month_stocked_out_from_its_expiry_date(personas, hospital, medicine):
+    # given the only stock, a lot of 10 expiring on 15 February, and nothing moved after the 1st
+    hospital.post(URL, movement("receipt", 10, day=dt.date(2026, 2, 1), lot_number="A", expiry_date="2026-02-15"))
+
+    # then the 15th to the 28th are stockout days and the month closes with nothing usable
+    month = ConsumptionMonth.objects.get(medicine=medicine, month=dt.date(2026, 2, 1))
+    assert (month.closing_balance, month.stockout_days) == (0, 14)
+    assert level_of(personas, medicine).quantity == 10  # on hand: the lot is still to be written off
+
+
+def test_expired_units_are_not_usable_stock_in_the_month_summary(personas, hospital, medicine):
+    # given a lot of 10 expiring on 15 February, then 5 usable units received on the 20th
+    hospital.post(URL, movement("receipt", 10, day=dt.date(2026, 2, 1), lot_number="A", expiry_date="2026-02-15"))
+
+    # when
+    hospital.post(URL, movement("receipt", 5, day=dt.date(2026, 2, 20)))
+
+    # then the 15th to the 19th are stockout days, and the closing counts only the 5 usable units
+    month = ConsumptionMonth.objects.get(medicine=medicine, month=dt.date(2026, 2, 1))
+    assert (month.received, month.closing_balance, month.stockout_days) == (15, 5, 5)
+
+
+def test_a_lot_written_off_counts_as_usable_until_its_write_off(personas, hospital, medicine):
+    # given a lot of 10 expiring on 15 February, written off on the 20th: the lots' current
+    # quantities do not say what the lot held before (the documented approximation)
+    hospital.post(URL, movement("receipt", 10, day=dt.date(2026, 2, 1), lot_number="A", expiry_date="2026-02-15"))
+
+    # when
+    hospital.post(URL, movement("loss", 10, day=dt.date(2026, 2, 20), loss_reason="expired", lot_number="A"))
+
+    # then the days from the write-off on are stockout days
+    month = ConsumptionMonth.objects.get(medicine=medicine, month=dt.date(2026, 2, 1))
+    assert (month.losses, month.closing_balance, month.stockout_days) == (10, 0, 9)
+
+
 def test_a_movement_sent_again_with_the_same_key_is_recorded_once(personas, hospital, medicine):
     # when
     first = hospital.post(URL, movement("receipt", 10), HTTP_IDEMPOTENCY_KEY="k-1")

@@ -134,9 +134,13 @@ def test_stock_levels_equal_the_last_closing_balance_and_nothing_is_negative(ref
     last = ConsumptionMonth.objects.filter(month=dt.date(2026, 2, 1))
     closing = {(row.establishment_id, row.medicine_id): row.closing_balance for row in last}
     levels = {(row.establishment_id, row.medicine_id): row.quantity for row in StockLevel.objects.all()}
+    expired = defaultdict(int)
+    for lot in StockLot.objects.filter(expiry_date__lte=dt.date(2026, 2, 28)):
+        expired[(lot.establishment_id, lot.medicine_id)] += lot.quantity
 
-    # then
-    assert levels == closing
+    # then the last closing is the stock less its units expired by the month's end (not usable)
+    assert expired
+    assert closing == {key: max(quantity - expired[key], 0) for key, quantity in levels.items()}
     assert not ConsumptionMonth.objects.filter(closing_balance__lt=0).exists()
     assert not ConsumptionMonth.objects.filter(received__lt=0).exists()
     assert not ConsumptionMonth.objects.filter(losses__lt=0).exists()
@@ -150,6 +154,12 @@ def test_each_month_balances_and_stockout_days_fit_in_it(reference):
     for transfer in Transfer.objects.all():
         shipped[(transfer.source_id, transfer.medicine_id, transfer.shipped_on.replace(day=1))] += transfer.quantity
 
+    # (a position holding a lot expired before the last month's end closes its months from the
+    # expiry on without the lot, which is not written off: its flows do not balance to it)
+    holding_expired = set(
+        StockLot.objects.filter(expiry_date__lte=dt.date(2026, 2, 28)).values_list("establishment_id", "medicine_id")
+    )
+
     # when
     previous: dict[tuple, int | None] = {}
     checked = 0
@@ -157,7 +167,7 @@ def test_each_month_balances_and_stockout_days_fit_in_it(reference):
         key = (row.establishment_id, row.medicine_id)
         assert row.stockout_days <= calendar.monthrange(row.month.year, row.month.month)[1]
         opening = previous.get(key)
-        if row.reported and opening is not None:
+        if row.reported and opening is not None and key not in holding_expired:
             outflow = row.issued + row.losses + shipped[(*key, row.month)]
             assert opening + row.received - outflow == row.closing_balance, row.month
             checked += 1
@@ -362,3 +372,30 @@ def test_the_demo_command_sets_everything_up_and_keeps_it_on_a_second_run(db):
     # the regional analyst follows the demo hospital's region, and is printed with what it covers
     assert list(get_user_model().objects.get(username="demo.regional").analyst_regions.all()) == [hospital.region]
     assert str(hospital.region) in lines[-logins + 1]
+
+
+def test_a_position_whose_lot_has_expired_closes_without_it_and_stocks_out_when_nothing_else_is_left(reference):
+    # given
+    generate()
+    lots = StockLot.objects.filter(expiry_date__lte=dt.date(2026, 2, 28))
+    levels = {(row.establishment_id, row.medicine_id): row.quantity for row in StockLevel.objects.all()}
+
+    # when
+    months = {
+        (row.establishment_id, row.medicine_id): row
+        for row in ConsumptionMonth.objects.filter(month=dt.date(2026, 2, 1), reported=True)
+    }
+
+    # then February closes without the expired units, stocked out from the expiry day when that was all
+    checked = 0
+    for lot in lots:
+        key = (lot.establishment_id, lot.medicine_id)
+        if key not in months:
+            continue
+        usable = max(levels[key] - lot.quantity, 0)
+        assert months[key].closing_balance == usable
+        if usable == 0:
+            expiry_day = max(lot.expiry_date, dt.date(2026, 2, 1))
+            assert months[key].stockout_days >= (dt.date(2026, 3, 1) - expiry_day).days
+        checked += 1
+    assert checked

@@ -160,6 +160,7 @@ def _write_stock(
     counts = {"stock levels": store.write_levels(levels)}
     lots = inventory.build_lots(levels, options.as_of, rng).join(owners, on="position")
     counts["lots"] = store.write_lots(lots)
+    store.update_consumption(inventory.expired_history(monthly, lots, months, days, options.as_of), months)
     counts["transfers"] = len(transfers)
     counts["transfers in transit"] = int(transfers["in_transit"].sum())
 

@@ -47,6 +47,39 @@ def build_lots(stock: pd.DataFrame, as_of: dt.date, rng: np.random.Generator) ->
     return lots[lots["quantity"] > 0].reset_index(drop=True)
 
 
+def expired_history(
+    monthly: pd.DataFrame, lots: pd.DataFrame, month_starts: list[dt.date], days: np.ndarray, as_of: dt.date
+) -> pd.DataFrame:
+    """The reported months whose figures change once the lots expired by ``as_of`` are left out of
+    the usable stock, as the ledger's monthly summaries leave them (``stock.services.ledger``): from
+    the month a lot expires on, the closing is the stock less the lot (never below 0), and a month
+    that closes with nothing usable is stocked out at least from the expiry day. ``monthly`` rows
+    carry ``position``, ``month`` (index), ``closing``, ``stockout_days``, ``reported``; ``lots``
+    ``position``, ``quantity``, ``expiry_date``. Returns those rows with the new ``closing`` and
+    ``stockout_days``."""
+    expired = (
+        lots[lots["expiry_date"] <= as_of]
+        .groupby("position")
+        .agg(units=("quantity", "sum"), expiry=("expiry_date", "min"))
+    )
+    rows = monthly[monthly["reported"] & monthly["position"].isin(expired.index)].copy()
+    if rows.empty:
+        return rows
+    starts = np.array([pd.Timestamp(start) for start in month_starts])
+    month_first = starts[rows["month"].to_numpy()]
+    month_days = days[rows["month"].to_numpy()]
+    expiry = pd.to_datetime(rows["position"].map(expired["expiry"])).to_numpy()
+    day_of_expiry = (expiry - month_first.astype("datetime64[ns]")).astype("timedelta64[D]").astype(np.int64)
+    after = day_of_expiry < month_days  # the month ends after the lot expired
+    rows = rows[after].copy()
+    day_of_expiry = np.maximum(day_of_expiry[after], 0)
+    usable = np.maximum(rows["closing"].to_numpy() - rows["position"].map(expired["units"]).to_numpy(), 0)
+    out_days = np.where(usable == 0, month_days[after] - day_of_expiry, 0)
+    rows["stockout_days"] = np.maximum(rows["stockout_days"].to_numpy(), out_days)
+    rows["closing"] = usable
+    return rows
+
+
 def date_transfers(
     transfers: pd.DataFrame, month_starts: list[dt.date], days: np.ndarray, rng: np.random.Generator
 ) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from shortages.choices import ActionKind, ActionStatus, ShortageScope, ShortageS
 from shortages.models import MitigationAction, Shortage
 from stock.choices import LossReason, MovementSource, TransferStatus
 from stock.models import ConsumptionMonth, Medicine, Product, StockLevel, StockLot, StockMovement, Transfer
+from stock.services.positions import position_batches, positions_q
 from tooling.demo.batches import bulk_insert, insert_rows
 from tooling.demo.options import DEMO_SHORTAGE_PREFIX, days_in, month_add
 from tooling.demo.simulation import ShortageWindow
@@ -63,6 +64,34 @@ def write_consumption(monthly: pd.DataFrame, month_starts: list[dt.date]) -> int
         "reported",
     )
     return insert_rows(ConsumptionMonth, fields, rows)
+
+
+def update_consumption(rows: pd.DataFrame, month_starts: list[dt.date]) -> int:
+    """New ``closing`` and ``stockout_days`` of written months (``establishment_id``,
+    ``medicine_id``, ``month`` index): the rows read by batches of positions, one ``bulk_update``."""
+    if rows.empty:
+        return 0
+    figures = {
+        (establishment, medicine, month_starts[month]): (closing, days)
+        for establishment, medicine, month, closing, days in zip(
+            _ints(rows["establishment_id"]),
+            _ints(rows["medicine_id"]),
+            _ints(rows["month"]),
+            _ints(rows["closing"]),
+            _ints(rows["stockout_days"]),
+            strict=True,
+        )
+    }
+    first = min(key[2] for key in figures)
+    changed = []
+    for chunk in position_batches({key[:2] for key in figures}):
+        for row in ConsumptionMonth.objects.filter(positions_q(chunk), month__gte=first):
+            new = figures.get((row.establishment_id, row.medicine_id, row.month))
+            if new is not None:
+                row.closing_balance, row.stockout_days = new
+                changed.append(row)
+    ConsumptionMonth.objects.bulk_update(changed, ["closing_balance", "stockout_days"], batch_size=2000)
+    return len(changed)
 
 
 def write_levels(levels: pd.DataFrame) -> int:
