@@ -8,7 +8,8 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from django.db.models import Sum
+from django.db import transaction
+from django.db.models import Min, Sum
 from django.utils import timezone
 
 from stock.choices import MovementKind
@@ -174,3 +175,44 @@ def _expired_by_day(lots: list[tuple[dt.date, int]], first_day: dt.date, last_da
         for index in range(max((expiry - first_day).days, 0), last_day.day):
             expired[index] += quantity
     return expired
+
+
+def summaries_rederive(*, expired_only: bool = True) -> int:
+    """Derive again, from the ledger, the closing balance and stockout days of the monthly summaries
+    on record (not those set by a monthly report), for the positions holding a lot expired by today
+    (``expired_only``: from the month of their earliest such lot) or for every position with a
+    movement; returns the number of months whose figures changed. For a database whose summaries
+    were written before they left expired units out (docs/stock-api.md, "Monthly summaries")."""
+    today = timezone.localdate()
+    if expired_only:
+        lots = StockLot.objects.filter(expiry_date__lte=today, quantity__gt=0).values_list(
+            "establishment_id", "medicine_id", "expiry_date"
+        )
+    else:
+        lots = StockMovement.objects.values_list("establishment_id", "medicine_id").annotate(first=Min("business_date"))
+    since: dict[Position, dt.date] = {}
+    for establishment_id, medicine_id, day in lots.order_by():
+        position = (establishment_id, medicine_id)
+        since[position] = min(month_start(day), since.get(position, month_start(day)))
+    changed = 0
+    for chunk in position_batches(since):
+        first = min(since[position] for position in chunk)
+        rows = {
+            (row.establishment_id, row.medicine_id, row.month): row
+            for row in ConsumptionMonth.objects.filter(positions_q(chunk), month__gte=first)
+            if row.month >= since[(row.establishment_id, row.medicine_id)]
+        }
+        for key in MonthlyReport.objects.filter(positions_q(chunk), month__gte=first).values_list(
+            "establishment_id", "medicine_id", "month"
+        ):
+            rows.pop(key, None)
+        derived = consumption_derive(rows)
+        updated = []
+        for key, row in rows.items():
+            if (row.closing_balance, row.stockout_days) != derived[key]:
+                row.closing_balance, row.stockout_days = derived[key]
+                updated.append(row)
+        with transaction.atomic():
+            ConsumptionMonth.objects.bulk_update(updated, ["closing_balance", "stockout_days"], batch_size=WRITE_BATCH)
+        changed += len(updated)
+    return changed

@@ -1,8 +1,10 @@
 """Recording movements through the API: balances, lots, summaries, refusals, idempotency, batches."""
 
 import datetime as dt
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -353,3 +355,28 @@ def test_a_refused_request_can_be_sent_again_with_its_key_once_stock_has_arrived
     assert replayed.json() == accepted.json() and replayed["Idempotent-Replayed"] == "true"
     assert level_of(personas, medicine).quantity == 6
     assert StockMovement.objects.filter(kind="issue").count() == 1
+
+
+def test_summaries_written_before_the_usable_rule_are_derived_again_once(personas, hospital, medicine):
+    # given a lot that expired on 15 February, and its month stored as it was before the rule
+    hospital.post(URL, movement("receipt", 10, day=dt.date(2026, 2, 1), lot_number="A", expiry_date="2026-02-15"))
+    hospital.post(URL, movement("receipt", 20, day=dt.date(2026, 1, 5)))
+    ConsumptionMonth.objects.filter(month=dt.date(2026, 2, 1)).update(closing_balance=30, stockout_days=0)
+    ConsumptionMonth.objects.filter(month=dt.date(2026, 1, 1)).update(closing_balance=99)  # before the lot
+
+    # when
+    out = StringIO()
+    call_command("summaries_rederive", stdout=out)
+    again = StringIO()
+    call_command("summaries_rederive", stdout=again)
+
+    # then February closes on its usable units; January, before the lot expired, is left as it was
+    february = ConsumptionMonth.objects.get(medicine=medicine, month=dt.date(2026, 2, 1))
+    assert (february.closing_balance, february.stockout_days) == (20, 0)
+    assert ConsumptionMonth.objects.get(medicine=medicine, month=dt.date(2026, 1, 1)).closing_balance == 99
+    assert out.getvalue().startswith("1 monthly summaries changed")
+    assert again.getvalue().startswith("0 monthly summaries changed")
+
+    # and --all derives every month of every position with a movement
+    call_command("summaries_rederive", "--all", stdout=StringIO())
+    assert ConsumptionMonth.objects.get(medicine=medicine, month=dt.date(2026, 1, 1)).closing_balance == 20
