@@ -2,10 +2,10 @@
 preferences): they parse input, keep what the analyst typed and name the field in error; the rules
 live in ``shortages.services.alerts`` and ``shortages.services.notifications``.
 
-The assignment and snooze forms of the alert page also post, hidden, what the analyst saw of the
-alert when the page was drawn (``assignee_seen``, ``snoozed_seen``, read by the view): a page left
-open while another analyst assigned the alert or put it to sleep would otherwise overwrite that
-analyst's choice without either of them knowing."""
+The forms that change the alert (take in hand, assign, snooze, resolve) also post, hidden, the
+alert's ``version`` when the page was drawn, which the service compares under the alert's lock
+(``shortages.services.concurrency``): a page left open while another analyst assigned the alert or
+put it to sleep would otherwise overwrite that analyst's choice without either of them knowing."""
 
 from __future__ import annotations
 

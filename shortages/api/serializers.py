@@ -90,19 +90,31 @@ class AlertEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+VERSION_HELP = (
+    'Changes whenever a field an analyst acts on changes; send it back as `If-Match: "<version>"` with a '
+    "write so that it is refused (412) if the object changed since it was read."
+)
+
+
+def version_field(what: str) -> serializers.CharField:
+    """The ``version`` of an object (``shortages.versions``), described with the fields it follows."""
+    return serializers.CharField(read_only=True, help_text=f"Version of the {what}. {VERSION_HELP}")
+
+
 class AlertSerializer(serializers.ModelSerializer):
     medicine_name = serializers.CharField(source="medicine.__str__", read_only=True)
     establishment_name = serializers.CharField(
         source="establishment.name", read_only=True, default=None, allow_null=True
     )
     assignee = serializers.CharField(source="assignee.username", read_only=True, default=None, allow_null=True)
+    version = version_field("alert's status, level, assignee and snooze")
 
     class Meta:
         model = Alert
         fields = [
             "id", "kind", "medicine", "medicine_name", "establishment", "establishment_name", "region", "level",
             "status", "message", "value", "clear_runs", "assignee", "snoozed_until", "snooze_reason", "opened_at",
-            "updated_at", "closed_at",
+            "updated_at", "closed_at", "version",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -167,29 +179,34 @@ class MitigationActionSerializer(serializers.ModelSerializer):
     to_establishment = serializers.PrimaryKeyRelatedField(
         queryset=Establishment.objects.all(), required=False, allow_null=True
     )
+    version = version_field("action's kind, status, description, owner, due date and quantity")
 
     class Meta:
         model = MitigationAction
         fields = [
             "id", "shortage", "kind", "description", "owner", "owner_organization", "due_date", "status",
             "alternative", "from_establishment", "to_establishment", "quantity", "created_at", "updated_at",
+            "version",
         ]  # fmt: skip
-        read_only_fields = ["id", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at", "version"]
         extra_kwargs = {"description": {"max_length": DESCRIPTION_MAX_LENGTH}}
 
 
 class ShortageSerializer(serializers.ModelSerializer):
     medicine_name = serializers.CharField(source="medicine.__str__", read_only=True)
     actions = MitigationActionSerializer(many=True, read_only=True)
+    version = version_field("shortage's status, cause, dates and description (not its actions)")
 
     class Meta:
         model = Shortage
         fields = [
             "id", "medicine", "medicine_name", "status", "cause", "scope", "region", "establishment",
             "description", "started_on", "expected_end", "actual_end", "source_alert", "source_declaration",
-            "created_at", "updated_at", "actions",
+            "created_at", "updated_at", "actions", "version",
         ]  # fmt: skip
-        read_only_fields = ["id", "source_alert", "source_declaration", "created_at", "updated_at", "actions"]
+        read_only_fields = [
+            "id", "source_alert", "source_declaration", "created_at", "updated_at", "actions", "version",
+        ]  # fmt: skip
         extra_kwargs = {"description": {"max_length": DESCRIPTION_MAX_LENGTH}}
 
 

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _l
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -14,6 +14,14 @@ from rest_framework.response import Response
 from partners.models import SupplyDeclaration
 from shortages import filtersets, selectors
 from shortages.api import serializers
+from shortages.api.preconditions import (
+    ETAG,
+    IF_MATCH,
+    PRECONDITION_FAILED,
+    VersionETagMixin,
+    if_match_version,
+    precondition_checked,
+)
 from shortages.choices import RunStatus
 from shortages.models import Alert, MitigationAction, Notification, RiskScore, ScoringRun, Shortage, Subscription
 from shortages.services import alerts as alert_services
@@ -110,9 +118,23 @@ class RiskScoreViewSet(viewsets.ReadOnlyModelViewSet):
         return context
 
 
-class AlertViewSet(viewsets.ReadOnlyModelViewSet):
+VERSIONED_READ = extend_schema(parameters=[ETAG])
+
+
+def _acted(serializer_class) -> dict:
+    """The schema of an action on one alert: its body, ``If-Match``, and the alert as it is after."""
+    return {
+        "request": serializer_class,
+        "parameters": [IF_MATCH, ETAG],
+        "responses": {200: serializers.AlertDetailSerializer, 412: PRECONDITION_FAILED},
+    }
+
+
+@extend_schema_view(retrieve=VERSIONED_READ)
+class AlertViewSet(VersionETagMixin, viewsets.ReadOnlyModelViewSet):
     """Alerts of the user's scope (``inbox=true``: the ones the user is expected to act on); analysts
-    acknowledge, assign, comment, snooze and resolve the alerts they manage."""
+    acknowledge, assign, comment, snooze and resolve the alerts they manage, each action refused
+    (412) when sent with ``If-Match`` and the alert changed since."""
 
     filterset_class = filtersets.AlertFilterSet
     pagination_class = LargeListCursorPagination
@@ -129,31 +151,33 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         alert = self.get_object()
         data = serializer_class(data=request.data)
         data.is_valid(raise_exception=True)
-        service(alert_id=alert.pk, user=request.user, **data.validated_data, **extra)
+        version = if_match_version(request)
+        with precondition_checked():
+            service(alert_id=alert.pk, user=request.user, version=version, **data.validated_data, **extra)
         alert = self.get_queryset().prefetch_related("events__actor").get(pk=alert.pk)
         return Response(serializers.AlertDetailSerializer(alert).data)
 
-    @extend_schema(request=serializers.AlertCommentSerializer, responses=serializers.AlertDetailSerializer)
+    @extend_schema(**_acted(serializers.AlertCommentSerializer))
     @action(detail=True, methods=["post"], permission_classes=[IsAnalystOrReadOnly])
     def acknowledge(self, request, pk=None):
         return self._act(request, alert_services.alert_acknowledge)
 
-    @extend_schema(request=serializers.AlertAssignSerializer, responses=serializers.AlertDetailSerializer)
+    @extend_schema(**_acted(serializers.AlertAssignSerializer))
     @action(detail=True, methods=["post"], permission_classes=[IsAnalystOrReadOnly])
     def assign(self, request, pk=None):
         return self._act(request, alert_services.alert_assign, serializers.AlertAssignSerializer)
 
-    @extend_schema(request=serializers.AlertCommentSerializer, responses=serializers.AlertDetailSerializer)
+    @extend_schema(**_acted(serializers.AlertCommentSerializer))
     @action(detail=True, methods=["post"], permission_classes=[IsAnalystOrReadOnly])
     def comment(self, request, pk=None):
         return self._act(request, alert_services.alert_comment)
 
-    @extend_schema(request=serializers.AlertCommentSerializer, responses=serializers.AlertDetailSerializer)
+    @extend_schema(**_acted(serializers.AlertCommentSerializer))
     @action(detail=True, methods=["post"], permission_classes=[IsAnalystOrReadOnly])
     def resolve(self, request, pk=None):
         return self._act(request, alert_services.alert_resolve)
 
-    @extend_schema(request=serializers.AlertSnoozeSerializer, responses=serializers.AlertDetailSerializer)
+    @extend_schema(**_acted(serializers.AlertSnoozeSerializer))
     @action(detail=True, methods=["post"], permission_classes=[IsAnalystOrReadOnly])
     def snooze(self, request, pk=None):
         return self._act(request, alert_services.alert_snooze, serializers.AlertSnoozeSerializer)
@@ -201,9 +225,23 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(self.get_serializer(notification).data)
 
 
-class ShortageViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+def _versioned_update(serializer_class):
+    """The schema of an update that takes ``If-Match``."""
+    return extend_schema(parameters=[IF_MATCH, ETAG], responses={200: serializer_class, 412: PRECONDITION_FAILED})
+
+
+@extend_schema_view(
+    retrieve=VERSIONED_READ,
+    create=VERSIONED_READ,
+    update=_versioned_update(serializers.ShortageSerializer),
+    partial_update=_versioned_update(serializers.ShortageSerializer),
+)
+class ShortageViewSet(
+    VersionETagMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
     """The shortage register; analysts open and update shortages, or open one from a national alert
-    or a declared disruption. ``suggestions`` lists alternatives and reallocations."""
+    or a declared disruption. ``suggestions`` lists alternatives and reallocations. An update sent
+    with ``If-Match`` is refused (412) when the shortage changed since."""
 
     serializer_class = serializers.ShortageSerializer
     filterset_class = filtersets.ShortageFilterSet
@@ -226,9 +264,11 @@ class ShortageViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets
         serializer.instance = register.shortage_open(user=self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer):
-        serializer.instance = register.shortage_update(
-            shortage_id=serializer.instance.pk, user=self.request.user, **serializer.validated_data
-        )
+        version = if_match_version(self.request)
+        with precondition_checked():
+            serializer.instance = register.shortage_update(
+                shortage_id=serializer.instance.pk, user=self.request.user, version=version, **serializer.validated_data
+            )
 
     @extend_schema(responses=serializers.ShortageSuggestionsSerializer)
     @action(detail=True, methods=["get"])
@@ -268,7 +308,11 @@ class ShortageViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets
             }
         )
 
-    @extend_schema(request=serializers.ShortageFromAlertSerializer, responses={201: serializers.ShortageSerializer})
+    @extend_schema(
+        request=serializers.ShortageFromAlertSerializer,
+        parameters=[ETAG],
+        responses={201: serializers.ShortageSerializer},
+    )
     @action(detail=False, methods=["post"], url_path="from-alert")
     def from_alert(self, request):
         data = serializers.ShortageFromAlertSerializer(data=request.data)
@@ -278,7 +322,9 @@ class ShortageViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets
         return Response(self.get_serializer(shortage).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=serializers.ShortageFromDeclarationSerializer, responses={201: serializers.ShortageSerializer}
+        request=serializers.ShortageFromDeclarationSerializer,
+        parameters=[ETAG],
+        responses={201: serializers.ShortageSerializer},
     )
     @action(detail=False, methods=["post"], url_path="from-declaration")
     def from_declaration(self, request):
@@ -291,8 +337,17 @@ class ShortageViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets
         return Response(self.get_serializer(shortage).data, status=status.HTTP_201_CREATED)
 
 
-class MitigationActionViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """Mitigation actions of the shortages the user may see; analysts add and update them."""
+@extend_schema_view(
+    retrieve=VERSIONED_READ,
+    create=VERSIONED_READ,
+    update=_versioned_update(serializers.MitigationActionSerializer),
+    partial_update=_versioned_update(serializers.MitigationActionSerializer),
+)
+class MitigationActionViewSet(
+    VersionETagMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Mitigation actions of the shortages the user may see; analysts add and update them, an update
+    sent with ``If-Match`` refused (412) when the action changed since."""
 
     serializer_class = serializers.MitigationActionSerializer
     filterset_class = filtersets.MitigationActionFilterSet
@@ -319,4 +374,8 @@ class MitigationActionViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         data.pop("shortage", None)
-        serializer.instance = register.action_update(action_id=serializer.instance.pk, user=self.request.user, **data)
+        version = if_match_version(self.request)
+        with precondition_checked():
+            serializer.instance = register.action_update(
+                action_id=serializer.instance.pk, user=self.request.user, version=version, **data
+            )

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from shortages.choices import ACTIVE_ALERT_STATUSES, AlertEventKind, AlertKind, AlertStatus, RiskLevel
+from shortages.versions import row_version
 from stock import roles, scopes
 from stock.models import Medicine
 
@@ -154,6 +155,22 @@ class Alert(models.Model):
 
     def is_snoozed(self, today: dt.date | None = None) -> bool:
         return self.snoozed_until is not None and self.snoozed_until > (today or timezone.localdate())
+
+    def version_parts(self) -> list[tuple[str, object]]:
+        """What an analyst acts on, by the names the API gives it: the status, the level, the
+        assignee and the snooze (its day and reason). Not the figures a run keeps current, the count of
+        clear runs or the comments, which overwrite nothing an analyst chose."""
+        return [
+            ("status", self.status),
+            ("level", self.level),
+            ("assignee", self.assignee_id),
+            ("snoozed_until", (self.snoozed_until, self.snooze_reason)),
+        ]
+
+    @property
+    def version(self) -> str:
+        """The alert as a client saw it, sent back to act on it (``shortages.versions``)."""
+        return row_version(self.pk, self.version_parts())
 
 
 class AlertEvent(models.Model):

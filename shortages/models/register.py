@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from shortages.choices import ActionKind, ActionStatus, ShortageCause, ShortageScope, ShortageStatus
+from shortages.versions import row_version
 from stock import roles, scopes
 
 
@@ -150,6 +151,23 @@ class Shortage(models.Model):
             scope=self.scope, region_id=self.region_id, establishment_id=self.establishment_id
         )
 
+    def version_parts(self) -> list[tuple[str, object]]:
+        """The fields an update changes (``shortages.services.register.SHORTAGE_FIELDS``), not its
+        actions, which have versions of their own."""
+        return [
+            ("status", self.status),
+            ("cause", self.cause),
+            ("started_on", self.started_on),
+            ("expected_end", self.expected_end),
+            ("actual_end", self.actual_end),
+            ("description", self.description),
+        ]
+
+    @property
+    def version(self) -> str:
+        """The shortage as a client saw it, sent back to update it (``shortages.versions``)."""
+        return row_version(self.pk, self.version_parts())
+
 
 class MitigationAction(models.Model):
     """Something done to prevent or soften a shortage, with an owner and a due date."""
@@ -191,3 +209,20 @@ class MitigationAction(models.Model):
                 condition=Q(quantity__isnull=True) | Q(quantity__gt=0), name="action_quantity_positive"
             ),
         ]
+
+    def version_parts(self) -> list[tuple[str, object]]:
+        """The fields an update changes (``shortages.services.register.ACTION_FIELDS``)."""
+        return [
+            ("kind", self.kind),
+            ("status", self.status),
+            ("description", self.description),
+            ("owner", self.owner_id),
+            ("owner_organization", self.owner_organization_id),
+            ("due_date", self.due_date),
+            ("quantity", self.quantity),
+        ]
+
+    @property
+    def version(self) -> str:
+        """The action as a client saw it, sent back to update it (``shortages.versions``)."""
+        return row_version(self.pk, self.version_parts())

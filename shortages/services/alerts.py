@@ -28,6 +28,7 @@ from bulk.arrays import int8_array
 from bulk.updates import rows_update
 from shortages.choices import ACTIVE_ALERT_STATUSES, LEVEL_RANK, AlertEventKind, AlertKind, AlertStatus
 from shortages.models import Alert, AlertEvent, ScoringRun
+from shortages.services.concurrency import version_require
 from shortages.services.notifications import notifications_create
 from stock import roles
 from stock.audit import audit_write
@@ -320,9 +321,22 @@ def _require_manager(alert_id: int, user) -> None:
         raise PermissionDenied(_("Les alertes nationales sont gérées par les analystes nationaux."))
 
 
-def _locked_active(alert_id: int, user) -> Alert:
+def _alert_unchanged(alert: Alert, version: str | None) -> None:
+    """The alert is still the one its analyst read (``version``: ``Alert.version``), when given."""
+    version_require(
+        row=alert,
+        seen=version,
+        message=_("Cette alerte a changé depuis votre lecture : relisez-la avant de la modifier."),
+    )
+
+
+def _locked_active(alert_id: int, user, version: str | None) -> Alert:
+    """The alert, locked, when ``user`` manages it, it is unchanged since ``version`` and active.
+    The version is compared first: a client that read the alert open and finds it resolved is told
+    what changed, as for any other change."""
     _require_manager(alert_id, user)
     alert = Alert.objects.select_for_update().get(pk=alert_id)
+    _alert_unchanged(alert, version)
     if alert.status not in ACTIVE_ALERT_STATUSES:
         raise ValidationError(
             {
@@ -336,9 +350,10 @@ def _locked_active(alert_id: int, user) -> Alert:
 
 
 @transaction.atomic
-def alert_acknowledge(*, alert_id: int, user, comment: str = "") -> Alert:
-    """An analyst takes the alert in hand (open -> acknowledged)."""
-    alert = _locked_active(alert_id, user)
+def alert_acknowledge(*, alert_id: int, user, comment: str = "", version: str | None = None) -> Alert:
+    """An analyst takes the alert in hand (open -> acknowledged); refused with ``VersionConflict``
+    when the alert changed since ``version``, the one the analyst read (if given), as every action here."""
+    alert = _locked_active(alert_id, user, version)
     if alert.status == AlertStatus.ACKNOWLEDGED:
         raise ValidationError({"status": [_("Cette alerte est déjà prise en charge.")]})
     AlertEvent.objects.create(
@@ -363,11 +378,11 @@ def alert_acknowledge(*, alert_id: int, user, comment: str = "") -> Alert:
 
 
 @transaction.atomic
-def alert_assign(*, alert_id: int, user, assignee, comment: str = "") -> Alert:
+def alert_assign(*, alert_id: int, user, assignee, comment: str = "", version: str | None = None) -> Alert:
     """An analyst gives the alert to ``assignee``: an analyst who may act on it
     (``Alert.objects.managed_by``), so never a national alert to a regional analyst, who reads it
     but could not take it in hand (the pages offered and the API accepted one)."""
-    alert = _locked_active(alert_id, user)
+    alert = _locked_active(alert_id, user, version)
     if not roles.is_analyst(assignee):
         raise ValidationError({"assignee": [_("Une alerte est assignée à un analyste.")]})
     if not Alert.objects.visible_to(assignee).filter(pk=alert_id).exists():
@@ -396,20 +411,22 @@ def alert_assign(*, alert_id: int, user, assignee, comment: str = "") -> Alert:
 
 
 @transaction.atomic
-def alert_comment(*, alert_id: int, user, comment: str) -> AlertEvent:
-    """An analyst adds a comment to the alert's history."""
+def alert_comment(*, alert_id: int, user, comment: str, version: str | None = None) -> AlertEvent:
+    """An analyst adds a comment to the alert's history. A comment overwrites nothing, so the alert
+    is not locked; a ``version`` sent all the same is compared."""
     _require_manager(alert_id, user)
+    alert = Alert.objects.get(pk=alert_id)
+    _alert_unchanged(alert, version)
     if not comment.strip():
         raise ValidationError({"comment": [_("Le commentaire est vide.")]})
-    alert = Alert.objects.get(pk=alert_id)
     audit_write(actor=user, action="comment", obj=alert, comment=comment.strip())
     return AlertEvent.objects.create(alert=alert, kind=AlertEventKind.COMMENTED, actor=user, comment=comment.strip())
 
 
 @transaction.atomic
-def alert_resolve(*, alert_id: int, user, comment: str = "") -> Alert:
+def alert_resolve(*, alert_id: int, user, comment: str = "", version: str | None = None) -> Alert:
     """An analyst closes the alert as dealt with; the key is free for a new alert."""
-    alert = _locked_active(alert_id, user)
+    alert = _locked_active(alert_id, user, version)
     AlertEvent.objects.create(
         alert=alert,
         kind=AlertEventKind.RESOLVED,
@@ -433,10 +450,10 @@ def alert_resolve(*, alert_id: int, user, comment: str = "") -> Alert:
 
 
 @transaction.atomic
-def alert_snooze(*, alert_id: int, user, until: dt.date, reason: str) -> Alert:
+def alert_snooze(*, alert_id: int, user, until: dt.date, reason: str, version: str | None = None) -> Alert:
     """An analyst puts the alert to sleep until ``until`` (it leaves the inboxes and the digests,
     and comes back that day or at its next escalation), with a reason."""
-    alert = _locked_active(alert_id, user)
+    alert = _locked_active(alert_id, user, version)
     today = timezone.localdate()
     errors = {}
     if not reason.strip():

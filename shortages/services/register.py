@@ -15,6 +15,7 @@ from shortages.choices import ActionStatus, ShortageCause, ShortageScope, Shorta
 from shortages.models import Alert, MitigationAction, Shortage
 from shortages.models.register import RegisterArea
 from shortages.selectors import shortage_proposed_by_alert
+from shortages.services.concurrency import version_require
 from stock import roles
 from stock.audit import audit_snapshot, audit_write
 from stock.dates import date_refusal, shown_date
@@ -221,11 +222,17 @@ def shortage_open(
 
 
 @transaction.atomic
-def shortage_update(*, shortage_id: int, user, **changes) -> Shortage:
+def shortage_update(*, shortage_id: int, user, version: str | None = None, **changes) -> Shortage:
     """Change the status, cause, dates or description of a shortage (resolved/avoided sets the end).
     Raises ``Shortage.DoesNotExist`` when ``user`` does not see it, ``PermissionDenied`` when it
-    does not manage it."""
+    does not manage it, ``VersionConflict`` when it changed since ``version`` (``Shortage.version``,
+    the one its author read), if given."""
     shortage = _managed_locked(shortage_id, user)
+    version_require(
+        row=shortage,
+        seen=version,
+        message=_("Cette rupture a changé depuis votre lecture : relisez-la avant de la modifier."),
+    )
     unknown = set(changes) - SHORTAGE_FIELDS
     if unknown:
         raise ValidationError({name: [_("Ce champ ne peut pas être modifié.")] for name in sorted(unknown)})
@@ -308,9 +315,10 @@ def action_add(*, shortage_id: int, user, kind: str, **fields) -> MitigationActi
 
 
 @transaction.atomic
-def action_update(*, action_id: int, user, **changes) -> MitigationAction:
+def action_update(*, action_id: int, user, version: str | None = None, **changes) -> MitigationAction:
     """Change an action's status, owner, due date or description, on a shortage ``user`` manages.
-    Raises ``MitigationAction.DoesNotExist`` when ``user`` does not see it."""
+    Raises ``MitigationAction.DoesNotExist`` when ``user`` does not see it, ``VersionConflict`` when
+    it changed since ``version`` (``MitigationAction.version``), if given."""
     _require_analyst(user)
     unknown = set(changes) - ACTION_FIELDS
     if unknown:
@@ -321,6 +329,11 @@ def action_update(*, action_id: int, user, **changes) -> MitigationAction:
         raise MitigationAction.DoesNotExist(f"action {action_id} is not visible to {user}")
     _managed_locked(shortage_id, user)
     action = MitigationAction.objects.select_for_update().get(pk=action_id)
+    version_require(
+        row=action,
+        seen=version,
+        message=_("Cette action a changé depuis votre lecture : relisez-la avant de la modifier."),
+    )
     before = audit_snapshot(action, ACTION_AUDITED)
     for name, value in changes.items():
         setattr(action, name, value)

@@ -40,9 +40,9 @@ from shortages.selectors_pages.position import alert_probability_get
 from shortages.selectors_pages.usefulness import alert_usefulness
 from shortages.services import alerts as alert_services
 from shortages.services import notifications as notification_services
+from shortages.services.concurrency import VersionConflict
 from shortages.templatetags.alert_text import alert_figure
 from stock import roles
-from stock.dates import shown_date
 from stock.exports import EXPORT_LINKS, Column, export_format, table_response
 from stock.page_access import role_required
 
@@ -180,7 +180,8 @@ def _render_alert(
 def _act(request: HttpRequest, pk: int, name: str, action: Callable[..., object], done: str) -> HttpResponse:
     """Run one alert service for the posted form of ``name``, then come back to the alert: with a
     message when it is done, else on the page itself with the form as the analyst filled it and the
-    field in error named (400), or the reason an action is not theirs (403)."""
+    field in error named (400), the reason an action is not theirs (403), or what changed since the
+    page was drawn (409: its hidden ``version`` is no longer the alert's, ``Alert.version``)."""
     alert = _visible_alert(request, pk)
     form_class = ACTION_FORMS[name]
     kwargs: dict = {"auto_id": FORM_IDS[name]}
@@ -189,13 +190,14 @@ def _act(request: HttpRequest, pk: int, name: str, action: Callable[..., object]
     form = form_class(request.POST, **kwargs)
     if not form.is_valid():
         return _render_alert(request, alert, bound=form, status=400)
-    if stale := _stale(request, alert):
-        form.add_error(None, stale)
-        return _render_alert(request, alert, bound=form, status=409)
     try:
-        action(alert_id=pk, user=request.user, **form.cleaned_data)
+        action(alert_id=pk, user=request.user, version=request.POST.get("version") or None, **form.cleaned_data)
     except Alert.DoesNotExist as error:
         raise Http404 from error
+    except VersionConflict as conflict:  # what changed may have taken the form away (resolved, taken in hand)
+        for line in conflict.lines():
+            messages.error(request, line)
+        return _render_alert(request, _visible_alert(request, pk), bound=form, status=409)
     except PermissionDenied as refusal:
         messages.error(request, str(refusal))
         return _render_alert(request, alert, status=403)
@@ -210,26 +212,6 @@ def _act(request: HttpRequest, pk: int, name: str, action: Callable[..., object]
         return _render_alert(request, _visible_alert(request, pk), bound=form, status=400)
     messages.success(request, done)
     return redirect("shortages:alert_detail", pk=pk)
-
-
-def _stale(request: HttpRequest, alert: Alert) -> str | None:
-    """Why the posted page no longer shows the alert as it is, when another analyst assigned it or
-    put it to sleep since it was drawn (its hidden ``assignee_seen``, ``snoozed_seen``); a post
-    without them (another client) is not checked."""
-    if "assignee_seen" in request.POST and request.POST["assignee_seen"] != str(alert.assignee_id or ""):
-        if alert.assignee is None:
-            return _("L'assignation de cette alerte a changé entre-temps : vérifiez avant de la réassigner.")
-        return _("Cette alerte a été assignée à %(person)s entre-temps : vérifiez avant de la réassigner.") % {
-            "person": alert.assignee.get_full_name() or alert.assignee.get_username()
-        }
-    seen = alert.snoozed_until.isoformat() if alert.snoozed_until else ""
-    if "snoozed_seen" in request.POST and request.POST["snoozed_seen"] != seen:
-        if alert.snoozed_until is None:
-            return _("La mise en sommeil de cette alerte a changé entre-temps : vérifiez avant de la modifier.")
-        return _(
-            "Cette alerte a été mise en sommeil jusqu'au %(date)s entre-temps : vérifiez avant de changer la date."
-        ) % {"date": shown_date(alert.snoozed_until)}
-    return None
 
 
 @require_POST

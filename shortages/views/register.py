@@ -36,6 +36,7 @@ from shortages.selectors_pages.alerts import (
 )
 from shortages.selectors_pages.filters import MedicinePageFilterSet, ShortagePageFilterSet
 from shortages.services import register as register_services
+from shortages.services.concurrency import VersionConflict
 from stock import roles
 from stock.exports import EXPORT_LINKS, Column, export_format, table_response
 from stock.page_access import role_required
@@ -189,16 +190,24 @@ def shortage_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 @role_required(roles.ANALYST)
 def shortage_update(request: HttpRequest, pk: int) -> HttpResponse:
-    """Change a shortage's status, cause, dates or description."""
+    """Change a shortage's status, cause, dates or description; refused (409, the form as the analyst
+    filled it and what changed) when the shortage changed since the page was drawn (its hidden
+    ``version``)."""
     shortage = _visible_shortage(request, pk)
     if refused := _refusal(request, shortage):
         return refused
     form = ShortageUpdateForm(request.POST, auto_id=UPDATE_IDS)
     if form.is_valid():
         try:
-            register_services.shortage_update(shortage_id=pk, user=request.user, **form.service_fields())
+            register_services.shortage_update(
+                shortage_id=pk, user=request.user, version=_posted_version(request), **form.service_fields()
+            )
         except ValidationError as error:
             _add_errors(form, error)
+        except VersionConflict as conflict:
+            for line in conflict.lines():
+                form.add_error(None, line)
+            return _render_detail(request, _visible_shortage(request, pk), status=409, update_form=form)
         else:
             messages.success(request, _("Rupture mise à jour."))
             return redirect("shortages:shortage_detail", pk=pk)
@@ -231,7 +240,8 @@ def action_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(roles.ANALYST)
 def action_status(request: HttpRequest, pk: int, action_id: int) -> HttpResponse:
-    """Move a mitigation action to another status."""
+    """Move a mitigation action to another status; refused (409, with what changed) when the action
+    changed since the page was drawn (its hidden ``version``)."""
     shortage = _visible_shortage(request, pk)
     if refused := _refusal(request, shortage):
         return refused
@@ -240,9 +250,18 @@ def action_status(request: HttpRequest, pk: int, action_id: int) -> HttpResponse
         messages.error(request, _("Statut inconnu."))
     else:
         try:
-            register_services.action_update(action_id=action_id, user=request.user, status=form.cleaned_data["status"])
+            register_services.action_update(
+                action_id=action_id,
+                user=request.user,
+                version=_posted_version(request),
+                status=form.cleaned_data["status"],
+            )
         except (ValidationError, MitigationAction.DoesNotExist):
             messages.error(request, _("Cette action ne peut pas être modifiée."))
+        except VersionConflict as conflict:
+            for line in conflict.lines():
+                messages.error(request, line)
+            return _render_detail(request, _visible_shortage(request, pk), status=409)
         else:
             messages.success(request, _("Statut de l'action mis à jour."))
     return redirect("shortages:shortage_detail", pk=pk)
@@ -281,6 +300,12 @@ def shortage_from_alert(request: HttpRequest, alert_id: int) -> HttpResponse:
             return redirect("shortages:shortage_detail", pk=shortage.pk)
     context["form"] = form
     return render(request, "shortages/shortage_form.html", context, status=400 if form.errors else 200)
+
+
+def _posted_version(request: HttpRequest) -> str | None:
+    """The version of the shortage or action the page showed (its form's hidden ``version``); None
+    from a form without one, which is not checked."""
+    return request.POST.get("version") or None
 
 
 def _visible_shortage(request: HttpRequest, pk: int) -> Shortage:

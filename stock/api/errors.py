@@ -4,7 +4,10 @@ Every refusal has a stable code and a message in the request's language (French,
 the project's catalogue). The text of a library (Django's "No StockLevel matches the given query.",
 REST framework's "CSRF Failed: ...", the JSON decoder's "Expecting value ...") is never shown: it
 goes to the log (``medwatch.api``) and the answer carries the project's own message for its code.
-A message the project wrote itself (a permission's reason, a refused token) is kept.
+A message the project wrote itself (a permission's reason, a refused token) is kept. A refusal
+that is not a validation error may name fields all the same: an exception's ``fields`` (a mapping
+of names to messages, as the 412 of a write whose object changed since: what changed) go to
+``error.fields``.
 
 Codes of this handler (the views add their own, see ``docs/stock-api.md``): ``invalid`` (400),
 ``parse_error`` (400), ``not_authenticated`` and ``authentication_failed`` (401), ``forbidden`` and
@@ -121,7 +124,7 @@ def exception_handler(exc, context):
         message = _("Données refusées.")
         code = "invalid"
     else:
-        fields = {}
+        fields = getattr(exc, "fields", None) or {}
         request = context.get("request")
         code, message = _code_and_message(exc, request)
         original = str(exc.detail)

@@ -11,6 +11,7 @@ could be assigned to a regional analyst who cannot act on it."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -82,27 +83,37 @@ def test_an_empty_comment_names_the_comment_field(client, personas):
     assert not alert.events.filter(kind=AlertEventKind.COMMENTED).exists()
 
 
+def _drawn_version(client, alert: Alert) -> str:
+    """The version the alert's page posts with its forms, as drawn now."""
+    html = client.get(reverse("shortages:alert_detail", args=[alert.pk])).content.decode()
+    found = re.findall(r'name="version" value="([0-9a-f]+)"', html)
+    assert found and set(found) == {alert.version}
+    return found[0]
+
+
 def test_a_stale_assignment_does_not_replace_another_analysts(client, personas):
-    # given an alert both analysts' pages show unassigned, then another analyst takes it
+    # given an alert the page shows unassigned, then another analyst takes it
     alert = _national()
     colleague = factories.UserFactory(username="collegue", first_name="Salma", last_name="Idrissi", roles=["analyst"])
-    Alert.objects.filter(pk=alert.pk).update(assignee=colleague)
     client.force_login(personas.analyst)
-    # when the first page's form is posted
+    drawn = _drawn_version(client, alert)
+    Alert.objects.filter(pk=alert.pk).update(assignee=colleague)
+    # when the page's form is posted
     with translation.override("fr"):
         response = client.post(
-            reverse("shortages:alert_assign", args=[alert.pk]),
-            {"assignee": personas.analyst.pk, "assignee_seen": ""},
+            reverse("shortages:alert_assign", args=[alert.pk]), {"assignee": personas.analyst.pk, "version": drawn}
         )
-    # then it is refused naming who has it, and the alert stays with them
+    # then it is refused naming who has it now, and the alert stays with them
+    html = response.content.decode()
     assert response.status_code == 409
-    assert "Cette alerte a été assignée à Salma Idrissi entre-temps" in response.content.decode()
+    assert "Cette alerte a changé depuis votre lecture" in html
+    assert "Assignée à — désormais : Salma Idrissi." in html
     alert.refresh_from_db()
     assert alert.assignee == colleague
-    # and a page that saw that assignment may reassign it
+    # and the page drawn again may reassign it
     fresh = client.post(
         reverse("shortages:alert_assign", args=[alert.pk]),
-        {"assignee": personas.analyst.pk, "assignee_seen": str(colleague.pk)},
+        {"assignee": personas.analyst.pk, "version": _drawn_version(client, alert)},
     )
     alert.refresh_from_db()
     assert fresh.status_code == 302 and alert.assignee == personas.analyst
@@ -111,26 +122,41 @@ def test_a_stale_assignment_does_not_replace_another_analysts(client, personas):
 def test_a_stale_snooze_does_not_move_another_analysts_date(client, personas):
     # given an alert put to sleep by someone else after the page was drawn
     alert = _national()
+    client.force_login(personas.analyst)
+    drawn = _drawn_version(client, alert)
     theirs = timezone.localdate() + dt.timedelta(days=10)
     Alert.objects.filter(pk=alert.pk).update(snoozed_until=theirs, snooze_reason="Commande passée")
-    client.force_login(personas.analyst)
     # when
     with translation.override("fr"):
         response = client.post(
             reverse("shortages:alert_snooze", args=[alert.pk]),
-            {
-                "until": (timezone.localdate() + dt.timedelta(days=3)).isoformat(),
-                "reason": "Relance",
-                "snoozed_seen": "",
-            },
+            {"until": (timezone.localdate() + dt.timedelta(days=3)).isoformat(), "reason": "Relance", "version": drawn},
         )
-    # then
+    # then the page names the date and the reason now, and keeps what the analyst typed
     html = response.content.decode()
     assert response.status_code == 409
-    assert f"mise en sommeil jusqu&#x27;au {theirs:%d/%m/%Y} entre-temps" in html
+    assert f"En sommeil jusqu&#x27;au — désormais : {theirs:%d/%m/%Y} (Commande passée)." in html
     assert "Relance</textarea>" in html
     alert.refresh_from_db()
     assert alert.snoozed_until == theirs
+
+
+@pytest.mark.parametrize("verb", ["acknowledge", "resolve"])
+def test_a_page_drawn_before_another_analyst_acted_does_not_act_again(client, personas, verb):
+    # given an alert taken in hand by another analyst after the page was drawn
+    alert = _national()
+    client.force_login(personas.analyst)
+    drawn = _drawn_version(client, alert)
+    Alert.objects.filter(pk=alert.pk).update(status=AlertStatus.ACKNOWLEDGED)
+    # when the page's form is posted
+    with translation.override("fr"):
+        response = client.post(reverse(f"shortages:alert_{verb}", args=[alert.pk]), {"comment": "Vu", "version": drawn})
+    # then it is refused with the status it has now, and nothing is written
+    assert response.status_code == 409
+    assert "Statut — désormais : Prise en charge." in response.content.decode()
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.ACKNOWLEDGED
+    assert not alert.events.exclude(kind=AlertEventKind.OPENED).exists()
 
 
 def test_acting_on_an_alert_resolved_meanwhile_says_so(client, personas):
