@@ -12,7 +12,7 @@ from partners.choices import DisruptionCause, SupplyKind
 from partners.models import Company
 from partners.services.declarations import DeclarationData, SupplyLineData, declaration_errors
 from stock.dates import month_refusal
-from stock.forms import MedicineField
+from stock.forms import MedicineField, TableFileField
 
 MONTH_INPUT_FORMATS = ["%Y-%m", "%m/%Y", "%Y-%m-%d"]
 
@@ -104,7 +104,7 @@ def supply_lines_from(formset) -> tuple[SupplyLineData, ...]:
 
 
 class DeclarationUploadForm(forms.Form):
-    file = forms.FileField(label=_("Fichier CSV ou XLSX"))
+    file = TableFileField(label=_("Fichier CSV ou XLSX"))
 
 
 class ReviewForm(forms.Form):

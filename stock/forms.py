@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from stock.models import Medicine
 from stock.selectors import MEDICINE_CODE_SEPARATOR, medicine_resolve
 from stock.templatetags.ui import place_name
-from stock.uploads.limits import uploaded_file_refusal
+from stock.uploads.formats import ACCEPTED_SUFFIXES, upload_refusal
 
 
 class PlaceChoiceField(forms.ModelChoiceField):
@@ -21,22 +21,36 @@ class PlaceChoiceField(forms.ModelChoiceField):
         return place_name(obj)
 
 
+class TableFileField(forms.FileField):
+    """A file of rows to import: a ``.csv`` or ``.xlsx`` of that format indeed, at most
+    ``UPLOAD_MAX_BYTES``, refused before it is stored or read with a message naming the field by
+    its label (``stock.uploads.formats``)."""
+
+    widget = forms.ClearableFileInput(attrs={"accept": ",".join(ACCEPTED_SUFFIXES)})
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "help_text",
+            _("Formats acceptés : .csv (texte en UTF-8 ou Windows-1252) ou .xlsx (classeur Excel sans macro)."),
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        file = super().clean(data, initial)
+        if file and (refusal := upload_refusal(file, field=str(self.label))):
+            raise forms.ValidationError(refusal, code="format")
+        return file
+
+
 class MonthlyReportUploadForm(forms.Form):
     """A monthly report file, and whether periods already declared are replaced."""
 
-    file = forms.FileField(label=_("Fichier (.csv ou .xlsx)"))
+    file = TableFileField(label=_("Fichier (.csv ou .xlsx)"))
     replace = forms.BooleanField(
         label=_("Remplacer les mois déjà déclarés"),
         required=False,
         help_text=_("Sinon, une ligne d'un mois déjà déclaré est refusée et rien n'est importé."),
     )
-
-    def clean_file(self):
-        file = self.cleaned_data["file"]
-        refusal = uploaded_file_refusal(file)
-        if refusal:
-            raise forms.ValidationError(refusal)
-        return file
 
 
 def medicine_suggestion(medicine: Medicine) -> str:

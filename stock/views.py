@@ -10,11 +10,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from stock import roles, scopes
-from stock.api.throttling import upload_wait
+from stock.api.throttling import upload_admit, upload_wait
 from stock.choices import ImportKind, ImportStatus
 from stock.filtersets import ImportJobFilterSet
 from stock.forms import MonthlyReportUploadForm, medicine_suggestion
-from stock.page_access import role_required
+from stock.page_access import role_required, too_many_uploads
 from stock.selectors import import_jobs_for, medicine_search
 from stock.services.imports import import_job_progress_of
 from stock.tasks import monthly_report_upload
@@ -26,20 +26,19 @@ IMPORTS_PAGE_SIZE = 50
 @role_required(roles.ESTABLISHMENT, roles.ANALYST)
 def report_upload(request):
     form = MonthlyReportUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and (wait := upload_wait(request)) is not None:
-        # the uploads' rate, one counter with the API's and the declarations' uploads
-        seconds = max(int(wait), 1)
-        form.add_error(None, _("Trop de requêtes : réessayez dans %(seconds)s s.") % {"seconds": seconds})
-        jobs = import_jobs_for(request.user).filter(created_by=request.user)[:10]
-        response = render(request, "stock/report_upload.html", {"form": form, "jobs": jobs}, status=429)
-        response["Retry-After"] = str(seconds)
-        return response
-    if request.method == "POST" and form.is_valid():
-        job = monthly_report_upload(
-            user=request.user, file=form.cleaned_data["file"], replace=form.cleaned_data["replace"]
-        )
-        return redirect("stock:import_job", pk=job.pk)
+    wait = None
+    if request.method == "POST":
+        # The uploads' rate, one counter with the API's and the declarations' uploads: past it, the
+        # file is not even checked; only a file the form accepts counts.
+        wait = upload_wait(request)
+        if wait is None and form.is_valid() and (wait := upload_admit(request)) is None:
+            job = monthly_report_upload(
+                user=request.user, file=form.cleaned_data["file"], replace=form.cleaned_data["replace"]
+            )
+            return redirect("stock:import_job", pk=job.pk)
     jobs = import_jobs_for(request.user).filter(created_by=request.user)[:10]
+    if wait is not None:
+        return too_many_uploads(request, "stock/report_upload.html", {"form": form, "jobs": jobs}, wait=wait)
     return render(request, "stock/report_upload.html", {"form": form, "jobs": jobs})
 
 

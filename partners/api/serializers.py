@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
@@ -23,7 +24,7 @@ from partners.models import (
 )
 from partners.models.registry import MEMBERSHIP_BODY_KINDS, membership_body_refusal
 from partners.services.declarations import DeclarationData, SupplyLineData
-from stock.api.serializers import ImportErrorSerializer
+from stock.api.serializers import ImportErrorSerializer, TableFileField
 from stock.models import Medicine
 from stock.uploads.limits import quoted
 
@@ -341,7 +342,7 @@ class ComplianceRowSerializer(serializers.Serializer):
 
 
 class UploadSerializer(serializers.Serializer):
-    file = serializers.FileField()
+    file = TableFileField(help_text=gettext_lazy("Fichier .csv ou .xlsx suivant le modèle."))
 
 
 class DeclarationImportSummarySerializer(serializers.Serializer):
@@ -370,7 +371,7 @@ class DeclarationImportJobSerializer(serializers.Serializer):
 class DeclarationUploadErrorSerializer(serializers.Serializer):
     code = serializers.CharField(
         help_text="`invalid_file`: the file was read and refused (every error in `rows`); `invalid`: the request "
-        "itself (no file), named in `fields`."
+        "itself (no file, a file too big or not a .csv or .xlsx of that format indeed), named in `fields`."
     )
     message = serializers.CharField()
     fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))

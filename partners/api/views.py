@@ -42,6 +42,7 @@ from stock import roles, scopes
 from stock.api.negotiation import file_template_action
 from stock.api.pagination import LargeListCursorPagination
 from stock.api.responses import idempotent_response
+from stock.api.throttling import upload_admitted
 from stock.api.views import IDEMPOTENCY_PARAMETER
 
 IDEMPOTENCY_CONFLICT = OpenApiResponse(
@@ -190,7 +191,8 @@ class DeclarationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
     pagination_class = LargeListCursorPagination
     permission_classes = [IsIndustryOrAnalyst]
     # The scope of ``ScopedRateThrottle`` (settings' ``DEFAULT_THROTTLE_RATES``): none for the
-    # viewset's reads and single declarations, ``uploads`` for a file (its ``@action``).
+    # viewset's reads and single declarations, ``uploads`` for a file (its ``@action``; the files
+    # its serializer accepts count).
     throttle_scope: str | None = None
 
     def get_queryset(self):
@@ -234,7 +236,8 @@ class DeclarationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
             400: OpenApiResponse(
                 serializers.DeclarationUploadRefusalSerializer,
                 description="Nothing written: `error.rows` lists every error of the file as `{line, column, "
-                "message}` and `error.job` names the failed import job; or no file (`error.fields`).",
+                "message}` and `error.job` names the failed import job; or no file, or a file refused before it is read "
+                "(too big, not a .csv or .xlsx of that format indeed: `error.fields.file`).",
             ),
             409: IDEMPOTENCY_CONFLICT,
         },
@@ -249,6 +252,9 @@ class DeclarationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         file = upload.validated_data["file"]
 
         def run():
+            # The file passed the serializer and is processed: it counts against the uploads' rate
+            # (a replayed answer does not; past the rate, 429 and nothing is kept for the key).
+            upload_admitted(request)
             job = declarations_import(user=request.user, file=file, file_name=file.name)
             body = serializers.DeclarationImportJobSerializer(job).data
             if job.status != "succeeded":

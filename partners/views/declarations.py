@@ -42,8 +42,9 @@ from partners.views.common import (
 )
 from partners.views.filters import DeclarationPageFilterSet
 from stock import roles, scopes
-from stock.api.throttling import upload_wait
+from stock.api.throttling import upload_admit, upload_wait
 from stock.exports import EXPORT_LINKS, Column, export_format, table_response
+from stock.page_access import too_many_uploads
 
 DECLARATION_COLUMNS = (
     Column(_l("Mois")),
@@ -158,19 +159,18 @@ def declaration_create(request):
 @declarant_required
 def declaration_upload(request):
     form = DeclarationUploadForm(request.POST or None, request.FILES or None)
-    job = None
-    if request.method == "POST" and (wait := upload_wait(request)) is not None:
-        # The uploads' rate, shared with the API's (an upload is read and checked in the request).
-        seconds = max(int(wait), 1)
-        form.add_error(None, _("Trop de requêtes : réessayez dans %(seconds)s s.") % {"seconds": seconds})
-        response = render(request, "partners/declaration_upload.html", {"form": form, "job": None}, status=429)
-        response["Retry-After"] = str(seconds)
-        return response
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        # The page shows the outcome itself (count, warnings or the error report): no flash message
-        # beside it, which said the same count twice.
-        job = declarations_import(user=request.user, file=upload, file_name=upload.name)
+    job = wait = None
+    if request.method == "POST":
+        # The uploads' rate, shared with the API's (an upload is read and checked in the request):
+        # past it, the file is not even checked; only a file the form accepts counts.
+        wait = upload_wait(request)
+        if wait is None and form.is_valid() and (wait := upload_admit(request)) is None:
+            upload = form.cleaned_data["file"]
+            # The page shows the outcome itself (count, warnings or the error report): no flash
+            # message beside it, which said the same count twice.
+            job = declarations_import(user=request.user, file=upload, file_name=upload.name)
+    if wait is not None:
+        return too_many_uploads(request, "partners/declaration_upload.html", {"form": form, "job": None}, wait=wait)
     return render(request, "partners/declaration_upload.html", {"form": form, "job": job})
 
 

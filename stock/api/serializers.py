@@ -29,7 +29,7 @@ from stock.models import (
 )
 from stock.services.imports import import_job_progress_of
 from stock.services.movements import DIRECT_KINDS, MAX_BULK_ITEMS
-from stock.uploads.limits import uploaded_file_refusal
+from stock.uploads.formats import upload_refusal
 
 # Fields a browser's form post carries besides the data (the browsable API): never "unknown".
 FORM_FIELDS = frozenset({"csrfmiddlewaretoken"})
@@ -335,18 +335,23 @@ class MonthlyReportSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class TableFileField(serializers.FileField):
+    """A file of rows to import: a ``.csv`` or ``.xlsx`` of that format indeed, at most
+    ``UPLOAD_MAX_BYTES``, refused before it is stored or read with a message naming the field
+    (``stock.uploads.formats``)."""
+
+    def to_internal_value(self, data):
+        file = super().to_internal_value(data)
+        if refusal := upload_refusal(file, field=self.field_name):
+            raise serializers.ValidationError(refusal, code="format")
+        return file
+
+
 class MonthlyReportUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text=_("Fichier .csv ou .xlsx suivant le modèle."))
+    file = TableFileField(help_text=_("Fichier .csv ou .xlsx suivant le modèle."))
     replace = serializers.BooleanField(
         default=False, help_text=_("Remplacer les mois déjà déclarés au lieu de les refuser.")
     )
-
-    def validate_file(self, value):
-        """Refused before the file is stored: too big, not .csv/.xlsx, or a workbook with macros."""
-        refusal = uploaded_file_refusal(value)
-        if refusal:
-            raise serializers.ValidationError(refusal)
-        return value
 
 
 class ImportErrorSerializer(serializers.Serializer):

@@ -11,9 +11,12 @@ of 6,000 times pickled both ways on every request).
 
 from __future__ import annotations
 
-from rest_framework import throttling
+from rest_framework import exceptions, throttling
 
 from stock.audit import client_ip
+
+#: The scope of the file uploads, whose rate counts only the uploads accepted for processing.
+UPLOADS_SCOPE = "uploads"
 
 
 class WindowCounter(throttling.SimpleRateThrottle):
@@ -24,20 +27,51 @@ class WindowCounter(throttling.SimpleRateThrottle):
     (``config.cache``: rate limits fail open). Last among a throttle's bases, so that REST
     framework's classes set the scope and the rate before it counts."""
 
+    #: True while :meth:`admit` counts a request that a view accepted.
+    _admitting = False
+
     def allow_request(self, request, view) -> bool:
-        if self.rate is None:
+        window_key = self._window_key(request, view)
+        if window_key is None:
             return True
-        self.key = self.get_cache_key(request, view)
-        if self.key is None:
-            return True
-        self.now = self.timer()
-        window = int(self.now // self.duration)
-        self.window_end = (window + 1) * self.duration
-        count = window_count(self.cache, f"{self.key}:{window}", self.duration)
-        return count <= self.num_requests
+        if self.counts_when_accepted() and not self._admitting:
+            # The view counts the request once it accepts it (admit): here, the count so far only.
+            return window_read(self.cache, window_key) < self.num_requests
+        return window_count(self.cache, window_key, self.duration) <= self.num_requests
+
+    def admit(self, request, view) -> bool:
+        """Counts a request that ``view`` accepted, where only accepted requests count
+        (:meth:`counts_when_accepted`): False when it is past the rate (the view then refuses it)."""
+        self._admitting = True
+        try:
+            return self.allow_request(request, view)
+        finally:
+            self._admitting = False
+
+    def counts_when_accepted(self) -> bool:
+        """True when a request counts only once its view accepts it (:meth:`admit`); every request
+        counts otherwise."""
+        return False
 
     def wait(self) -> float:
         return max(self.window_end - self.now, 1.0)
+
+    def _window_key(self, request, view) -> str | None:
+        """The key of the client's counter in the current window (None when nothing is counted)."""
+        if self.rate is None:
+            return None
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return None
+        self.now = self.timer()
+        window = int(self.now // self.duration)
+        self.window_end = (window + 1) * self.duration
+        return f"{self.key}:{window}"
+
+
+def window_read(cache, key: str) -> int:
+    """The counter ``key`` as it stands (0 when it does not exist, or while the cache is unreachable)."""
+    return int(cache.get(key) or 0)
 
 
 def window_count(cache, key: str, timeout: int) -> int:
@@ -70,7 +104,12 @@ class UserRateThrottle(ClientAddressIdent, throttling.UserRateThrottle, WindowCo
 
 
 class ScopedRateThrottle(ClientAddressIdent, throttling.ScopedRateThrottle, WindowCounter):
-    """Views that opt in with ``throttle_scope``, per user or client address."""
+    """Views that opt in with ``throttle_scope``, per user or client address. In the ``uploads``
+    scope only the uploads accepted for processing count: a request is checked against the count so
+    far, and the view counts its file once the file passed its form (:func:`upload_admit`)."""
+
+    def counts_when_accepted(self) -> bool:
+        return self.scope == UPLOADS_SCOPE
 
 
 class InvalidTokenThrottle(ClientAddressIdent, throttling.SimpleRateThrottle):
@@ -102,14 +141,32 @@ class InvalidTokenThrottle(ClientAddressIdent, throttling.SimpleRateThrottle):
 class _UploadsScope:
     """What the scoped throttle reads of a view: its scope."""
 
-    throttle_scope = "uploads"
+    throttle_scope = UPLOADS_SCOPE
 
 
 def upload_wait(request) -> float | None:
-    """Counts one upload of ``request``'s user against the ``uploads`` rate (``API_RATE_UPLOADS``),
-    the same counter as the API's uploads (``throttle_scope = "uploads"``): None while within it,
-    else the seconds to wait. For the pages' uploads (declarations, monthly reports)."""
+    """The seconds ``request``'s user must wait before an upload of theirs is accepted, once their
+    accepted uploads have reached the ``uploads`` rate (``API_RATE_UPLOADS``); None while they are
+    below it. Counts nothing: a page checks it before reading the file, as the API's throttle does."""
     throttle = ScopedRateThrottle()
     if throttle.allow_request(request, _UploadsScope()):
         return None
     return throttle.wait()
+
+
+def upload_admit(request) -> float | None:
+    """Counts one upload of ``request``'s user accepted for processing (its file passed the form),
+    against the ``uploads`` rate, on one counter for the API and the pages (declarations, monthly
+    reports): None while within it, then process the file; else the seconds to wait, and the file
+    is refused (uploads sent side by side pass :func:`upload_wait` together, one counter decides)."""
+    throttle = ScopedRateThrottle()
+    if throttle.admit(request, _UploadsScope()):
+        return None
+    return throttle.wait()
+
+
+def upload_admitted(request) -> None:
+    """:func:`upload_admit` in an API view: raises ``Throttled`` (429 with ``Retry-After``) when the
+    upload is past the rate."""
+    if (wait := upload_admit(request)) is not None:
+        raise exceptions.Throttled(wait=wait)

@@ -20,6 +20,7 @@ from stock.api.filters import QueryFilterBackend
 from stock.api.negotiation import file_template_action
 from stock.api.pagination import LargeListCursorPagination
 from stock.api.responses import IDEMPOTENCY_HEADER, error_response, idempotent_response, validated
+from stock.api.throttling import upload_admitted
 from stock.models import ApiToken, Establishment, Medicine, Product, Region
 from stock.services.movements import movement_record, movements_record
 from stock.services.reports import REPORT_COLUMNS, TEMPLATE_EXAMPLE
@@ -241,7 +242,7 @@ class MonthlyReportViewSet(CursorListMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = s.MonthlyReportSerializer
     filterset_class = filtersets.MonthlyReportFilterSet
-    throttle_scope: str | None = None  # the upload action's own: "uploads"
+    throttle_scope: str | None = None  # the upload action's own: "uploads" (its accepted files count)
 
     def get_queryset(self) -> QuerySet:
         return selectors.monthly_reports_for(self.request.user)
@@ -257,6 +258,7 @@ class MonthlyReportViewSet(CursorListMixin, viewsets.ReadOnlyModelViewSet):
     def upload(self, request):
         """Start an import job; follow it at ``/import-jobs/<id>/`` (status, progress, errors)."""
         data = validated(s.MonthlyReportUploadSerializer, request)
+        upload_admitted(request)  # only a file the serializer accepted counts against the uploads' rate
         job = monthly_report_upload(user=request.user, file=data["file"], replace=data["replace"])
         job.refresh_from_db()
         return Response(s.ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

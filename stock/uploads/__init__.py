@@ -28,8 +28,12 @@ Interface::
 Rules (the bounds live in :mod:`stock.uploads.limits`, the time budget in :mod:`stock.uploads.budget`):
 
 - Size: files larger than ``settings.UPLOAD_MAX_BYTES`` are rejected before being read.
-- Format: ``.xlsx`` (first sheet, read-only mode) or ``.csv``/``.txt``; anything else is rejected,
-  and so is a workbook with macros (an ``.xlsm`` renamed ``.xlsx``).
+- Format (:mod:`stock.uploads.formats`, which the upload forms and serializers call before a file is
+  stored or read, naming their field): ``.xlsx`` (first sheet, read-only mode) or ``.csv``, told by
+  the name and checked in the content; anything else is rejected (``.txt`` and a name without
+  extension included), and so are a workbook with macros (an ``.xlsm`` renamed ``.xlsx``), an
+  ``.xlsx`` that is no workbook and a ``.csv`` that is no text. Bytes given without a name are read
+  by their content (a zip archive as a workbook, anything else as CSV).
 - Extent: only the rows and columns present in a workbook are read (its declared dimension is
   ignored, and so are the gaps between its row numbers: see :mod:`stock.uploads.sheet`), at most
   ``limits.MAX_COLUMNS`` columns (cells further right are skipped unread); past
@@ -42,8 +46,9 @@ Rules (the bounds live in :mod:`stock.uploads.limits`, the time budget in :mod:`
 - Time: the import's budget (:func:`stock.uploads.budget.budget_check`) is checked on every line
   read, and every ``limits.BUDGET_CHECK_EVERY`` XML elements of a workbook, empty rows included.
 - Errors: every one is counted (``Table.error_total``), the first ``settings.UPLOAD_MAX_ERRORS`` kept.
-- CSV encoding: UTF-8 with or without BOM; otherwise Windows-1252 (then Latin-1) with a warning
-  that says so. The delimiter (``;``, ``,`` or tab) is taken from the header line.
+- CSV encoding: UTF-8 with or without BOM; otherwise Windows-1252 with a warning that says so; a
+  file with control characters that no text holds (binary, UTF-16), or in neither encoding, is
+  rejected. The delimiter (``;``, ``,`` or tab) is taken from the header line.
 - Headers are matched case-insensitively, ignoring surrounding spaces; missing required columns and
   unknown columns are both reported, by name, as file-level errors (``line`` 1).
 - Cell kinds: ``str`` (trimmed, ``max_length``), ``int`` (``1 234`` and ``12.0`` accepted,
@@ -73,11 +78,17 @@ from django.utils.translation import gettext as _
 
 from stock.uploads.budget import ImportTimeExceeded, budget_check
 from stock.uploads.cells import CellError, convert, is_blank
+from stock.uploads.formats import (
+    BINARY_BYTES,
+    CSV_SUFFIX,
+    XLSX_SIGNATURE,
+    XLSX_SUFFIX,
+    suffix_of,
+    workbook_refusal,
+)
 from stock.uploads.limits import (
     MAX_ROW_CELLS,
-    XLSX_SIGNATURE,
     SheetRefused,
-    file_refusal,
     quoted,
     too_many_rows,
     too_wide_line,
@@ -188,15 +199,16 @@ def read_table(
     ``file`` is a Django ``UploadedFile``, any binary file object, or bytes. Raises
     :class:`UploadRejected` when the file as a whole is unusable.
     """
-    name = (file_name or getattr(file, "name", "") or "").lower()
+    name = file_name or getattr(file, "name", "") or ""
+    suffix = suffix_of(name)
     data = _read_bytes(file, max_bytes=settings.UPLOAD_MAX_BYTES if max_bytes is None else max_bytes)
     table = Table()
-    if name.endswith(".xlsx") or data.startswith(XLSX_SIGNATURE):
-        refusal = file_refusal(name="", size=None, data=data) if data.startswith(XLSX_SIGNATURE) else None
+    if suffix == XLSX_SUFFIX or (not name and data.startswith(XLSX_SIGNATURE)):
+        refusal = workbook_refusal(data)
         if refusal:
             raise UploadRejected([RowError(None, None, refusal)])
         records = _xlsx_records(data)
-    elif name.endswith((".csv", ".txt")) or not name:
+    elif suffix == CSV_SUFFIX or not name:
         text, table.encoding, warning = _decode(data)
         if warning:
             table.warnings.append(warning)
@@ -321,9 +333,9 @@ def _too_big(max_bytes: int) -> RowError:
 
 def _decode(data: bytes) -> tuple[str, str, str | None]:
     """Text, encoding used, and a warning when the file was not UTF-8."""
-    if b"\x00" in data:
+    if BINARY_BYTES.search(data):
         # UTF-16 or binary: read as a single-byte encoding it would fill every message with NUL
-        # characters, which PostgreSQL cannot store.
+        # and other control characters, which PostgreSQL cannot store (NUL) and nobody can read.
         raise UploadRejected(
             [RowError(None, None, _("Fichier binaire ou encodé en UTF-16 : enregistrez-le en « CSV UTF-8 »."))]
         )
@@ -331,16 +343,16 @@ def _decode(data: bytes) -> tuple[str, str, str | None]:
         return data.decode("utf-8-sig"), "utf-8", None
     except UnicodeDecodeError:
         pass
-    for encoding, label in (("cp1252", "Windows-1252"), ("latin-1", "ISO-8859-1 (Latin-1)")):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        pass
+    else:
         warning = _(
             "Le fichier n'est pas encodé en UTF-8 ; il a été lu comme %(label)s. "
             "Vérifiez les accents, ou enregistrez-le en « CSV UTF-8 »."
-        ) % {"label": label}
-        return text, encoding, warning
+        ) % {"label": "Windows-1252"}
+        return text, "cp1252", warning
     raise UploadRejected([RowError(None, None, _("Encodage du fichier illisible : enregistrez-le en « CSV UTF-8 »."))])
 
 

@@ -1,14 +1,12 @@
-"""Bounds of an uploaded file, checked before and while it is read: its size and format, no macros
-in a workbook, at most ``UPLOAD_MAX_ROWS`` lines (by the row numbers a workbook gives, not by the rows
-it holds) and ``MAX_COLUMNS`` columns read, at most ``MAX_ROW_CELLS`` cells in a workbook row, cells
-of at most ``MAX_CELL_CHARS`` characters, and at most ``UPLOAD_MAX_ERRORS`` errors kept (every one
-counted)."""
+"""Bounds of an uploaded file, checked while it is read (its size and format are checked before, in
+:mod:`stock.uploads.formats`): at most ``UPLOAD_MAX_ROWS`` lines (by the row numbers a workbook
+gives, not by the rows it holds) and ``MAX_COLUMNS`` columns read, at most ``MAX_ROW_CELLS`` cells
+in a workbook row, cells of at most ``MAX_CELL_CHARS`` characters, and at most ``UPLOAD_MAX_ERRORS``
+errors kept (every one counted)."""
 
 from __future__ import annotations
 
-import io
 import logging
-import zipfile
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -20,8 +18,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-XLSX_SIGNATURE = b"PK\x03\x04"
-ACCEPTED_SUFFIXES = (".csv", ".txt", ".xlsx")
 #: Columns read from a workbook; cells further right are not read (no template comes close).
 MAX_COLUMNS = 64
 #: Cells in one row of a workbook, read or skipped: Excel's own limit (its last column, XFD, is the
@@ -46,8 +42,6 @@ MAX_WHOLE_PART_BYTES = 512 * 1024
 MAX_CELL_CHARS = 10_000
 #: Characters of a cell's value quoted back in an error message.
 QUOTED_CHARS = 60
-_MACRO_PART = "vbaProject.bin"
-_MACRO_CONTENT_TYPE = b"macroEnabled"
 
 
 def quoted(value: Any) -> str:
@@ -56,54 +50,11 @@ def quoted(value: Any) -> str:
     return text if len(text) <= QUOTED_CHARS else text[:QUOTED_CHARS] + "…"
 
 
-def file_refusal(*, name: str, size: int | None, head: bytes | None = None, data: bytes | None = None) -> str | None:
-    """Why an uploaded file is refused before anything reads it (None when it may be read): too big,
-    not .csv/.xlsx, or a workbook that carries macros (an .xlsm renamed .xlsx)."""
-    if size is not None and size > settings.UPLOAD_MAX_BYTES:
-        return _("Fichier trop volumineux : la limite est de %(mb).1f Mo.") % {"mb": settings.UPLOAD_MAX_BYTES / 1e6}
-    if name and not name.lower().endswith(ACCEPTED_SUFFIXES):
-        return _("Format non pris en charge : envoyez un fichier .csv ou .xlsx.")
-    if data is not None and data.startswith(XLSX_SIGNATURE):
-        return workbook_refusal(data)
-    return None
-
-
-def uploaded_file_refusal(file: Any) -> str | None:
-    """:func:`file_refusal` of a Django ``UploadedFile`` (read once, then rewound)."""
-    size = getattr(file, "size", None)
-    name = getattr(file, "name", "") or ""
-    refusal = file_refusal(name=name, size=size)
-    if refusal:
-        return refusal
-    file.seek(0)
-    is_workbook = file.read(len(XLSX_SIGNATURE)) == XLSX_SIGNATURE
-    file.seek(0)
-    try:
-        return workbook_refusal(file) if is_workbook else None  # reads the zip's directory only
-    finally:
-        file.seek(0)
-
-
-def workbook_refusal(data: bytes | Any) -> str | None:
-    """Why an .xlsx (bytes or a seekable file) is refused as a container: macros (a ``vbaProject.bin``
-    part or the macro-enabled content type), or not a zip archive at all (None when neither)."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes | bytearray) else data)
-        names = archive.namelist()
-        content_types = archive.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, KeyError, ValueError) as error:
-        return unreadable_workbook(error)
-    if any(name.rsplit("/", 1)[-1].lower() == _MACRO_PART.lower() for name in names) or (
-        _MACRO_CONTENT_TYPE.lower() in content_types.lower()
-    ):
-        return _("Classeur avec macros refusé : enregistrez-le comme « Classeur Excel (.xlsx) » sans macro, ou en CSV.")
-    return None
-
-
-def unreadable_workbook(error: BaseException) -> str:
+def unreadable_workbook(error: BaseException | None = None) -> str:
     """The error of a workbook that cannot be opened or read. The library's own words (in English,
     "File is not a zip file") go to the server's log, not to the person who sent the file."""
-    logger.warning("unreadable workbook upload: %s: %s", type(error).__name__, error)
+    if error is not None:
+        logger.warning("unreadable workbook upload: %s: %s", type(error).__name__, error)
     return _(
         "Classeur Excel illisible : le fichier est endommagé ou n'est pas un vrai classeur .xlsx. "
         "Ouvrez-le dans Excel et enregistrez-le comme « Classeur Excel (.xlsx) », ou en CSV."

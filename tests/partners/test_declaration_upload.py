@@ -172,11 +172,11 @@ def test_a_utf16_file_is_refused_with_the_encoding_to_use(personas, api_client_f
     content = csv_bytes([row(personas.outside_company, medicines[0])], encoding="utf-16")
     # when
     response = send(api_client_for(personas.company_user), content)
-    # then it is refused with the encoding named and how to save it, and nothing is written
+    # then it is refused on its field, before any job, with the encoding named and how to save it
     assert response.status_code == 400
-    messages = " ".join(error["message"] for error in response.json()["error"]["rows"])
+    messages = " ".join(response.json()["error"]["fields"]["file"])
     assert "UTF-16" in messages and "CSV UTF-8" in messages
-    assert not SupplyDeclaration.objects.exists()
+    assert not SupplyDeclaration.objects.exists() and not ImportJob.objects.exists()
 
 
 def test_missing_and_extra_columns_are_each_named(personas, api_client_for, medicines):

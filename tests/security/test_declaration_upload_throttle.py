@@ -32,7 +32,7 @@ def test_an_api_upload_past_the_rate_is_answered_429(two_uploads_an_hour, person
     # given an association user and another industry user
     first, other = api_client_for(personas.association_user), api_client_for(personas.company_user)
 
-    # when the first sends three files (refused ones count: the file was read)
+    # when the first sends three files (a file whose rows are refused counts: it was read)
     answers = [
         first.post("/api/v1/declarations/upload/", {"file": _file()}, format="multipart").status_code for _ in range(3)
     ]
@@ -61,7 +61,7 @@ def test_the_page_shares_the_counter_and_answers_429(two_uploads_an_hour, client
 
 
 def test_the_monthly_report_uploads_share_the_same_counter(two_uploads_an_hour, client, personas, api_client_for):
-    # given a hospital user's two monthly-report uploads through the API (refused files count too)
+    # given a hospital user's two monthly-report uploads through the API (accepted, then their rows refused)
     assert resolve("/api/v1/monthly-reports/upload/").func.initkwargs["throttle_scope"] == "uploads"
     api = api_client_for(personas.hospital_a_user)
     report = lambda: SimpleUploadedFile("rapport.csv", b"mois;produit\n", content_type="text/csv")  # noqa: E731

@@ -217,9 +217,9 @@ def test_a_macro_workbook_of_declarations_is_refused(company):
     # when a company user sends a macro-enabled workbook renamed .xlsx
     error = declarations_refused(company, "macro.xlsx", macro_workbook())
 
-    # then it is refused, saying why
-    assert "macro" in json.dumps(error["rows"], ensure_ascii=False)
-    assert nothing_written()
+    # then it is refused on its file field before any job, saying why
+    assert "macro" in json.dumps(error["fields"]["file"], ensure_ascii=False)
+    assert nothing_written() and not ImportJob.objects.exists()
 
 
 # --- 4: error lists are capped --------------------------------------------------------------------

@@ -17,6 +17,12 @@ from tests import factories
 
 UPLOAD_URL = "/api/v1/monthly-reports/upload/"
 UNREADABLE = "Classeur Excel illisible : le fichier est endommagé ou n'est pas un vrai classeur .xlsx."
+# The refusal of a file that is not a workbook, before it is stored (the request's own 400).
+NOT_A_WORKBOOK = (
+    "Champ « file », fichier « rapport.xlsx » : ce n'est pas un classeur Excel .xlsx lisible (fichier endommagé, "
+    "ou d'un autre format renommé en .xlsx). Formats acceptés : .csv (texte en UTF-8 ou Windows-1252) ou .xlsx "
+    "(classeur Excel sans macro)."
+)
 ENGLISH = ("zip", "File is not", "Bad", "token", "archive", "Error", "Exceeds", "digits")
 
 
@@ -63,20 +69,23 @@ def _upload(client, capture, name: str, content: bytes) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "content",
+    ("content", "expected"),
     [
-        pytest.param(b"these bytes are no workbook at all\n" * 20, id="text-named-xlsx"),
-        pytest.param(b"PK\x03\x04" + b"\x00" * 200, id="zip-signature-then-garbage"),
-        pytest.param(_workbook()[:700], id="truncated-workbook"),
-        pytest.param(_with_broken_sheet(), id="broken-sheet-xml"),
+        pytest.param(b"these bytes are no workbook at all\n" * 20, NOT_A_WORKBOOK, id="text-named-xlsx"),
+        pytest.param(b"PK\x03\x04" + b"\x00" * 200, NOT_A_WORKBOOK, id="zip-signature-then-garbage"),
+        pytest.param(_workbook()[:700], NOT_A_WORKBOOK, id="truncated-workbook"),
+        # its parts are all there: it is refused while its sheet is read
+        pytest.param(_with_broken_sheet(), UNREADABLE, id="broken-sheet-xml"),
     ],
 )
-def test_an_unreadable_workbook_is_refused_in_french(content, hospital, django_capture_on_commit_callbacks, caplog):
+def test_an_unreadable_workbook_is_refused_in_french(
+    content, expected, hospital, django_capture_on_commit_callbacks, caplog
+):
     # when a damaged file named .xlsx is uploaded
     with caplog.at_level(logging.WARNING, logger="stock.uploads"):
         messages = _upload(hospital, django_capture_on_commit_callbacks, "rapport.xlsx", content)
     # then the report says so in French, without the library's words, which go to the server's log
-    assert len(messages) == 1 and messages[0].startswith(UNREADABLE), messages
+    assert len(messages) == 1 and messages[0].startswith(expected), messages
     assert not any(word in messages[0] for word in ENGLISH), messages
     assert "unreadable workbook upload" in caplog.text
     assert not MonthlyReport.objects.exists()
@@ -91,10 +100,12 @@ def test_an_unreadable_workbook_is_refused_in_french_on_the_declaration_upload(p
         {"file": SimpleUploadedFile("declarations.xlsx", b"not a workbook\n" * 20)},
         format="multipart",
     )
-    # then
+    # then it is refused on its field, before any job
     body = json.dumps(response.json(), ensure_ascii=False)
     assert response.status_code == 400
-    assert UNREADABLE in body and "zip" not in body
+    [message] = response.json()["error"]["fields"]["file"]
+    assert message.startswith(NOT_A_WORKBOOK.replace("rapport.xlsx", "declarations.xlsx")), message
+    assert "zip" not in body
 
 
 def test_a_number_of_thousands_of_digits_is_refused_in_french(hospital, django_capture_on_commit_callbacks, personas):
@@ -113,8 +124,8 @@ def test_a_number_of_thousands_of_digits_is_refused_in_french(hospital, django_c
 @pytest.mark.parametrize(
     ("name", "content", "expected"),
     [
-        pytest.param("rapport.ods", b"PK\x03\x04" + b"\x00" * 200, "Format non pris en charge", id="ods"),
-        pytest.param("rapport.csv", bytes(range(256)) * 4, "Fichier binaire", id="binary-csv"),
+        pytest.param("rapport.ods", b"PK\x03\x04" + b"\x00" * 200, "Champ « file », fichier « rapport.ods »", id="ods"),
+        pytest.param("rapport.csv", bytes(range(256)) * 4, "Champ « file », fichier « rapport.csv »", id="binary-csv"),
     ],
 )
 def test_other_unreadable_files_are_refused_in_french(
