@@ -233,7 +233,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
         "stock.api.filters.QueryFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "stock.api.filters.OrderingFilter",
     ],
     "DEFAULT_PARSER_CLASSES": [
         "stock.api.parsers.BoundedJSONParser",

@@ -28,28 +28,8 @@ from partners.models import (
     SupplyDeclaration,
 )
 from partners.models.registry import membership_in_force_q
+from stock.filtering import FilterSet, IdField, IdFilter
 from stock.models import Medicine
-
-#: The ids a filter takes: those a 64-bit id column can hold (``BigAutoField``). A larger number was
-#: an OverflowError (a 500) on SQLite; it is now a 400 naming the filter, as any other bad value.
-ID_MIN, ID_MAX = 1, 2**63 - 1
-
-
-class IdField(forms.IntegerField):
-    """A whole number in ``ID_MIN..ID_MAX``: the form field of the filters on an id."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("min_value", ID_MIN)
-        kwargs.setdefault("max_value", ID_MAX)
-        super().__init__(**kwargs)
-
-
-@extend_schema_field({"type": "integer", "minimum": ID_MIN, "maximum": ID_MAX})
-class IdFilter(filters.NumberFilter):
-    """A filter on an id (``company``, ``party``, ``member_of``...), refused with a 400 naming it
-    when it is not a whole number or out of the ids' range."""
-
-    field_class = IdField
 
 
 class MedicineRefField(forms.CharField):
@@ -77,7 +57,7 @@ class MonthFilter(filters.Filter):
     field_class = MonthField
 
 
-class OrganizationFilterSet(filters.FilterSet):
+class OrganizationFilterSet(FilterSet):
     q = filters.CharFilter(method="search", label=_("Recherche"))
     kind = filters.ChoiceFilter(choices=OrganizationKind.choices, label=_("Type"))
 
@@ -89,7 +69,7 @@ class OrganizationFilterSet(filters.FilterSet):
         return queryset.filter(Q(name__icontains=value) | Q(acronym__icontains=value))
 
 
-class CompanyFilterSet(filters.FilterSet):
+class CompanyFilterSet(FilterSet):
     q = filters.CharFilter(method="search", label=_("Recherche"))
     member_of = IdFilter(method="filter_member_of", label=_("Membre de (organisation)"))
 
@@ -105,7 +85,7 @@ class CompanyFilterSet(filters.FilterSet):
         return queryset.filter(Q(organization__memberships__body=value) & in_force).distinct()
 
 
-class MembershipFilterSet(filters.FilterSet):
+class MembershipFilterSet(FilterSet):
     current = filters.BooleanFilter(method="filter_current", label=_("En cours"))
 
     class Meta:
@@ -117,7 +97,7 @@ class MembershipFilterSet(filters.FilterSet):
         return queryset.filter(in_force) if value else queryset.exclude(in_force)
 
 
-class ProductSupplierFilterSet(filters.FilterSet):
+class ProductSupplierFilterSet(FilterSet):
     medicine = IdFilter(field_name="product__medicine_id", label=_("Médicament"))
     role = filters.ChoiceFilter(choices=SupplierRole.choices, label=_("Rôle"))
 
@@ -126,7 +106,7 @@ class ProductSupplierFilterSet(filters.FilterSet):
         fields = ["company", "product", "medicine", "role"]
 
 
-class AgreementFilterSet(filters.FilterSet):
+class AgreementFilterSet(FilterSet):
     kind = filters.ChoiceFilter(choices=AgreementKind.choices, label=_("Type"))
     year = filters.NumberFilter(
         field_name="signed_on", lookup_expr="year", label=_("Année"), min_value=1900, max_value=2100
@@ -138,7 +118,7 @@ class AgreementFilterSet(filters.FilterSet):
         fields = ["kind", "year", "party"]
 
 
-class CommitmentFilterSet(filters.FilterSet):
+class CommitmentFilterSet(FilterSet):
     category = filters.ChoiceFilter(choices=CommitmentCategory.choices, label=_("Catégorie"))
 
     class Meta:
@@ -146,13 +126,13 @@ class CommitmentFilterSet(filters.FilterSet):
         fields = ["agreement", "party", "category"]
 
 
-class CommitmentProgressFilterSet(filters.FilterSet):
+class CommitmentProgressFilterSet(FilterSet):
     class Meta:
         model = CommitmentProgress
         fields = ["commitment"]
 
 
-class DeclarationFilterSet(filters.FilterSet):
+class DeclarationFilterSet(FilterSet):
     month = MonthFilter(field_name="month", label=_("Mois (AAAA-MM)"))
     status = filters.ChoiceFilter(choices=DeclarationStatus.choices, label=_("Statut"))
     current = filters.BooleanFilter(

@@ -7,9 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 from shortages.choices import AlertKind, AlertStatus, RiskLevel, ShortageCause, ShortageStatus, StockStatus
 from shortages.models import Alert, MitigationAction, RiskScore, ScoringRun, Shortage
+from stock.filtering import FilterSet, IdFilter
 
 
-class RiskScoreFilterSet(django_filters.FilterSet):
+class RiskScoreFilterSet(FilterSet):
     national = django_filters.BooleanFilter(field_name="establishment", lookup_expr="isnull")
     level = django_filters.MultipleChoiceFilter(choices=RiskLevel.choices)
     stock_status = django_filters.MultipleChoiceFilter(choices=StockStatus.choices)
@@ -33,7 +34,7 @@ ALERT_SCOPES = (
 )
 
 
-class AlertFilterSet(django_filters.FilterSet):
+class AlertFilterSet(FilterSet):
     """``inbox=true``: the alerts the user is expected to act on (``Alert.objects.inbox_of``);
     ``scope``: national alerts, regional roll-ups or position alerts."""
 
@@ -46,7 +47,7 @@ class AlertFilterSet(django_filters.FilterSet):
     therapeutic_section = django_filters.CharFilter(field_name="medicine__therapeutic_section")
     # By id, without a list of choices: a choice filter over the users would list every username in
     # the browsable API's form and tell an existing id from another by its 400.
-    assignee = django_filters.NumberFilter(field_name="assignee_id", label=_("Assignée à (identifiant)"))
+    assignee = IdFilter(field_name="assignee_id", label=_("Assignée à (identifiant)"))
 
     class Meta:
         model = Alert
@@ -67,7 +68,7 @@ class AlertFilterSet(django_filters.FilterSet):
         return queryset.filter(pk__in=Alert.objects.inbox_of(self.request.user).values("pk"))
 
 
-class ShortageFilterSet(django_filters.FilterSet):
+class ShortageFilterSet(FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=ShortageStatus.choices)
     cause = django_filters.MultipleChoiceFilter(choices=ShortageCause.choices)
 
@@ -76,16 +77,16 @@ class ShortageFilterSet(django_filters.FilterSet):
         fields = ["medicine", "scope", "region", "establishment"]
 
 
-class MitigationActionFilterSet(django_filters.FilterSet):
+class MitigationActionFilterSet(FilterSet):
     due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte")
-    owner = django_filters.NumberFilter(field_name="owner_id", label=_("Responsable (identifiant)"))  # as ``assignee``
+    owner = IdFilter(field_name="owner_id", label=_("Responsable (identifiant)"))  # as ``assignee``
 
     class Meta:
         model = MitigationAction
         fields = ["shortage", "kind", "status", "owner"]
 
 
-class ScoringRunFilterSet(django_filters.FilterSet):
+class ScoringRunFilterSet(FilterSet):
     class Meta:
         model = ScoringRun
         fields = ["status", "as_of"]

@@ -28,6 +28,7 @@ from stock.choices import (
     TransferStatus,
     VenClass,
 )
+from stock.filtering import FilterSet
 from stock.models import (
     ConsumptionMonth,
     Establishment,
@@ -92,7 +93,7 @@ class MonthFilter(django_filters.Filter):
     field_class = FirstOfMonthField
 
 
-class PositionFilterSet(django_filters.FilterSet):
+class PositionFilterSet(FilterSet):
     """Filters common to every per-position list: establishment, medicine, region, ATC prefix.
 
     The rows are filtered on their own ``establishment_id`` and ``medicine_id``: through a join on
@@ -158,7 +159,7 @@ def _id_of(model, code: str) -> Subquery:
     return Subquery(model.objects.filter(code=code).values("id")[:1])
 
 
-class EstablishmentFilterSet(django_filters.FilterSet):
+class EstablishmentFilterSet(FilterSet):
     region = django_filters.CharFilter(field_name="region__code")
     province = django_filters.CharFilter(field_name="province__code")
     level = django_filters.ChoiceFilter(choices=EstablishmentLevel.choices)
@@ -173,7 +174,7 @@ class EstablishmentFilterSet(django_filters.FilterSet):
         return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value))
 
 
-class MedicineFilterSet(django_filters.FilterSet):
+class MedicineFilterSet(FilterSet):
     atc = django_filters.CharFilter(field_name="atc_code", lookup_expr="istartswith")
     ven_class = django_filters.ChoiceFilter(choices=VenClass.choices)
     section = django_filters.CharFilter(method="by_section", label=_("Section thérapeutique"))
@@ -194,7 +195,7 @@ class MedicineFilterSet(django_filters.FilterSet):
         )
 
 
-class ProductFilterSet(django_filters.FilterSet):
+class ProductFilterSet(FilterSet):
     medicine = django_filters.CharFilter(field_name="medicine__code")
     atc = django_filters.CharFilter(field_name="medicine__atc_code", lookup_expr="istartswith")
     q = django_filters.CharFilter(method="search", label=_("Marque ou EAN"))
@@ -252,7 +253,7 @@ class StockMovementFilterSet(PositionFilterSet):
         fields = ["establishment", "medicine", "region", "atc", "kind", "source"]
 
 
-class TransferFilterSet(django_filters.FilterSet):
+class TransferFilterSet(FilterSet):
     establishment = django_filters.CharFilter(method="by_establishment", label=_("Source ou destination"))
     source = django_filters.CharFilter(field_name="source__code")
     destination = django_filters.CharFilter(field_name="destination__code")
@@ -293,7 +294,7 @@ class ConsumptionFilterSet(PositionFilterSet):
         fields = ["establishment", "medicine", "region", "atc", "month", "reported"]
 
 
-class ImportJobFilterSet(django_filters.FilterSet):
+class ImportJobFilterSet(FilterSet):
     kind = django_filters.ChoiceFilter(choices=ImportKind.choices)
     status = django_filters.ChoiceFilter(choices=ImportStatus.choices)
 

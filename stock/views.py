@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from stock import roles, scopes
 from stock.api.throttling import upload_admit, upload_wait
 from stock.choices import ImportKind, ImportStatus
+from stock.filtering import filters_refused
 from stock.filtersets import ImportJobFilterSet
 from stock.forms import MonthlyReportUploadForm, medicine_suggestion
 from stock.page_access import role_required, too_many_uploads
@@ -63,7 +64,7 @@ def import_list(request):
         "uploads_reports": roles.is_establishment(user) or roles.is_analyst(user),
         "uploads_declarations": roles.is_industry(user) or roles.is_analyst(user),
     }
-    return render(request, "stock/import_list.html", context)
+    return render(request, "stock/import_list.html", context, status=400 if filters_refused(filterset) else 200)
 
 
 @role_required(roles.ESTABLISHMENT, roles.ANALYST, roles.INDUSTRY)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from stock import roles, scopes
 from stock.api.audit import AuditEntryFilter
+from stock.filtering import filters_refused
 from stock.models import AuditEntry
 from stock.page_access import role_required
 
@@ -33,15 +34,17 @@ def audit_list(request):
     """Filtered like ``/api/v1/audit/``; pages go back in time with ``?before=<id>`` (constant cost
     whatever the length of the trail). The trail names every region's writes, so it is for national
     analysts (``AuditEntry.objects.visible_to``); a regional analyst, whose menu lists the page, got an
-    empty table that read as "nothing was written": it now reads why, without the table."""
+    empty table that read as "nothing was written": it now reads why, without the table. A refused
+    filter is named above the filters, the others still apply (``stock.filtering.filters_refused``)."""
     if not scopes.is_national_analyst(request.user):
         return render(request, "stock/audit_list.html", {"national_only": True})
     entries = AuditEntry.objects.visible_to(request.user).select_related("actor")
     filterset = AuditPageFilter(request.GET or None, queryset=entries)
-    entries = filterset.qs if filterset.is_bound and filterset.is_valid() else entries
+    entries = filterset.qs
     before = request.GET.get("before", "")
     if before.isdigit():
         entries = entries.filter(pk__lt=int(before))
     page = list(entries.order_by("-id")[: PAGE_SIZE + 1])
     older = page[PAGE_SIZE - 1].pk if len(page) > PAGE_SIZE else None
-    return render(request, "stock/audit_list.html", {"filter": filterset, "entries": page[:PAGE_SIZE], "older": older})
+    context = {"filter": filterset, "entries": page[:PAGE_SIZE], "older": older}
+    return render(request, "stock/audit_list.html", context, status=400 if filters_refused(filterset) else 200)

@@ -8,7 +8,6 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from partners.choices import DeclarationStatus, OrganizationKind, SupplyKind
-from partners.filtersets import ID_MAX, ID_MIN
 from partners.models import (
     Agreement,
     Commitment,
@@ -25,6 +24,7 @@ from partners.models import (
 from partners.models.registry import MEMBERSHIP_BODY_KINDS, membership_body_refusal
 from partners.services.declarations import DeclarationData, SupplyLineData
 from stock.api.serializers import ImportErrorSerializer, TableFileField
+from stock.filtering import ID_MAX, ID_MIN
 from stock.models import Medicine
 from stock.uploads.limits import quoted
 

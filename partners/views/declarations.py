@@ -44,6 +44,7 @@ from partners.views.filters import DeclarationPageFilterSet
 from stock import roles, scopes
 from stock.api.throttling import upload_admit, upload_wait
 from stock.exports import EXPORT_LINKS, Column, export_format, table_response
+from stock.filtering import filters_refused
 from stock.page_access import too_many_uploads
 
 DECLARATION_COLUMNS = (
@@ -90,7 +91,8 @@ def declaration_list(request):
         .order_by("-month", "company__organization__name", "medicine__inn", "-version")
     )
     filterset = DeclarationPageFilterSet(request.GET, queryset=queryset, request=request)
-    fmt = export_format(request)
+    refused = filters_refused(filterset)
+    fmt = None if refused else export_format(request)
     if fmt:
         return _declarations_export(filterset.qs, fmt)
     return render(
@@ -105,6 +107,7 @@ def declaration_list(request):
             "can_declare": roles.is_industry(request.user) or scopes.is_national_analyst(request.user),
             "export_formats": EXPORT_LINKS,
         },
+        status=400 if refused else 200,
     )
 
 
@@ -253,7 +256,8 @@ def declaration_review_view(request, pk: int):
 
 def _month_from(request):
     """The month asked for in ``?month=`` and its form; the previous month when none is asked, or
-    when the one asked is refused (the form then carries the error the page shows)."""
+    when the one asked is refused (the form then carries the error the page shows, and the page
+    answers 400 without its exports, as a list page whose filter is refused)."""
     default = previous_month(timezone.localdate())
     if "month" not in request.GET:
         return ComplianceForm(initial={"month": default}), default
@@ -276,6 +280,7 @@ def late_declarants(request):
             "late": [status for status in statuses if status.late],
             "expected_count": len(statuses),
         },
+        status=400 if form.errors else 200,
     )
 
 
@@ -283,7 +288,7 @@ def late_declarants(request):
 def compliance(request):
     form, month = _month_from(request)
     rows = safety_stock_compliance(user=request.user, month=month)
-    fmt = export_format(request)
+    fmt = None if form.errors else export_format(request)
     if fmt:
         return _compliance_export(rows, month, fmt)
     compliant = sum(1 for row in rows if row.compliant)
@@ -298,6 +303,7 @@ def compliance(request):
             "compliant": compliant,
             "share": compliant / len(rows) if rows else None,
         },
+        status=400 if form.errors else 200,
     )
 
 

@@ -8,15 +8,12 @@ and finds a medicine by its code or a part of its INN.
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from partners.filtersets import AgreementFilterSet, CommitmentFilterSet, DeclarationFilterSet, OrganizationFilterSet
 from partners.models import Agreement, Company, Organization
 from stock import roles
-
-YES_NO_ANY = [("", _("Tous")), ("true", _("Oui")), ("false", _("Non"))]
 
 
 def _readable_companies(request):
@@ -42,7 +39,7 @@ class AnyChoiceMixin:
 
 
 class DeclarationPageFilterSet(AnyChoiceMixin, DeclarationFilterSet):
-    disruption = django_filters.BooleanFilter(label=_("Perturbation déclarée"), widget=forms.Select(choices=YES_NO_ANY))
+    disruption = django_filters.BooleanFilter(label=_("Perturbation déclarée"))
     company = django_filters.ModelChoiceFilter(
         label=_("Entreprise"), queryset=_readable_companies, empty_label=_("Toutes")
     )

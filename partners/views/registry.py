@@ -22,6 +22,7 @@ from partners.selectors.registry import organization_detail, organization_lineag
 from partners.services.commitments import can_report_progress, commitment_progress_report
 from partners.views.common import paginate, registry_reader_required
 from partners.views.filters import AgreementPageFilterSet, CommitmentPageFilterSet, OrganizationPageFilterSet
+from stock.filtering import filters_refused
 
 LOCAL_SOURCING_YEARS = 3
 SUPPLIED_SHOWN = 100
@@ -40,6 +41,7 @@ def organization_list(request):
         request,
         "partners/organization_list.html",
         {"filter": filterset, "page_obj": paginate(request, filterset.qs)},
+        status=400 if filters_refused(filterset) else 200,
     )
 
 
@@ -81,7 +83,10 @@ def agreement_list(request):
     )
     filterset = AgreementPageFilterSet(request.GET, queryset=queryset)
     return render(
-        request, "partners/agreement_list.html", {"filter": filterset, "page_obj": paginate(request, filterset.qs)}
+        request,
+        "partners/agreement_list.html",
+        {"filter": filterset, "page_obj": paginate(request, filterset.qs)},
+        status=400 if filters_refused(filterset) else 200,
     )
 
 
@@ -124,6 +129,7 @@ def commitment_list_view(request):
         request,
         "partners/commitment_list.html",
         {"filter": filterset, "page_obj": page, "own_parties": own_parties},
+        status=400 if filters_refused(filterset) else 200,
     )
 
 

@@ -18,8 +18,6 @@ from stock.filtersets import STOCK_STATUS_CHOICES, MedicineFilterSet, StockLevel
 from stock.models import Region
 from stock.templatetags.ui import place_name
 
-YES_NO_ANY = [("", _("Tous")), ("true", _("Oui")), ("false", _("Non"))]
-
 
 class _PlaceFilterField(django_filters.fields.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
@@ -34,7 +32,8 @@ class PlaceChoiceFilter(django_filters.ModelChoiceFilter):
 
 class PageFilterMixin:
     """French labels for filters the API declares without one, and form widgets fit for a page:
-    checkboxes for multiple choices, a three-way select for yes/no filters, "Tous" for no choice."""
+    checkboxes for multiple choices, "Tous" for no choice (a yes/no filter's select already offers
+    it: ``stock.filtering.YesNoField``)."""
 
     page_labels: dict = {}
 
@@ -46,8 +45,6 @@ class PageFilterMixin:
         for filter_ in self.filters.values():
             if isinstance(filter_, django_filters.MultipleChoiceFilter):
                 filter_.extra["widget"] = forms.CheckboxSelectMultiple(attrs={"class": "choice-list"})
-            elif isinstance(filter_, django_filters.BooleanFilter):
-                filter_.extra["widget"] = forms.Select(choices=YES_NO_ANY)
             elif isinstance(filter_, django_filters.ChoiceFilter) and "empty_label" not in filter_.extra:
                 filter_.extra["empty_label"] = _("Tous")  # rather than Django's "---------"
             # A form field built earlier from the API's filter (the schema builds them) was copied

@@ -44,6 +44,7 @@ from shortages.services.concurrency import VersionConflict
 from shortages.templatetags.alert_text import alert_figure
 from stock import roles
 from stock.exports import EXPORT_LINKS, Column, export_format, table_response
+from stock.filtering import filters_refused
 from stock.page_access import role_required
 
 PAGE_SIZE = 50
@@ -86,7 +87,8 @@ def alert_list(request: HttpRequest) -> HttpResponse:
         data["inbox"] = "true"
     filterset = AlertPageFilterSet(data, queryset=alert_inbox(user=request.user), request=request)
     alerts = filterset.qs
-    fmt = export_format(request)
+    refused = filters_refused(filterset)
+    fmt = None if refused else export_format(request)
     if fmt:
         return table_response(
             fmt=fmt,
@@ -125,6 +127,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
             "inbox_view": data.get("inbox") == "true" and set(data) <= {"inbox", "status", "page"},
             "kinds_usefulness": list(alert_usefulness().values()),
         },
+        status=400 if refused else 200,
     )
 
 

@@ -39,6 +39,7 @@ from shortages.services import register as register_services
 from shortages.services.concurrency import VersionConflict
 from stock import roles
 from stock.exports import EXPORT_LINKS, Column, export_format, table_response
+from stock.filtering import filters_refused
 from stock.page_access import role_required
 from stock.templatetags.ui import level_label
 
@@ -82,7 +83,8 @@ def shortage_list(request: HttpRequest) -> HttpResponse:
     """The shortage register, filtered, with exports."""
     filterset = ShortagePageFilterSet(request.GET, queryset=shortage_register(user=request.user), request=request)
     shortages = filterset.qs
-    fmt = export_format(request)
+    refused = filters_refused(filterset)
+    fmt = None if refused else export_format(request)
     if fmt:
         return table_response(
             fmt=fmt,
@@ -118,6 +120,7 @@ def shortage_list(request: HttpRequest) -> HttpResponse:
             "export_formats": EXPORT_LINKS,
             "can_manage": roles.is_analyst(request.user),
         },
+        status=400 if refused else 200,
     )
 
 
@@ -334,7 +337,8 @@ def medicine_list(request: HttpRequest) -> HttpResponse:
     filterset = MedicinePageFilterSet(request.GET, queryset=medicine_catalogue(user=request.user), request=request)
     medicines = filterset.qs
     show_scores = disclosure.scores_listed(request.user)
-    fmt = export_format(request)
+    refused = filters_refused(filterset)
+    fmt = None if refused else export_format(request)
     if fmt:
         return table_response(
             fmt=fmt,
@@ -369,4 +373,5 @@ def medicine_list(request: HttpRequest) -> HttpResponse:
             "export_formats": EXPORT_LINKS,
             "show_scores": show_scores,
         },
+        status=400 if refused else 200,
     )

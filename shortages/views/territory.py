@@ -12,6 +12,7 @@ from shortages.selectors_pages.filters import StockPageFilterSet
 from shortages.selectors_pages.prediction import reliability_latest
 from stock import roles, scopes
 from stock.exports import EXPORT_LINKS, Column, export_format, table_response
+from stock.filtering import filters_refused
 from stock.models import Establishment, Region
 from stock.page_access import role_required
 from stock.templatetags.ui import level_label, unit_label
@@ -43,7 +44,8 @@ def establishment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404 from error
     filterset = StockPageFilterSet(request.GET, queryset=territory.stock_rows(establishment=establishment))
     rows = filterset.qs
-    fmt = export_format(request)
+    refused = filters_refused(filterset)
+    fmt = None if refused else export_format(request)
     if fmt:
         return table_response(
             fmt=fmt,
@@ -80,6 +82,7 @@ def establishment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "export_formats": EXPORT_LINKS,
             "reliability": reliability_latest(),
         },
+        status=400 if refused else 200,
     )
 
 

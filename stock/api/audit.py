@@ -10,6 +10,7 @@ from rest_framework import permissions, serializers, viewsets
 
 from stock import roles
 from stock.api.pagination import LargeListCursorPagination
+from stock.filtering import FilterSet
 from stock.models import AuditEntry
 
 
@@ -31,7 +32,7 @@ class AuditEntrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AuditEntryFilter(django_filters.FilterSet):
+class AuditEntryFilter(FilterSet):
     actor = django_filters.CharFilter(field_name="actor__username")
     since = django_filters.IsoDateTimeFilter(method="filter_window")
     until = django_filters.IsoDateTimeFilter(method="filter_window")

@@ -10,13 +10,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from stock import filtersets, roles, selectors
 from stock.api import serializers as s
-from stock.api.filters import QueryFilterBackend
+from stock.api.filters import OrderingFilter, QueryFilterBackend
 from stock.api.negotiation import file_template_action
 from stock.api.pagination import LargeListCursorPagination
 from stock.api.responses import IDEMPOTENCY_HEADER, error_response, idempotent_response, validated

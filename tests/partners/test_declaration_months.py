@@ -31,7 +31,7 @@ def test_a_refused_month_shows_the_error_beside_the_field_and_the_default_month(
     # when
     response = client.get(reverse(page), {"month": month})
     # then
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors["month"] == [error]
     assert response.context["month"] == previous_month(timezone.localdate())
     html = response.content.decode()
@@ -65,7 +65,7 @@ def test_the_declaration_list_names_a_bad_month_and_keeps_the_other_filters(clie
     # when
     response = client.get(reverse("partners:declaration_list"), {"month": month, "status": "submitted"})
     # then the month is named in error, and the list is filtered on the status only, not emptied
-    assert response.status_code == 200
+    assert response.status_code == 400
     errors = response.context["filter"].form.errors["month"]
     assert len(errors) == 1
     assert errors[0] in response.content.decode()

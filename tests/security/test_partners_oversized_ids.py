@@ -1,6 +1,6 @@
 """An id filter of the partners lists given a number no id column holds (the review sent
 99999999999999999999) answers 400 naming the filter, never a 500 (it was an OverflowError on
-SQLite). The filters share one field (``partners.filtersets.IdField``)."""
+SQLite). The filters share one field (``stock.filtering.IdField``)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def test_an_id_out_of_range_is_a_400_naming_the_filter(personas, api_client_for,
 def test_the_agreements_page_shows_the_error_and_the_largest_id_matches_nothing(client, personas, api_client_for):
     client.force_login(personas.analyst)
     response = client.get("/accords/", {"party": HUGE})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "party" in response.context["filter"].errors
     largest = api_client_for(personas.analyst).get("/api/v1/declarations/", {"company": str(2**63 - 1)})
     assert largest.status_code == 200 and largest.json()["results"] == []

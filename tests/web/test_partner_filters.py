@@ -37,7 +37,7 @@ def test_declaration_company_filter_refuses_a_company_not_covered(client, person
     # when the query string names a company the user does not cover
     response = client.get(reverse("partners:declaration_list"), {"company": personas.outside_company.pk})
     # then the filter is refused rather than answered
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "company" in response.context["filter"].errors
 
 
