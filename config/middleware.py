@@ -152,8 +152,9 @@ def _submitted_json(request: HttpRequest):
 
 
 class AuditMiddleware:
-    """Records each successful write request in the audit trail (see ``stock.audit``). A failure to
-    write the entry is logged and never turns an accepted write into an error."""
+    """Records each successful write request in the audit trail (see ``stock.audit``), unless a
+    service wrote its own entry or found nothing to write. A failure to write the entry is logged
+    and never turns an accepted write into an error."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -166,7 +167,7 @@ class AuditMiddleware:
         submitted = _submitted_json(request)
         with audit.audit_context(ip_address=audit.client_ip(request), request_id=getattr(request, "request_id", None)):
             response = self.get_response(request)
-            if not audit.audit_recorded_in_request():
+            if not (audit.audit_recorded_in_request() or audit.audit_nothing_written_in_request()):
                 try:
                     audit.audit_request_record(request=request, response=response, submitted=submitted)
                 except Exception:  # noqa: BLE001 - the write itself is already committed

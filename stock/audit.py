@@ -13,6 +13,10 @@ Two layers, so that no view or service has to be rewritten to be audited:
    is skipped for that request, so a write is never recorded twice. The IP address and request id
    come from the request being served (``audit_context``); outside a request (tasks, commands)
    they are empty.
+
+A write that finds its work already done (a token revoked again) writes nothing and says so with
+``audit_nothing_written``: like a refused write, it leaves no entry, where the generic one would
+record a change that did not happen.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ class AuditContext:
     ip_address: str | None = None
     request_id: str | None = None
     recorded: list[int] = field(default_factory=list)
+    nothing_written: bool = False
 
 
 _current: ContextVar[AuditContext | None] = ContextVar("audit_context", default=None)
@@ -174,6 +179,20 @@ def audit_recorded_in_request() -> bool:
     """True when a service already wrote an entry for the request being served."""
     context = _current.get()
     return bool(context and context.recorded)
+
+
+def audit_nothing_written() -> None:
+    """The service serving the request found nothing to write (what was asked was already done):
+    the request gets no generic entry."""
+    context = _current.get()
+    if context is not None:
+        context.nothing_written = True
+
+
+def audit_nothing_written_in_request() -> bool:
+    """True when a service said that the request being served wrote nothing (:func:`audit_nothing_written`)."""
+    context = _current.get()
+    return bool(context and context.nothing_written)
 
 
 # Views whose posts change nothing worth auditing (a language cookie).

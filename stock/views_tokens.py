@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -59,10 +60,17 @@ def token_list(request):
 @require_POST
 @role_required(*TOKEN_ROLES)
 def token_revoke_view(request, pk: int):
-    """Revoke one of the user's tokens."""
+    """Revoke one of the user's tokens (one already revoked, from a page left open or a second
+    click, stays as it was and the page says so)."""
     token = ApiToken.objects.filter(user=request.user, pk=pk).first()
     if token is None:
         raise Http404
-    token_revoke(token=token, by=request.user)
-    messages.success(request, _("Jeton « %(name)s » révoqué : il n'ouvre plus l'API.") % {"name": token.name})
+    if token_revoke(token=token, by=request.user):
+        messages.success(request, _("Jeton « %(name)s » révoqué : il n'ouvre plus l'API.") % {"name": token.name})
+    else:
+        messages.info(
+            request,
+            _("Le jeton « %(name)s » avait déjà été révoqué le %(date)s : rien n'a changé.")
+            % {"name": token.name, "date": date_format(timezone.localtime(token.revoked_at), "d/m/Y")},
+        )
     return redirect("stock:token_list")

@@ -94,6 +94,9 @@ class PositionSums(models.Model):
     below_emergency = models.IntegerField()
     rollup = models.IntegerField()
     amc_known = models.IntegerField()
+    # positions whose P the learned model gave (``model_version`` set; the analytical formula gave
+    # the others')
+    learned = models.IntegerField()
     usable_stock = models.BigIntegerField()
     amc = models.BigIntegerField()
     in_transit = models.BigIntegerField()

@@ -21,7 +21,7 @@ from shortages.scoring.positions import BELOW_EMERGENCY, NO_CONSUMPTION, STOCKED
 SUM_KEYS = ["medicine_id", "region_id", "horizon_months"]
 # Units per integer step of the summed float figures.
 FIXED_POINT = 10_000
-COUNT_COLUMNS = ["positions", "counted", "stocked_out", "below_emergency", "rollup", "amc_known"]
+COUNT_COLUMNS = ["positions", "counted", "stocked_out", "below_emergency", "rollup", "amc_known", "learned"]
 AMOUNT_COLUMNS = ["usable_stock", "amc", "in_transit", "weighted_probability", "probability_weight"]
 SUM_COLUMNS = COUNT_COLUMNS + AMOUNT_COLUMNS
 
@@ -38,7 +38,8 @@ def position_sums(positions: pd.DataFrame, *, probability_cut: float | None = No
     figures: ``usable_stock``, ``amc``, ``in_transit``, ``stock_status``, ``stockout_probability``,
     and ``model_version`` for the roll-ups' probability cut): the counts of :data:`COUNT_COLUMNS`
     (``counted``: positions with consumption; ``rollup``: counted in a regional roll-up,
-    :func:`shortages.scoring.alerts.rollup_counted`; ``amc_known``: with an AMC) and the fixed-point
+    :func:`shortages.scoring.alerts.rollup_counted`; ``amc_known``: with an AMC; ``learned``: whose P
+    a learned model gave, ``model_version`` set, none without that column) and the fixed-point
     sums of :data:`AMOUNT_COLUMNS` (``weighted_probability``: P x AMC; ``probability_weight``: the
     AMC of positions with a P). A missing region or horizon is a key of its own."""
     status = positions["stock_status"]
@@ -56,6 +57,11 @@ def position_sums(positions: pd.DataFrame, *, probability_cut: float | None = No
             "below_emergency": (status == BELOW_EMERGENCY).to_numpy(dtype="int64"),
             "rollup": rollup_counted(positions, probability_cut=probability_cut)["counted"].to_numpy(dtype="int64"),
             "amc_known": amc.notna().to_numpy(dtype="int64"),
+            "learned": (
+                positions["model_version"].notna().to_numpy(dtype="int64")
+                if "model_version" in positions
+                else np.zeros(len(positions), dtype="int64")
+            ),
             "usable_stock": fixed(positions["usable_stock"]),
             "amc": fixed(amc),
             "in_transit": fixed(positions["in_transit"]),

@@ -1,9 +1,10 @@
-"""Small pieces shared by the page selectors: the scoring date, the day's position counts, month
-ranges, region risk levels."""
+"""Small pieces shared by the page selectors: the scoring date, the day's position counts (and how
+many of them the learned model spoke for), month ranges, region risk levels."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Case, Count, DateField, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
@@ -65,6 +66,45 @@ def day_counts(as_of: dt.date | None) -> tuple[QuerySet, dict[str, Any]]:
         "out": Count("id", filter=Q(stock_status="stocked_out")),
         "at_risk": Count("id", filter=Q(stock_status__in=AT_RISK_STATUSES)),
     }
+
+
+@dataclass(frozen=True)
+class ModelReach:
+    """Where the P of the positions that hold on a day comes from: ``learned`` of the ``positions``
+    from a learned model (``model_version`` set), the others from the analytical formula."""
+
+    as_of: dt.date
+    positions: int
+    learned: int
+
+    @property
+    def formula(self) -> int:
+        return self.positions - self.learned
+
+    @property
+    def learned_share(self) -> float | None:
+        return self.learned / self.positions if self.positions else None
+
+    @property
+    def formula_share(self) -> float | None:
+        return self.formula / self.positions if self.positions else None
+
+
+def model_reach(as_of: dt.date | None) -> ModelReach | None:
+    """How many of the positions that hold on ``as_of`` have their P from a learned model; None
+    without a day. Summed on the day's stored sums (:class:`PositionSums`: a few rows per medicine
+    and region, where the positions are 0.7 million nationally), one query; a day without them
+    (:func:`day_counts`) is counted on its positions by the same rule, a second query."""
+    if as_of is None:
+        return None
+    totals = PositionSums.objects.filter(as_of=as_of).aggregate(positions=Sum("positions"), learned=Sum("learned"))
+    if totals["positions"] is None:
+        totals = (
+            RiskScore.objects.positions()
+            .published_on(as_of)
+            .aggregate(positions=Count("id"), learned=Count("id", filter=Q(model_version__isnull=False)))
+        )
+    return ModelReach(as_of=as_of, positions=totals["positions"], learned=totals["learned"])
 
 
 def first_of_month(day: dt.date) -> dt.date:

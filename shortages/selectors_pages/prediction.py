@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shortages.explain_features import feature_label
 from shortages.models.learning import BacktestReport, ModelStatus, PredictionModel
+from shortages.selectors_pages.common import ModelReach, latest_as_of, model_reach
 from shortages.services.learning import level_horizons
 from stock.choices import EstablishmentLevel
 from stock.templatetags.ui import pct, qty
@@ -305,11 +306,14 @@ class PredictionPage:
     active: list[ActiveModel]
     models: list[PredictionModel]
     backtests: list[BacktestView]
+    reach: ModelReach | None
 
 
 def prediction_page_get() -> PredictionPage:
-    """The model page in three queries: active models (with whether an earlier one can come back),
-    the latest stored models, the latest backtest of each horizon."""
+    """The model page in five queries (six on a day without stored sums): active models (with
+    whether an earlier one can come back), the latest stored models, the latest backtest of each
+    horizon, and how many of the positions of the latest scoring day the learned model spoke for
+    (the day, then :func:`model_reach`)."""
     earlier = PredictionModel.objects.filter(
         horizon_months=OuterRef("horizon_months"), version__lt=OuterRef("version"), activated_at__isnull=False
     )
@@ -331,5 +335,8 @@ def prediction_page_get() -> PredictionPage:
         PredictionModel.objects.select_related("activated_by").defer("payload").order_by("-version")[:MODEL_LIST_LIMIT]
     )
     return PredictionPage(
-        active=active, models=models, backtests=[backtest_view(report) for report in latest_backtests()]
+        active=active,
+        models=models,
+        backtests=[backtest_view(report) for report in latest_backtests()],
+        reach=model_reach(latest_as_of()),
     )

@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 
 from shortages.choices import AlertStatus
 from shortages.disclosure import alert_figure_withheld
-from stock.templatetags.ui import LEVEL_LABELS, months, pct, qty
+from stock.templatetags.ui import LEVEL_LABELS, months, pct, qty, qty_count
 
 register = template.Library()
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -28,7 +28,10 @@ def _figure(metric: str, value: float, values: dict | None = None) -> str | None
     said "0,3 mois")."""
     values = values or {}
     sentences = {
-        "usable_stock": lambda: _("Stock utilisable : %(n)s unités.") % {"n": qty(value)},
+        "usable_stock": lambda: (
+            ngettext("Stock utilisable : %(n)s unité.", "Stock utilisable : %(n)s unités.", qty_count(value))
+            % {"n": qty(value)}
+        ),
         "months_of_stock": lambda: _("Le stock couvre %(mos)s mois de consommation.") % {"mos": months(value)},
         "stockout_probability": lambda: (
             _(
@@ -36,7 +39,14 @@ def _figure(metric: str, value: float, values: dict | None = None) -> str | None
             )
             % {"p": pct(value)}
         ),
-        "expiry_at_risk": lambda: _("%(n)s unités risquent de périmer avant d'être consommées.") % {"n": qty(value)},
+        "expiry_at_risk": lambda: (
+            ngettext(
+                "%(n)s unité risque de périmer avant d'être consommée.",
+                "%(n)s unités risquent de périmer avant d'être consommées.",
+                qty_count(value),
+            )
+            % {"n": qty(value)}
+        ),
         "score": lambda: _("Score de risque national : %(score)s sur 100.") % {"score": qty(value)},
         "industry_mos": lambda: (
             ngettext(
@@ -52,7 +62,12 @@ def _figure(metric: str, value: float, values: dict | None = None) -> str | None
             % {"mos": months(value)}
         ),
         "disrupted_sales_share": lambda: _("Perturbations déclarées sur %(p)s des ventes.") % {"p": pct(value)},
-        "expired_stock": lambda: _("%(n)s unités périmées à retirer du stock.") % {"n": qty(value)},
+        "expired_stock": lambda: (
+            ngettext(
+                "%(n)s unité périmée à retirer du stock.", "%(n)s unités périmées à retirer du stock.", qty_count(value)
+            )
+            % {"n": qty(value)}
+        ),
         "share_at_risk": lambda: (
             (
                 _("%(p)s des positions de la région en rupture ou sous le seuil d'urgence (%(k)s sur %(n)s).")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import template
@@ -68,3 +69,19 @@ def points(value: Any) -> str:
     text = decimal_text(abs(number), 1)
     sign = "+" if number >= 0 else "−"
     return _("%(sign)s%(value)s points") % {"sign": sign, "value": text}
+
+
+@register.filter
+def share_text(share: Any) -> str:
+    """A share of the positions to the tenth of a percent, where a share that is neither none nor all
+    never reads as one of them: 13 positions of 26,090 are "moins de 0,1 %", not "0,0 %", and the
+    others "plus de 99,9 %", not "100,0 %". An em dash when unknown."""
+    if share is None or share == "":
+        return "—"
+    tenth = Decimal("0.001")
+    shown = pct(share, 1)
+    if share > 0 and shown == pct(0, 1):
+        return _("moins de %(share)s") % {"share": pct(tenth, 1)}
+    if share < 1 and shown == pct(1, 1):
+        return _("plus de %(share)s") % {"share": pct(1 - tenth, 1)}
+    return shown

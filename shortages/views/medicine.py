@@ -25,7 +25,7 @@ def medicine_detail(request: HttpRequest, pk: int) -> HttpResponse:
         page.month_labels,
         [charts.Series(_("Quantités délivrées"), page.consumption)],
         title=_("Consommation nationale déclarée par mois"),
-        y_unit=unit_label(page.medicine.dispensing_unit),
+        y_unit=unit_label(page.medicine.dispensing_unit, plural=True),
     )
     history_chart = (
         charts.line_chart(

@@ -324,4 +324,7 @@ class ApiTokenViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=None, responses={200: s.ApiTokenSerializer})
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
-        return Response(s.ApiTokenSerializer(token_revoke(token=self.get_object())).data)
+        """Revoke the token (a token already revoked is answered as it is, with its first revocation time)."""
+        token = self.get_object()
+        token_revoke(token=token)
+        return Response(s.ApiTokenSerializer(token).data)

@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from stock.audit import audit_write
+from stock.audit import audit_nothing_written, audit_write
 from stock.models import ApiToken
 
 MAX_ACTIVE_TOKENS = 20
@@ -36,11 +36,14 @@ def token_issue(*, user: Any, name: str) -> tuple[ApiToken, str]:
 
 
 @transaction.atomic
-def token_revoke(*, token: ApiToken, by: Any = None) -> ApiToken:
-    """Revoke ``token`` (idempotent: an already revoked token keeps its first revocation time);
-    ``by`` is who revokes it, its owner unless said."""
+def token_revoke(*, token: ApiToken, by: Any = None) -> bool:
+    """Revoke ``token``; ``by`` is who revokes it, its owner unless said. Returns whether this call
+    revoked it: a token already revoked keeps its first revocation time, and the journal gets no
+    entry for a revocation that changed nothing. ``token.revoked_at`` is read again either way."""
     revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     token.refresh_from_db(fields=["revoked_at"])
     if revoked:
         audit_write(actor=by or token.user, action="revoke", obj=token, name=token.name)
-    return token
+    else:
+        audit_nothing_written()
+    return bool(revoked)

@@ -12,7 +12,7 @@ from typing import Any
 from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils.formats import number_format
-from django.utils.translation import get_language, get_language_bidi, pgettext
+from django.utils.translation import get_language, get_language_bidi, npgettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from stock import roles, scopes
@@ -67,8 +67,12 @@ LEVEL_LABELS = {
     "insufficient_data": _("Données insuffisantes"),
 }
 
-# Dispensing units stored in French (the catalogue's default is "unité"), shown in the page's language.
+# Dispensing units stored in French (the catalogue's default is "unité"), shown in the page's language:
+# alone (a column of units), as the caption of quantities (a chart's axis), and after a quantity, in
+# the form that quantity takes.
 UNIT_LABELS = {"unité": _("unité")}
+UNIT_PLURAL_LABELS = {"unité": _("unités")}
+UNIT_COUNTED = {"unité": lambda count: npgettext("après une quantité", "unité", "unités", count)}
 
 
 def _nav_for(user: Any) -> tuple:
@@ -111,9 +115,22 @@ def level_label(code: str | None) -> str:
 
 
 @register.filter
-def unit_label(unit: str | None) -> str:
-    """A dispensing unit in the page's language (a unit this module does not know, as it is stored)."""
-    return str(UNIT_LABELS.get(unit or "", unit or ""))
+def unit_label(unit: str | None, plural: bool = False) -> str:
+    """A dispensing unit in the page's language (a unit this module does not know, as it is stored);
+    ``plural``: as the caption of quantities ("unités" over a chart's axis)."""
+    labels = UNIT_PLURAL_LABELS if plural else UNIT_LABELS
+    return str(labels.get(unit or "", unit or ""))
+
+
+@register.filter
+def unit_after(quantity: Any, unit: str | None) -> str:
+    """Dispensing unit ``unit`` written after ``quantity``, singular or plural as the quantity is
+    shown (:func:`qty`: "1 unité", "1 612 unités"; Arabic has six forms). Without a quantity, or
+    for a unit this module does not know, :func:`unit_label`."""
+    counted = UNIT_COUNTED.get(unit or "")
+    if counted is None or quantity is None or quantity == "":
+        return unit_label(unit)
+    return counted(qty_count(quantity))
 
 
 def localized_place_name(name_fr: str, name_ar: str = "") -> str:
@@ -155,6 +172,12 @@ def qty(value: Any) -> str:
     if value is None or value == "":
         return "—"
     return number_format(int(_rounded(value, 0)), 0, force_grouping=True)
+
+
+def qty_count(value: Any) -> int:
+    """A quantity as :func:`qty` writes it, as the count that chooses the singular or the plural of
+    the words after it (its size: "-3" takes the plural, as "3" does)."""
+    return abs(int(_rounded(value, 0)))
 
 
 @register.filter

@@ -244,7 +244,9 @@ def _frame(rows) -> pd.DataFrame:
     frame = pd.DataFrame(
         rows, columns=["medicine_id", "region_id", "stock_status", "usable_stock", "amc", "stockout_probability"]
     )
-    return frame.assign(in_transit=frame["usable_stock"] / 3, horizon_months=2.0, model_version=1.0)
+    # a learned model gave P to some positions, the formula to the others (``model_version`` NaN)
+    model_version = np.where(frame["usable_stock"] % 2 < 1, 1.0, np.nan)
+    return frame.assign(in_transit=frame["usable_stock"] / 3, horizon_months=2.0, model_version=model_version)
 
 
 @settings(max_examples=60, deadline=None)
@@ -288,6 +290,18 @@ def test_national_figures_from_the_sums_are_those_of_the_positions(rows):
         assert figures["share_stocked_out"] == (
             pytest.approx(out / counted) if counted else pytest.approx(np.nan, nan_ok=True)
         )
+
+
+def test_the_sums_count_the_positions_whose_p_a_learned_model_gave():
+    # given three positions of a medicine in a region: two given P by models v1 and v2, one by the formula
+    frame = _frame([(1, 1.0, "adequate", 10.0, 2.0, 0.1), (1, 1.0, "adequate", 20.0, 2.0, 0.2)] * 2)
+    frame["model_version"] = [1.0, np.nan, 2.0, np.nan]
+    # when
+    sums = position_sums(frame, probability_cut=0.5)
+    # then
+    assert sums[["positions", "learned"]].to_numpy().tolist() == [[4, 2]]
+    # and positions read without the column count none as learned
+    assert position_sums(frame.drop(columns="model_version"))["learned"].tolist() == [0]
 
 
 def test_the_stored_sums_round_trip(db):

@@ -3,11 +3,12 @@ shown once), see them by name, revoke one; the page is linked from their home.""
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from stock.models import ApiToken, AuditEntry
 from stock.services.tokens import MAX_ACTIVE_TOKENS
@@ -48,6 +49,26 @@ def test_an_industry_user_revokes_a_token_and_it_stops_working(client, personas)
     assert AuditEntry.objects.filter(
         action="revoke", object_type="stock.apitoken", actor=personas.company_user
     ).exists()
+
+
+def test_revoking_a_token_already_revoked_says_so_and_leaves_the_journal_as_it_was(client, personas):
+    # given a token revoked from one tab, its page still open in another
+    token, _ = ApiToken.issue(user=personas.company_user, name="ERP")
+    client.force_login(personas.company_user)
+    client.post(reverse("stock:token_revoke", args=[token.pk]), follow=True)
+    token.refresh_from_db()
+    first, entries = token.revoked_at, AuditEntry.objects.count()
+    # when the second tab revokes it again
+    with translation.override("fr"):
+        response = client.post(reverse("stock:token_revoke", args=[token.pk]), follow=True)
+    # then nothing changed, the page says so, and the journal holds no entry for it
+    token.refresh_from_db()
+    assert token.revoked_at == first
+    page = html.unescape(response.content.decode())
+    day = timezone.localtime(first).strftime("%d/%m/%Y")
+    assert f"Le jeton « ERP » avait déjà été révoqué le {day} : rien n'a changé." in page
+    assert "message--info" in page and "Jeton « ERP » révoqué :" not in page
+    assert AuditEntry.objects.count() == entries
 
 
 def test_nobody_revokes_another_users_token(client, personas):

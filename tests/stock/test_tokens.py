@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.test import Client
 from rest_framework.test import APIClient
 
-from stock.models import ApiToken, StockMovement, hash_token
+from stock.models import ApiToken, AuditEntry, StockMovement, hash_token
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +38,21 @@ def test_a_user_creates_a_token_sees_it_once_and_revokes_it(personas):
     assert after.status_code == 401
 
 
+def test_revoking_a_revoked_token_again_answers_it_as_it_is_and_writes_no_journal_entry(personas):
+    # given a token its owner revoked through the API
+    token, _ = ApiToken.issue(user=personas.hospital_a_user, name="pharmacie")
+    client = APIClient()
+    client.force_login(personas.hospital_a_user)
+    first = client.post(f"/api/v1/tokens/{token.pk}/revoke/").json()["revoked_at"]
+    entries = list(AuditEntry.objects.values_list("action", "object_type", "object_id"))
+    # when revoked again
+    again = client.post(f"/api/v1/tokens/{token.pk}/revoke/")
+    # then the answer is the token with its first revocation time, and the journal is as it was
+    assert again.status_code == 200 and again.json()["revoked_at"] == first
+    assert entries == [("revoke", "stock.apitoken", str(token.pk))]
+    assert list(AuditEntry.objects.values_list("action", "object_type", "object_id")) == entries
+
+
 def test_a_user_cannot_revoke_someone_elses_token(personas, api_client_for):
     other, _ = ApiToken.issue(user=personas.hospital_b_user, name="b")
 
@@ -59,6 +74,9 @@ def test_the_command_creates_lists_and_revokes(personas):
 
     token.refresh_from_db()
     assert token.revoked_at is not None and "cli" in out.getvalue()
+    # and says so when the token was already revoked
+    call_command("api_token", "revoke", "hospital_a", str(token.pk), stdout=out)
+    assert out.getvalue().strip().splitlines()[-1].startswith(f"Token {token.pk} (cli) was already revoked ")
 
 
 def test_a_browser_session_reads_the_api_and_writes_only_with_its_csrf_token(personas):

@@ -113,7 +113,12 @@ def test_the_compiled_catalogue_is_in_step_with_the_po():
                 stale.append(entry.label)
             continue
         for form, count in enumerate(COUNT_PER_FORM):
-            if compiled.ngettext(entry.msgid, entry.msgid_plural, count) != entry.msgstr[form]:
+            found = (
+                compiled.npgettext(entry.msgctxt, entry.msgid, entry.msgid_plural, count)
+                if entry.msgctxt
+                else compiled.ngettext(entry.msgid, entry.msgid_plural, count)
+            )
+            if found != entry.msgstr[form]:
                 stale.append(f"{entry.label} form {form}")
     # then nothing was changed in the .po without running compilemessages
     assert stale == []

@@ -12,12 +12,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
 from shortages.choices import AlertKind, AlertStatus, RiskLevel
 from shortages.explain_features import FEATURE_LABELS
-from shortages.models import Alert, RiskScore
+from shortages.models import Alert, PositionSums, RiskScore
 from shortages.models.learning import ModelStatus
 from shortages.scoring import learned
 from shortages.scoring.features import FEATURES
@@ -25,7 +26,7 @@ from shortages.scoring.stockouts import complete_months
 from shortages.selectors_pages.position import position_explanation_get
 from shortages.selectors_pages.prediction import Reliability, ReliabilityBin, backtest_view
 from shortages.services import learning, scores
-from shortages.templatetags.prediction_text import probability_meaning_text
+from shortages.templatetags.prediction_text import probability_meaning_text, share_text
 from stock.models import AuditEntry, ConsumptionMonth, StockLevel
 from tests import factories
 
@@ -277,8 +278,9 @@ def test_the_model_page_reads_a_fixed_number_of_queries(client, personas, traine
         learning._store(trained, sample_share=1.0, activate=True)
     _store_backtest(first)
     _store_backtest(first, horizon=3)
-    # when / then: session, user, the analyst's area, active models, stored models, backtests
-    with django_assert_num_queries(7):
+    # when / then: session, user, the analyst's area, active models, stored models, backtests, the
+    # latest scoring day (none here: nothing more to count)
+    with django_assert_num_queries(8):
         assert client.get(url).status_code == 200
 
 
@@ -600,3 +602,94 @@ def test_another_establishments_position_is_not_found(client, personas, scored):
     sites, medicines, _ = scored
     response = _page(client, personas.hospital_b_user, "shortages:position_detail", [sites[0].pk, medicines[0].pk])
     assert response.status_code == 404
+
+
+# Where the latest scoring day's probabilities come from ------------------------------------------
+
+
+def _reach_text(response) -> str:
+    content = response.content.decode()
+    start = content.index('data-testid="model-reach"')
+    return html.unescape(
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", content[start : content.index("</section>", start)]))
+    )
+
+
+@pytest.fixture
+def scored_with_formula(personas, trained):
+    """The synthetic world scored with the learned model of the hospitals' horizon active, and two
+    warehouse positions (a horizon no model covers) that the formula answers."""
+    sites, medicines = _world(personas)
+    warehouse = factories.EstablishmentFactory(level="warehouse", region=personas.hospital_a.region)
+    StockLevel.objects.bulk_create(
+        StockLevel(establishment=warehouse, medicine=medicine, quantity=40, in_transit=0) for medicine in medicines[:2]
+    )
+    learning._store(trained, sample_share=1.0, activate=True)
+    learning.month_predictions_refresh(as_of=AS_OF)
+    scores.scoring_run_execute(as_of=AS_OF)
+    return sites, medicines
+
+
+def test_the_model_page_counts_the_positions_the_learned_model_spoke_for(client, personas, scored_with_formula):
+    # given 30 hospital positions given P by the model and 2 warehouse positions by the formula
+    held = RiskScore.objects.positions().filter(as_of=AS_OF)
+    assert (held.count(), held.filter(model_version__isnull=False).count()) == (32, 30)
+    client.force_login(personas.analyst)
+    # when
+    with translation.override("fr"), CaptureQueriesContext(connection) as queries:
+        text = _reach_text(client.get(reverse("shortages:prediction_model")))
+    # then the page says how many of the day's positions each one spoke for, and their share
+    assert "Positions évaluées par le calcul des scores du 30 juin 2026" in text
+    assert "Modèle appris 30 positions (93,8 %)" in text
+    assert "Formule analytique 2 positions (6,3 %)" in text
+    assert "Total 32 positions" in text
+    # read on the day's stored sums, not on the positions: the day, then its sums, one query each
+    assert not any("model_version" in query["sql"] for query in queries.captured_queries)
+    assert len(queries) == 9
+
+
+def test_a_day_without_stored_sums_is_counted_on_its_positions(client, personas, scored_with_formula):
+    # given the day's sums gone (a day scored before they counted the learned positions)
+    PositionSums.objects.all().delete()
+    client.force_login(personas.analyst)
+    # when
+    with translation.override("fr"), CaptureQueriesContext(connection) as queries:
+        text = _reach_text(client.get(reverse("shortages:prediction_model")))
+    # then the same counts, read on the positions, one query more
+    assert len(queries) == 10
+    assert "Modèle appris 30 positions (93,8 %)" in text and "Formule analytique 2 positions (6,3 %)" in text
+
+
+def test_one_position_of_the_formula_reads_in_the_singular(client, personas, trained):
+    # given a day whose only position the formula answered
+    warehouse = factories.EstablishmentFactory(level="warehouse")
+    StockLevel.objects.create(establishment=warehouse, medicine=factories.MedicineFactory(), quantity=5, in_transit=0)
+    scores.scoring_run_execute(as_of=AS_OF)
+    # when
+    text = _reach_text(_page(client, personas.analyst))
+    # then
+    assert "Modèle appris 0 positions (0,0 %)" in text
+    assert "Formule analytique 1 position (100,0 %)" in text and "Total 1 position" in text
+
+
+def test_before_any_scoring_the_page_says_there_is_nothing_to_count(client, personas):
+    text = _reach_text(_page(client, personas.analyst))
+    assert "Aucun calcul des scores n'a encore été publié." in text
+
+
+@pytest.mark.parametrize(
+    ("share", "expected"),
+    [
+        (0.0, "0,0 %"),
+        (13 / 26090, "moins de 0,1 %"),
+        (0.0006, "0,1 %"),
+        (30 / 32, "93,8 %"),
+        (0.9994, "99,9 %"),
+        (26077 / 26090, "plus de 99,9 %"),
+        (1.0, "100,0 %"),
+        (None, "—"),
+    ],
+)
+def test_a_share_that_is_neither_none_nor_all_never_reads_as_one_of_them(share, expected):
+    with translation.override("fr"):
+        assert share_text(share) == expected

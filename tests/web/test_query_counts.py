@@ -14,7 +14,9 @@ from tests.web.world import build_world
 # (persona, url name, args from the world, pinned maximum: the count measured, session and user included;
 # an analyst's pages read its regions and provinces once, stock.scopes.analyst_area; an establishment
 # user's pages read its establishments once, stock.scopes.readable_establishment_ids; the overview and
-# the region pages ask whether the day has stored sums, shortages.selectors_pages.common.day_counts)
+# the region pages ask whether the day has stored sums, shortages.selectors_pages.common.day_counts; the
+# model page reads the latest day, then its stored sums, then, on a day without them as here, its
+# positions, shortages.selectors_pages.common.model_reach)
 REDIRECTS = {("hospital_a_user", "home"): 302}
 PAGES = [
     (None, "login", None, 0),
@@ -41,7 +43,7 @@ PAGES = [
     ("hospital_a_user", "shortages:medicine_detail", "medicine", 16),
     ("analyst", "shortages:position_detail", "position", 9),
     ("hospital_a_user", "shortages:position_detail", "position", 9),
-    ("analyst", "shortages:prediction_model", None, 7),
+    ("analyst", "shortages:prediction_model", None, 10),
 ]
 EXPORTS = [
     ("analyst", "shortages:alert_list", None),

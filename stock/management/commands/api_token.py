@@ -94,5 +94,7 @@ class Command(BaseCommand):
             token = match.first()
             if token is None:
                 raise CommandError(f"No token {options['token']!r} for {username}.")
-            token_revoke(token=token)
-            self.stdout.write(f"Token {token.pk} ({token.name}) revoked.")
+            if token_revoke(token=token):
+                self.stdout.write(f"Token {token.pk} ({token.name}) revoked.")
+            else:
+                self.stdout.write(f"Token {token.pk} ({token.name}) was already revoked {_when(token.revoked_at)}.")
