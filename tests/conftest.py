@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import Group
 from django.test.utils import override_settings
 from django.utils import translation
 from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
+from stock import roles
 from stock.models import ApiToken
 from tests import factories
 
@@ -153,3 +155,11 @@ def _language_restored():
     the messages of a later test's import job (no request of its own) into Arabic."""
     yield
     translation.deactivate()
+
+
+@pytest.fixture
+def role_groups(transactional_db):
+    """The role groups, for a transactional test: it empties the tables afterwards, the groups made by
+    migrations included."""
+    for name in roles.ROLES:
+        Group.objects.get_or_create(name=name)

@@ -6,12 +6,10 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
-from stock import roles
 from stock.models import ApiToken
 from stock.services.tokens import MAX_ACTIVE_TOKENS
 
@@ -60,13 +58,6 @@ def test_a_signed_in_browser_creates_a_token(client, personas):
     # then it is made and shown once
     assert response.status_code == 201
     assert response.json()["token"]
-
-
-@pytest.fixture
-def role_groups(transactional_db):
-    """A transactional test empties the tables afterwards, groups made by migrations included."""
-    for name in roles.ROLES:
-        Group.objects.get_or_create(name=name)
 
 
 @pytest.mark.services

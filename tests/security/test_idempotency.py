@@ -6,10 +6,8 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection
 
-from stock import roles
 from stock.models import StockMovement
 from tests import factories
 
@@ -58,13 +56,6 @@ def test_a_key_reused_at_the_same_establishment_is_still_a_duplicate(personas, a
     # then it is the documented duplicate
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "duplicate"
-
-
-@pytest.fixture
-def role_groups(transactional_db):
-    """A transactional test empties the tables afterwards, groups made by migrations included."""
-    for name in roles.ROLES:
-        Group.objects.get_or_create(name=name)
 
 
 @pytest.mark.services

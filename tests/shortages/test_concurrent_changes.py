@@ -14,7 +14,6 @@ import re
 import threading
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -24,7 +23,6 @@ from shortages.choices import AlertEventKind, AlertKind, AlertStatus
 from shortages.models import Alert, AlertEvent, MitigationAction, Shortage
 from shortages.services import alerts as alert_services
 from shortages.services.concurrency import VersionConflict
-from stock import roles
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -371,13 +369,6 @@ def test_the_shortage_page_refuses_an_action_status_drawn_before_another_analyst
 
 
 # Two analysts at once, on PostgreSQL
-
-
-@pytest.fixture
-def role_groups(transactional_db):
-    """A transactional test empties the tables afterwards, groups made by migrations included."""
-    for name in roles.ROLES:
-        Group.objects.get_or_create(name=name)
 
 
 @pytest.mark.services

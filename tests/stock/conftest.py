@@ -1,4 +1,5 @@
-"""Fixtures shared by the stock tests: the medicine their movements name and hospital A's API client."""
+"""Fixtures shared by the stock tests: the medicine their movements name, and hospital A's and the
+national analyst's API clients."""
 
 from __future__ import annotations
 
@@ -17,3 +18,9 @@ def medicine():
 def hospital(personas, api_client_for):
     """Hospital A's user's API client."""
     return api_client_for(personas.hospital_a_user)
+
+
+@pytest.fixture
+def analyst(personas, api_client_for):
+    """The national analyst's API client."""
+    return api_client_for(personas.analyst)

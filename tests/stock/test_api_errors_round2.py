@@ -37,11 +37,6 @@ def cursor(text: str) -> str:
 
 
 @pytest.fixture
-def analyst(personas, api_client_for):
-    return api_client_for(personas.analyst)
-
-
-@pytest.fixture
 def ledger(personas, api_client_for):
     """Two medicines at hospital A: amoxicillin received in January, paracetamol received then issued
     to zero in February."""

@@ -4,10 +4,8 @@ import random
 import threading
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection
 
-from stock import roles
 from stock.models import StockLevel, StockMovement
 from tests import factories
 
@@ -18,10 +16,8 @@ OPENING = 20
 
 
 @pytest.fixture(autouse=True)
-def role_groups(transactional_db):
-    """A transactional test empties the tables afterwards, groups made by migrations included."""
-    for name in roles.ROLES:
-        Group.objects.get_or_create(name=name)
+def _role_groups(role_groups):
+    """Every test here is transactional: the role groups, made again for each."""
 
 
 @pytest.mark.services

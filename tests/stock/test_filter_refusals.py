@@ -22,11 +22,6 @@ DATE_REFUSED = "Date refusée : indiquez-la sous la forme AAAA-MM-JJ (par exempl
 
 
 @pytest.fixture
-def analyst(personas, api_client_for):
-    return api_client_for(personas.analyst)
-
-
-@pytest.fixture
 def ledger(personas, api_client_for):
     """Two positions at hospital A: amoxicillin with 4 units in transit, paracetamol with none."""
     factories.MedicineFactory(code="AMOX", atc_code="J01CA04")

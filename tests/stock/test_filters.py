@@ -12,11 +12,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def analyst(personas, api_client_for):
-    return api_client_for(personas.analyst)
-
-
-@pytest.fixture
 def ledger(personas, api_client_for):
     """Two medicines at hospital A: amoxicillin (J01) in stock, paracetamol (N02) issued to zero."""
     factories.MedicineFactory(code="AMOX", atc_code="J01CA04")
